@@ -1,0 +1,1 @@
+"""chainboard: supply-chain performance management for payment-by-results programmes."""

@@ -1,0 +1,22 @@
+"""The /api/v1 router: every domain's routes under one prefix."""
+
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from app.auth.principal import SessionDep
+from app.auth.router import router as auth_router
+from app.ingest.router import router as ingest_router
+from app.supply_chain.router import router as supply_chain_router
+
+api_router = APIRouter(prefix="/api/v1")
+
+
+@api_router.get("/health", tags=["health"])
+def health(session: SessionDep) -> dict[str, str]:
+    session.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+api_router.include_router(auth_router)
+api_router.include_router(supply_chain_router)
+api_router.include_router(ingest_router)

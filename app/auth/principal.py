@@ -1,0 +1,73 @@
+"""Who is asking: a user (by bearer token) or a machine client (by API key)."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, status
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.core.db import get_session
+from app.core.security import hash_api_key, user_id_from_token
+from app.models import ApiKey, User
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: str
+    organisation_id: int | None
+    user_id: int | None = None  # None for an API key
+    api_key_id: int | None = None
+    username: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+_UNAUTHENTICATED = HTTPException(
+    status_code=status.HTTP_401_UNAUTHORIZED,
+    detail="Not authenticated: send 'Authorization: Bearer <token>' or 'X-API-Key: <key>'",
+    headers={"WWW-Authenticate": "Bearer"},
+)
+
+
+def principal_for_user(user: User) -> Principal:
+    return Principal(role=user.role, organisation_id=user.organisation_id, user_id=user.id,
+                     username=user.username)
+
+
+def resolve_principal(session: Session, token: str | None, api_key: str | None) -> Principal | None:
+    if api_key:
+        key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_api_key(api_key),
+                                                  ApiKey.revoked_at.is_(None)))
+        if key is None:
+            return None
+        return Principal(role=key.role, organisation_id=key.organisation_id, api_key_id=key.id)
+    if token:
+        user_id = user_id_from_token(token)
+        user = session.get(User, user_id) if user_id is not None else None
+        if user is None or not user.is_active:
+            return None
+        return principal_for_user(user)
+    return None
+
+
+def current_principal(
+    session: SessionDep,
+    token: Annotated[str | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Principal:
+    principal = resolve_principal(session, token, api_key)
+    if principal is None:
+        raise _UNAUTHENTICATED
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -1,0 +1,63 @@
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["admin", "prime_manager", "provider_user", "reviewer"]
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
+        "examples": [{"username": "asha.patel", "password": "a long passphrase",
+                      "role": "provider_user", "organisation_id": 3}]})
+
+    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password: str = Field(min_length=8, max_length=256)
+    role: Role
+    organisation_id: int | None = None
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    role: str
+    organisation_id: int | None
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
+        "examples": [{"name": "case-management nightly upload", "organisation_id": 3}]})
+
+    name: str = Field(min_length=1, max_length=100)
+    organisation_id: int | None = Field(
+        default=None, description="admins choose; others get a key for their own organisation")
+    role: Role | None = Field(default=None, description="defaults to the creator's role")
+
+
+class ApiKeyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    organisation_id: int | None
+    role: str
+    prefix: str
+    created_at: datetime
+
+
+class ApiKeyCreated(ApiKeyRead):
+    key: str = Field(description="shown once; only its hash is stored")
+
+
+class Me(BaseModel):
+    role: str
+    organisation_id: int | None
+    user_id: int | None
+    username: str | None

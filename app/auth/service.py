@@ -1,0 +1,110 @@
+"""Users and API keys."""
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from app.auth import schemas
+from app.auth.permissions import authorize
+from app.auth.principal import Principal
+from app.core.audit import record_audit
+from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.security import hash_api_key, hash_password, new_api_key, verify_password
+from app.core.timeutil import utcnow
+from app.models import ApiKey, Organisation, User
+
+# Which kind of organisation each role belongs to (admins belong to none).
+ROLE_ORG_KINDS = {
+    "prime_manager": {"prime"},
+    "provider_user": {"prime", "subcontractor"},  # a prime's in-house delivery staff too
+    "reviewer": {"reviewer"},
+}
+
+# A cheap stand-in hash so that a wrong username costs as much time as a wrong password.
+_DUMMY_HASH = hash_password("timing-equaliser")
+
+
+def _check_role_org(session: Session, role: str, organisation_id: int | None) -> None:
+    if role == "admin":
+        if organisation_id is not None:
+            raise Invalid("organisation_id: admins belong to no organisation")
+        return
+    if organisation_id is None:
+        raise Invalid(f"organisation_id: required for role {role}")
+    org = session.get(Organisation, organisation_id)
+    if org is None:
+        raise Invalid(f"organisation_id: organisation {organisation_id} does not exist")
+    if org.kind not in ROLE_ORG_KINDS[role]:
+        raise Invalid(f"role: a {role} cannot belong to a {org.kind} organisation")
+
+
+def create_user(session: Session, principal: Principal | None,
+                payload: schemas.UserCreate) -> User:
+    """`principal` is None when the operator runs the CLI on the server."""
+    if principal is not None:
+        authorize(principal, "users.create")
+    _check_role_org(session, payload.role, payload.organisation_id)
+    username = payload.username.lower()
+    if session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict(f"username: '{username}' is taken")
+    user = User(username=username, password_hash=hash_password(payload.password),
+                role=payload.role, organisation_id=payload.organisation_id)
+    session.add(user)
+    session.flush()
+    record_audit(session, principal, "user.create", "user", user.id, username=username,
+                 role=payload.role, organisation_id=payload.organisation_id)
+    session.commit()
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None or not user.is_active:
+        verify_password(password, _DUMMY_HASH)
+        return None
+    return user if verify_password(password, user.password_hash) else None
+
+
+def create_api_key(session: Session, principal: Principal,
+                   payload: schemas.ApiKeyCreate) -> tuple[ApiKey, str]:
+    authorize(principal, "api_keys.create")
+    role = payload.role or principal.role
+    if principal.is_admin:
+        org_id = payload.organisation_id
+    else:
+        if payload.organisation_id not in (None, principal.organisation_id):
+            raise NotFound(f"organisation {payload.organisation_id} not found")
+        if role != principal.role:
+            raise Forbidden("role: a key cannot carry more rights than its creator")
+        org_id = principal.organisation_id
+    _check_role_org(session, role, org_id)
+    key = new_api_key()
+    api_key = ApiKey(organisation_id=org_id, role=role, name=payload.name, prefix=key[:12],
+                     key_hash=hash_api_key(key), created_by_user_id=principal.user_id)
+    session.add(api_key)
+    session.flush()
+    record_audit(session, principal, "api_key.create", "api_key", api_key.id,
+                 organisation_id=org_id, role=role, name=payload.name)
+    session.commit()
+    return api_key, key
+
+
+def _keys_visible(principal: Principal) -> Select[tuple[ApiKey]]:
+    stmt = select(ApiKey).where(ApiKey.revoked_at.is_(None))
+    if not principal.is_admin:
+        stmt = stmt.where(ApiKey.organisation_id == principal.organisation_id)
+    return stmt
+
+
+def list_api_keys(session: Session, principal: Principal) -> list[ApiKey]:
+    authorize(principal, "api_keys.create")
+    return list(session.scalars(_keys_visible(principal).order_by(ApiKey.id)))
+
+
+def revoke_api_key(session: Session, principal: Principal, key_id: int) -> None:
+    authorize(principal, "api_keys.create")
+    api_key = session.scalar(_keys_visible(principal).where(ApiKey.id == key_id))
+    if api_key is None:
+        raise NotFound(f"api key {key_id} not found")
+    api_key.revoked_at = utcnow()
+    record_audit(session, principal, "api_key.revoke", "api_key", key_id)
+    session.commit()

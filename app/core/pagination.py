@@ -1,0 +1,55 @@
+"""Keyset pagination shared by every list endpoint: `{"rows": [...], "next_cursor": ...}`."""
+
+import base64
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from app.core.errors import Invalid
+
+RowT = TypeVar("RowT")
+MAX_LIMIT = 1000
+
+
+class Page(BaseModel, Generic[RowT]):
+    rows: list[RowT]
+    next_cursor: str | None = None
+
+
+class PageParams(BaseModel):
+    limit: int = 100
+    cursor: str | None = None
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="rows per page")] = 100,
+    cursor: Annotated[str | None, Query(max_length=64,
+                                        description="the previous page's next_cursor")] = None,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor)
+
+
+def _decode(cursor: str) -> int:
+    try:
+        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid("cursor: not a cursor this service gave out") from exc
+
+
+def _encode(last_id: int) -> str:
+    return base64.urlsafe_b64encode(str(last_id).encode()).decode()
+
+
+def paginate(session: Session, stmt: Select[Any], id_column: InstrumentedAttribute[int],
+             params: PageParams) -> tuple[list[Any], str | None]:
+    """Rows of `stmt` (ordered by `id_column`) after the cursor, and the next cursor."""
+    if params.cursor:
+        stmt = stmt.where(id_column > _decode(params.cursor))
+    rows = list(session.scalars(stmt.order_by(id_column).limit(params.limit + 1)))
+    if len(rows) <= params.limit:
+        return rows, None
+    rows = rows[: params.limit]
+    return rows, _encode(getattr(rows[-1], id_column.key))

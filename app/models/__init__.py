@@ -1,0 +1,13 @@
+"""All tables, imported here so Alembic and the app see one MetaData."""
+
+from app.models.audit import AuditEntry
+from app.models.auth import ApiKey, User
+from app.models.base import Base
+from app.models.contracts import Contract, Membership, MembershipStatusChange, Payment, TariffRow
+from app.models.organisations import Organisation
+from app.models.participants import Event, Participant
+
+__all__ = [
+    "ApiKey", "AuditEntry", "Base", "Contract", "Event", "Membership", "MembershipStatusChange",
+    "Organisation", "Participant", "Payment", "TariffRow", "User",
+]

@@ -1,0 +1,26 @@
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.timeutil import utcnow
+from app.models.base import Base, UTCDateTime
+
+ORG_KINDS = ("prime", "subcontractor", "reviewer")
+SECTORS = ("private", "public", "third")
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    __table_args__ = (
+        CheckConstraint("kind IN ('prime', 'subcontractor', 'reviewer')", name="kind"),
+        CheckConstraint("sector IN ('private', 'public', 'third')", name="sector"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Lower-cased, trimmed, inner spaces collapsed: names are unique case-insensitively.
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    sector: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,73 @@
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.timeutil import utcnow
+from app.models.base import Base, BigIntPK, UTCDateTime
+
+
+class Participant(Base):
+    """A referred person, by pseudonymous reference. The date columns summarise the accepted
+    events so that league tables and cohorts aggregate one row per participant."""
+
+    __tablename__ = "participants"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "participant_ref"),
+        Index("ix_participants_contract_provider_referral",
+              "contract_id", "provider_id", "referral_date"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
+    participant_ref: Mapped[str] = mapped_column(String(64))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    payment_group: Mapped[str] = mapped_column(String(32))
+    referral_date: Mapped[date] = mapped_column(Date)
+    attachment_date: Mapped[date | None] = mapped_column(Date)
+    first_job_start_date: Mapped[date | None] = mapped_column(Date)
+    outcome_date: Mapped[date | None] = mapped_column(Date)
+    sustainments: Mapped[int] = mapped_column(SmallInteger, default=0)
+    exit_date: Mapped[date | None] = mapped_column(Date)
+    exit_reason: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Event(Base):
+    """One accepted event, as reported. Type-specific fields are typed columns (null when the
+    type has no such field) so that the engine can aggregate them in SQL."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        # The idempotency key: an event_id is unique per submitting organisation.
+        UniqueConstraint("submitted_by_org_id", "event_id"),
+        Index("ix_events_contract_type_date", "contract_id", "type", "event_date"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    submitted_by_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    submitted_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    event_id: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    type: Mapped[str] = mapped_column(String(16))
+    event_date: Mapped[date] = mapped_column(Date)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    payment_group: Mapped[str | None] = mapped_column(String(32))
+    provider_id: Mapped[int | None] = mapped_column(Integer)
+    hours_per_week: Mapped[float | None] = mapped_column(Float)
+    milestone: Mapped[str | None] = mapped_column(String(8))
+    result: Mapped[str | None] = mapped_column(String(16))
+    number: Mapped[int | None] = mapped_column(SmallInteger)
+    reason: Mapped[str | None] = mapped_column(String(16))

@@ -1,0 +1,224 @@
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from app.supply_chain.defaults import DEFAULT_MILESTONE_SCHEDULE, PAYMENT_GROUPS
+
+OrgKind = Literal["prime", "subcontractor", "reviewer"]
+Sector = Literal["private", "public", "third"]
+MemberStatus = Literal["active", "on_improvement_plan", "suspended", "terminated"]
+PaymentGroup = Literal[
+    "jsa_18_24", "jsa_25_plus", "jsa_early_access", "jsa_ex_ib", "esa_volunteers", "esa_new",
+    "esa_ex_ib", "ib_is", "jsa_prison_leavers",
+]
+
+
+class InputModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ReadModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# -- organisations -------------------------------------------------------------------------------
+class OrganisationCreate(InputModel):
+    model_config = ConfigDict(json_schema_extra={
+        "examples": [{"name": "Northside Works CIC", "kind": "subcontractor", "sector": "third"}]})
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: OrgKind
+    sector: Sector
+
+
+class OrganisationRead(ReadModel):
+    id: int
+    name: str
+    kind: str
+    sector: str
+
+
+# -- contracts -----------------------------------------------------------------------------------
+class TariffRowIn(InputModel):
+    payment_group: PaymentGroup
+    valid_from: date
+    attachment_fee: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    outcome_fee: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    sustainment_fee: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    max_sustainments: int = Field(ge=0, le=52)
+    outcome_weeks: int = Field(ge=1, le=104)
+
+
+class TariffRowRead(ReadModel):
+    payment_group: str
+    valid_from: date
+    attachment_fee: Decimal
+    outcome_fee: Decimal
+    sustainment_fee: Decimal
+    max_sustainments: int
+    outcome_weeks: int
+
+
+class SpellCheck(InputModel):
+    milestone: str = Field(pattern=r"^D[0-9]{1,4}$")
+    days: int = Field(ge=1, le=3650)
+    min_outcome_weeks: int | None = Field(default=None, ge=1)
+
+
+class MilestoneSchedule(InputModel):
+    spell_checks: list[SpellCheck]
+    sustainment_interval_days: int = Field(default=28, ge=1, le=365)
+
+    @field_validator("spell_checks")
+    @classmethod
+    def unique_codes(cls, checks: list[SpellCheck]) -> list[SpellCheck]:
+        codes = [c.milestone for c in checks]
+        if len(codes) != len(set(codes)):
+            raise ValueError("milestone codes must be unique")
+        return checks
+
+
+def default_schedule() -> MilestoneSchedule:
+    return MilestoneSchedule.model_validate(DEFAULT_MILESTONE_SCHEDULE)
+
+
+class ContractSettings(InputModel):
+    """Per-contract configuration. Every threshold of DOMAIN.md sections 5 and 7 lives here."""
+
+    league_visibility: Literal["named", "anonymised"] = "anonymised"
+    default_horizon_months: int = Field(default=12, ge=3, le=24)
+    min_n: int = Field(default=30, ge=1)
+    timeliness_days: int = Field(default=5, ge=0)
+    national_rates: dict[str, float] = Field(
+        default_factory=lambda: {code: g.national_rate for code, g in PAYMENT_GROUPS.items()})
+    payment_terms_days: int = Field(default=30, ge=0)
+    holidays: list[date] = Field(default_factory=list)
+    # Merlin rule thresholds (DOMAIN.md section 7)
+    starvation_min_share: float = 0.05
+    starvation_ratio: float = 0.5
+    starvation_window_days: int = 90
+    complaint_ack_working_days: int = 5
+    complaint_resolve_working_days: int = 20
+    improvement_plan_min_days: int = 90
+    retaliation_window_days: int = 90
+    retaliation_share_drop: float = 0.30
+    check_compliance_min: float = 0.90
+    data_timeliness_min: float = 0.80
+
+
+class ContractCreate(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "prime_id": 1, "cpa_code": "CPA18", "cpa_name": "West Yorkshire",
+        "start_date": "2024-11-01", "end_date": "2029-10-31"}]})
+
+    prime_id: int
+    cpa_code: str = Field(min_length=1, max_length=32)
+    cpa_name: str = Field(min_length=1, max_length=200)
+    start_date: date
+    end_date: date
+    tariff: list[TariffRowIn] | None = Field(
+        default=None, description="tariff rows; the programme defaults when omitted")
+    milestone_schedule: MilestoneSchedule | None = None
+    settings: ContractSettings | None = None
+
+    @model_validator(mode="after")
+    def dates_in_order(self) -> "ContractCreate":
+        if self.end_date < self.start_date:
+            raise ValueError("end_date: before start_date")
+        return self
+
+
+class ContractUpdate(InputModel):
+    """Change the schedule or settings; tariff rows are appended (they are history)."""
+
+    milestone_schedule: MilestoneSchedule | None = None
+    settings: ContractSettings | None = None
+    tariff: list[TariffRowIn] | None = None
+
+
+class ContractRead(ReadModel):
+    id: int
+    prime_id: int
+    cpa_code: str
+    cpa_name: str
+    start_date: date
+    end_date: date
+    milestone_schedule: MilestoneSchedule
+    settings: ContractSettings
+    tariff: list[TariffRowRead]
+
+
+# -- memberships ---------------------------------------------------------------------------------
+class MemberCreate(InputModel):
+    model_config = ConfigDict(json_schema_extra={
+        "examples": [{"provider_id": 3, "tier": 1, "contracted_share": 0.15}]})
+
+    provider_id: int
+    tier: Literal[1, 2]
+    contracted_share: Decimal = Field(ge=0, le=1, max_digits=6, decimal_places=4)
+    effective_date: date | None = Field(
+        default=None, description="when membership began; the contract's start when omitted")
+
+
+class StatusChangeIn(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"status": "on_improvement_plan", "reason": "Check compliance below 90% for Q3"}]})
+
+    status: MemberStatus
+    reason: str = Field(min_length=1, max_length=2000)
+    effective_date: date | None = Field(default=None, description="today when omitted")
+
+
+class StatusChangeRead(ReadModel):
+    status: str
+    effective_date: date
+    reason: str
+    changed_by_user_id: int | None
+    recorded_at: datetime
+
+
+class MemberRead(ReadModel):
+    contract_id: int
+    provider_id: int
+    provider_name: str
+    sector: str
+    tier: int
+    contracted_share: Decimal
+    status: str
+    history: list[StatusChangeRead]
+
+
+# -- payments ------------------------------------------------------------------------------------
+class PaymentCreate(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "provider_id": 3, "invoice_date": "2026-09-30", "amount": "18450.00",
+        "paid_date": None, "terms_days": 30}]})
+
+    provider_id: int
+    invoice_date: date
+    amount: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    paid_date: date | None = None
+    terms_days: int | None = Field(default=None, ge=0, le=365,
+                                   description="the contract's payment terms when omitted")
+
+    @model_validator(mode="after")
+    def paid_after_invoice(self) -> "PaymentCreate":
+        if self.paid_date is not None and self.paid_date < self.invoice_date:
+            raise ValueError("paid_date: before invoice_date")
+        return self
+
+
+class PaymentPaid(InputModel):
+    paid_date: date
+
+
+class PaymentRead(ReadModel):
+    id: int
+    contract_id: int
+    provider_id: int
+    invoice_date: date
+    amount: Decimal
+    paid_date: date | None
+    terms_days: int

@@ -1,0 +1,309 @@
+"""Organisations, contracts, memberships and payments: the set-up a prime manages."""
+
+import re
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.auth.permissions import authorize
+from app.auth.principal import Principal
+from app.auth.scope import Scope
+from app.core.audit import record_audit
+from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.pagination import PageParams, paginate
+from app.core.timeutil import today
+from app.models import (
+    Contract,
+    Membership,
+    MembershipStatusChange,
+    Organisation,
+    Payment,
+    TariffRow,
+)
+from app.supply_chain import schemas
+from app.supply_chain.defaults import default_tariff_rows
+
+
+def name_key(name: str) -> str:
+    return re.sub(r"\s+", " ", name.strip()).casefold()
+
+
+# -- organisations -------------------------------------------------------------------------------
+def create_organisation(session: Session, principal: Principal,
+                        payload: schemas.OrganisationCreate) -> Organisation:
+    authorize(principal, "organisations.create")
+    name = re.sub(r"\s+", " ", payload.name.strip())
+    if session.scalar(select(Organisation.id).where(Organisation.name_key == name_key(name))):
+        raise Conflict(f"name: an organisation named '{name}' exists already")
+    org = Organisation(name=name, name_key=name_key(name), kind=payload.kind,
+                       sector=payload.sector)
+    session.add(org)
+    session.flush()
+    record_audit(session, principal, "organisation.create", "organisation", org.id, name=name)
+    session.commit()
+    return org
+
+
+def list_organisations(session: Session, principal: Principal,
+                       page: PageParams) -> tuple[list[Organisation], str | None]:
+    stmt = Scope(principal).organisations(select(Organisation))
+    return paginate(session, stmt, Organisation.id, page)
+
+
+def get_organisation(session: Session, principal: Principal, org_id: int) -> Organisation:
+    org = session.scalar(Scope(principal).organisations(
+        select(Organisation).where(Organisation.id == org_id)))
+    if org is None:
+        raise NotFound(f"organisation {org_id} not found")
+    return org
+
+
+# -- contracts -----------------------------------------------------------------------------------
+def get_contract(session: Session, principal: Principal, contract_id: int) -> Contract:
+    contract = session.scalar(Scope(principal).contracts(
+        select(Contract).where(Contract.id == contract_id)))
+    if contract is None:
+        raise NotFound(f"contract {contract_id} not found")
+    return contract
+
+
+def get_managed_contract(session: Session, principal: Principal, contract_id: int) -> Contract:
+    """A contract the principal may change: an admin's any, a prime manager's own."""
+    contract = get_contract(session, principal, contract_id)
+    if principal.role == "prime_manager" and contract.prime_id != principal.organisation_id:
+        raise NotFound(f"contract {contract_id} not found")
+    if principal.role not in ("admin", "prime_manager"):
+        raise Forbidden(f"role '{principal.role}' may not manage contracts")
+    return contract
+
+
+def list_contracts(session: Session, principal: Principal,
+                   page: PageParams) -> tuple[list[Contract], str | None]:
+    return paginate(session, Scope(principal).contracts(select(Contract)), Contract.id, page)
+
+
+def create_contract(session: Session, principal: Principal,
+                    payload: schemas.ContractCreate) -> Contract:
+    authorize(principal, "contracts.create")
+    prime = session.get(Organisation, payload.prime_id)
+    if prime is None or prime.kind != "prime":
+        raise Invalid(f"prime_id: {payload.prime_id} is not a prime organisation")
+    if payload.tariff is not None:
+        tariff = [row.model_dump() for row in payload.tariff]
+    else:
+        tariff = default_tariff_rows(payload.start_date)
+    _check_tariff_unique(tariff)
+    contract = Contract(
+        prime_id=prime.id, cpa_code=payload.cpa_code, cpa_name=payload.cpa_name,
+        start_date=payload.start_date, end_date=payload.end_date,
+        milestone_schedule=(payload.milestone_schedule or schemas.default_schedule())
+        .model_dump(mode="json"),
+        settings=(payload.settings or schemas.ContractSettings()).model_dump(mode="json"),
+        tariff_rows=[TariffRow(**row) for row in tariff],
+    )
+    session.add(contract)
+    session.flush()
+    record_audit(session, principal, "contract.create", "contract", contract.id,
+                 cpa_code=contract.cpa_code, prime_id=prime.id)
+    session.commit()
+    return contract
+
+
+def _check_tariff_unique(tariff: list[dict[str, object]]) -> None:
+    seen = set()
+    for index, row in enumerate(tariff):
+        key = (row["payment_group"], row["valid_from"])
+        if key in seen:
+            raise Invalid(f"tariff[{index}]: a second row for {key[0]} from {key[1]}")
+        seen.add(key)
+
+
+def update_contract(session: Session, principal: Principal, contract_id: int,
+                    payload: schemas.ContractUpdate) -> Contract:
+    authorize(principal, "contracts.update")
+    contract = get_managed_contract(session, principal, contract_id)
+    if payload.milestone_schedule is not None:
+        contract.milestone_schedule = payload.milestone_schedule.model_dump(mode="json")
+    if payload.settings is not None:
+        contract.settings = payload.settings.model_dump(mode="json")
+    if payload.tariff:
+        existing = {(r.payment_group, r.valid_from) for r in contract.tariff_rows}
+        for index, row in enumerate(payload.tariff):
+            if (row.payment_group, row.valid_from) in existing:
+                raise Conflict(f"tariff[{index}]: a row for {row.payment_group} from "
+                               f"{row.valid_from} exists already; tariff rows are history")
+            contract.tariff_rows.append(TariffRow(**row.model_dump()))
+    record_audit(session, principal, "contract.update", "contract", contract.id,
+                 fields=",".join(sorted(payload.model_dump(exclude_none=True))))
+    session.commit()
+    return contract
+
+
+def contract_read(contract: Contract) -> schemas.ContractRead:
+    return schemas.ContractRead(
+        id=contract.id, prime_id=contract.prime_id, cpa_code=contract.cpa_code,
+        cpa_name=contract.cpa_name, start_date=contract.start_date, end_date=contract.end_date,
+        milestone_schedule=schemas.MilestoneSchedule.model_validate(contract.milestone_schedule),
+        settings=schemas.ContractSettings.model_validate(contract.settings),
+        tariff=[schemas.TariffRowRead.model_validate(r) for r in contract.tariff_rows],
+    )
+
+
+def contract_settings(contract: Contract) -> schemas.ContractSettings:
+    return schemas.ContractSettings.model_validate(contract.settings)
+
+
+# -- memberships ---------------------------------------------------------------------------------
+def add_member(session: Session, principal: Principal, contract_id: int,
+               payload: schemas.MemberCreate) -> Membership:
+    authorize(principal, "members.manage")
+    contract = get_managed_contract(session, principal, contract_id)
+    provider = session.get(Organisation, payload.provider_id)
+    if provider is None or provider.kind == "reviewer":
+        raise Invalid(f"provider_id: {payload.provider_id} is not a provider organisation")
+    if payload.tier == 1:
+        tier1_total = session.scalar(
+            select(func.coalesce(func.sum(Membership.contracted_share), 0)).where(
+                Membership.contract_id == contract.id, Membership.tier == 1,
+                Membership.status != "terminated")) or 0
+        if tier1_total + payload.contracted_share > 1:
+            raise Invalid(f"contracted_share: tier-1 shares would sum to "
+                          f"{tier1_total + payload.contracted_share} (at most 1)")
+    membership = Membership(contract_id=contract.id, provider_id=provider.id, tier=payload.tier,
+                            contracted_share=payload.contracted_share, status="active")
+    session.add(membership)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(f"provider_id: {provider.id} is already a member of contract "
+                       f"{contract.id}") from exc
+    session.add(MembershipStatusChange(
+        membership_id=membership.id, status="active",
+        effective_date=payload.effective_date or contract.start_date,
+        reason="joined the supply chain", changed_by_user_id=principal.user_id))
+    record_audit(session, principal, "member.add", "membership", membership.id,
+                 contract_id=contract.id, provider_id=provider.id,
+                 contracted_share=payload.contracted_share)
+    session.commit()
+    return membership
+
+
+def _membership(session: Session, principal: Principal, contract_id: int,
+                provider_id: int) -> Membership:
+    membership = session.scalar(Scope(principal).memberships(select(Membership).where(
+        Membership.contract_id == contract_id, Membership.provider_id == provider_id)))
+    if membership is None:
+        raise NotFound(f"provider {provider_id} is not a member of contract {contract_id}")
+    return membership
+
+
+def change_member_status(session: Session, principal: Principal, contract_id: int,
+                         provider_id: int, payload: schemas.StatusChangeIn) -> Membership:
+    authorize(principal, "members.manage")
+    get_managed_contract(session, principal, contract_id)
+    membership = _membership(session, principal, contract_id, provider_id)
+    if membership.status == "terminated":
+        raise Conflict("status: the membership is terminated; a terminated member cannot return")
+    effective = payload.effective_date or today()
+    latest = session.scalar(select(func.max(MembershipStatusChange.effective_date)).where(
+        MembershipStatusChange.membership_id == membership.id))
+    if latest is not None and effective < latest:
+        raise Invalid(f"effective_date: before the latest status change ({latest}); "
+                      "the status history is append-only")
+    previous = membership.status
+    membership.status = payload.status
+    session.add(MembershipStatusChange(
+        membership_id=membership.id, status=payload.status, effective_date=effective,
+        reason=payload.reason, changed_by_user_id=principal.user_id))
+    record_audit(session, principal, "member.status", "membership", membership.id,
+                 previous=previous, status=payload.status, reason=payload.reason)
+    session.commit()
+    return membership
+
+
+def member_reads(session: Session, principal: Principal,
+                 contract_id: int) -> list[schemas.MemberRead]:
+    get_contract(session, principal, contract_id)
+    rows = session.execute(Scope(principal).memberships(
+        select(Membership, Organisation).join(Organisation,
+                                              Organisation.id == Membership.provider_id)
+        .where(Membership.contract_id == contract_id).order_by(Membership.id))).all()
+    ids = [m.id for m, _ in rows]
+    history: dict[int, list[MembershipStatusChange]] = {i: [] for i in ids}
+    for change in session.scalars(select(MembershipStatusChange).where(
+            MembershipStatusChange.membership_id.in_(ids)).order_by(MembershipStatusChange.id)):
+        history[change.membership_id].append(change)
+    return [member_read(m, org, history[m.id]) for m, org in rows]
+
+
+def member_read(membership: Membership, org: Organisation,
+                history: list[MembershipStatusChange]) -> schemas.MemberRead:
+    return schemas.MemberRead(
+        contract_id=membership.contract_id, provider_id=org.id, provider_name=org.name,
+        sector=org.sector, tier=membership.tier, contracted_share=membership.contracted_share,
+        status=membership.status,
+        history=[schemas.StatusChangeRead.model_validate(h) for h in history])
+
+
+def member_read_one(session: Session, principal: Principal, contract_id: int,
+                    provider_id: int) -> schemas.MemberRead:
+    membership = _membership(session, principal, contract_id, provider_id)
+    org = session.get_one(Organisation, provider_id)
+    history = list(session.scalars(select(MembershipStatusChange).where(
+        MembershipStatusChange.membership_id == membership.id)
+        .order_by(MembershipStatusChange.id)))
+    return member_read(membership, org, history)
+
+
+# -- payments ------------------------------------------------------------------------------------
+def record_payment(session: Session, principal: Principal, contract_id: int,
+                   payload: schemas.PaymentCreate) -> Payment:
+    authorize(principal, "payments.record")
+    contract = get_managed_contract(session, principal, contract_id)
+    is_member = session.scalar(select(Membership.id).where(
+        Membership.contract_id == contract.id, Membership.provider_id == payload.provider_id))
+    if not is_member:
+        raise Invalid(f"provider_id: {payload.provider_id} is not a member of contract "
+                      f"{contract.id}")
+    terms = (payload.terms_days if payload.terms_days is not None
+             else contract_settings(contract).payment_terms_days)
+    payment = Payment(contract_id=contract.id, provider_id=payload.provider_id,
+                      invoice_date=payload.invoice_date, amount=payload.amount,
+                      paid_date=payload.paid_date, terms_days=terms,
+                      created_by_user_id=principal.user_id)
+    session.add(payment)
+    session.flush()
+    record_audit(session, principal, "payment.record", "payment", payment.id,
+                 provider_id=payload.provider_id, amount=payload.amount,
+                 invoice_date=payload.invoice_date, paid_date=payload.paid_date)
+    session.commit()
+    return payment
+
+
+def mark_payment_paid(session: Session, principal: Principal, contract_id: int, payment_id: int,
+                      payload: schemas.PaymentPaid) -> Payment:
+    authorize(principal, "payments.record")
+    get_managed_contract(session, principal, contract_id)
+    payment = session.scalar(Scope(principal).payments(select(Payment).where(
+        Payment.id == payment_id, Payment.contract_id == contract_id)))
+    if payment is None:
+        raise NotFound(f"payment {payment_id} not found")
+    if payment.paid_date is not None:
+        raise Conflict(f"paid_date: payment {payment_id} was already paid on {payment.paid_date}")
+    if payload.paid_date < payment.invoice_date:
+        raise Invalid("paid_date: before invoice_date")
+    payment.paid_date = payload.paid_date
+    record_audit(session, principal, "payment.paid", "payment", payment.id,
+                 paid_date=payload.paid_date)
+    session.commit()
+    return payment
+
+
+def list_payments(session: Session, principal: Principal, contract_id: int,
+                  page: PageParams) -> tuple[list[Payment], str | None]:
+    get_contract(session, principal, contract_id)
+    stmt = Scope(principal).payments(select(Payment).where(Payment.contract_id == contract_id))
+    return paginate(session, stmt, Payment.id, page)

@@ -1,0 +1,100 @@
+"""Test fixtures: a real database built by `alembic upgrade head`, the app through HTTP.
+
+The backend is chosen by TEST_DATABASE_URL: a SQLite file by default, or a PostgreSQL server
+URL (`postgresql+psycopg://postgres@127.0.0.1:5432/postgres`), on which a fresh database is
+created for the run and dropped after it. `make test` runs the suite once on each.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from app.models import Base
+
+
+def _postgres_database(server_url: str) -> Iterator[str]:
+    name = f"chainboard_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server_url = os.environ.get("TEST_DATABASE_URL", "")
+    if server_url.startswith("postgresql"):
+        yield from _postgres_database(server_url)
+    else:
+        path: Path = tmp_path_factory.mktemp("db") / "chainboard-test.db"
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("ENVIRONMENT", "test")
+    from app.cli import run_migrations
+    from app.core.config import get_settings
+    from app.core.db import get_engine, get_sessionmaker
+
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    get_sessionmaker.cache_clear()
+    run_migrations(database_url)
+    engine = get_engine()
+    yield engine
+    engine.dispose()
+
+
+def _empty_all_tables(engine: Engine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+            conn.execute(text("DELETE FROM sqlite_sequence")) if _has_sqlite_sequence(conn) \
+                else None
+
+
+def _has_sqlite_sequence(conn: Any) -> bool:
+    return bool(conn.execute(text(
+        "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first())
+
+
+@pytest.fixture()
+def db(engine: Engine) -> Iterator[Session]:
+    """A session on an empty database (every table emptied before the test)."""
+    _empty_all_tables(engine)
+    from app.core.db import get_sessionmaker
+
+    with get_sessionmaker()() as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def app(engine: Engine) -> Any:
+    from app.main import create_app
+
+    return create_app(with_dashboard=False)
+
+
+@pytest.fixture()
+def client(app: Any, db: Session) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
