@@ -1,0 +1,89 @@
+# chainboard: the everyday commands. Everything runs from .venv/bin, no activation needed.
+#   make demo   migrate, load demo data, serve, print the URL and the demo logins
+#   make test   lint + compose check + the test suite on SQLite and on PostgreSQL
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Written after a successful install; pyproject.toml newer than it means "install again".
+STAMP := $(VENV)/.chainboard-installed
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# A PostgreSQL *server* URL: tests/conftest.py creates and drops its own database on it.
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help venv demo serve migrate lint compose-check test test-sqlite test-postgres bench clean
+
+help:
+	@echo "make demo           migrate, load demo data, serve on PORT=$(PORT), print URL and logins"
+	@echo "make test           lint, compose check, pytest on SQLite and on PostgreSQL"
+	@echo "make lint           ruff check . and mypy app dashboard"
+	@echo "make test-sqlite    pytest on a SQLite file"
+	@echo "make test-postgres  pytest on TEST_DATABASE_URL=$(TEST_DATABASE_URL)"
+	@echo "make compose-check  docker compose config -q (skipped without the compose plugin)"
+	@echo "make migrate        apply migrations to DATABASE_URL (default sqlite:///./chainboard.db)"
+	@echo "make serve          serve on HOST=$(HOST) PORT=$(PORT)"
+	@echo "make bench          run bench/*.py (they append figures to docs/benchmarks.md)"
+	@echo "make venv           create or refresh .venv (pip install -e '.[dev]')"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $(STAMP)
+
+demo: venv
+	$(BIN)/chainboard demo --port $(PORT)
+
+serve: venv
+	$(BIN)/chainboard serve --host $(HOST) --port $(PORT)
+
+migrate: venv
+	$(BIN)/chainboard migrate
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy app dashboard
+
+# `docker compose config` needs only the client, not an engine. Without the compose plugin the
+# check is skipped, loudly. SECRET_KEY is required by docker-compose.yml: a placeholder stands in
+# for the check only.
+compose-check:
+	@if docker compose version >/dev/null 2>&1; then \
+		SECRET_KEY="$${SECRET_KEY:-compose-config-check-placeholder-not-a-secret}" \
+			docker compose config -q && echo "docker-compose.yml: valid (docker compose config -q)"; \
+	else \
+		echo "SKIPPED: docker-compose.yml not validated: the docker compose plugin is not installed"; \
+	fi
+
+test-sqlite: venv
+	@echo "== pytest on SQLite"
+	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: venv
+	@echo "== pytest on PostgreSQL ($(TEST_DATABASE_URL))"
+	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(BIN)/pytest $(PYTEST_ARGS)
+
+# Every step runs even when an earlier one fails, so one run shows everything that is broken;
+# make fails at the end if any step failed.
+test: venv
+	@failed=""; \
+	$(MAKE) --no-print-directory lint || failed="$$failed lint"; \
+	$(MAKE) --no-print-directory compose-check || failed="$$failed compose-check"; \
+	$(MAKE) --no-print-directory test-sqlite || failed="$$failed test-sqlite"; \
+	$(MAKE) --no-print-directory test-postgres || failed="$$failed test-postgres"; \
+	if [ -n "$$failed" ]; then echo "make test FAILED:$$failed"; exit 1; fi; \
+	echo "make test: lint, compose check, SQLite and PostgreSQL suites all passed"
+
+bench: venv
+	@set -e; found=0; for script in bench/*.py; do \
+		[ -e "$$script" ] || continue; found=1; \
+		echo "== $$script"; $(BIN)/python "$$script"; \
+	done; [ $$found = 1 ] || echo "no bench/*.py scripts yet"
+
+clean:
+	rm -rf .pytest_cache .mypy_cache .ruff_cache build dist
