@@ -1,24 +1,62 @@
 """What each role may do, declared in one table (DOMAIN.md section 9). Services call
-`authorize` before acting; what a role may *see* is app.auth.scope's business."""
+`authorize` before acting; what a role may *see* is app.auth.scope's business.
+
+A role missing from an action's set may never do it: 403, whatever the record. A role that may
+do it, asking about a record outside its scope, gets 404 from the scope instead.
+"""
+
+from dataclasses import dataclass
 
 from app.auth.principal import Principal
 from app.core.errors import Forbidden
 
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "organisations.create": frozenset({"admin"}),
-    "contracts.create": frozenset({"admin"}),
-    "contracts.update": frozenset({"admin", "prime_manager"}),
-    "members.manage": frozenset({"admin", "prime_manager"}),
-    "payments.record": frozenset({"admin", "prime_manager"}),
-    "users.create": frozenset({"admin"}),
+
+@dataclass(frozen=True)
+class Permission:
+    roles: frozenset[str]
+    description: str  # completes "role 'x' may not ..."
+
+
+def _allow(description: str, *roles: str) -> Permission:
+    return Permission(frozenset(roles), description)
+
+
+PERMISSIONS: dict[str, Permission] = {
+    "organisations.create": _allow("create organisations", "admin"),
+    "contracts.create": _allow("create contracts", "admin"),
+    # A prime manager runs its own supply chain: the milestone schedule and whether its league
+    # table is shown named or anonymised to subcontractors.
+    "contracts.update": _allow("change contracts", "admin", "prime_manager"),
+    # The tariff (the DWP's price) and the thresholds the prime itself is judged by (Merlin flags,
+    # case-mix benchmarks, ranking) are not the prime's to set.
+    "contracts.configure": _allow("change contract tariffs or compliance settings", "admin"),
+    "members.manage": _allow("manage supply-chain members", "admin", "prime_manager"),
+    "payments.record": _allow("record payments", "admin", "prime_manager"),
+    "users.create": _allow("create users", "admin"),
     # A subcontractor has no "manager" role of its own: its provider users hold its keys.
-    "api_keys.create": frozenset({"admin", "prime_manager", "provider_user"}),
-    "events.submit": frozenset({"admin", "prime_manager", "provider_user"}),
-    "events.read": frozenset({"admin", "prime_manager", "provider_user"}),
-    "audit.read": frozenset({"admin"}),
+    "api_keys.manage": _allow("manage API keys", "admin", "prime_manager", "provider_user"),
+    "events.submit": _allow("submit events", "admin", "prime_manager", "provider_user"),
+    "events.read": _allow("read events", "admin", "prime_manager", "provider_user"),
+    "audit.read": _allow("read the audit log", "admin"),
 }
+
+# The roles a principal may put on an API key: its own or one with fewer rights, never more.
+# A prime manager's in-house delivery staff are provider users of the same organisation.
+GRANTABLE_KEY_ROLES: dict[str, frozenset[str]] = {
+    "admin": frozenset({"admin", "prime_manager", "provider_user", "reviewer"}),
+    "prime_manager": frozenset({"prime_manager", "provider_user"}),
+    "provider_user": frozenset({"provider_user"}),
+    "reviewer": frozenset(),
+}
+
+# Settings a prime manager may change on its own contract (the rest need contracts.configure).
+PRIME_EDITABLE_SETTINGS = frozenset({"league_visibility"})
+
+
+def may(principal: Principal, action: str) -> bool:
+    return principal.role in PERMISSIONS[action].roles
 
 
 def authorize(principal: Principal, action: str) -> None:
-    if principal.role not in PERMISSIONS[action]:
-        raise Forbidden(f"role '{principal.role}' may not {action.replace('.', ' ')}")
+    if not may(principal, action):
+        raise Forbidden(f"role '{principal.role}' may not {PERMISSIONS[action].description}")

@@ -12,6 +12,8 @@ from app.core.db import get_session
 from app.core.security import hash_api_key, user_id_from_token
 from app.models import ApiKey, User
 
+MAX_RECORD_ID = 2**31 - 1  # the largest integer primary key on either backend
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -24,6 +26,10 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_api_key(self) -> bool:
+        return self.api_key_id is not None
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -52,7 +58,9 @@ def resolve_principal(session: Session, token: str | None, api_key: str | None) 
         return Principal(role=key.role, organisation_id=key.organisation_id, api_key_id=key.id)
     if token:
         user_id = user_id_from_token(token)
-        user = session.get(User, user_id) if user_id is not None else None
+        # Ids beyond a 32-bit key cannot exist (and SQLite refuses to bind them).
+        in_range = user_id is not None and 0 < user_id <= MAX_RECORD_ID
+        user = session.get(User, user_id) if in_range else None
         if user is None or not user.is_active:
             return None
         return principal_for_user(user)

@@ -1,14 +1,16 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import schemas, service
-from app.auth.principal import PrincipalDep, SessionDep
-from app.core.pagination import Page
+from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep
+from app.core.pagination import Page, PageParams, page_params
 from app.core.security import create_access_token
 
 router = APIRouter(tags=["authentication"])
+PageDep = Annotated[PageParams, Depends(page_params)]
+KeyId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
 
 
 @router.post("/auth/token", response_model=schemas.Token)
@@ -42,11 +44,12 @@ def create_api_key(payload: schemas.ApiKeyCreate, session: SessionDep,
 
 
 @router.get("/api-keys", response_model=Page[schemas.ApiKeyRead])
-def list_api_keys(session: SessionDep, principal: PrincipalDep) -> object:
-    return {"rows": service.list_api_keys(session, principal), "next_cursor": None}
+def list_api_keys(session: SessionDep, principal: PrincipalDep, page: PageDep) -> object:
+    rows, cursor = service.list_api_keys(session, principal, page)
+    return {"rows": rows, "next_cursor": cursor}
 
 
 @router.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_api_key(key_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
+def revoke_api_key(key_id: KeyId, session: SessionDep, principal: PrincipalDep) -> Response:
     service.revoke_api_key(session, principal, key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,9 +1,14 @@
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.auth.principal import MAX_RECORD_ID
+
 Role = Literal["admin", "prime_manager", "provider_user", "reviewer"]
+# A record id in a request body: out-of-range ids are a validation error naming the field,
+# never a database error.
+RecordId = Annotated[int, Field(ge=1, le=MAX_RECORD_ID)]
 
 
 class Token(BaseModel):
@@ -19,7 +24,7 @@ class UserCreate(BaseModel):
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
     password: str = Field(min_length=8, max_length=256)
     role: Role
-    organisation_id: int | None = None
+    organisation_id: RecordId | None = None
 
 
 class UserRead(BaseModel):
@@ -36,9 +41,10 @@ class ApiKeyCreate(BaseModel):
         "examples": [{"name": "case-management nightly upload", "organisation_id": 3}]})
 
     name: str = Field(min_length=1, max_length=100)
-    organisation_id: int | None = Field(
+    organisation_id: RecordId | None = Field(
         default=None, description="admins choose; others get a key for their own organisation")
-    role: Role | None = Field(default=None, description="defaults to the creator's role")
+    role: Role | None = Field(
+        default=None, description="defaults to the creator's role; never more rights than it")
 
 
 class ApiKeyRead(BaseModel):

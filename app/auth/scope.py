@@ -5,14 +5,15 @@ WHERE clause; routes and dashboard callbacks never filter by organisation themse
 filtered out answers 404, as if it did not exist.
 """
 
-from typing import Any, TypeVar
+from typing import TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, false, or_, select, true
 
+from app.auth.permissions import GRANTABLE_KEY_ROLES
 from app.auth.principal import Principal
-from app.models import Contract, Event, Membership, Organisation, Participant, Payment
+from app.models import ApiKey, Contract, Event, Membership, Organisation, Participant, Payment
 
-T = TypeVar("T", bound=tuple[Any, ...])
+Ts = TypeVarTuple("Ts")
 
 
 class Scope:
@@ -22,25 +23,36 @@ class Scope:
         self.org_id = principal.organisation_id
 
     # -- building blocks ---------------------------------------------------------------------
-    def _member_contract_ids(self) -> Select[tuple[int]]:
+    def _member_contract_ids(self) -> Select[int]:
         return select(Membership.contract_id).where(Membership.provider_id == self.org_id)
 
-    def _primed_contract_ids(self) -> Select[tuple[int]]:
+    def _primed_contract_ids(self) -> Select[int]:
         return select(Contract.id).where(Contract.prime_id == self.org_id)
 
-    def contract_condition(self, contract_id: ColumnElement[int]) -> ColumnElement[bool]:
+    def contract_condition(self, contract_id: SQLColumnExpression[int]) -> ColumnElement[bool]:
         """True for a contract id the principal may see (its header, its league table)."""
         if self.role in ("admin", "reviewer"):
             return true()
         if self.role == "prime_manager":
             return contract_id.in_(self._primed_contract_ids())
         if self.role == "provider_user":
+            # A prime's in-house staff see their prime's contracts; subcontractors theirs.
             return or_(contract_id.in_(self._primed_contract_ids()),
                        contract_id.in_(self._member_contract_ids()))
         return false()
 
+    def managed_contract_condition(
+        self, contract_id: SQLColumnExpression[int]
+    ) -> ColumnElement[bool]:
+        """True for a contract whose supply chain the principal may change."""
+        if self.role == "admin":
+            return true()
+        if self.role == "prime_manager":
+            return contract_id.in_(self._primed_contract_ids())
+        return false()
+
     def participant_condition(
-        self, contract_id: ColumnElement[int], provider_id: ColumnElement[int]
+        self, contract_id: SQLColumnExpression[int], provider_id: SQLColumnExpression[int]
     ) -> ColumnElement[bool]:
         """Participant-level data: the prime sees its contracts', a provider its own."""
         if self.role == "admin":
@@ -52,20 +64,23 @@ class Scope:
         return false()  # reviewers read aggregates, flags and complaints, never participants
 
     # -- statements ----------------------------------------------------------------------------
-    def contracts(self, stmt: Select[T]) -> Select[T]:
+    def contracts(self, stmt: Select[*Ts]) -> Select[*Ts]:
         return stmt.where(self.contract_condition(Contract.id))
 
-    def participants(self, stmt: Select[T]) -> Select[T]:
+    def managed_contracts(self, stmt: Select[*Ts]) -> Select[*Ts]:
+        return stmt.where(self.managed_contract_condition(Contract.id))
+
+    def participants(self, stmt: Select[*Ts]) -> Select[*Ts]:
         return stmt.where(self.participant_condition(Participant.contract_id,
                                                      Participant.provider_id))
 
-    def events(self, stmt: Select[T]) -> Select[T]:
+    def events(self, stmt: Select[*Ts]) -> Select[*Ts]:
         if self.role == "admin":
             return stmt
         visible = self.participants(select(Participant.id))
         return stmt.where(Event.participant_id.in_(visible))
 
-    def memberships(self, stmt: Select[T]) -> Select[T]:
+    def memberships(self, stmt: Select[*Ts]) -> Select[*Ts]:
         if self.role in ("admin", "reviewer"):
             return stmt
         if self.role == "prime_manager":
@@ -75,7 +90,7 @@ class Scope:
             return stmt.where(Membership.provider_id == self.org_id)
         return stmt.where(false())
 
-    def payments(self, stmt: Select[T]) -> Select[T]:
+    def payments(self, stmt: Select[*Ts]) -> Select[*Ts]:
         if self.role in ("admin", "reviewer"):
             return stmt
         if self.role == "prime_manager":
@@ -84,7 +99,7 @@ class Scope:
             return stmt.where(Payment.provider_id == self.org_id)
         return stmt.where(false())
 
-    def organisations(self, stmt: Select[T]) -> Select[T]:
+    def organisations(self, stmt: Select[*Ts]) -> Select[*Ts]:
         """Its own organisation, the parties to its contracts (primes see their members,
         members see their primes); admins and reviewers see all."""
         if self.role in ("admin", "reviewer"):
@@ -98,3 +113,12 @@ class Scope:
             related = or_(related, Organisation.id.in_(
                 select(Membership.provider_id).where(Membership.contract_id.in_(own_contracts))))
         return stmt.where(related)
+
+    def api_keys(self, stmt: Select[*Ts]) -> Select[*Ts]:
+        """Live keys: an admin's all; others' those of their own organisation carrying a role
+        they could grant (a provider user never sees or revokes its manager's keys)."""
+        stmt = stmt.where(ApiKey.revoked_at.is_(None))
+        if self.role == "admin":
+            return stmt
+        return stmt.where(ApiKey.organisation_id == self.org_id,
+                          ApiKey.role.in_(GRANTABLE_KEY_ROLES.get(self.role, frozenset())))

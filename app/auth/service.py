@@ -1,13 +1,16 @@
 """Users and API keys."""
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth import schemas
-from app.auth.permissions import authorize
+from app.auth.permissions import GRANTABLE_KEY_ROLES, authorize
 from app.auth.principal import Principal
+from app.auth.scope import Scope
 from app.core.audit import record_audit
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.pagination import PageParams, paginate
 from app.core.security import hash_api_key, hash_password, new_api_key, verify_password
 from app.core.timeutil import utcnow
 from app.models import ApiKey, Organisation, User
@@ -19,7 +22,7 @@ ROLE_ORG_KINDS = {
     "reviewer": {"reviewer"},
 }
 
-# A cheap stand-in hash so that a wrong username costs as much time as a wrong password.
+# A stand-in hash so that a wrong username costs as much time as a wrong password.
 _DUMMY_HASH = hash_password("timing-equaliser")
 
 
@@ -44,12 +47,17 @@ def create_user(session: Session, principal: Principal | None,
         authorize(principal, "users.create")
     _check_role_org(session, payload.role, payload.organisation_id)
     username = payload.username.lower()
+    taken = Conflict(f"username: '{username}' is taken")
     if session.scalar(select(User.id).where(User.username == username)):
-        raise Conflict(f"username: '{username}' is taken")
+        raise taken
     user = User(username=username, password_hash=hash_password(payload.password),
                 role=payload.role, organisation_id=payload.organisation_id)
     session.add(user)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent request took the name after our check
+        session.rollback()
+        raise taken from exc
     record_audit(session, principal, "user.create", "user", user.id, username=username,
                  role=payload.role, organisation_id=payload.organisation_id)
     session.commit()
@@ -66,16 +74,23 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 def create_api_key(session: Session, principal: Principal,
                    payload: schemas.ApiKeyCreate) -> tuple[ApiKey, str]:
-    authorize(principal, "api_keys.create")
-    role = payload.role or principal.role
+    authorize(principal, "api_keys.manage")
+    if principal.is_api_key:
+        # Otherwise a leaked key could mint replacements that outlive its revocation.
+        raise Forbidden("API keys are created by signed-in users, not by other API keys")
     if principal.is_admin:
         org_id = payload.organisation_id
+        if payload.role is None and org_id is not None:
+            raise Invalid("role: required when an admin creates a key for an organisation")
+        role = payload.role or principal.role
     else:
         if payload.organisation_id not in (None, principal.organisation_id):
             raise NotFound(f"organisation {payload.organisation_id} not found")
-        if role != principal.role:
-            raise Forbidden("role: a key cannot carry more rights than its creator")
         org_id = principal.organisation_id
+        role = payload.role or principal.role
+        if role not in GRANTABLE_KEY_ROLES[principal.role]:
+            raise Forbidden(f"role: a {principal.role} cannot create a key with role {role}; "
+                            "a key never carries more rights than its creator")
     _check_role_org(session, role, org_id)
     key = new_api_key()
     api_key = ApiKey(organisation_id=org_id, role=role, name=payload.name, prefix=key[:12],
@@ -83,28 +98,23 @@ def create_api_key(session: Session, principal: Principal,
     session.add(api_key)
     session.flush()
     record_audit(session, principal, "api_key.create", "api_key", api_key.id,
-                 organisation_id=org_id, role=role, name=payload.name)
+                 organisation_id=org_id, role=role, name=payload.name, prefix=api_key.prefix)
     session.commit()
     return api_key, key
 
 
-def _keys_visible(principal: Principal) -> Select[tuple[ApiKey]]:
-    stmt = select(ApiKey).where(ApiKey.revoked_at.is_(None))
-    if not principal.is_admin:
-        stmt = stmt.where(ApiKey.organisation_id == principal.organisation_id)
-    return stmt
-
-
-def list_api_keys(session: Session, principal: Principal) -> list[ApiKey]:
-    authorize(principal, "api_keys.create")
-    return list(session.scalars(_keys_visible(principal).order_by(ApiKey.id)))
+def list_api_keys(session: Session, principal: Principal,
+                  page: PageParams) -> tuple[list[ApiKey], str | None]:
+    authorize(principal, "api_keys.manage")
+    return paginate(session, Scope(principal).api_keys(select(ApiKey)), ApiKey.id, page)
 
 
 def revoke_api_key(session: Session, principal: Principal, key_id: int) -> None:
-    authorize(principal, "api_keys.create")
-    api_key = session.scalar(_keys_visible(principal).where(ApiKey.id == key_id))
+    authorize(principal, "api_keys.manage")
+    api_key = session.scalar(Scope(principal).api_keys(select(ApiKey).where(ApiKey.id == key_id)))
     if api_key is None:
         raise NotFound(f"api key {key_id} not found")
     api_key.revoked_at = utcnow()
-    record_audit(session, principal, "api_key.revoke", "api_key", key_id)
+    record_audit(session, principal, "api_key.revoke", "api_key", key_id,
+                 organisation_id=api_key.organisation_id, prefix=api_key.prefix)
     session.commit()

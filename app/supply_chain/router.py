@@ -2,14 +2,19 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Path, Query, status
 
-from app.auth.principal import PrincipalDep, SessionDep
+from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep
 from app.core.pagination import Page, PageParams, page_params
 from app.supply_chain import schemas, service
 
 router = APIRouter(tags=["set-up"])
 PageDep = Annotated[PageParams, Depends(page_params)]
+# Ids beyond the key range answer 422 naming the parameter, never a database error.
+OrgId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
+ContractId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
+ProviderId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
+PaymentId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
 
 
 @router.post("/organisations", status_code=status.HTTP_201_CREATED,
@@ -26,7 +31,7 @@ def list_organisations(session: SessionDep, principal: PrincipalDep, page: PageD
 
 
 @router.get("/organisations/{org_id}", response_model=schemas.OrganisationRead)
-def get_organisation(org_id: int, session: SessionDep, principal: PrincipalDep) -> object:
+def get_organisation(org_id: OrgId, session: SessionDep, principal: PrincipalDep) -> object:
     return service.get_organisation(session, principal, org_id)
 
 
@@ -44,54 +49,65 @@ def list_contracts(session: SessionDep, principal: PrincipalDep, page: PageDep) 
 
 
 @router.get("/contracts/{contract_id}", response_model=schemas.ContractRead)
-def get_contract(contract_id: int, session: SessionDep, principal: PrincipalDep) -> object:
+def get_contract(contract_id: ContractId, session: SessionDep, principal: PrincipalDep) -> object:
     return service.contract_read(service.get_contract(session, principal, contract_id))
 
 
 @router.patch("/contracts/{contract_id}", response_model=schemas.ContractRead)
-def update_contract(contract_id: int, payload: schemas.ContractUpdate, session: SessionDep,
-                    principal: PrincipalDep) -> object:
+def update_contract(contract_id: ContractId, payload: schemas.ContractUpdate,
+                    session: SessionDep, principal: PrincipalDep) -> object:
     return service.contract_read(service.update_contract(session, principal, contract_id, payload))
 
 
 @router.post("/contracts/{contract_id}/members", status_code=status.HTTP_201_CREATED,
              response_model=schemas.MemberRead)
-def add_member(contract_id: int, payload: schemas.MemberCreate, session: SessionDep,
+def add_member(contract_id: ContractId, payload: schemas.MemberCreate, session: SessionDep,
                principal: PrincipalDep) -> object:
     membership = service.add_member(session, principal, contract_id, payload)
     return service.member_read_one(session, principal, contract_id, membership.provider_id)
 
 
 @router.get("/contracts/{contract_id}/members", response_model=Page[schemas.MemberRead])
-def list_members(contract_id: int, session: SessionDep, principal: PrincipalDep) -> object:
-    # One row per member: a supply chain is a page of its own.
-    return {"rows": service.member_reads(session, principal, contract_id), "next_cursor": None}
+def list_members(contract_id: ContractId, session: SessionDep, principal: PrincipalDep,
+                 page: PageDep) -> object:
+    rows, cursor = service.member_reads(session, principal, contract_id, page)
+    return {"rows": rows, "next_cursor": cursor}
+
+
+@router.get("/contracts/{contract_id}/members/{provider_id}", response_model=schemas.MemberRead)
+def get_member(contract_id: ContractId, provider_id: ProviderId, session: SessionDep,
+               principal: PrincipalDep) -> object:
+    return service.member_read_one(session, principal, contract_id, provider_id)
 
 
 @router.post("/contracts/{contract_id}/members/{provider_id}/status",
              response_model=schemas.MemberRead)
-def change_member_status(contract_id: int, provider_id: int, payload: schemas.StatusChangeIn,
-                         session: SessionDep, principal: PrincipalDep) -> object:
+def change_member_status(contract_id: ContractId, provider_id: ProviderId,
+                         payload: schemas.StatusChangeIn, session: SessionDep,
+                         principal: PrincipalDep) -> object:
     service.change_member_status(session, principal, contract_id, provider_id, payload)
     return service.member_read_one(session, principal, contract_id, provider_id)
 
 
 @router.post("/contracts/{contract_id}/payments", status_code=status.HTTP_201_CREATED,
              response_model=schemas.PaymentRead)
-def record_payment(contract_id: int, payload: schemas.PaymentCreate, session: SessionDep,
+def record_payment(contract_id: ContractId, payload: schemas.PaymentCreate, session: SessionDep,
                    principal: PrincipalDep) -> object:
     return service.record_payment(session, principal, contract_id, payload)
 
 
 @router.get("/contracts/{contract_id}/payments", response_model=Page[schemas.PaymentRead])
-def list_payments(contract_id: int, session: SessionDep, principal: PrincipalDep,
-                  page: PageDep) -> object:
-    rows, cursor = service.list_payments(session, principal, contract_id, page)
+def list_payments(
+    contract_id: ContractId, session: SessionDep, principal: PrincipalDep, page: PageDep,
+    provider_id: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)] = None,
+) -> object:
+    rows, cursor = service.list_payments(session, principal, contract_id, page, provider_id)
     return {"rows": rows, "next_cursor": cursor}
 
 
 @router.post("/contracts/{contract_id}/payments/{payment_id}/paid",
              response_model=schemas.PaymentRead)
-def mark_payment_paid(contract_id: int, payment_id: int, payload: schemas.PaymentPaid,
-                      session: SessionDep, principal: PrincipalDep) -> object:
+def mark_payment_paid(contract_id: ContractId, payment_id: PaymentId,
+                      payload: schemas.PaymentPaid, session: SessionDep,
+                      principal: PrincipalDep) -> object:
     return service.mark_payment_paid(session, principal, contract_id, payment_id, payload)

@@ -2,8 +2,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from app.auth.schemas import RecordId
 from app.supply_chain.defaults import DEFAULT_MILESTONE_SCHEDULE, PAYMENT_GROUPS
 
 OrgKind = Literal["prime", "subcontractor", "reviewer"]
@@ -113,25 +114,29 @@ class ContractCreate(InputModel):
         "prime_id": 1, "cpa_code": "CPA18", "cpa_name": "West Yorkshire",
         "start_date": "2024-11-01", "end_date": "2029-10-31"}]})
 
-    prime_id: int
+    prime_id: RecordId
     cpa_code: str = Field(min_length=1, max_length=32)
     cpa_name: str = Field(min_length=1, max_length=200)
     start_date: date
     end_date: date
     tariff: list[TariffRowIn] | None = Field(
-        default=None, description="tariff rows; the programme defaults when omitted")
+        default=None, min_length=1,
+        description="tariff rows; the programme defaults (DOMAIN.md section 2) when omitted")
     milestone_schedule: MilestoneSchedule | None = None
     settings: ContractSettings | None = None
 
-    @model_validator(mode="after")
-    def dates_in_order(self) -> "ContractCreate":
-        if self.end_date < self.start_date:
-            raise ValueError("end_date: before start_date")
-        return self
+    @field_validator("end_date")
+    @classmethod
+    def ends_after_start(cls, end_date: date, info: ValidationInfo) -> date:
+        start_date = info.data.get("start_date")
+        if start_date is not None and end_date < start_date:
+            raise ValueError(f"before start_date ({start_date})")
+        return end_date
 
 
 class ContractUpdate(InputModel):
-    """Change the schedule or settings; tariff rows are appended (they are history)."""
+    """Change the schedule or settings; tariff rows are appended (they are history). Only the
+    settings named are changed; the others keep their values."""
 
     milestone_schedule: MilestoneSchedule | None = None
     settings: ContractSettings | None = None
@@ -155,7 +160,7 @@ class MemberCreate(InputModel):
     model_config = ConfigDict(json_schema_extra={
         "examples": [{"provider_id": 3, "tier": 1, "contracted_share": 0.15}]})
 
-    provider_id: int
+    provider_id: RecordId
     tier: Literal[1, 2]
     contracted_share: Decimal = Field(ge=0, le=1, max_digits=6, decimal_places=4)
     effective_date: date | None = Field(
@@ -196,18 +201,20 @@ class PaymentCreate(InputModel):
         "provider_id": 3, "invoice_date": "2026-09-30", "amount": "18450.00",
         "paid_date": None, "terms_days": 30}]})
 
-    provider_id: int
+    provider_id: RecordId
     invoice_date: date
     amount: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
     paid_date: date | None = None
     terms_days: int | None = Field(default=None, ge=0, le=365,
                                    description="the contract's payment terms when omitted")
 
-    @model_validator(mode="after")
-    def paid_after_invoice(self) -> "PaymentCreate":
-        if self.paid_date is not None and self.paid_date < self.invoice_date:
-            raise ValueError("paid_date: before invoice_date")
-        return self
+    @field_validator("paid_date")
+    @classmethod
+    def paid_after_invoice(cls, paid_date: date | None, info: ValidationInfo) -> date | None:
+        invoice_date = info.data.get("invoice_date")
+        if paid_date is not None and invoice_date is not None and paid_date < invoice_date:
+            raise ValueError(f"before invoice_date ({invoice_date})")
+        return paid_date
 
 
 class PaymentPaid(InputModel):

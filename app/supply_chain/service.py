@@ -2,12 +2,14 @@
 
 import re
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.auth.permissions import authorize
+from app.auth.permissions import PRIME_EDITABLE_SETTINGS, authorize, may
 from app.auth.principal import Principal
 from app.auth.scope import Scope
 from app.core.audit import record_audit
@@ -26,22 +28,34 @@ from app.supply_chain import schemas
 from app.supply_chain.defaults import default_tariff_rows
 
 
+def display_name(name: str) -> str:
+    """Trimmed, inner runs of whitespace collapsed to one space."""
+    return re.sub(r"\s+", " ", name.strip())
+
+
 def name_key(name: str) -> str:
-    return re.sub(r"\s+", " ", name.strip()).casefold()
+    """What makes two organisation names the same: " Acme  Ltd" and "acme ltd" are."""
+    return display_name(name).casefold()
 
 
 # -- organisations -------------------------------------------------------------------------------
 def create_organisation(session: Session, principal: Principal,
                         payload: schemas.OrganisationCreate) -> Organisation:
     authorize(principal, "organisations.create")
-    name = re.sub(r"\s+", " ", payload.name.strip())
+    name = display_name(payload.name)
+    taken = Conflict(f"name: an organisation named '{name}' exists already")
     if session.scalar(select(Organisation.id).where(Organisation.name_key == name_key(name))):
-        raise Conflict(f"name: an organisation named '{name}' exists already")
+        raise taken
     org = Organisation(name=name, name_key=name_key(name), kind=payload.kind,
                        sector=payload.sector)
     session.add(org)
-    session.flush()
-    record_audit(session, principal, "organisation.create", "organisation", org.id, name=name)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent request took the name after our check
+        session.rollback()
+        raise taken from exc
+    record_audit(session, principal, "organisation.create", "organisation", org.id, name=name,
+                 kind=org.kind, sector=org.sector)
     session.commit()
     return org
 
@@ -69,13 +83,16 @@ def get_contract(session: Session, principal: Principal, contract_id: int) -> Co
     return contract
 
 
-def get_managed_contract(session: Session, principal: Principal, contract_id: int) -> Contract:
-    """A contract the principal may change: an admin's any, a prime manager's own."""
-    contract = get_contract(session, principal, contract_id)
-    if principal.role == "prime_manager" and contract.prime_id != principal.organisation_id:
+def get_managed_contract(session: Session, principal: Principal, contract_id: int,
+                         lock: bool = False) -> Contract:
+    """A contract whose supply chain the principal may change: an admin's any, a prime
+    manager's own. Callers authorize the action first, so a role that may never act gets 403
+    and only a contract outside the principal's scope answers 404. `lock` serialises
+    concurrent changes to the contract's supply chain (PostgreSQL; SQLite writes serially)."""
+    stmt = Scope(principal).managed_contracts(select(Contract).where(Contract.id == contract_id))
+    contract = session.scalar(stmt.with_for_update() if lock else stmt)
+    if contract is None:
         raise NotFound(f"contract {contract_id} not found")
-    if principal.role not in ("admin", "prime_manager"):
-        raise Forbidden(f"role '{principal.role}' may not manage contracts")
     return contract
 
 
@@ -106,12 +123,13 @@ def create_contract(session: Session, principal: Principal,
     session.add(contract)
     session.flush()
     record_audit(session, principal, "contract.create", "contract", contract.id,
-                 cpa_code=contract.cpa_code, prime_id=prime.id)
+                 cpa_code=contract.cpa_code, prime_id=prime.id,
+                 default_tariff=payload.tariff is None)
     session.commit()
     return contract
 
 
-def _check_tariff_unique(tariff: list[dict[str, object]]) -> None:
+def _check_tariff_unique(tariff: list[dict[str, Any]]) -> None:
     seen = set()
     for index, row in enumerate(tariff):
         key = (row["payment_group"], row["valid_from"])
@@ -123,20 +141,39 @@ def _check_tariff_unique(tariff: list[dict[str, object]]) -> None:
 def update_contract(session: Session, principal: Principal, contract_id: int,
                     payload: schemas.ContractUpdate) -> Contract:
     authorize(principal, "contracts.update")
+    settings_given = (payload.settings.model_dump(mode="json", exclude_unset=True)
+                      if payload.settings is not None else {})
+    if not may(principal, "contracts.configure"):
+        if payload.tariff:
+            authorize(principal, "contracts.configure")
+        reserved = sorted(set(settings_given) - PRIME_EDITABLE_SETTINGS)
+        if reserved:
+            raise Forbidden(f"settings.{reserved[0]}: role '{principal.role}' may change only "
+                            f"{', '.join(sorted(PRIME_EDITABLE_SETTINGS))} of the settings")
     contract = get_managed_contract(session, principal, contract_id)
+    changed: list[str] = []
     if payload.milestone_schedule is not None:
         contract.milestone_schedule = payload.milestone_schedule.model_dump(mode="json")
-    if payload.settings is not None:
-        contract.settings = payload.settings.model_dump(mode="json")
+        changed.append("milestone_schedule")
+    if settings_given:
+        # A PATCH changes the settings it names; the rest keep their values.
+        merged = schemas.ContractSettings.model_validate({**contract.settings, **settings_given})
+        contract.settings = merged.model_dump(mode="json")
+        changed.extend(f"settings.{name}" for name in sorted(settings_given))
     if payload.tariff:
         existing = {(r.payment_group, r.valid_from) for r in contract.tariff_rows}
         for index, row in enumerate(payload.tariff):
-            if (row.payment_group, row.valid_from) in existing:
+            key = (row.payment_group, row.valid_from)
+            if key in existing:
                 raise Conflict(f"tariff[{index}]: a row for {row.payment_group} from "
                                f"{row.valid_from} exists already; tariff rows are history")
+            existing.add(key)
             contract.tariff_rows.append(TariffRow(**row.model_dump()))
-    record_audit(session, principal, "contract.update", "contract", contract.id,
-                 fields=",".join(sorted(payload.model_dump(exclude_none=True))))
+        changed.append("tariff")
+    if changed:
+        record_audit(session, principal, "contract.update", "contract", contract.id,
+                     fields=",".join(changed), **{f"settings.{k}": v
+                                                  for k, v in settings_given.items()})
     session.commit()
     return contract
 
@@ -159,36 +196,52 @@ def contract_settings(contract: Contract) -> schemas.ContractSettings:
 def add_member(session: Session, principal: Principal, contract_id: int,
                payload: schemas.MemberCreate) -> Membership:
     authorize(principal, "members.manage")
-    contract = get_managed_contract(session, principal, contract_id)
+    contract = get_managed_contract(session, principal, contract_id, lock=True)
     provider = session.get(Organisation, payload.provider_id)
     if provider is None or provider.kind == "reviewer":
         raise Invalid(f"provider_id: {payload.provider_id} is not a provider organisation")
+    if provider.id == contract.prime_id:
+        raise Invalid(f"provider_id: {provider.id} is the contract's prime, which delivers "
+                      "in-house without a membership")
+    duplicate = Conflict(f"provider_id: {provider.id} is already a member of contract "
+                         f"{contract.id}")
+    if session.scalar(select(Membership.id).where(Membership.contract_id == contract.id,
+                                                  Membership.provider_id == provider.id)):
+        raise duplicate
+    effective = payload.effective_date or contract.start_date
+    if not contract.start_date <= effective <= contract.end_date:
+        raise Invalid(f"effective_date: {effective} is outside the contract "
+                      f"({contract.start_date} to {contract.end_date})")
     if payload.tier == 1:
-        tier1_total = session.scalar(
-            select(func.coalesce(func.sum(Membership.contracted_share), 0)).where(
-                Membership.contract_id == contract.id, Membership.tier == 1,
-                Membership.status != "terminated")) or 0
+        tier1_total = _tier1_total(session, contract.id)
         if tier1_total + payload.contracted_share > 1:
-            raise Invalid(f"contracted_share: tier-1 shares would sum to "
-                          f"{tier1_total + payload.contracted_share} (at most 1)")
+            raise Invalid(f"contracted_share: tier-1 shares of contract {contract.id} would sum "
+                          f"to {tier1_total + payload.contracted_share} (at most 1)")
     membership = Membership(contract_id=contract.id, provider_id=provider.id, tier=payload.tier,
                             contracted_share=payload.contracted_share, status="active")
     session.add(membership)
     try:
         session.flush()
-    except IntegrityError as exc:
+    except IntegrityError as exc:  # a concurrent request added the same member
         session.rollback()
-        raise Conflict(f"provider_id: {provider.id} is already a member of contract "
-                       f"{contract.id}") from exc
+        raise duplicate from exc
     session.add(MembershipStatusChange(
-        membership_id=membership.id, status="active",
-        effective_date=payload.effective_date or contract.start_date,
+        membership_id=membership.id, status="active", effective_date=effective,
         reason="joined the supply chain", changed_by_user_id=principal.user_id))
     record_audit(session, principal, "member.add", "membership", membership.id,
-                 contract_id=contract.id, provider_id=provider.id,
+                 contract_id=contract.id, provider_id=provider.id, tier=payload.tier,
                  contracted_share=payload.contracted_share)
     session.commit()
     return membership
+
+
+def _tier1_total(session: Session, contract_id: int) -> Decimal:
+    total = session.scalar(
+        select(func.coalesce(func.sum(Membership.contracted_share), 0)).where(
+            Membership.contract_id == contract_id, Membership.tier == 1,
+            Membership.status != "terminated"))
+    # Round away binary noise: SQLite sums NUMERIC columns as floating point.
+    return Decimal(str(total or 0)).quantize(Decimal("0.0001"))
 
 
 def _membership(session: Session, principal: Principal, contract_id: int,
@@ -203,40 +256,53 @@ def _membership(session: Session, principal: Principal, contract_id: int,
 def change_member_status(session: Session, principal: Principal, contract_id: int,
                          provider_id: int, payload: schemas.StatusChangeIn) -> Membership:
     authorize(principal, "members.manage")
-    get_managed_contract(session, principal, contract_id)
+    get_managed_contract(session, principal, contract_id, lock=True)
     membership = _membership(session, principal, contract_id, provider_id)
     if membership.status == "terminated":
         raise Conflict("status: the membership is terminated; a terminated member cannot return")
+    if payload.status == membership.status:
+        raise Conflict(f"status: the membership is {membership.status} already")
     effective = payload.effective_date or today()
+    if effective > today():
+        raise Invalid(f"effective_date: {effective} is in the future; record a change when "
+                      "it happens")
     latest = session.scalar(select(func.max(MembershipStatusChange.effective_date)).where(
         MembershipStatusChange.membership_id == membership.id))
     if latest is not None and effective < latest:
-        raise Invalid(f"effective_date: before the latest status change ({latest}); "
-                      "the status history is append-only")
+        raise Invalid(f"effective_date: {effective} is before the latest status change "
+                      f"({latest}); the status history is append-only")
     previous = membership.status
     membership.status = payload.status
     session.add(MembershipStatusChange(
         membership_id=membership.id, status=payload.status, effective_date=effective,
         reason=payload.reason, changed_by_user_id=principal.user_id))
     record_audit(session, principal, "member.status", "membership", membership.id,
-                 previous=previous, status=payload.status, reason=payload.reason)
+                 contract_id=contract_id, provider_id=provider_id, previous=previous,
+                 status=payload.status, effective_date=effective, reason=payload.reason)
     session.commit()
     return membership
 
 
-def member_reads(session: Session, principal: Principal,
-                 contract_id: int) -> list[schemas.MemberRead]:
+def member_reads(session: Session, principal: Principal, contract_id: int,
+                 page: PageParams) -> tuple[list[schemas.MemberRead], str | None]:
     get_contract(session, principal, contract_id)
-    rows = session.execute(Scope(principal).memberships(
-        select(Membership, Organisation).join(Organisation,
-                                              Organisation.id == Membership.provider_id)
-        .where(Membership.contract_id == contract_id).order_by(Membership.id))).all()
-    ids = [m.id for m, _ in rows]
-    history: dict[int, list[MembershipStatusChange]] = {i: [] for i in ids}
+    stmt = Scope(principal).memberships(
+        select(Membership).where(Membership.contract_id == contract_id))
+    memberships, cursor = paginate(session, stmt, Membership.id, page)
+    orgs = {org.id: org for org in session.scalars(select(Organisation).where(
+        Organisation.id.in_([m.provider_id for m in memberships])))}
+    history = _histories(session, [m.id for m in memberships])
+    return [member_read(m, orgs[m.provider_id], history[m.id]) for m in memberships], cursor
+
+
+def _histories(session: Session,
+               membership_ids: list[int]) -> dict[int, list[MembershipStatusChange]]:
+    history: dict[int, list[MembershipStatusChange]] = {i: [] for i in membership_ids}
     for change in session.scalars(select(MembershipStatusChange).where(
-            MembershipStatusChange.membership_id.in_(ids)).order_by(MembershipStatusChange.id)):
+            MembershipStatusChange.membership_id.in_(membership_ids))
+            .order_by(MembershipStatusChange.id)):
         history[change.membership_id].append(change)
-    return [member_read(m, org, history[m.id]) for m, org in rows]
+    return history
 
 
 def member_read(membership: Membership, org: Organisation,
@@ -250,19 +316,23 @@ def member_read(membership: Membership, org: Organisation,
 
 def member_read_one(session: Session, principal: Principal, contract_id: int,
                     provider_id: int) -> schemas.MemberRead:
+    get_contract(session, principal, contract_id)
     membership = _membership(session, principal, contract_id, provider_id)
     org = session.get_one(Organisation, provider_id)
-    history = list(session.scalars(select(MembershipStatusChange).where(
-        MembershipStatusChange.membership_id == membership.id)
-        .order_by(MembershipStatusChange.id)))
-    return member_read(membership, org, history)
+    return member_read(membership, org, _histories(session, [membership.id])[membership.id])
 
 
 # -- payments ------------------------------------------------------------------------------------
+def _not_future(field: str, day: date | None) -> None:
+    if day is not None and day > today():
+        raise Invalid(f"{field}: {day} is in the future")
+
+
 def record_payment(session: Session, principal: Principal, contract_id: int,
                    payload: schemas.PaymentCreate) -> Payment:
     authorize(principal, "payments.record")
     contract = get_managed_contract(session, principal, contract_id)
+    _not_future("paid_date", payload.paid_date)
     is_member = session.scalar(select(Membership.id).where(
         Membership.contract_id == contract.id, Membership.provider_id == payload.provider_id))
     if not is_member:
@@ -277,8 +347,9 @@ def record_payment(session: Session, principal: Principal, contract_id: int,
     session.add(payment)
     session.flush()
     record_audit(session, principal, "payment.record", "payment", payment.id,
-                 provider_id=payload.provider_id, amount=payload.amount,
-                 invoice_date=payload.invoice_date, paid_date=payload.paid_date)
+                 contract_id=contract.id, provider_id=payload.provider_id, amount=payload.amount,
+                 invoice_date=payload.invoice_date, paid_date=payload.paid_date,
+                 terms_days=terms)
     session.commit()
     return payment
 
@@ -294,16 +365,19 @@ def mark_payment_paid(session: Session, principal: Principal, contract_id: int, 
     if payment.paid_date is not None:
         raise Conflict(f"paid_date: payment {payment_id} was already paid on {payment.paid_date}")
     if payload.paid_date < payment.invoice_date:
-        raise Invalid("paid_date: before invoice_date")
+        raise Invalid(f"paid_date: before invoice_date ({payment.invoice_date})")
+    _not_future("paid_date", payload.paid_date)
     payment.paid_date = payload.paid_date
     record_audit(session, principal, "payment.paid", "payment", payment.id,
-                 paid_date=payload.paid_date)
+                 contract_id=contract_id, paid_date=payload.paid_date)
     session.commit()
     return payment
 
 
-def list_payments(session: Session, principal: Principal, contract_id: int,
-                  page: PageParams) -> tuple[list[Payment], str | None]:
+def list_payments(session: Session, principal: Principal, contract_id: int, page: PageParams,
+                  provider_id: int | None = None) -> tuple[list[Payment], str | None]:
     get_contract(session, principal, contract_id)
     stmt = Scope(principal).payments(select(Payment).where(Payment.contract_id == contract_id))
+    if provider_id is not None:
+        stmt = stmt.where(Payment.provider_id == provider_id)
     return paginate(session, stmt, Payment.id, page)
