@@ -44,7 +44,7 @@ class Contract(Base):
 
 
 class TariffRow(Base):
-    """One payment group's fees from `valid_from` on; the row in force on an event's date applies."""
+    """A payment group's fees from `valid_from` on; the row in force on an event's date applies."""
 
     __tablename__ = "tariff_rows"
     __table_args__ = (UniqueConstraint("contract_id", "payment_group", "valid_from"),)

@@ -1,0 +1,290 @@
+"""The validation rules of DOMAIN.md section 3, as pure functions over a participant's state.
+
+`check(event, state, contract)` returns the reasons an event is refused (empty when it is
+valid); `apply(event, state)` folds an accepted event into the state. The service loads the
+state of a batch's participants from their stored events, then checks and applies the batch's
+events in order, so rules never query the database.
+"""
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from app.ingest.schemas import EventIn
+
+ACTIVE_MEMBER_STATUSES = ("active", "on_improvement_plan")
+
+
+@dataclass(frozen=True)
+class TariffTerms:
+    valid_from: date
+    max_sustainments: int
+    outcome_weeks: int
+
+
+@dataclass
+class ContractRules:
+    """What the rules need to know of one contract."""
+
+    contract_id: int
+    prime_id: int
+    # payment group -> its tariff rows, sorted by valid_from
+    tariff: dict[str, list[TariffTerms]]
+    member_status: dict[int, str]  # provider id -> current membership status
+    spell_checks: dict[str, tuple[int, int | None]]  # code -> (days, min_outcome_weeks)
+    sustainment_interval_days: int
+
+    def terms_on(self, payment_group: str, day: date) -> TariffTerms | None:
+        rows = self.tariff.get(payment_group, [])
+        position = bisect.bisect_right([r.valid_from for r in rows], day)
+        return rows[position - 1] if position else None
+
+    def group_terms(self, payment_group: str, day: date) -> TariffTerms | None:
+        """The row in force on `day`, or the group's first row for days before the tariff."""
+        rows = self.tariff.get(payment_group, [])
+        return self.terms_on(payment_group, day) or (rows[0] if rows else None)
+
+
+@dataclass
+class Spell:
+    start: date
+    end: date | None = None
+
+
+@dataclass
+class ParticipantState:
+    participant_ref: str
+    provider_id: int
+    payment_group: str
+    referral_date: date
+    participant_id: int | None = None  # None until the participant row is written
+    attachment_date: date | None = None
+    spells: list[Spell] = field(default_factory=list)  # sorted by start
+    outcome_date: date | None = None
+    sustainments: set[int] = field(default_factory=set)
+    checks: set[tuple[str, date]] = field(default_factory=set)  # (milestone, spell start)
+    exit_date: date | None = None
+    exit_reason: str | None = None
+
+    def days_in_work(self, on: date) -> int:
+        """Length of the union of job spells up to `on` (DOMAIN.md's sum when spells do not
+        overlap; two concurrent jobs are not counted twice)."""
+        total, covered_to = 0, None
+        for spell in self.spells:  # sorted by start, so coverage only grows
+            start, end = spell.start, min(spell.end or on, on)
+            if covered_to is not None and start < covered_to:
+                start = covered_to
+            if end > start:
+                total += (end - start).days
+                covered_to = end
+        return total
+
+    def spell_on(self, day: date) -> Spell | None:
+        """The spell with the latest start on or before `day`."""
+        candidates = [s for s in self.spells if s.start <= day]
+        return candidates[-1] if candidates else None
+
+
+def check(event: EventIn, state: ParticipantState | None, contract: ContractRules,
+          submitter_org_id: int | None, today: date) -> list[str]:
+    """Reasons to refuse `event`; `state` is None when the participant is not yet referred.
+    `submitter_org_id` is None for an admin."""
+    errors: list[str] = []
+    if event.event_date > today:
+        errors.append(f"event_date: after today ({today}); events cannot be dated in the future")
+    if event.type == "referral":
+        errors += _check_referral(event, state, contract, submitter_org_id)
+        return errors
+    if state is None or not visible_to_submitter(state, contract, submitter_org_id):
+        # The same answer whether the participant is unknown or another provider's, so that
+        # others' participants are not revealed.
+        return errors + [f"participant_ref: no referral for this participant in contract "
+                         f"{contract.contract_id} (send the referral first, or in the same "
+                         "batch)"]
+    if event.event_date < state.referral_date:
+        errors.append(f"event_date: before the participant's referral on {state.referral_date}")
+    errors += RULES[event.type](event, state, contract)
+    return errors
+
+
+def visible_to_submitter(state: ParticipantState, contract: ContractRules,
+                         submitter_org_id: int | None) -> bool:
+    """Only the allocated provider or the contract's prime may report (None: an admin)."""
+    return submitter_org_id is None or submitter_org_id in (state.provider_id, contract.prime_id)
+
+
+def _check_referral(event: EventIn, state: ParticipantState | None, contract: ContractRules,
+                    submitter_org_id: int | None) -> list[str]:
+    errors = []
+    assert event.provider_id is not None and event.payment_group is not None
+    if state is not None:
+        when = (f" (on {state.referral_date})"
+                if visible_to_submitter(state, contract, submitter_org_id) else "")
+        errors.append(f"participant_ref: already referred in contract {contract.contract_id}"
+                      + when)
+    if submitter_org_id not in (None, contract.prime_id, event.provider_id):
+        errors.append("provider_id: a provider may refer participants only to itself")
+    elif (event.provider_id != contract.prime_id
+          and contract.member_status.get(event.provider_id) not in ACTIVE_MEMBER_STATUSES):
+        status = contract.member_status.get(event.provider_id)
+        why = f"its membership is {status}" if status else "it is not a member"
+        errors.append(f"provider_id: {event.provider_id} cannot take referrals in contract "
+                      f"{contract.contract_id}: {why}")
+    if event.payment_group not in contract.tariff:
+        errors.append(f"payment_group: {event.payment_group} is not in contract "
+                      f"{contract.contract_id}'s tariff")
+    return errors
+
+
+def _check_attachment(event: EventIn, state: ParticipantState, _c: ContractRules) -> list[str]:
+    if state.attachment_date is not None:
+        return [f"type: the participant is already attached (on {state.attachment_date})"]
+    return []
+
+
+def _check_job_start(event: EventIn, state: ParticipantState, _c: ContractRules) -> list[str]:
+    if state.attachment_date is None:
+        return ["type: a job_start needs the participant's attachment first"]
+    if event.event_date < state.attachment_date:
+        return [f"event_date: before the participant's attachment on {state.attachment_date}"]
+    if any(s.start == event.event_date for s in state.spells):
+        return [f"event_date: a job spell starting on {event.event_date} is already reported"]
+    return []
+
+
+def _check_job_end(event: EventIn, state: ParticipantState, _c: ContractRules) -> list[str]:
+    if _open_spell_on(state, event.event_date) is None:
+        return ["type: no open job spell started on or before this job_end"]
+    return []
+
+
+def _open_spell_on(state: ParticipantState, day: date) -> Spell | None:
+    open_spells = [s for s in state.spells if s.end is None and s.start <= day]
+    return open_spells[-1] if open_spells else None
+
+
+def _check_in_work_check(event: EventIn, state: ParticipantState,
+                         contract: ContractRules) -> list[str]:
+    assert event.milestone is not None
+    code = event.milestone
+    terms = contract.group_terms(state.payment_group, event.event_date)
+    if code.startswith("S"):
+        number = int(code[1:])
+        limit = terms.max_sustainments if terms else 0
+        if not 1 <= number <= limit:
+            return [f"milestone: {code} is not in the schedule for {state.payment_group} "
+                    f"(S1..S{limit})"]
+        if state.outcome_date is None:
+            return [f"milestone: {code} checks follow a job outcome; none is reported"]
+    else:
+        rule = contract.spell_checks.get(code)
+        if rule is None or (rule[1] is not None and terms is not None
+                            and terms.outcome_weeks < rule[1]):
+            codes = ", ".join(c for c, (_, weeks) in contract.spell_checks.items()
+                              if weeks is None or (terms and terms.outcome_weeks >= weeks))
+            return [f"milestone: {code} is not in the contract's schedule for "
+                    f"{state.payment_group} ({codes}, S1..)"]
+    spell = state.spell_on(event.event_date)
+    if spell is None:
+        return ["event_date: no job spell started on or before this check"]
+    if (code, spell.start) in state.checks:
+        return [f"milestone: {code} is already checked for the job spell starting {spell.start}"]
+    return []
+
+
+def _check_job_outcome(event: EventIn, state: ParticipantState,
+                       contract: ContractRules) -> list[str]:
+    if state.outcome_date is not None:
+        return [f"type: the participant already has a job outcome (on {state.outcome_date})"]
+    terms = contract.terms_on(state.payment_group, event.event_date)
+    if terms is None:
+        return [f"event_date: no tariff row for {state.payment_group} is in force on "
+                f"{event.event_date}"]
+    needed = 7 * terms.outcome_weeks
+    worked = state.days_in_work(event.event_date)
+    if worked < needed:
+        return [f"event_date: {worked} days in work by then; a job outcome for "
+                f"{state.payment_group} needs {needed} ({terms.outcome_weeks} weeks)"]
+    return []
+
+
+def _check_sustainment(event: EventIn, state: ParticipantState,
+                       contract: ContractRules) -> list[str]:
+    assert event.number is not None
+    number = event.number
+    if state.outcome_date is None:
+        return ["type: a sustainment needs the job outcome first"]
+    terms = contract.terms_on(state.payment_group, event.event_date)
+    limit = terms.max_sustainments if terms else 0
+    if number > limit:
+        return [f"number: {number} is above the {limit} sustainments of {state.payment_group}"]
+    if number in state.sustainments:
+        return [f"number: sustainment {number} is already reported"]
+    if number > 1 and number - 1 not in state.sustainments:
+        return [f"number: sustainment {number} needs sustainment {number - 1} first"]
+    earliest = state.outcome_date + timedelta(days=contract.sustainment_interval_days * number)
+    if event.event_date < earliest:
+        return [f"event_date: sustainment {number} is not due before {earliest} (the outcome "
+                f"on {state.outcome_date} + {contract.sustainment_interval_days} x {number} "
+                "days)"]
+    return []
+
+
+def _check_exit(event: EventIn, state: ParticipantState, _c: ContractRules) -> list[str]:
+    if state.exit_date is not None:
+        return [f"type: the participant already exited (on {state.exit_date})"]
+    return []
+
+
+RULES = {
+    "attachment": _check_attachment,
+    "job_start": _check_job_start,
+    "job_end": _check_job_end,
+    "in_work_check": _check_in_work_check,
+    "job_outcome": _check_job_outcome,
+    "sustainment": _check_sustainment,
+    "exit": _check_exit,
+}
+
+
+def summary(state: ParticipantState) -> dict[str, object]:
+    """The participant row's summary columns for this state."""
+    return {
+        "attachment_date": state.attachment_date,
+        "first_job_start_date": state.spells[0].start if state.spells else None,
+        "outcome_date": state.outcome_date,
+        "sustainments": len(state.sustainments),
+        "exit_date": state.exit_date,
+        "exit_reason": state.exit_reason,
+    }
+
+
+def new_state(event: EventIn) -> ParticipantState:
+    assert event.provider_id is not None and event.payment_group is not None
+    return ParticipantState(participant_ref=event.participant_ref, provider_id=event.provider_id,
+                            payment_group=event.payment_group, referral_date=event.event_date)
+
+
+def apply(state: ParticipantState, type_: str, day: date, milestone: str | None = None,
+          number: int | None = None, reason: str | None = None) -> None:
+    """Fold an accepted (non-referral) event into the participant's state. Takes plain fields so
+    that stored events fold the same way as new ones."""
+    if type_ == "attachment":
+        state.attachment_date = day
+    elif type_ == "job_start":
+        bisect.insort(state.spells, Spell(start=day), key=lambda s: s.start)
+    elif type_ == "job_end":
+        spell = _open_spell_on(state, day)
+        assert spell is not None
+        spell.end = day
+    elif type_ == "in_work_check":
+        spell = state.spell_on(day)
+        assert spell is not None and milestone is not None
+        state.checks.add((milestone, spell.start))
+    elif type_ == "job_outcome":
+        state.outcome_date = day
+    elif type_ == "sustainment":
+        assert number is not None
+        state.sustainments.add(number)
+    elif type_ == "exit":
+        state.exit_date, state.exit_reason = day, reason

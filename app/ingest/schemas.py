@@ -1,0 +1,122 @@
+"""The event as submitted (DOMAIN.md section 3): one flat shape for JSON and CSV alike."""
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from app.supply_chain.schemas import PaymentGroup
+
+EventType = Literal["referral", "attachment", "job_start", "job_end", "in_work_check",
+                    "job_outcome", "sustainment", "exit"]
+
+# The order in which one batch is applied (API.md), then by event_date.
+TYPE_ORDER: dict[str, int] = {t: i for i, t in enumerate(
+    ("referral", "attachment", "job_start", "job_end", "job_outcome", "sustainment",
+     "in_work_check", "exit"))}
+
+# Type-specific fields; a field outside its type's set must be empty.
+TYPE_FIELDS: dict[str, dict[str, bool]] = {  # field -> required
+    "referral": {"payment_group": True, "provider_id": True},
+    "attachment": {},
+    "job_start": {"hours_per_week": False},
+    "job_end": {},
+    "in_work_check": {"milestone": True, "result": True},
+    "job_outcome": {},
+    "sustainment": {"number": True},
+    "exit": {"reason": True},
+}
+OPTIONAL_FIELDS = ("payment_group", "provider_id", "hours_per_week", "milestone", "result",
+                   "number", "reason")
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Two letters, six digits, an optional suffix A-D: a National Insurance number's shape,
+# tested with separators removed. Broader than HMRC's prefix rules on purpose.
+_NINO_SHAPE = re.compile(r"^[A-Z]{2}\d{6}[A-D]?$", re.IGNORECASE)
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError("must be an ISO date YYYY-MM-DD")
+    return value
+
+
+def _participant_ref(value: Any) -> Any:
+    if isinstance(value, str) and _NINO_SHAPE.match(value.replace("-", "").replace("_", "")):
+        raise ValueError("looks like a National Insurance number; send a pseudonymous "
+                         "reference, never a NINO")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
+        "examples": [
+            {"event_id": "nw-000123-ref", "contract_id": 1, "participant_ref": "NW-000123",
+             "type": "referral", "event_date": "2026-03-02", "payment_group": "jsa_25_plus",
+             "provider_id": 3},
+            {"event_id": "nw-000123-check-d28", "contract_id": 1,
+             "participant_ref": "NW-000123", "type": "in_work_check",
+             "event_date": "2026-05-01", "milestone": "D28", "result": "in_work"},
+        ]})
+
+    event_id: str = Field(min_length=1, max_length=64, pattern=r"^[^=+\-@\s\x00-\x1f]",
+                          description="client-chosen idempotency key, unique per organisation;"
+                                      " may not start with = + - @ or whitespace")
+    contract_id: int
+    participant_ref: Annotated[str, BeforeValidator(_participant_ref)] = Field(
+        min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+        description="pseudonymous reference: no names, no National Insurance numbers")
+    type: EventType
+    event_date: IsoDate
+    payment_group: PaymentGroup | None = None
+    provider_id: int | None = None
+    hours_per_week: float | None = Field(default=None, gt=0, le=168)
+    milestone: str | None = Field(default=None, pattern=r"^(D\d{1,4}|S\d{1,2})$")
+    result: Literal["in_work", "not_in_work", "no_contact"] | None = None
+    number: int | None = Field(default=None, ge=1, le=99)
+    reason: Literal["completed", "left_early", "moved_area", "deceased", "other"] | None = None
+    reported_at: datetime | None = Field(
+        default=None, description="admin backfills only: when the provider first reported it")
+
+    @model_validator(mode="after")
+    def fields_fit_type(self) -> "EventIn":
+        wanted = TYPE_FIELDS[self.type]
+        problems = []
+        for field in OPTIONAL_FIELDS:
+            value = getattr(self, field)
+            if field in wanted:
+                if wanted[field] and value is None:
+                    problems.append(f"{field}: required for {self.type} events")
+            elif value is not None:
+                problems.append(f"{field}: not a field of {self.type} events")
+        if problems:
+            raise ValueError("; ".join(problems))
+        if self.reported_at is not None and self.reported_at.tzinfo is None:
+            raise ValueError("reported_at: needs a timezone (e.g. 2026-01-31T09:00:00Z)")
+        return self
+
+
+class Rejection(BaseModel):
+    index: int = Field(description="0-based position in the submitted array (or CSV row)")
+    line: int | None = Field(default=None, description="1-based CSV line (CSV uploads only)")
+    event_id: str | None
+    errors: list[str] = Field(description="each 'field: reason'")
+
+
+class IngestAnswer(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"accepted": 2, "duplicates": 1, "rejected": []},
+        {"accepted": 0, "duplicates": 0, "rejected": [
+            {"index": 1, "event_id": "nw-000123-att", "errors": [
+                "event_date: before the participant's referral on 2026-03-02"]}]},
+    ]})
+
+    accepted: int
+    duplicates: int
+    rejected: list[Rejection]

@@ -1,0 +1,346 @@
+"""Idempotent, validated, atomic (or partial) application of a batch of events.
+
+One batch is one transaction. Under a per-contract lock (PostgreSQL advisory lock; SQLite's
+write lock taken at BEGIN) the service loads the state of the batch's participants from their
+stored events, checks and applies the batch in API order (type, then date), and writes the
+accepted events, new participants and updated participant summaries with one multi-row
+statement each. A rejected atomic batch writes nothing.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from pydantic import ValidationError
+from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from app.auth.permissions import authorize
+from app.auth.principal import Principal
+from app.auth.scope import Scope
+from app.core.config import get_settings
+from app.core.db import SQLITE_IMMEDIATE
+from app.core.errors import Invalid
+from app.core.pagination import PageParams, paginate
+from app.core.timeutil import local_date, utcnow
+from app.ingest import rules
+from app.ingest.schemas import TYPE_ORDER, EventIn
+from app.models import Contract, Event, Membership, Participant
+from app.supply_chain.schemas import MilestoneSchedule
+
+_CHUNK = 2000  # keys per IN (...) list: far below SQLite's and psycopg's parameter limits
+_INGEST_LOCK_NAMESPACE = 7001  # pg_advisory_xact_lock(namespace, contract_id)
+
+_FRIENDLY_PATTERN = {
+    "event_id": "must not start with = + - @ or whitespace",
+    "participant_ref": "only letters, digits, '-' and '_' (a pseudonymous reference)",
+    "milestone": "D<days> or S<number>, e.g. D28 or S3",
+}
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    def reject(self, index: int, event_id: Any, errors: list[str],
+               lines: Sequence[int] | None) -> None:
+        entry: dict[str, Any] = {"index": index,
+                                 "event_id": event_id if isinstance(event_id, str) else None,
+                                 "errors": errors}
+        if lines is not None:
+            entry["line"] = lines[index]
+        self.rejected.append(entry)
+
+
+def validation_messages(exc: ValidationError) -> list[str]:
+    """Pydantic errors as 'field: reason' strings."""
+    messages = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"])
+        reason = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "string_pattern_mismatch" and where in _FRIENDLY_PATTERN:
+            reason = _FRIENDLY_PATTERN[where]
+        elif error["type"] == "extra_forbidden":
+            reason = "unknown field"
+        elif error["type"] == "missing":
+            reason = "required"
+        if where:
+            messages.append(f"{where}: {reason}")
+        else:  # a whole-event rule; it names its fields itself
+            messages.extend(reason.split("; "))
+    return messages
+
+
+def content_hash(event: EventIn) -> str:
+    canonical = json.dumps(event.model_dump(mode="json", exclude_none=True), sort_keys=True,
+                           separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start:start + _CHUNK]
+
+
+def ingest_events(session: Session, principal: Principal, raw_events: Sequence[Any], *,
+                  partial: bool = False, lines: Sequence[int] | None = None) -> IngestResult:
+    """Validate and store a batch. `lines` gives each event's CSV line for error reports."""
+    authorize(principal, "events.submit")
+    limit = get_settings().max_batch_events
+    if len(raw_events) > limit:
+        raise Invalid(f"body: at most {limit} events per batch; this one has {len(raw_events)}")
+    result = IngestResult()
+    parsed: list[tuple[int, EventIn]] = []
+    for index, raw in enumerate(raw_events):
+        if not isinstance(raw, dict):
+            result.reject(index, None, ["event: must be a JSON object"], lines)
+            continue
+        try:
+            parsed.append((index, EventIn.model_validate(raw)))
+        except ValidationError as exc:
+            result.reject(index, raw.get("event_id"), validation_messages(exc), lines)
+
+    received_at = utcnow()
+    session.rollback()  # end any read transaction so that the write one begins here, locked
+    session.connection(execution_options={SQLITE_IMMEDIATE: True})
+    try:
+        batch = _Batch(session, principal, parsed, received_at)
+        staged = batch.apply(result, lines)
+        if result.rejected and not partial:
+            session.rollback()
+            result.rejected.sort(key=lambda r: r["index"])
+            return IngestResult(accepted=0, duplicates=0, rejected=result.rejected)
+        batch.write(staged)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    result.rejected.sort(key=lambda r: r["index"])
+    return result
+
+
+class _Batch:
+    """One batch's contracts, idempotency keys and participant states, loaded under lock."""
+
+    def __init__(self, session: Session, principal: Principal,
+                 parsed: list[tuple[int, EventIn]], received_at: datetime) -> None:
+        self.session = session
+        self.principal = principal
+        self.parsed = parsed
+        self.received_at = received_at
+        self.today = local_date(received_at)
+        contract_ids = sorted({event.contract_id for _, event in parsed})
+        self._lock_contracts(contract_ids)
+        self.contracts = self._load_contracts(contract_ids)
+        self.existing_hashes = self._load_existing_hashes()
+        self.states, self.loaded_summaries = self._load_states()
+
+    # -- loading -----------------------------------------------------------------------------
+    def _lock_contracts(self, contract_ids: list[int]) -> None:
+        if self.session.get_bind().dialect.name == "postgresql":
+            for contract_id in contract_ids:  # sorted, so two batches never deadlock
+                self.session.execute(text("SELECT pg_advisory_xact_lock(:ns, :id)"),
+                                     {"ns": _INGEST_LOCK_NAMESPACE, "id": contract_id})
+
+    def _load_contracts(self, contract_ids: list[int]) -> dict[int, rules.ContractRules]:
+        found = self.session.scalars(Scope(self.principal).contracts(
+            select(Contract).where(Contract.id.in_(contract_ids)))).all()
+        contracts = {}
+        for contract in found:
+            schedule = MilestoneSchedule.model_validate(contract.milestone_schedule)
+            tariff: dict[str, list[rules.TariffTerms]] = {}
+            for row in sorted(contract.tariff_rows, key=lambda r: r.valid_from):
+                tariff.setdefault(row.payment_group, []).append(rules.TariffTerms(
+                    row.valid_from, row.max_sustainments, row.outcome_weeks))
+            statuses = {provider_id: status for provider_id, status in self.session.execute(
+                select(Membership.provider_id, Membership.status)
+                .where(Membership.contract_id == contract.id))}
+            contracts[contract.id] = rules.ContractRules(
+                contract_id=contract.id, prime_id=contract.prime_id, tariff=tariff,
+                member_status=statuses,
+                spell_checks={c.milestone: (c.days, c.min_outcome_weeks)
+                              for c in schedule.spell_checks},
+                sustainment_interval_days=schedule.sustainment_interval_days)
+        return contracts
+
+    def submitter_org(self, event: EventIn) -> int:
+        """Whose idempotency key space the event is in: an admin's go to the contract's prime."""
+        if self.principal.organisation_id is not None:
+            return self.principal.organisation_id
+        return self.contracts[event.contract_id].prime_id
+
+    def _load_existing_hashes(self) -> dict[tuple[int, str], str]:
+        keys = {(self.submitter_org(e), e.event_id) for _, e in self.parsed
+                if e.contract_id in self.contracts}
+        found: dict[tuple[int, str], str] = {}
+        for org_id in {org for org, _ in keys}:
+            ids = sorted(event_id for org, event_id in keys if org == org_id)
+            for chunk in _chunks(ids):
+                for event_id, digest in self.session.execute(
+                        select(Event.event_id, Event.content_hash).where(
+                            Event.submitted_by_org_id == org_id, Event.event_id.in_(chunk))):
+                    found[(org_id, event_id)] = digest
+        return found
+
+    def _load_states(self) -> tuple[dict[tuple[int, str], rules.ParticipantState],
+                                    dict[int, dict[str, object]]]:
+        wanted: dict[int, set[str]] = {}
+        for _, event in self.parsed:
+            if event.contract_id in self.contracts:
+                wanted.setdefault(event.contract_id, set()).add(event.participant_ref)
+        states: dict[tuple[int, str], rules.ParticipantState] = {}
+        by_id: dict[int, rules.ParticipantState] = {}
+        for contract_id, refs in wanted.items():
+            for chunk in _chunks(sorted(refs)):
+                for p in self.session.scalars(select(Participant).where(
+                        Participant.contract_id == contract_id,
+                        Participant.participant_ref.in_(chunk))):
+                    state = rules.ParticipantState(
+                        participant_ref=p.participant_ref, provider_id=p.provider_id,
+                        payment_group=p.payment_group, referral_date=p.referral_date,
+                        participant_id=p.id)
+                    states[(contract_id, p.participant_ref)] = state
+                    by_id[p.id] = state
+        stored: list[Any] = []
+        for chunk in _chunks(sorted(by_id)):
+            stored.extend(self.session.execute(
+                select(Event.participant_id, Event.type, Event.event_date, Event.milestone,
+                       Event.number, Event.reason, Event.id)
+                .where(Event.participant_id.in_(chunk), Event.type != "referral")).all())
+        stored.sort(key=lambda e: (TYPE_ORDER[e.type], e.event_date, e.id))
+        for e in stored:
+            rules.apply(by_id[e.participant_id], e.type, e.event_date, e.milestone, e.number,
+                        e.reason)
+        summaries = {pid: rules.summary(state) for pid, state in by_id.items()}
+        return states, summaries
+
+    # -- checking ----------------------------------------------------------------------------
+    def apply(self, result: IngestResult,
+              lines: Sequence[int] | None) -> list[tuple[EventIn, str]]:
+        """Check each event in API order; return the accepted ones with their content hash."""
+        staged: list[tuple[EventIn, str]] = []
+        seen_in_batch: dict[tuple[int, str], tuple[str, int, bool]] = {}
+        rules_org = None if self.principal.is_admin else self.principal.organisation_id
+        ordered = sorted(self.parsed, key=lambda item: (TYPE_ORDER[item[1].type],
+                                                        item[1].event_date, item[0]))
+        for index, event in ordered:
+            contract = self.contracts.get(event.contract_id)
+            if contract is None:
+                result.reject(index, event.event_id,
+                              [f"contract_id: contract {event.contract_id} not found"], lines)
+                continue
+            digest = content_hash(event)
+            key = (self.submitter_org(event), event.event_id)
+            if key in self.existing_hashes:
+                if self.existing_hashes[key] == digest:
+                    result.duplicates += 1
+                else:
+                    result.reject(index, event.event_id,
+                                  ["event_id: reused with different content"], lines)
+                continue
+            if key in seen_in_batch:
+                first_digest, first_index, first_accepted = seen_in_batch[key]
+                if first_digest != digest:
+                    result.reject(index, event.event_id,
+                                  ["event_id: reused with different content"], lines)
+                elif first_accepted:
+                    result.duplicates += 1
+                else:
+                    result.reject(index, event.event_id, [
+                        f"event_id: repeats the event at index {first_index}, which is "
+                        "rejected"], lines)
+                continue
+            errors = []
+            if event.reported_at is not None and not self.principal.is_admin:
+                errors.append("reported_at: only an admin's backfill may carry reported_at")
+            state = self.states.get((event.contract_id, event.participant_ref))
+            errors += rules.check(event, state, contract, rules_org, self.today)
+            seen_in_batch[key] = (digest, index, not errors)
+            if errors:
+                result.reject(index, event.event_id, errors, lines)
+                continue
+            if event.type == "referral":
+                self.states[(event.contract_id, event.participant_ref)] = rules.new_state(event)
+            else:
+                assert state is not None
+                rules.apply(state, event.type, event.event_date, event.milestone, event.number,
+                            event.reason)
+            staged.append((event, digest))
+            result.accepted += 1
+        return staged
+
+    # -- writing -----------------------------------------------------------------------------
+    def write(self, staged: list[tuple[EventIn, str]]) -> None:
+        session = self.session
+        new_keys = [(e.contract_id, e.participant_ref) for e, _ in staged if e.type == "referral"]
+        if new_keys:
+            rows = []
+            for contract_id, ref in new_keys:
+                state = self.states[(contract_id, ref)]
+                rows.append({"contract_id": contract_id, "participant_ref": ref,
+                             "provider_id": state.provider_id,
+                             "payment_group": state.payment_group,
+                             "referral_date": state.referral_date,
+                             "created_at": self.received_at, **rules.summary(state)})
+            returned = session.execute(
+                insert(Participant).returning(Participant.id, sort_by_parameter_order=True),
+                rows).scalars().all()
+            for (contract_id, ref), participant_id in zip(new_keys, returned, strict=True):
+                self.states[(contract_id, ref)].participant_id = participant_id
+        changed = []
+        for state in self.states.values():
+            if state.participant_id in self.loaded_summaries:
+                now = rules.summary(state)
+                if now != self.loaded_summaries[state.participant_id]:
+                    changed.append({"id": state.participant_id, **now})
+        if changed:
+            session.execute(update(Participant), changed)
+        if staged:
+            session.execute(insert(cast(Table, Event.__table__)), [self._event_row(e, digest)
+                                                      for e, digest in staged])
+
+    def _event_row(self, event: EventIn, digest: str) -> dict[str, Any]:
+        state = self.states[(event.contract_id, event.participant_ref)]
+        return {
+            "submitted_by_org_id": self.submitter_org(event),
+            "submitted_by_user_id": self.principal.user_id,
+            "event_id": event.event_id, "content_hash": digest,
+            "contract_id": event.contract_id, "participant_id": state.participant_id,
+            "type": event.type, "event_date": event.event_date,
+            "received_at": self.received_at, "reported_at": event.reported_at,
+            "payment_group": event.payment_group, "provider_id": event.provider_id,
+            "hours_per_week": event.hours_per_week, "milestone": event.milestone,
+            "result": event.result, "number": event.number, "reason": event.reason,
+        }
+
+
+# -- reading -------------------------------------------------------------------------------------
+def list_events(session: Session, principal: Principal, page: PageParams, *,
+                contract_id: int | None = None, participant_ref: str | None = None,
+                type_: str | None = None, since: datetime | None = None
+                ) -> tuple[list[tuple[Event, str]], str | None]:
+    authorize(principal, "events.read")
+    stmt = Scope(principal).events(select(Event))
+    if contract_id is not None:
+        stmt = stmt.where(Event.contract_id == contract_id)
+    if participant_ref is not None:
+        stmt = stmt.where(Event.participant_id.in_(select(Participant.id).where(
+            Participant.participant_ref == participant_ref)))
+    if type_ is not None:
+        stmt = stmt.where(Event.type == type_)
+    if since is not None:
+        stmt = stmt.where(Event.received_at >= since)
+    events, cursor = paginate(session, stmt, Event.id, page)
+    refs = {pid: ref for pid, ref in session.execute(
+        select(Participant.id, Participant.participant_ref)
+        .where(Participant.id.in_({e.participant_id for e in events})))}
+    return [(e, refs[e.participant_id]) for e in events], cursor
+
+
+def count_events(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Event)) or 0
