@@ -10,12 +10,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # Only what the package needs (see .dockerignore); README.md is the package's readme.
-COPY pyproject.toml README.md alembic.ini ./
+# `chainboard migrate` finds the migrations inside the installed package: no alembic.ini needed.
+COPY pyproject.toml README.md ./
 COPY app ./app
 COPY dashboard ./dashboard
 COPY migrations ./migrations
+# /app itself belongs to the app user so that a single container may keep a SQLite file there;
+# the code stays root-owned and read-only to it.
 RUN pip install . \
-    && useradd --create-home --uid 10001 --shell /usr/sbin/nologin chainboard
+    && useradd --create-home --uid 10001 --shell /usr/sbin/nologin chainboard \
+    && chown chainboard:chainboard /app
 
 USER chainboard
 EXPOSE 8000
