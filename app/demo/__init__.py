@@ -1,0 +1,1 @@
+"""Synthetic demo data: a generated Contract Package Area and its loader."""
