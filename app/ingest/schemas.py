@@ -30,6 +30,8 @@ TYPE_FIELDS: dict[str, dict[str, bool]] = {  # field -> required
 OPTIONAL_FIELDS = ("payment_group", "provider_id", "hours_per_week", "milestone", "result",
                    "number", "reason")
 
+# No formula-like first character (CSV exports stay safe), no control characters anywhere.
+_EVENT_ID = r"^[^=+\-@\s\x00-\x1f][^\x00-\x1f\x7f]*$"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Two letters, six digits, an optional suffix A-D: a National Insurance number's shape,
 # tested with separators removed. Broader than HMRC's prefix rules on purpose.
@@ -65,9 +67,10 @@ class EventIn(BaseModel):
              "event_date": "2026-05-01", "milestone": "D28", "result": "in_work"},
         ]})
 
-    event_id: str = Field(min_length=1, max_length=64, pattern=r"^[^=+\-@\s\x00-\x1f]",
+    event_id: str = Field(min_length=1, max_length=64, pattern=_EVENT_ID,
                           description="client-chosen idempotency key, unique per organisation;"
-                                      " may not start with = + - @ or whitespace")
+                                      " may not start with = + - @ or whitespace, nor hold "
+                                      "control characters")
     contract_id: int
     participant_ref: Annotated[str, BeforeValidator(_participant_ref)] = Field(
         min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",

@@ -35,7 +35,7 @@ _CHUNK = 2000  # keys per IN (...) list: far below SQLite's and psycopg's parame
 _INGEST_LOCK_NAMESPACE = 7001  # pg_advisory_xact_lock(namespace, contract_id)
 
 _FRIENDLY_PATTERN = {
-    "event_id": "must not start with = + - @ or whitespace",
+    "event_id": "must not start with = + - @ or whitespace, nor hold control characters",
     "participant_ref": "only letters, digits, '-' and '_' (a pseudonymous reference)",
     "milestone": "D<days> or S<number>, e.g. D28 or S3",
 }
