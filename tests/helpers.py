@@ -1,0 +1,183 @@
+"""Shared test helpers: organisations, contracts, members and users, and logging in through HTTP.
+
+Set-up goes through the API as the admin, so every world also exercises the set-up endpoints.
+Users are stored directly with a *low-cost* argon2id hash (m=1 MiB, t=1, computed once per run):
+logging in still goes through `POST /api/v1/auth/token` and the production verifier, which reads
+the cost from the hash, so a login takes ~1 ms instead of ~200 ms. Users created through
+`POST /api/v1/users` (tests/auth) pay the full production cost.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from typing import Any
+
+from fastapi.testclient import TestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import AuditEntry, User
+
+API = "/api/v1"
+PASSWORD = "correct horse battery staple"
+
+
+@cache
+def _low_cost_hash(password: str) -> str:
+    hasher = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return PasswordHash((hasher,)).hash(password)
+
+
+def add_user(db: Session, username: str, role: str, organisation_id: int | None = None,
+             password: str = PASSWORD) -> int:
+    """A user row with a low-cost hash (see the module docstring); returns its id."""
+    user = User(username=username.lower(), password_hash=_low_cost_hash(password), role=role,
+                organisation_id=organisation_id, is_active=True)
+    db.add(user)
+    db.commit()
+    return user.id
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+    """Log in through the token endpoint; the headers that authenticate later requests."""
+    response = client.post(f"{API}/auth/token",
+                           data={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def created(response: Any) -> dict[str, Any]:
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def create_org(client: TestClient, headers: dict[str, str], name: str,
+               kind: str = "subcontractor", sector: str = "private") -> int:
+    body = created(client.post(f"{API}/organisations", headers=headers,
+                               json={"name": name, "kind": kind, "sector": sector}))
+    return int(body["id"])
+
+
+def create_contract(client: TestClient, headers: dict[str, str], prime_id: int,
+                    cpa_code: str = "CPA1", cpa_name: str = "Testshire",
+                    start_date: date = date(2024, 4, 1), end_date: date = date(2029, 3, 31),
+                    **extra: Any) -> int:
+    payload = {"prime_id": prime_id, "cpa_code": cpa_code, "cpa_name": cpa_name,
+               "start_date": start_date.isoformat(), "end_date": end_date.isoformat(), **extra}
+    return int(created(client.post(f"{API}/contracts", headers=headers, json=payload))["id"])
+
+
+def add_member(client: TestClient, headers: dict[str, str], contract_id: int, provider_id: int,
+               tier: int = 1, contracted_share: str = "0.2") -> dict[str, Any]:
+    return created(client.post(
+        f"{API}/contracts/{contract_id}/members", headers=headers,
+        json={"provider_id": provider_id, "tier": tier, "contracted_share": contracted_share}))
+
+
+def record_payment(client: TestClient, headers: dict[str, str], contract_id: int,
+                   provider_id: int, invoice_date: date = date(2026, 1, 31),
+                   amount: str = "1000.00", **extra: Any) -> dict[str, Any]:
+    payload = {"provider_id": provider_id, "invoice_date": invoice_date.isoformat(),
+               "amount": amount, **extra}
+    return created(client.post(f"{API}/contracts/{contract_id}/payments", headers=headers,
+                               json=payload))
+
+
+def audit_entries(db: Session, action: str) -> list[AuditEntry]:
+    """Audit rows of one action, oldest first, as committed by the requests so far."""
+    db.rollback()  # end any earlier read snapshot (SQLite) so the requests' commits are seen
+    return list(db.scalars(select(AuditEntry).where(AuditEntry.action == action)
+                           .order_by(AuditEntry.id)))
+
+
+def page_through(client: TestClient, url: str, headers: dict[str, str],
+                 limit: int) -> list[list[dict[str, Any]]]:
+    """Every page of a list endpoint, following next_cursor until it is null."""
+    pages: list[list[dict[str, Any]]] = []
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": limit}
+        if cursor is not None:
+            params["cursor"] = cursor
+        response = client.get(url, headers=headers, params=params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert set(body) >= {"rows", "next_cursor"}
+        pages.append(body["rows"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return pages
+        assert len(pages) < 100, "next_cursor never ends"
+
+
+class Logins(dict[str, dict[str, str]]):
+    """Auth headers by user key, logging each user in through HTTP on first use (so a test pays
+    only for the users it acts as, each once)."""
+
+    def __init__(self, client: TestClient, usernames: dict[str, str]) -> None:
+        super().__init__()
+        self._client = client
+        self._usernames = usernames
+
+    def __missing__(self, who: str) -> dict[str, str]:
+        self[who] = login(self._client, self._usernames[who])
+        return self[who]
+
+
+@dataclass
+class World:
+    """Two primes' supply chains, a reviewer, and a logged-in user for each role.
+
+    Contract A (prime A, 2024-04-01 to 2029-03-31): S1 (third sector, tier 2, share 0.1) and
+    S2 (private, tier 1, share 0.4); prime A also delivers in-house. Contract B (prime B,
+    2025-01-01 to 2029-12-31): SB (public, tier 1, share 0.5).
+    `headers` keys: admin, manager_a, inhouse_a, s1, s2, manager_b, sb, reviewer (each user
+    logs in through HTTP on first use); `user_ids` and `usernames` have the same keys.
+    """
+
+    prime_a: int
+    s1: int
+    s2: int
+    prime_b: int
+    sb: int
+    reviewer_org: int
+    contract_a: int
+    contract_b: int
+    user_ids: dict[str, int] = field(default_factory=dict)
+    usernames: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)  # a Logins
+
+
+def make_world(client: TestClient, db: Session) -> World:
+    admin_id = add_user(db, "admin", "admin")
+    admin = login(client, "admin")
+    prime_a = create_org(client, admin, "Prime A Ltd", "prime", "private")
+    s1 = create_org(client, admin, "S1 Community Trust", "subcontractor", "third")
+    s2 = create_org(client, admin, "S2 Employment Ltd", "subcontractor", "private")
+    prime_b = create_org(client, admin, "Prime B plc", "prime", "private")
+    sb = create_org(client, admin, "SB Council Services", "subcontractor", "public")
+    reviewer_org = create_org(client, admin, "Independent Case Examiner", "reviewer", "public")
+    contract_a = create_contract(client, admin, prime_a, "CPA18", "West Yorkshire")
+    contract_b = create_contract(client, admin, prime_b, "CPA07", "Greater Manchester",
+                                 start_date=date(2025, 1, 1), end_date=date(2029, 12, 31))
+    add_member(client, admin, contract_a, s1, tier=2, contracted_share="0.1")
+    add_member(client, admin, contract_a, s2, tier=1, contracted_share="0.4")
+    add_member(client, admin, contract_b, sb, tier=1, contracted_share="0.5")
+    world = World(prime_a, s1, s2, prime_b, sb, reviewer_org, contract_a, contract_b)
+    world.user_ids["admin"] = admin_id
+    world.usernames["admin"] = "admin"
+    world.headers = Logins(client, world.usernames)
+    world.headers["admin"] = admin
+    for who, role, org in (("manager_a", "prime_manager", prime_a),
+                           ("inhouse_a", "provider_user", prime_a),
+                           ("s1", "provider_user", s1), ("s2", "provider_user", s2),
+                           ("manager_b", "prime_manager", prime_b),
+                           ("sb", "provider_user", sb),
+                           ("reviewer", "reviewer", reviewer_org)):
+        username = f"{who}.user"
+        world.user_ids[who] = add_user(db, username, role, org)
+        world.usernames[who] = username
+    return world
