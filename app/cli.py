@@ -1,9 +1,13 @@
 """The `chainboard` command: migrate, create-user, serve, generate, demo."""
 
+from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from app.demo.generator import DemoCPA
 
 cli = typer.Typer(help="chainboard: supply-chain performance management", no_args_is_help=True,
                   add_completion=False)
@@ -69,6 +73,91 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     from app.main import create_app
 
     uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+AsOfOption = Annotated[
+    datetime | None,
+    typer.Option("--as-of", formats=["%Y-%m-%d"], help="the data's 'today' (default: today)"),
+]
+
+
+def _as_of_date(as_of: datetime | None) -> date:
+    from app.core.timeutil import today
+
+    return as_of.date() if as_of is not None else today()
+
+
+@cli.command()
+def generate(
+    participants: Annotated[int, typer.Option(min=1, help="participants referred")] = 30_000,
+    seed: Annotated[int, typer.Option(help="random seed: the same seed, the same data")] = 7,
+    as_of: AsOfOption = None,
+    out: Annotated[Path | None, typer.Option(
+        help="directory to write setup.json and events.jsonl into")] = None,
+    load: Annotated[bool, typer.Option("--load", help="load into DATABASE_URL")] = False,
+) -> None:
+    """Generate a demo Contract Package Area: write it out, load it, or both."""
+    import json
+
+    from app.demo.generator import generate_cpa
+    from app.demo.progress import progress_bar
+
+    if out is None and not load:
+        typer.echo("give --out PATH, --load, or both", err=True)
+        raise typer.Exit(2)
+    cpa = generate_cpa(participants, seed, _as_of_date(as_of))
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "setup.json").write_text(json.dumps(cpa.setup_document(), indent=2) + "\n")
+        events = 0
+        with (out / "events.jsonl").open("w") as file, \
+                progress_bar(True, participants, "writing participants") as advance:
+            for history in cpa.histories():
+                file.writelines(json.dumps(event) + "\n" for event in history)
+                events += len(history)
+                advance(1)
+        typer.echo(f"wrote {out / 'setup.json'} and {events} events to {out / 'events.jsonl'}")
+    if load:
+        _load_demo_data(cpa)
+
+
+def _load_demo_data(cpa: "DemoCPA") -> None:
+    from app.core.config import get_settings
+    from app.core.db import get_sessionmaker
+    from app.demo.loader import load_demo
+
+    run_migrations()
+    summary = load_demo(get_sessionmaker(), cpa)
+    url = get_settings().database_url
+    if not summary.loaded:
+        typer.echo(f"contract {cpa.cpa_code} is loaded already in {url}; nothing changed")
+        return
+    typer.echo(f"loaded contract {summary.contract_id} ({cpa.cpa_code}) into {url}: "
+               f"{summary.participants} participants, {summary.accepted} events accepted, "
+               f"{summary.duplicates} duplicates, {len(summary.rejected)} rejected")
+    for rejection in summary.rejected[:10]:
+        typer.echo(f"  rejected {rejection['event_id']}: {'; '.join(rejection['errors'])}",
+                   err=True)
+
+
+@cli.command()
+def demo(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    participants: Annotated[int, typer.Option(min=1, help="participants referred")] = 30_000,
+    seed: Annotated[int, typer.Option(help="random seed: the same seed, the same data")] = 7,
+) -> None:
+    """Migrate, load the demo data (once), print the demo logins, and serve."""
+    from app.core.timeutil import today
+    from app.demo.generator import generate_cpa
+
+    cpa = generate_cpa(participants, seed, today())
+    _load_demo_data(cpa)
+    typer.echo(f"chainboard demo: http://{host}:{port}/dashboard/  (API docs: "
+               f"http://{host}:{port}/docs)")
+    for user in cpa.users:
+        typer.echo(f"login: {user.username} password: {user.password} role: {user.role}")
+    serve(host=host, port=port)
 
 
 def main() -> None:

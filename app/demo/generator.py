@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
+from app.auth.schemas import Role
 from app.supply_chain.defaults import PAYMENT_GROUPS
-from app.supply_chain.schemas import default_schedule
+from app.supply_chain.schemas import MemberStatus, OrgKind, Sector, default_schedule
 
 CONTRACT_KEY = 1
 PROGRAMME_DAYS = 730  # two years on the programme, then the participant completes
@@ -65,10 +66,10 @@ POOR_REPORTING = Reporting(missed_check=0.14, early_check=0.05, late_check=0.20,
 
 @dataclass(frozen=True)
 class ProviderProfile:
-    slug: str  # user names and password seeds derive from it
+    slug: str  # user names derive from it
     name: str
-    sector: str
-    tier: int | None  # None: the prime's in-house team, which is not a member
+    sector: Sector
+    tier: Literal[1, 2] | None  # None: the prime's in-house team, which is not a member
     contracted_share: Decimal
     performance: float  # multiplies the national 2-year job-outcome rates
     # A tier-2 specialist's share of each payment group's referrals.
@@ -106,21 +107,21 @@ class DemoOrganisation:
     key: int  # placeholder id, as used in the events
     slug: str
     name: str
-    kind: str
-    sector: str
+    kind: OrgKind
+    sector: Sector
 
 
 @dataclass(frozen=True)
 class DemoMember:
     provider_key: int
-    tier: int
+    tier: Literal[1, 2]
     contracted_share: Decimal
 
 
 @dataclass(frozen=True)
 class DemoStatusChange:
     provider_key: int
-    status: str
+    status: MemberStatus
     effective_date: date
     reason: str
 
@@ -138,7 +139,7 @@ class DemoPayment:
 class DemoUser:
     username: str
     password: str
-    role: str
+    role: Role
     organisation_key: int | None
 
 
