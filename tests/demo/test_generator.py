@@ -1,0 +1,142 @@
+"""The generated CPA: deterministic, well-formed, and telling the story the features must reveal."""
+
+from collections import Counter
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from app.demo.generator import DemoCPA, generate_cpa
+from app.ingest.schemas import EventIn
+from app.supply_chain.defaults import PAYMENT_GROUPS
+
+AS_OF = date(2026, 6, 15)
+
+
+@pytest.fixture(scope="module")
+def cpa() -> DemoCPA:
+    return generate_cpa(6000, 3, AS_OF)
+
+
+@pytest.fixture(scope="module")
+def referrals(cpa: DemoCPA) -> list[dict[str, Any]]:
+    return [e for e in cpa.events() if e["type"] == "referral"]
+
+
+def test_same_inputs_give_the_same_data_and_another_seed_other_data() -> None:
+    first, again = generate_cpa(300, 11, AS_OF), generate_cpa(300, 11, AS_OF)
+    assert first == again
+    assert list(first.events()) == list(again.events())
+    assert list(first.events(backfill=True)) == list(again.events(backfill=True))
+    other = generate_cpa(300, 12, AS_OF)
+    assert list(other.events()) != list(first.events())
+
+
+def test_supply_chain_has_every_sector_and_both_tiers(cpa: DemoCPA) -> None:
+    kinds = Counter(o.kind for o in cpa.organisations)
+    assert kinds == {"prime": 1, "subcontractor": 8, "reviewer": 1}
+    providers = {o.key: o for o in cpa.organisations if o.kind != "reviewer"}
+    assert {o.sector for o in providers.values()} == {"private", "public", "third"}
+    assert {m.tier for m in cpa.members} == {1, 2}
+    assert sum(m.contracted_share for m in cpa.members if m.tier == 1) <= 1
+    assert {m.provider_key for m in cpa.members} == set(providers) - {cpa.prime_key}
+    # The contract began about two years before as_of.
+    assert 700 <= (AS_OF - cpa.start_date).days <= 800
+
+
+def test_one_login_per_role_and_per_provider(cpa: DemoCPA) -> None:
+    roles = Counter(u.role for u in cpa.users)
+    assert roles == {"admin": 1, "prime_manager": 1, "provider_user": 9, "reviewer": 1}
+    staffed = {u.organisation_key for u in cpa.users if u.role == "provider_user"}
+    assert staffed == {o.key for o in cpa.organisations if o.kind != "reviewer"}
+    assert len({u.username for u in cpa.users}) == len(cpa.users)
+    assert all(len(u.password) >= 8 for u in cpa.users)
+
+
+def test_events_are_valid_ingestion_input_up_to_as_of(cpa: DemoCPA) -> None:
+    events = list(cpa.events(backfill=True))
+    assert len(events) > 5 * cpa.participants
+    for event in events[:20_000]:
+        EventIn.model_validate(event)  # raises on a malformed event or a NINO-shaped ref
+    assert max(e["event_date"] for e in events) <= AS_OF.isoformat()
+    assert min(e["event_date"] for e in events) >= cpa.start_date.isoformat()
+    assert len({e["event_id"] for e in events}) == len(events)
+    types = Counter(e["type"] for e in events)
+    assert types.keys() == {"referral", "attachment", "job_start", "job_end", "in_work_check",
+                            "job_outcome", "sustainment", "exit"}
+    assert {e["reason"] for e in events if e["type"] == "exit"} >= {
+        "completed", "left_early", "moved_area"}
+
+
+def test_payment_group_mix_is_like_the_work_programme(referrals: list[dict[str, Any]]) -> None:
+    mix = Counter(e["payment_group"] for e in referrals)
+    share = {group: count / len(referrals) for group, count in mix.items()}
+    assert 0.40 < share["jsa_25_plus"] < 0.50
+    assert 0.16 < share["jsa_18_24"] < 0.24
+    assert 0.11 < share["esa_new"] + share["esa_ex_ib"] + share["esa_volunteers"] < 0.20
+
+
+def test_starved_member_gets_under_half_its_share_of_recent_referrals(
+        cpa: DemoCPA, referrals: list[dict[str, Any]]) -> None:
+    since = (AS_OF - timedelta(days=90)).isoformat()
+    recent = Counter(e["provider_id"] for e in referrals if e["event_date"] > since)
+    total = sum(recent.values())
+    shares = {m.provider_key: float(m.contracted_share) for m in cpa.members}
+    assert recent[cpa.starved_key] / total < 0.5 * shares[cpa.starved_key]
+    # Only the starved (and the suspended) member: the other tier-1 members get their share.
+    for member in cpa.members:
+        if member.tier == 1 and member.provider_key not in (cpa.starved_key,
+                                                            cpa.suspended_key):
+            assert recent[member.provider_key] / total > 0.5 * shares[member.provider_key]
+
+
+def test_suspended_member_takes_no_referrals_after_its_suspension(
+        cpa: DemoCPA, referrals: list[dict[str, Any]]) -> None:
+    changes = {c.provider_key: c for c in cpa.status_changes}
+    suspension = changes[cpa.suspended_key]
+    assert suspension.status == "suspended" and suspension.effective_date < AS_OF
+    # No improvement plan came before the suspension (Merlin CON-2 must see it).
+    assert [c.status for c in cpa.status_changes
+            if c.provider_key == cpa.suspended_key] == ["suspended"]
+    assert changes[cpa.improvement_plan_key].status == "on_improvement_plan"
+    after = [e for e in referrals if e["event_date"] >= suspension.effective_date.isoformat()]
+    assert after and all(e["provider_id"] != cpa.suspended_key for e in after)
+    assert any(e["provider_id"] == cpa.suspended_key for e in referrals)
+
+
+def test_specialist_has_a_harder_case_mix_and_beats_it(cpa: DemoCPA,
+                                                       referrals: list[dict[str, Any]]) -> None:
+    """Lower expected rate from the national rates, a lower raw outcome rate than the rest, and
+    more outcomes than its case mix predicts (pooled group rates, as the league table does)."""
+    outcomes = {e["participant_ref"] for e in cpa.events() if e["type"] == "job_outcome"}
+    by_group: dict[str, list[int]] = {}
+    for e in referrals:
+        by_group.setdefault(e["payment_group"], []).append(e["participant_ref"] in outcomes)
+    pooled = {group: sum(hits) / len(hits) for group, hits in by_group.items()}
+
+    def rates(mine: bool) -> tuple[float, float, float]:
+        chosen = [e for e in referrals if (e["provider_id"] == cpa.specialist_key) == mine]
+        national = sum(PAYMENT_GROUPS[e["payment_group"]].national_rate for e in chosen)
+        expected = sum(pooled[e["payment_group"]] for e in chosen)
+        observed = sum(e["participant_ref"] in outcomes for e in chosen)
+        return national / len(chosen), observed / len(chosen), observed / expected
+
+    specialist, others = rates(True), rates(False)
+    assert specialist[0] < 0.5 * others[0]  # national expectation for its mix
+    assert specialist[1] < others[1]  # raw job-outcome rate
+    assert specialist[2] > 1.2 > others[2]  # outcomes against its case mix
+
+
+def test_payments_late_and_one_unpaid_past_terms(cpa: DemoCPA) -> None:
+    late = [p for p in cpa.payments
+            if p.paid_date and (p.paid_date - p.invoice_date).days > p.terms_days]
+    unpaid_past_terms = [p for p in cpa.payments if p.paid_date is None
+                         and p.invoice_date + timedelta(days=p.terms_days) < AS_OF]
+    assert late and all(45 <= (p.paid_date - p.invoice_date).days <= 70
+                        for p in late if p.paid_date)
+    assert len(late) < 0.2 * len(cpa.payments)
+    assert [p.provider_key for p in unpaid_past_terms] == [cpa.specialist_key]
+    assert all(p.paid_date is None or p.invoice_date <= p.paid_date <= AS_OF
+               for p in cpa.payments)
+    member_keys = {m.provider_key for m in cpa.members}
+    assert {p.provider_key for p in cpa.payments} == member_keys
