@@ -1,0 +1,44 @@
+"""Shared by the bench scripts: the machine's description and docs/benchmarks.md sections.
+Not a benchmark itself (run as a script it does nothing)."""
+
+import os
+import platform
+import re
+from pathlib import Path
+
+BENCHMARKS_MD = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+
+def machine_description() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            kib = int(meminfo.readline().split()[1])
+            memory = f", {kib / 2**20:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    load = ", load average {:.2f} {:.2f} {:.2f} at the start".format(*os.getloadavg())
+    return (f"{os.cpu_count()} CPUs (nproc), {cpu}{memory}, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}{load}")
+
+
+def replace_section(heading: str, body: str, path: Path = BENCHMARKS_MD) -> None:
+    """Put `heading` (a `## ` line) and `body` in the file, in place of that section if it is
+    there (up to the next `## ` heading), else at the end; other sections are kept."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    section = f"{heading}\n\n{body.strip()}\n"
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+    if pattern.search(text):
+        text = pattern.sub(lambda _match: section + "\n", text, count=1).rstrip() + "\n"
+    else:
+        text = text.rstrip() + "\n\n" + section
+    path.write_text(text)

@@ -1,0 +1,338 @@
+"""Ingestion throughput end to end, against a plain insert of the same rows.
+
+For each backend (a fresh SQLite file, then a fresh PostgreSQL database) it sets up the demo
+CPA through the services, starts `chainboard serve` as a subprocess on a free loopback port,
+POSTs the generated events to /api/v1/events with an API key in 5,000-event batches (each
+participant's history whole inside one batch), and measures events/s and the server process's
+peak RSS. Then, on another fresh database of the same kind, the baseline: the same rows written
+with a plain SQLAlchemy Core executemany (participants, then events), with no validation.
+
+Request bodies and baseline rows are built before the clock starts: the figures are the
+server's and the database's, not the client's JSON encoding.
+
+    .venv/bin/python bench/ingest.py                  # ~1,000,000 events, both backends
+    .venv/bin/python bench/ingest.py --events 50000   # a quick run
+"""
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, cast
+
+import httpx
+import psutil
+from common import machine_description, replace_section
+from sqlalchemy import Table, create_engine, insert, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+
+from app.auth.schemas import ApiKeyCreate
+from app.auth.service import create_api_key
+from app.cli import run_migrations
+from app.core.db import make_engine
+from app.core.timeutil import today
+from app.demo.generator import DemoCPA, generate_cpa
+from app.demo.loader import ADMIN, DemoIds, event_batches, set_up
+from app.models import Event, Participant
+
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+HEADING = "## Ingestion (bench/ingest.py)"
+BATCH_EVENTS = 5_000
+CHAINBOARD = Path(sys.executable).parent / "chainboard"
+TYPE_FIELDS = ("payment_group", "provider_id", "hours_per_week", "milestone", "result",
+               "number", "reason")
+
+
+@dataclass
+class Figures:
+    backend: str
+    events: int
+    seconds: float
+    peak_rss_bytes: int
+    rejected: int
+    plain_events: int
+    plain_seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds
+
+    @property
+    def plain_rate(self) -> float:
+        return self.plain_events / self.plain_seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=1_000_000, help="about this many events")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--pg-server", default=PG_SERVER,
+                        help="PostgreSQL server URL; bench databases are created and dropped")
+    parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
+    args = parser.parse_args()
+
+    machine = machine_description()
+    cpa = sized_cpa(args.events, args.seed)
+    print(f"{cpa.participants} participants (seed {args.seed}, as of {cpa.as_of})", flush=True)
+    results = []
+    for backend in args.backends.split(","):
+        with fresh_database(backend, args.pg_server) as ours_url, \
+                fresh_database(backend, args.pg_server) as plain_url:
+            seconds, events, peak_rss, rejected = run_server_ingest(cpa, ours_url)
+            print(f"{backend}: ours {events} events in {seconds:.1f} s = {events / seconds:,.0f}"
+                  f" events/s, server peak RSS {peak_rss / 2**20:,.0f} MiB, {rejected} rejected",
+                  flush=True)
+            plain_seconds, plain_events = run_plain_insert(cpa, plain_url)
+            print(f"{backend}: plain insert {plain_events / plain_seconds:,.0f} events/s",
+                  flush=True)
+            results.append(Figures(backend, events, seconds, peak_rss, rejected, plain_events,
+                                   plain_seconds))
+    table = results_table(results)
+    print(table)
+    if not args.no_write:
+        command = "python bench/ingest.py " + " ".join(sys.argv[1:])
+        replace_section(HEADING, section_body(table, machine, command.strip(), cpa))
+        print("updated docs/benchmarks.md")
+
+
+def sized_cpa(events: int, seed: int) -> DemoCPA:
+    """A CPA with about `events` events: participants from the events a sample yields."""
+    sample = generate_cpa(2_000, seed, today())
+    per_participant = sum(len(h) for h in sample.histories()) / sample.participants
+    return generate_cpa(max(1, math.ceil(events / per_participant)), seed, today())
+
+
+@contextmanager
+def fresh_database(backend: str, pg_server: str) -> Iterator[str]:
+    if backend == "sqlite":
+        directory = tempfile.mkdtemp(prefix="chainboard-bench-")
+        try:
+            yield f"sqlite:///{directory}/bench.db"
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+        return
+    if backend != "postgresql":
+        raise SystemExit(f"unknown backend {backend!r}: sqlite or postgresql")
+    name = f"chainboard_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(pg_server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def prepare(cpa: DemoCPA, url: str) -> tuple[DemoIds, str]:
+    """Migrate and set up the CPA through the services: its ids and an API key of the prime's
+    manager."""
+    run_migrations(url)
+    engine = make_engine(url)
+    try:
+        ids = set_up(sessionmaker(bind=engine, expire_on_commit=False), cpa)
+        with sessionmaker(bind=engine, expire_on_commit=False)() as session:
+            _, key = create_api_key(session, ADMIN, ApiKeyCreate(
+                name="bench", organisation_id=ids.organisations[cpa.prime_key],
+                role="prime_manager"))
+    finally:
+        engine.dispose()
+    return ids, key
+
+
+def batches(cpa: DemoCPA, ids: DemoIds) -> Iterator[list[dict[str, Any]]]:
+    for batch, _ in event_batches(cpa, ids, backfill=False, batch_events=BATCH_EVENTS):
+        yield batch
+
+
+def run_server_ingest(cpa: DemoCPA, url: str) -> tuple[float, int, int, int]:
+    ids, key = prepare(cpa, url)
+    bodies = [(json.dumps(batch).encode(), len(batch)) for batch in batches(cpa, ids)]
+    port = free_port()
+    log_path = Path(tempfile.gettempdir()) / f"chainboard-bench-serve-{port}.log"
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen([str(CHAINBOARD), "serve", "--port", str(port)],
+                                  env={**os.environ, "DATABASE_URL": url},
+                                  stdout=log, stderr=subprocess.STDOUT)
+        sampler = RssSampler(server.pid)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_until_healthy(base, server, log_path)
+            sampler.start()
+            seconds, events, rejected = post_batches(base, key, bodies)
+        finally:
+            sampler.stop()
+            server.terminate()
+            server.wait(timeout=30)
+    return seconds, events, sampler.peak, rejected
+
+
+def post_batches(base: str, key: str, bodies: list[tuple[bytes, int]]) -> tuple[float, int, int]:
+    """POST each body in turn: seconds from the first request to the last answer, events
+    accepted, events rejected."""
+    events = rejected = 0
+    with httpx.Client(base_url=base, timeout=600,
+                      headers={"X-API-Key": key, "Content-Type": "application/json"}) as http:
+        started = time.perf_counter()
+        for body, count in bodies:
+            response = http.post("/api/v1/events", content=body)
+            answer = response.json()
+            if response.status_code != 200 or answer["rejected"]:
+                rejected += len(answer.get("rejected", [])) or count
+                print(f"  batch refused ({response.status_code}): {json.dumps(answer)[:500]}",
+                      file=sys.stderr)
+            events += answer.get("accepted", 0)
+        return time.perf_counter() - started, events, rejected
+
+
+def run_plain_insert(cpa: DemoCPA, url: str) -> tuple[float, int]:
+    """The same rows with a Core executemany, one transaction per batch: seconds inserting and
+    events inserted."""
+    ids, _ = prepare(cpa, url)
+    prime_id = ids.organisations[cpa.prime_key]
+    engine = make_engine(url)
+    participants_table = cast(Table, Participant.__table__)
+    events_table = cast(Table, Event.__table__)
+    received_at = datetime.now(UTC)
+    next_participant_id = 1
+    seconds, events = 0.0, 0
+    try:
+        for batch in batches(cpa, ids):
+            participant_rows, event_rows, participant_ids = [], [], {}
+            for event in batch:
+                if event["type"] == "referral":
+                    participant_ids[event["participant_ref"]] = next_participant_id
+                    participant_rows.append({
+                        "id": next_participant_id, "contract_id": event["contract_id"],
+                        "participant_ref": event["participant_ref"],
+                        "provider_id": event["provider_id"],
+                        "payment_group": event["payment_group"],
+                        "referral_date": date.fromisoformat(event["event_date"]),
+                        "created_at": received_at})
+                    next_participant_id += 1
+                event_rows.append(plain_event_row(
+                    event, prime_id, participant_ids[event["participant_ref"]], received_at))
+            started = time.perf_counter()
+            with engine.begin() as conn:
+                conn.execute(insert(participants_table), participant_rows)
+                conn.execute(insert(events_table), event_rows)
+            seconds += time.perf_counter() - started
+            events += len(event_rows)
+    finally:
+        engine.dispose()
+    return seconds, events
+
+
+def plain_event_row(event: dict[str, Any], submitter_id: int, participant_id: int,
+                    received_at: datetime) -> dict[str, Any]:
+    canonical = json.dumps(event, sort_keys=True, separators=(",", ":"))
+    return {
+        "submitted_by_org_id": submitter_id, "submitted_by_user_id": None,
+        "event_id": event["event_id"], "content_hash": hashlib.sha256(canonical.encode())
+        .hexdigest(), "contract_id": event["contract_id"], "participant_id": participant_id,
+        "type": event["type"], "event_date": date.fromisoformat(event["event_date"]),
+        "received_at": received_at, "reported_at": None,
+        **{field: event.get(field) for field in TYPE_FIELDS},
+    }
+
+
+class RssSampler:
+    """Peak resident set size of a process and its children, sampled every 0.1 s."""
+
+    def __init__(self, pid: int) -> None:
+        self.process = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                processes = [self.process, *self.process.children(recursive=True)]
+                self.peak = max(self.peak, sum(p.memory_info().rss for p in processes))
+            except psutil.Error:
+                return
+            self._stop.wait(0.1)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_until_healthy(base: str, server: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"chainboard serve exited with {server.returncode}; see {log_path}")
+        try:
+            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("chainboard serve did not become healthy within 60 s")
+
+
+def results_table(results: list[Figures]) -> str:
+    lines = ["| backend | events | ours: events/s | server peak RSS | plain insert: events/s "
+             "| ours / plain | rejected |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        lines.append(f"| {r.backend} | {r.events:,} | {r.rate:,.0f} | "
+                     f"{r.peak_rss_bytes / 2**20:,.0f} MiB | {r.plain_rate:,.0f} | "
+                     f"{r.rate / r.plain_rate:.2f} | {r.rejected} |")
+    return "\n".join(lines)
+
+
+def section_body(table: str, machine: str, command: str, cpa: DemoCPA) -> str:
+    return f"""
+Run on {date.today().isoformat()} on {machine}.
+
+Command: `{command}` ({cpa.participants:,} generated participants, seed {cpa.seed}).
+
+{table}
+
+- **ours**: `chainboard serve` (one uvicorn process) as a subprocess on a fresh database, events
+  POSTed to `/api/v1/events` with a prime manager's API key, 5,000 events per request (each
+  participant's whole history in one request), one request at a time; wall time from the first
+  request to the last answer. The bodies are JSON-encoded before the clock starts. The client,
+  the server and PostgreSQL share the machine's CPUs.
+- **server peak RSS**: the server process, sampled every 0.1 s during the run.
+- **plain insert**: the same participant and event rows (all the event columns the service
+  fills, content hash included) written with a SQLAlchemy Core `executemany`, one transaction
+  per 5,000 events, into another fresh database of the same kind; no validation, no HTTP.
+  Rows are built before the clock starts, so this is the database's raw insert speed.
+- Goals: at least 10,000 events/s end to end, and at least 1/3 of the plain insert.
+"""
+
+
+if __name__ == "__main__":
+    main()
