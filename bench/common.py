@@ -4,9 +4,11 @@ Not a benchmark itself (run as a script it does nothing)."""
 import os
 import platform
 import re
+import subprocess
 from pathlib import Path
 
-BENCHMARKS_MD = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS_MD = PROJECT_ROOT / "docs" / "benchmarks.md"
 
 
 def machine_description() -> str:
@@ -29,6 +31,18 @@ def machine_description() -> str:
     load = ", load average {:.2f} {:.2f} {:.2f} at the start".format(*os.getloadavg())
     return (f"{os.cpu_count()} CPUs (nproc), {cpu}{memory}, {platform.system()} "
             f"{platform.release()}, Python {platform.python_version()}{load}")
+
+
+def code_version() -> str:
+    """The commit measured, and the files under app/ that differed from it."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                              check=False).stdout
+
+    commit = git("rev-parse", "--short", "HEAD").strip() or "unknown"
+    changed = [line[3:] for line in git("status", "--porcelain", "--", "app").splitlines()]
+    return f"commit {commit}" + (f" with uncommitted changes in {', '.join(changed)}"
+                                 if changed else "")
 
 
 def replace_section(heading: str, body: str, path: Path = BENCHMARKS_MD) -> None:

@@ -36,7 +36,7 @@ from typing import Any, cast
 
 import httpx
 import psutil
-from common import machine_description, replace_section
+from common import code_version, machine_description, replace_section
 from sqlalchemy import Table, create_engine, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
@@ -87,7 +87,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     args = parser.parse_args()
 
-    machine = machine_description()
+    machine, code = machine_description(), code_version()
     cpa = sized_cpa(args.events, args.seed)
     print(f"{cpa.participants} participants (seed {args.seed}, as of {cpa.as_of})", flush=True)
     results = []
@@ -107,7 +107,7 @@ def main() -> None:
     print(table)
     if not args.no_write:
         command = "python bench/ingest.py " + " ".join(sys.argv[1:])
-        replace_section(HEADING, section_body(table, machine, command.strip(), cpa))
+        replace_section(HEADING, section_body(table, machine, code, command.strip(), cpa))
         print("updated docs/benchmarks.md")
 
 
@@ -312,9 +312,9 @@ def results_table(results: list[Figures]) -> str:
     return "\n".join(lines)
 
 
-def section_body(table: str, machine: str, command: str, cpa: DemoCPA) -> str:
+def section_body(table: str, machine: str, code: str, command: str, cpa: DemoCPA) -> str:
     return f"""
-Run on {date.today().isoformat()} on {machine}.
+Run on {date.today().isoformat()} on {machine}; {code}.
 
 Command: `{command}` ({cpa.participants:,} generated participants, seed {cpa.seed}).
 
