@@ -161,13 +161,12 @@ def update_contract(session: Session, principal: Principal, contract_id: int,
         contract.settings = merged.model_dump(mode="json")
         changed.extend(f"settings.{name}" for name in sorted(settings_given))
     if payload.tariff:
+        _check_tariff_unique([row.model_dump() for row in payload.tariff])
         existing = {(r.payment_group, r.valid_from) for r in contract.tariff_rows}
         for index, row in enumerate(payload.tariff):
-            key = (row.payment_group, row.valid_from)
-            if key in existing:
+            if (row.payment_group, row.valid_from) in existing:
                 raise Conflict(f"tariff[{index}]: a row for {row.payment_group} from "
                                f"{row.valid_from} exists already; tariff rows are history")
-            existing.add(key)
             contract.tariff_rows.append(TariffRow(**row.model_dump()))
         changed.append("tariff")
     if changed:
