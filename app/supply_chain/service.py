@@ -239,8 +239,9 @@ def _tier1_total(session: Session, contract_id: int) -> Decimal:
         select(func.coalesce(func.sum(Membership.contracted_share), 0)).where(
             Membership.contract_id == contract_id, Membership.tier == 1,
             Membership.status != "terminated"))
-    # Round away binary noise: SQLite sums NUMERIC columns as floating point.
-    return Decimal(str(total or 0)).quantize(Decimal("0.0001"))
+    # SQLite sums the shares as floats; the column's Numeric(6, 4) type hands the sum back as a
+    # Decimal rounded to 4 places on both backends, so 0.1 + 0.2 + 0.7 compares equal to 1.
+    return Decimal(total or 0)
 
 
 def _membership(session: Session, principal: Principal, contract_id: int,
