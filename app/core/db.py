@@ -20,7 +20,11 @@ def make_engine(url: str, echo: bool = False) -> Engine:
                                                             "timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # No server-side prepared statements: a generic plan made while a table was small (a fresh
+    # bulk load) would keep scanning it sequentially once it is large.
+    connect_args = {"prepare_threshold": None} if "+psycopg" in url else {}
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                         connect_args=connect_args)
 
 
 def _configure_sqlite(engine: Engine) -> None:

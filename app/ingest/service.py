@@ -8,19 +8,19 @@ statement each. A rejected atomic batch writes nothing.
 """
 
 import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.orm import Session
 
 from app.auth.permissions import authorize
 from app.auth.principal import Principal
 from app.auth.scope import Scope
+from app.core.bulk import column_in, insert_rows
 from app.core.config import get_settings
 from app.core.db import SQLITE_IMMEDIATE
 from app.core.errors import Invalid
@@ -77,9 +77,14 @@ def validation_messages(exc: ValidationError) -> list[str]:
 
 
 def content_hash(event: EventIn) -> str:
-    canonical = json.dumps(event.model_dump(mode="json", exclude_none=True), sort_keys=True,
-                           separators=(",", ":"))
+    """A digest of the event's validated content: the same event sent twice, in JSON or CSV,
+    with any key order or spacing, gives the same digest."""
+    canonical = repr(tuple(event.__dict__.values()))  # the fields, in declaration order
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)
 
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -183,7 +188,8 @@ class _Batch:
             for chunk in _chunks(ids):
                 for event_id, digest in self.session.execute(
                         select(Event.event_id, Event.content_hash).where(
-                            Event.submitted_by_org_id == org_id, Event.event_id.in_(chunk))):
+                            Event.submitted_by_org_id == org_id,
+                            column_in(self.session, Event.event_id, chunk))):
                     found[(org_id, event_id)] = digest
         return found
 
@@ -199,7 +205,7 @@ class _Batch:
             for chunk in _chunks(sorted(refs)):
                 for p in self.session.scalars(select(Participant).where(
                         Participant.contract_id == contract_id,
-                        Participant.participant_ref.in_(chunk))):
+                        column_in(self.session, Participant.participant_ref, chunk))):
                     state = rules.ParticipantState(
                         participant_ref=p.participant_ref, provider_id=p.provider_id,
                         payment_group=p.payment_group, referral_date=p.referral_date,
@@ -211,7 +217,8 @@ class _Batch:
             stored.extend(self.session.execute(
                 select(Event.participant_id, Event.type, Event.event_date, Event.milestone,
                        Event.number, Event.reason, Event.id)
-                .where(Event.participant_id.in_(chunk), Event.type != "referral")).all())
+                .where(column_in(self.session, Event.participant_id, chunk),
+                       Event.type != "referral")).all())
         stored.sort(key=lambda e: (TYPE_ORDER[e.type], e.event_date, e.id))
         for e in stored:
             rules.apply(by_id[e.participant_id], e.type, e.event_date, e.milestone, e.number,
@@ -276,22 +283,17 @@ class _Batch:
 
     # -- writing -----------------------------------------------------------------------------
     def write(self, staged: list[tuple[EventIn, str]]) -> None:
-        session = self.session
         new_keys = [(e.contract_id, e.participant_ref) for e, _ in staged if e.type == "referral"]
-        if new_keys:
-            rows = []
-            for contract_id, ref in new_keys:
-                state = self.states[(contract_id, ref)]
-                rows.append({"contract_id": contract_id, "participant_ref": ref,
-                             "provider_id": state.provider_id,
-                             "payment_group": state.payment_group,
-                             "referral_date": state.referral_date,
-                             "created_at": self.received_at, **rules.summary(state)})
-            returned = session.execute(
-                insert(Participant).returning(Participant.id, sort_by_parameter_order=True),
-                rows).scalars().all()
-            for (contract_id, ref), participant_id in zip(new_keys, returned, strict=True):
-                self.states[(contract_id, ref)].participant_id = participant_id
+        rows = []
+        for contract_id, ref in new_keys:
+            state = self.states[(contract_id, ref)]
+            rows.append({"contract_id": contract_id, "participant_ref": ref,
+                         "provider_id": state.provider_id, "payment_group": state.payment_group,
+                         "referral_date": state.referral_date, "created_at": self.received_at,
+                         **rules.summary(state)})
+        new_ids = insert_rows(self.session, _table(Participant), rows, return_ids=True)
+        for key, participant_id in zip(new_keys, new_ids, strict=True):
+            self.states[key].participant_id = participant_id
         changed = []
         for state in self.states.values():
             if state.participant_id in self.loaded_summaries:
@@ -299,10 +301,9 @@ class _Batch:
                 if now != self.loaded_summaries[state.participant_id]:
                     changed.append({"id": state.participant_id, **now})
         if changed:
-            session.execute(update(Participant), changed)
-        if staged:
-            session.execute(insert(cast(Table, Event.__table__)), [self._event_row(e, digest)
-                                                      for e, digest in staged])
+            self.session.execute(update(Participant), changed)
+        insert_rows(self.session, _table(Event),
+                    [self._event_row(event, digest) for event, digest in staged])
 
     def _event_row(self, event: EventIn, digest: str) -> dict[str, Any]:
         state = self.states[(event.contract_id, event.participant_ref)]
