@@ -7,7 +7,7 @@ PostgreSQL gets COPY (one round trip, no statement text to parse for thousands o
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam, func, insert, select, text
+from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam, func, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 
@@ -35,7 +35,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]],
             # per-row RETURNING would cost a statement per row.
             first = (session.scalar(select(func.max(table.c.id))) or 0) + 1
             rows = [{**row, "id": new_id} for new_id, row in enumerate(rows, start=first)]
-        session.execute(insert(table), rows)
+        _sqlite_executemany(session, table, rows)
         return [row["id"] for row in rows] if return_ids else []
     ids: list[int] = []
     if return_ids:
@@ -51,3 +51,16 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]],
         for row in rows:
             copy.write_row([row[column] for column in columns])
     return ids
+
+
+def _sqlite_executemany(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """The driver's executemany with the column types' bind processors applied once per value
+    (what SQLAlchemy does, without its per-row bookkeeping)."""
+    dialect = session.get_bind().dialect
+    columns = list(rows[0])
+    processors = [table.c[name].type.bind_processor(dialect) for name in columns]
+    values = [tuple(process(row[name]) if process else row[name]
+                    for name, process in zip(columns, processors, strict=True)) for row in rows]
+    placeholders = ", ".join("?" * len(columns))
+    session.connection().exec_driver_sql(
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})", values)
