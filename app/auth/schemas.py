@@ -1,7 +1,8 @@
+import math
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.auth.principal import MAX_RECORD_ID
 
@@ -11,13 +12,38 @@ Role = Literal["admin", "prime_manager", "provider_user", "reviewer"]
 RecordId = Annotated[int, Field(ge=1, le=MAX_RECORD_ID)]
 
 
+def _non_finite_as_text(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # "nan", "inf": still refused below, but printable in the 422
+    if isinstance(value, dict):
+        return {key: _non_finite_as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_non_finite_as_text(item) for item in value]
+    return value
+
+
+class StrictInput(BaseModel):
+    """Base of request bodies: unknown fields refused, strings trimmed, numbers finite.
+
+    JSON's NaN/Infinity extensions arrive as floats; the 422 that refuses them echoes the input,
+    and a float NaN cannot be written as JSON (the answer would be a 500), so they become text
+    before validation."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _printable_non_finite_numbers(cls, data: Any) -> Any:
+        return _non_finite_as_text(data)
+
+
 class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
+class UserCreate(StrictInput):
+    model_config = ConfigDict(json_schema_extra={
         "examples": [{"username": "asha.patel", "password": "a long passphrase",
                       "role": "provider_user", "organisation_id": 3}]})
 
@@ -36,8 +62,8 @@ class UserRead(BaseModel):
     organisation_id: int | None
 
 
-class ApiKeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
+class ApiKeyCreate(StrictInput):
+    model_config = ConfigDict(json_schema_extra={
         "examples": [{"name": "case-management nightly upload", "organisation_id": 3}]})
 
     name: str = Field(min_length=1, max_length=100)

@@ -1,10 +1,10 @@
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from app.auth.schemas import RecordId
+from app.auth.schemas import RecordId, StrictInput
 from app.supply_chain.defaults import DEFAULT_MILESTONE_SCHEDULE, PAYMENT_GROUPS
 
 OrgKind = Literal["prime", "subcontractor", "reviewer"]
@@ -16,8 +16,17 @@ PaymentGroup = Literal[
 ]
 
 
-class InputModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+# Dates wide enough for any real contract and narrow enough that date arithmetic downstream
+# (contract years, payment terms, sustainment due dates) cannot leave Python's date range.
+EARLIEST_DATE = date(1990, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+Day = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
+class InputModel(StrictInput):
+    """Request bodies: unknown fields refused, strings trimmed, numbers finite (NaN is no number
+    a rule can use, and PostgreSQL's JSON refuses it)."""
 
 
 class ReadModel(BaseModel):
@@ -44,7 +53,7 @@ class OrganisationRead(ReadModel):
 # -- contracts -----------------------------------------------------------------------------------
 class TariffRowIn(InputModel):
     payment_group: PaymentGroup
-    valid_from: date
+    valid_from: Day
     attachment_fee: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
     outcome_fee: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
     sustainment_fee: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
@@ -85,28 +94,32 @@ def default_schedule() -> MilestoneSchedule:
     return MilestoneSchedule.model_validate(DEFAULT_MILESTONE_SCHEDULE)
 
 
+def _national_rates() -> dict[PaymentGroup, float]:
+    return cast(dict[PaymentGroup, float],
+                {code: group.national_rate for code, group in PAYMENT_GROUPS.items()})
+
+
 class ContractSettings(InputModel):
     """Per-contract configuration. Every threshold of DOMAIN.md sections 5 and 7 lives here."""
 
     league_visibility: Literal["named", "anonymised"] = "anonymised"
     default_horizon_months: int = Field(default=12, ge=3, le=24)
-    min_n: int = Field(default=30, ge=1)
-    timeliness_days: int = Field(default=5, ge=0)
-    national_rates: dict[str, float] = Field(
-        default_factory=lambda: {code: g.national_rate for code, g in PAYMENT_GROUPS.items()})
-    payment_terms_days: int = Field(default=30, ge=0)
-    holidays: list[date] = Field(default_factory=list)
+    min_n: int = Field(default=30, ge=1, le=1_000_000)
+    timeliness_days: int = Field(default=5, ge=0, le=365)
+    national_rates: dict[PaymentGroup, Fraction] = Field(default_factory=_national_rates)
+    payment_terms_days: int = Field(default=30, ge=0, le=365)
+    holidays: list[Day] = Field(default_factory=list, max_length=5000)
     # Merlin rule thresholds (DOMAIN.md section 7)
-    starvation_min_share: float = 0.05
-    starvation_ratio: float = 0.5
-    starvation_window_days: int = 90
-    complaint_ack_working_days: int = 5
-    complaint_resolve_working_days: int = 20
-    improvement_plan_min_days: int = 90
-    retaliation_window_days: int = 90
-    retaliation_share_drop: float = 0.30
-    check_compliance_min: float = 0.90
-    data_timeliness_min: float = 0.80
+    starvation_min_share: Fraction = 0.05
+    starvation_ratio: Fraction = 0.5
+    starvation_window_days: int = Field(default=90, ge=1, le=3650)
+    complaint_ack_working_days: int = Field(default=5, ge=1, le=365)
+    complaint_resolve_working_days: int = Field(default=20, ge=1, le=365)
+    improvement_plan_min_days: int = Field(default=90, ge=0, le=3650)
+    retaliation_window_days: int = Field(default=90, ge=1, le=3650)
+    retaliation_share_drop: Fraction = 0.30
+    check_compliance_min: Fraction = 0.90
+    data_timeliness_min: Fraction = 0.80
 
 
 class ContractCreate(InputModel):
@@ -117,8 +130,8 @@ class ContractCreate(InputModel):
     prime_id: RecordId
     cpa_code: str = Field(min_length=1, max_length=32)
     cpa_name: str = Field(min_length=1, max_length=200)
-    start_date: date
-    end_date: date
+    start_date: Day
+    end_date: Day
     tariff: list[TariffRowIn] | None = Field(
         default=None, min_length=1,
         description="tariff rows; the programme defaults (DOMAIN.md section 2) when omitted")
@@ -163,7 +176,7 @@ class MemberCreate(InputModel):
     provider_id: RecordId
     tier: Literal[1, 2]
     contracted_share: Decimal = Field(ge=0, le=1, max_digits=6, decimal_places=4)
-    effective_date: date | None = Field(
+    effective_date: Day | None = Field(
         default=None, description="when membership began; the contract's start when omitted")
 
 
@@ -173,7 +186,7 @@ class StatusChangeIn(InputModel):
 
     status: MemberStatus
     reason: str = Field(min_length=1, max_length=2000)
-    effective_date: date | None = Field(default=None, description="today when omitted")
+    effective_date: Day | None = Field(default=None, description="today when omitted")
 
 
 class StatusChangeRead(ReadModel):
@@ -202,9 +215,9 @@ class PaymentCreate(InputModel):
         "paid_date": None, "terms_days": 30}]})
 
     provider_id: RecordId
-    invoice_date: date
+    invoice_date: Day
     amount: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
-    paid_date: date | None = None
+    paid_date: Day | None = None
     terms_days: int | None = Field(default=None, ge=0, le=365,
                                    description="the contract's payment terms when omitted")
 
@@ -218,7 +231,7 @@ class PaymentCreate(InputModel):
 
 
 class PaymentPaid(InputModel):
-    paid_date: date
+    paid_date: Day
 
 
 class PaymentRead(ReadModel):

@@ -107,6 +107,10 @@ def test_a_given_tariff_and_settings_replace_the_defaults(client, db):
     ({"settings": {"default_horizon_months": 36}},
      ["body", "settings", "default_horizon_months"], None),
     ({"prime_id": 2**31}, ["body", "prime_id"], None),
+    ({"settings": {"starvation_ratio": 1.5}}, ["body", "settings", "starvation_ratio"], None),
+    ({"settings": {"national_rates": {"jsa_everyone": 0.2}}},
+     ["body", "settings", "national_rates", "jsa_everyone", "[key]"], None),
+    ({"settings": {"payment_terms_days": -1}}, ["body", "settings", "payment_terms_days"], None),
     ({"tariff": [{**_tariff_row(), "payment_group": "jsa_everyone"}]},
      ["body", "tariff", 0, "payment_group"], None),
 ])

@@ -61,3 +61,39 @@ def test_unknown_routes_and_methods_answer_json(client, db):
     assert (missing.status_code, missing.json()) == (404, {"detail": "Not Found"})
     wrong = client.put(f"{API}/organisations", headers=world.headers["admin"], json={})
     assert (wrong.status_code, wrong.json()) == (405, {"detail": "Method Not Allowed"})
+
+
+@pytest.mark.parametrize(("path", "body", "loc"), [
+    # JSON's NaN/Infinity extensions: refused, and the refusal is itself valid JSON.
+    ("/contracts/1", b'{"settings": {"starvation_ratio": NaN}}',
+     ["body", "settings", "starvation_ratio"]),
+    ("/contracts/1", b'{"settings": {"national_rates": {"esa_new": Infinity}}}',
+     ["body", "settings", "national_rates", "esa_new"]),
+    ("/contracts/1/payments", b'{"provider_id": 2, "invoice_date": "2026-01-01", "amount": NaN}',
+     ["body", "amount"]),
+    ("/contracts/1/members", b'{"provider_id": NaN, "tier": 2, "contracted_share": "0.1"}',
+     ["body", "provider_id"]),
+    ("/api-keys", b'{"name": "k", "organisation_id": -Infinity}', ["body", "organisation_id"]),
+])
+def test_non_finite_numbers_are_422_naming_the_field(client, admin, path, body, loc):
+    method = "PATCH" if path == "/contracts/1" else "POST"
+    response = client.request(method, f"{API}{path}", content=body,
+                              headers={**admin, "Content-Type": "application/json"})
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == loc
+
+
+@pytest.mark.parametrize(("path", "payload", "loc"), [
+    # Dates beyond what date arithmetic downstream (contract years, terms) can hold.
+    ("/contracts", {"prime_id": 1, "cpa_code": "X", "cpa_name": "Y", "start_date": "9999-01-01",
+                    "end_date": "2029-12-31"}, ["body", "start_date"]),
+    ("/contracts/1/payments", {"provider_id": 2, "invoice_date": "9999-12-31", "amount": "1"},
+     ["body", "invoice_date"]),
+    ("/contracts/1/members/2/status", {"status": "suspended", "reason": "x",
+                                       "effective_date": "0001-01-01"}, ["body", "effective_date"]),
+])
+def test_dates_outside_the_programmes_range_are_422(client, admin, path, payload, loc):
+    response = client.post(f"{API}{path}", headers=admin, json=payload)
+    assert response.status_code == 422
+    assert [e["loc"] for e in response.json()["detail"]] == [loc]
