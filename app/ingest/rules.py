@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from app.ingest.schemas import EventIn
+from app.performance.milestones import ScheduledCheck, SpellCheckRule, scheduled_checks
 
 ACTIVE_MEMBER_STATUSES = ("active", "on_improvement_plan")
 
@@ -31,7 +32,7 @@ class ContractRules:
     # payment group -> its tariff rows, sorted by valid_from
     tariff: dict[str, list[TariffTerms]]
     member_status: dict[int, str]  # provider id -> current membership status
-    spell_checks: dict[str, tuple[int, int | None]]  # code -> (days, min_outcome_weeks)
+    spell_checks: dict[str, SpellCheckRule]  # milestone code -> when it falls due
     sustainment_interval_days: int
 
     def terms_on(self, payment_group: str, day: date) -> TariffTerms | None:
@@ -62,7 +63,8 @@ class ParticipantState:
     spells: list[Spell] = field(default_factory=list)  # sorted by start
     outcome_date: date | None = None
     sustainments: set[int] = field(default_factory=set)
-    checks: set[tuple[str, date]] = field(default_factory=set)  # (milestone, spell start)
+    # (milestone, start of the spell it matched) -> (checked on, result)
+    checks: dict[tuple[str, date], tuple[date, str | None]] = field(default_factory=dict)
     exit_date: date | None = None
     exit_reason: str | None = None
 
@@ -178,10 +180,8 @@ def _check_in_work_check(event: EventIn, state: ParticipantState,
             return [f"milestone: {code} checks follow a job outcome; none is reported"]
     else:
         rule = contract.spell_checks.get(code)
-        if rule is None or (rule[1] is not None and terms is not None
-                            and terms.outcome_weeks < rule[1]):
-            codes = ", ".join(c for c, (_, weeks) in contract.spell_checks.items()
-                              if weeks is None or (terms and terms.outcome_weeks >= weeks))
+        if rule is None or not _applies(rule, terms):
+            codes = ", ".join(c for c, r in contract.spell_checks.items() if _applies(r, terms))
             return [f"milestone: {code} is not in the contract's schedule for "
                     f"{state.payment_group} ({codes}, S1..)"]
     spell = state.spell_on(event.event_date)
@@ -190,6 +190,11 @@ def _check_in_work_check(event: EventIn, state: ParticipantState,
     if (code, spell.start) in state.checks:
         return [f"milestone: {code} is already checked for the job spell starting {spell.start}"]
     return []
+
+
+def _applies(rule: SpellCheckRule, terms: TariffTerms | None) -> bool:
+    return (rule.min_outcome_weeks is None or terms is None
+            or terms.outcome_weeks >= rule.min_outcome_weeks)
 
 
 def _check_job_outcome(event: EventIn, state: ParticipantState,
@@ -266,7 +271,8 @@ def new_state(event: EventIn) -> ParticipantState:
 
 
 def apply(state: ParticipantState, type_: str, day: date, milestone: str | None = None,
-          number: int | None = None, reason: str | None = None) -> None:
+          number: int | None = None, reason: str | None = None,
+          result: str | None = None) -> None:
     """Fold an accepted (non-referral) event into the participant's state. Takes plain fields so
     that stored events fold the same way as new ones."""
     if type_ == "attachment":
@@ -280,7 +286,7 @@ def apply(state: ParticipantState, type_: str, day: date, milestone: str | None 
     elif type_ == "in_work_check":
         spell = state.spell_on(day)
         assert spell is not None and milestone is not None
-        state.checks.add((milestone, spell.start))
+        state.checks[(milestone, spell.start)] = (day, result)
     elif type_ == "job_outcome":
         state.outcome_date = day
     elif type_ == "sustainment":
@@ -288,3 +294,16 @@ def apply(state: ParticipantState, type_: str, day: date, milestone: str | None 
         state.sustainments.add(number)
     elif type_ == "exit":
         state.exit_date, state.exit_reason = day, reason
+
+
+def owed_checks(state: ParticipantState, contract: ContractRules) -> list[ScheduledCheck]:
+    """The in-work checks the participant owes, from its state (DOMAIN.md section 4)."""
+    at_referral = contract.group_terms(state.payment_group, state.referral_date)
+    at_outcome = (contract.group_terms(state.payment_group, state.outcome_date)
+                  if state.outcome_date else None)
+    return scheduled_checks(
+        spells=[(s.start, s.end) for s in state.spells], outcome_date=state.outcome_date,
+        exit_date=state.exit_date, checks=state.checks, spell_checks=contract.spell_checks,
+        outcome_weeks=at_referral.outcome_weeks if at_referral else 0,
+        max_sustainments=at_outcome.max_sustainments if at_outcome else 0,
+        sustainment_interval_days=contract.sustainment_interval_days)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import Table, func, select, text, update
+from sqlalchemy import Table, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from app.auth.permissions import authorize
@@ -28,7 +28,8 @@ from app.core.pagination import PageParams, paginate
 from app.core.timeutil import local_date, utcnow
 from app.ingest import rules
 from app.ingest.schemas import TYPE_ORDER, EventIn
-from app.models import Contract, Event, Membership, Participant
+from app.models import Contract, Event, Membership, Milestone, Participant
+from app.performance.milestones import SpellCheckRule
 from app.supply_chain.schemas import MilestoneSchedule
 
 _CHUNK = 2000  # keys per IN (...) list: far below SQLite's and psycopg's parameter limits
@@ -168,7 +169,7 @@ class _Batch:
             contracts[contract.id] = rules.ContractRules(
                 contract_id=contract.id, prime_id=contract.prime_id, tariff=tariff,
                 member_status=statuses,
-                spell_checks={c.milestone: (c.days, c.min_outcome_weeks)
+                spell_checks={c.milestone: SpellCheckRule(c.days, c.min_outcome_weeks)
                               for c in schedule.spell_checks},
                 sustainment_interval_days=schedule.sustainment_interval_days)
         return contracts
@@ -216,13 +217,13 @@ class _Batch:
         for chunk in _chunks(sorted(by_id)):
             stored.extend(self.session.execute(
                 select(Event.participant_id, Event.type, Event.event_date, Event.milestone,
-                       Event.number, Event.reason, Event.id)
+                       Event.number, Event.reason, Event.result, Event.id)
                 .where(column_in(self.session, Event.participant_id, chunk),
                        Event.type != "referral")).all())
         stored.sort(key=lambda e: (TYPE_ORDER[e.type], e.event_date, e.id))
         for e in stored:
             rules.apply(by_id[e.participant_id], e.type, e.event_date, e.milestone, e.number,
-                        e.reason)
+                        e.reason, e.result)
         summaries = {pid: rules.summary(state) for pid, state in by_id.items()}
         return states, summaries
 
@@ -276,7 +277,7 @@ class _Batch:
             else:
                 assert state is not None
                 rules.apply(state, event.type, event.event_date, event.milestone, event.number,
-                            event.reason)
+                            event.reason, event.result)
             staged.append((event, digest))
             result.accepted += 1
         return staged
@@ -304,6 +305,24 @@ class _Batch:
             self.session.execute(update(Participant), changed)
         insert_rows(self.session, _table(Event),
                     [self._event_row(event, digest) for event, digest in staged])
+        self._write_milestones({(e.contract_id, e.participant_ref) for e, _ in staged})
+
+    def _write_milestones(self, touched: set[tuple[int, str]]) -> None:
+        """Replace the scheduled checks of every participant the batch changed."""
+        states = [(key[0], self.states[key]) for key in touched]
+        existing = [s.participant_id for _, s in states
+                    if s.participant_id in self.loaded_summaries]
+        for chunk in _chunks(existing):
+            self.session.execute(delete(Milestone).where(
+                column_in(self.session, Milestone.participant_id, chunk)))
+        rows = [{"participant_id": state.participant_id, "contract_id": contract_id,
+                 "provider_id": state.provider_id, "milestone": check.milestone,
+                 "basis_date": check.basis_date, "due_date": check.due_date,
+                 "checked_on": check.checked_on, "result": check.result,
+                 "cancelled_on": check.cancelled_on}
+                for contract_id, state in states
+                for check in rules.owed_checks(state, self.contracts[contract_id])]
+        insert_rows(self.session, _table(Milestone), rows)
 
     def _event_row(self, event: EventIn, digest: str) -> dict[str, Any]:
         state = self.states[(event.contract_id, event.participant_ref)]

@@ -5,9 +5,10 @@ from app.models.auth import ApiKey, User
 from app.models.base import Base
 from app.models.contracts import Contract, Membership, MembershipStatusChange, Payment, TariffRow
 from app.models.organisations import Organisation
-from app.models.participants import Event, Participant
+from app.models.participants import Event, Milestone, Participant
 
 __all__ = [
     "ApiKey", "AuditEntry", "Base", "Contract", "Event", "Membership", "MembershipStatusChange",
+    "Milestone",
     "Organisation", "Participant", "Payment", "TariffRow", "User",
 ]

@@ -71,3 +71,26 @@ class Event(Base):
     result: Mapped[str | None] = mapped_column(String(16))
     number: Mapped[int | None] = mapped_column(SmallInteger)
     reason: Mapped[str | None] = mapped_column(String(16))
+
+
+class Milestone(Base):
+    """A scheduled in-work check (DOMAIN.md section 4), kept in step with the participant's
+    events at ingestion so that statuses for any `as_of` are one SQL query away."""
+
+    __tablename__ = "milestones"
+    __table_args__ = (
+        Index("ix_milestones_contract_due", "contract_id", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    milestone: Mapped[str] = mapped_column(String(8))
+    # The job spell's start for D checks, the job outcome's date for S checks.
+    basis_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    checked_on: Mapped[date | None] = mapped_column(Date)
+    result: Mapped[str | None] = mapped_column(String(16))
+    # The job_end or exit that made the check unnecessary, when dated before the due date.
+    cancelled_on: Mapped[date | None] = mapped_column(Date)
