@@ -156,8 +156,14 @@ def update_contract(session: Session, principal: Principal, contract_id: int,
         contract.milestone_schedule = payload.milestone_schedule.model_dump(mode="json")
         changed.append("milestone_schedule")
     if settings_given:
-        # A PATCH changes the settings it names; the rest keep their values.
-        merged = schemas.ContractSettings.model_validate({**contract.settings, **settings_given})
+        # A PATCH changes the settings it names; the rest keep their values, down to the groups
+        # of a mapping (national_rates: {"esa_new": 0.2} leaves the other groups' rates alone).
+        current = dict(contract.settings)
+        for name, value in settings_given.items():
+            old = current.get(name)
+            current[name] = ({**old, **value} if isinstance(old, dict) and isinstance(value, dict)
+                             else value)
+        merged = schemas.ContractSettings.model_validate(current)
         contract.settings = merged.model_dump(mode="json")
         changed.extend(f"settings.{name}" for name in sorted(settings_given))
     if payload.tariff:

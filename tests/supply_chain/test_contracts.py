@@ -192,15 +192,21 @@ def test_a_settings_patch_changes_only_the_settings_it_names(client, db):
     world = make_world(client, db)
     url = f"{API}/contracts/{world.contract_a}"
     assert client.patch(url, headers=world.headers["admin"],
-                        json={"settings": {"min_n": 20}}).status_code == 200
+                        json={"settings": {"min_n": 20,
+                                           "national_rates": {"esa_new": 0.2}}}).status_code == 200
     response = client.patch(url, headers=world.headers["manager_a"],
                             json={"settings": {"league_visibility": "named"}})
     assert response.status_code == 200
     settings = response.json()["settings"]
     assert (settings["league_visibility"], settings["min_n"]) == ("named", 20)
+    assert settings["national_rates"]["esa_new"] == 0.2
+    assert settings["national_rates"]["jsa_18_24"] == 0.364
+    assert len(settings["national_rates"]) == 9
 
     [by_admin, by_manager] = audit_entries(db, "contract.update")
-    assert by_admin.details == {"fields": "settings.min_n", "settings.min_n": 20}
+    assert by_admin.details == {"fields": "settings.min_n,settings.national_rates",
+                                "settings.min_n": 20,
+                                "settings.national_rates": "{'esa_new': 0.2}"}
     assert by_manager.actor_user_id == world.user_ids["manager_a"]
     assert by_manager.details == {"fields": "settings.league_visibility",
                                   "settings.league_visibility": "named"}
