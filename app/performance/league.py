@@ -1,0 +1,367 @@
+"""League-table maths (DOMAIN.md section 5): plain rows in, plain rows out.
+
+No database, no HTTP. The service counts eligible participants and job outcomes per provider
+and payment group in SQL and passes them here; every formula is in docs/metrics.md with a
+worked example that a test reproduces.
+
+The rational quantities (rates, pooled group rates, expected outcomes, performance index,
+adjusted rate, shares) are computed exactly with ``Fraction`` and converted to ``float`` once,
+at the end. Ranking compares the exact values, so two providers whose performance index is
+mathematically equal are a tie, never separated by rounding noise. Only the intervals, which
+need a square root, are computed in floating point.
+"""
+
+import string
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields, replace
+from decimal import Decimal
+from fractions import Fraction
+from math import sqrt
+from typing import Literal
+
+Z_95 = 1.959964
+Z_998 = 3.090232
+
+Rag = Literal["red", "amber", "green"]
+# Passed through untouched: the service may hold them as Decimal (NUMERIC columns) or float.
+Amount = Decimal | float
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    """Eligible participants and their counted job outcomes for one provider and group."""
+
+    provider_id: int
+    payment_group: str
+    eligible: int
+    outcomes: int
+
+
+@dataclass(frozen=True)
+class ProviderFacts:
+    """One provider of the table. Everything after ``referrals`` is computed elsewhere."""
+
+    provider_id: int
+    name: str
+    sector: str
+    tier: int | None
+    referrals: int
+    contracted_share: Amount | None
+    job_starts: int
+    check_compliance: float | None
+    data_timeliness: float | None
+    payments_earned: Amount | None
+
+
+@dataclass(frozen=True)
+class LeagueParameters:
+    min_n: int = 30
+
+
+@dataclass(frozen=True)
+class LeagueRow:
+    """One provider's row; the fields and their order are API.md's."""
+
+    provider_id: int | None
+    provider_name: str
+    sector: str
+    tier: int | None
+    referrals: int
+    referral_share: float | None
+    contracted_share: Amount | None
+    eligible: int
+    outcomes: int
+    rate: float | None
+    expected: float
+    performance_index: float | None
+    adjusted_rate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    funnel_lower_95: float | None
+    funnel_upper_95: float | None
+    funnel_lower_998: float | None
+    funnel_upper_998: float | None
+    rag: Rag | None
+    high_outlier: bool | None
+    rank: int | None
+    raw_rank: int | None
+    job_starts: int
+    check_compliance: float | None
+    data_timeliness: float | None
+    payments_earned: Amount | None
+
+
+@dataclass(frozen=True)
+class LeagueTable:
+    pooled_rate: float | None
+    rows: tuple[LeagueRow, ...]
+
+
+def wilson_interval(outcomes: int, n: int, z: float = Z_95) -> tuple[float, float]:
+    """Wilson score interval for ``outcomes / n`` (n > 0).
+
+    centre = (r + z^2/2n) / (1 + z^2/n), half = z sqrt(r(1-r)/n + z^2/4n^2) / (1 + z^2/n).
+    The bounds are mathematically 0 when outcomes = 0 and 1 when outcomes = n; they are set
+    exactly there rather than left to rounding.
+    """
+    if n <= 0 or not 0 <= outcomes <= n:
+        raise ValueError("need 0 <= outcomes <= n and n > 0")
+    r = outcomes / n
+    z2 = z * z
+    denominator = 1 + z2 / n
+    centre = (r + z2 / (2 * n)) / denominator
+    half = z * sqrt(r * (1 - r) / n + z2 / (4 * n * n)) / denominator
+    low = 0.0 if outcomes == 0 else max(0.0, centre - half)
+    high = 1.0 if outcomes == n else min(1.0, centre + half)
+    return low, high
+
+
+def funnel_limits(p0: Fraction, n: int, z: float) -> tuple[float, float]:
+    """``p0 -/+ z sqrt(p0 (1 - p0) / n)`` clipped to [0, 1] (n > 0)."""
+    if n <= 0:
+        raise ValueError("n must be > 0")
+    spread = z * sqrt(float(p0 * (1 - p0) / n))
+    centre = float(p0)
+    return max(0.0, centre - spread), min(1.0, centre + spread)
+
+
+def classify_rag(rate: float, lower_95: float, lower_998: float) -> Rag:
+    """Strictly below a limit is an alert; a rate exactly on the limit is not."""
+    if rate < lower_998:
+        return "red"
+    if rate < lower_95:
+        return "amber"
+    return "green"
+
+
+@dataclass
+class _Totals:
+    eligible: int = 0
+    outcomes: int = 0
+
+
+def _validate(
+    providers: Sequence[ProviderFacts], groups: Iterable[GroupCounts], min_n: int
+) -> dict[int, dict[str, GroupCounts]]:
+    if min_n < 0:
+        raise ValueError("min_n must be >= 0")
+    by_provider: dict[int, dict[str, GroupCounts]] = {}
+    for facts in providers:
+        if facts.provider_id in by_provider:
+            raise ValueError(f"provider {facts.provider_id} listed twice")
+        if facts.referrals < 0:
+            raise ValueError(f"provider {facts.provider_id}: negative referrals")
+        by_provider[facts.provider_id] = {}
+    for counts in groups:
+        provider_groups = by_provider.get(counts.provider_id)
+        if provider_groups is None:
+            raise ValueError(f"counts for unknown provider {counts.provider_id}")
+        if counts.payment_group in provider_groups:
+            raise ValueError(
+                f"provider {counts.provider_id}: group {counts.payment_group} counted twice"
+            )
+        if not 0 <= counts.outcomes <= counts.eligible:
+            raise ValueError(
+                f"provider {counts.provider_id}, group {counts.payment_group}: "
+                "need 0 <= outcomes <= eligible"
+            )
+        provider_groups[counts.payment_group] = counts
+    for facts in providers:
+        eligible = sum(c.eligible for c in by_provider[facts.provider_id].values())
+        # Eligible participants are some of the period's referrals (the horizon only removes).
+        if eligible > facts.referrals:
+            raise ValueError(f"provider {facts.provider_id}: more eligible than referrals")
+    return by_provider
+
+
+def _fraction(numerator: int, denominator: int) -> Fraction | None:
+    return Fraction(numerator, denominator) if denominator else None
+
+
+def _as_float(value: Fraction | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _provider_id(row: LeagueRow) -> int:
+    """The id of a row built here (always set before anonymisation)."""
+    if row.provider_id is None:
+        raise ValueError("row has no provider_id")
+    return row.provider_id
+
+
+def build_league_table(
+    providers: Sequence[ProviderFacts],
+    groups: Iterable[GroupCounts],
+    parameters: LeagueParameters | None = None,
+) -> LeagueTable:
+    """One row per provider: rates, case-mix adjustment, intervals, RAG and ranks.
+
+    Rows come ranked first (by ``rank``), then the unranked by eligible desc and name.
+    Raises ValueError on inconsistent input (unknown or duplicate provider, a group counted
+    twice, outcomes > eligible, more eligible than referrals): those are bugs upstream.
+    """
+    min_n = (parameters or LeagueParameters()).min_n
+    by_provider = _validate(providers, groups, min_n)
+
+    # Pooled over ALL providers of the table: b_g = sum O_g / sum E_g.
+    group_totals: dict[str, _Totals] = {}
+    for provider_groups in by_provider.values():
+        for counts in provider_groups.values():
+            totals = group_totals.setdefault(counts.payment_group, _Totals())
+            totals.eligible += counts.eligible
+            totals.outcomes += counts.outcomes
+    all_eligible = sum(t.eligible for t in group_totals.values())
+    all_outcomes = sum(t.outcomes for t in group_totals.values())
+    pooled = _fraction(all_outcomes, all_eligible)
+    all_referrals = sum(p.referrals for p in providers)
+
+    # (row, exact PI, exact rate) so ranks compare exact values.
+    scored: list[tuple[LeagueRow, Fraction | None, Fraction | None]] = []
+    for facts in providers:
+        provider_groups = by_provider[facts.provider_id]
+        eligible = sum(c.eligible for c in provider_groups.values())
+        outcomes = sum(c.outcomes for c in provider_groups.values())
+        # A group with E_pg > 0 has sum E_g > 0, so b_g exists for every term that matters.
+        expected = sum(
+            (
+                Fraction(c.eligible * group_totals[g].outcomes, group_totals[g].eligible)
+                for g, c in provider_groups.items()
+                if c.eligible
+            ),
+            Fraction(0),
+        )
+        rate = _fraction(outcomes, eligible)
+        # X_p = 0 with E_p > 0 means every eligible participant is in groups where nobody in
+        # the contract had an outcome, hence O_p = 0 too: PI = 0/0 is not estimable -> null.
+        index = outcomes / expected if expected else None
+        adjusted = index * pooled if index is not None and pooled is not None else None
+
+        ci: tuple[float | None, float | None] = (None, None)
+        funnel_95: tuple[float | None, float | None] = (None, None)
+        funnel_998: tuple[float | None, float | None] = (None, None)
+        rag: Rag | None = None
+        high_outlier: bool | None = None
+        if rate is not None:
+            p0 = expected / eligible
+            ci = wilson_interval(outcomes, eligible, Z_95)
+            lower_95, upper_95 = funnel_limits(p0, eligible, Z_95)
+            lower_998, upper_998 = funnel_limits(p0, eligible, Z_998)
+            funnel_95, funnel_998 = (lower_95, upper_95), (lower_998, upper_998)
+            rate_value = float(rate)
+            rag = classify_rag(rate_value, lower_95, lower_998)
+            high_outlier = rate_value > upper_95
+
+        row = LeagueRow(
+            provider_id=facts.provider_id,
+            provider_name=facts.name,
+            sector=facts.sector,
+            tier=facts.tier,
+            referrals=facts.referrals,
+            referral_share=_as_float(_fraction(facts.referrals, all_referrals)),
+            contracted_share=facts.contracted_share,
+            eligible=eligible,
+            outcomes=outcomes,
+            rate=_as_float(rate),
+            expected=float(expected),
+            performance_index=_as_float(index),
+            adjusted_rate=_as_float(adjusted),
+            ci_low=ci[0],
+            ci_high=ci[1],
+            funnel_lower_95=funnel_95[0],
+            funnel_upper_95=funnel_95[1],
+            funnel_lower_998=funnel_998[0],
+            funnel_upper_998=funnel_998[1],
+            rag=rag,
+            high_outlier=high_outlier,
+            rank=None,
+            raw_rank=None,
+            job_starts=facts.job_starts,
+            check_compliance=facts.check_compliance,
+            data_timeliness=facts.data_timeliness,
+            payments_earned=facts.payments_earned,
+        )
+        scored.append((row, index, rate))
+
+    # The ranked set: enough eligible participants and an estimable PI. raw_rank uses the
+    # same set so the two orders compare like with like.
+    ranked: list[tuple[LeagueRow, Fraction, Fraction]] = [
+        (row, index, rate)
+        for row, index, rate in scored
+        if row.eligible >= max(min_n, 1) and index is not None and rate is not None
+    ]
+
+    def tie_breaks(row: LeagueRow) -> tuple[int, str, str, int]:
+        # Names are unique case-insensitively; the id only makes the order total regardless.
+        return (-row.eligible, row.provider_name.casefold(), row.provider_name, _provider_id(row))
+
+    by_index = sorted(ranked, key=lambda item: (-item[1], *tie_breaks(item[0])))
+    by_rate = sorted(ranked, key=lambda item: (-item[2], *tie_breaks(item[0])))
+    ranks = {_provider_id(row): position for position, (row, _, _) in enumerate(by_index, 1)}
+    raw_ranks = {_provider_id(row): position for position, (row, _, _) in enumerate(by_rate, 1)}
+
+    rows = [
+        replace(row, rank=ranks.get(_provider_id(row)), raw_rank=raw_ranks.get(_provider_id(row)))
+        for row, _, _ in scored
+    ]
+    rows.sort(
+        key=lambda row: (
+            row.rank is None,
+            row.rank or 0,
+            -row.eligible,
+            row.provider_name.casefold(),
+            row.provider_name,
+            _provider_id(row),
+        )
+    )
+    return LeagueTable(pooled_rate=_as_float(pooled), rows=tuple(rows))
+
+
+def anonymous_name(position: int) -> str:
+    """0 -> "Provider A", 25 -> "Provider Z", 26 -> "Provider AA" (spreadsheet columns)."""
+    if position < 0:
+        raise ValueError("position must be >= 0")
+    letters = ""
+    n = position + 1
+    while n:
+        n, remainder = divmod(n - 1, 26)
+        letters = string.ascii_uppercase[remainder] + letters
+    return f"Provider {letters}"
+
+
+_HIDDEN = {"provider_id", "provider_name"}
+
+
+def _visible(row: LeagueRow) -> tuple[object, ...]:
+    return tuple(getattr(row, f.name) for f in fields(row) if f.name not in _HIDDEN)
+
+
+def anonymise(rows: Iterable[LeagueRow], viewer_provider_id: int | None) -> list[LeagueRow]:
+    """The rows as a provider sees them: its own named, every other one "Provider A", ...
+
+    Letters follow an order computed from the rows' *visible* fields only: rank, then the
+    unranked by eligible desc and referrals desc, then the remaining visible values. The input
+    order and the hidden id and name never decide it, so a letter says nothing the row does
+    not already show. Rows that tie on every visible field are indistinguishable once
+    anonymised, so their relative order cannot leak anything either. The letters are per
+    table: "Provider A" of one period is not linked to "Provider A" of another. The rows are
+    returned in that order (the input order may itself reflect identity, e.g. by id).
+    """
+
+    def order(row: LeagueRow) -> tuple[object, ...]:
+        return (
+            row.rank is None,
+            row.rank or 0,
+            -row.eligible,
+            -row.referrals,
+            repr(_visible(row)),
+        )
+
+    result: list[LeagueRow] = []
+    letters_used = 0
+    for row in sorted(rows, key=order):
+        if viewer_provider_id is not None and row.provider_id == viewer_provider_id:
+            result.append(row)
+            continue
+        result.append(replace(row, provider_id=None, provider_name=anonymous_name(letters_used)))
+        letters_used += 1
+    return result
