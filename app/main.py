@@ -3,6 +3,7 @@
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from app.api import api_router
@@ -27,6 +28,14 @@ def create_app(with_dashboard: bool = True) -> FastAPI:
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail,
                                                                   **exc.extra})
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Name the field and the reason; never echo the input back (it may be a NaN that JSON
+        # cannot carry, or personal data that should not travel twice).
+        return JSONResponse(status_code=422, content={"detail": [
+            {"loc": list(error.get("loc", ())), "msg": error.get("msg", ""),
+             "type": error.get("type", "")} for error in exc.errors()]})
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -61,20 +61,10 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 def _empty_all_tables(engine: Engine) -> None:
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    # DELETE, children first: much faster than TRUNCATE for the few rows a test leaves.
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
-            conn.execute(text("DELETE FROM sqlite_sequence")) if _has_sqlite_sequence(conn) \
-                else None
-
-
-def _has_sqlite_sequence(conn: Any) -> bool:
-    return bool(conn.execute(text(
-        "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first())
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture()
@@ -98,3 +88,6 @@ def app(engine: Engine) -> Any:
 def client(app: Any, db: Session) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client
+
+
+from tests.world import world  # noqa: E402, F401  (the shared supply-chain fixture)

@@ -10,6 +10,8 @@ from app.models import AuditEntry
 
 def record_audit(session: Session, principal: Principal | None, action: str, entity_type: str,
                  entity_id: int | None, **details: Any) -> None:
+    if principal is not None and principal.api_key_id is not None:
+        details = {**details, "api_key_id": principal.api_key_id}
     session.add(AuditEntry(
         actor_user_id=principal.user_id if principal else None,
         actor_org_id=principal.organisation_id if principal else None,

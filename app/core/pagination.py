@@ -34,9 +34,12 @@ def page_params(
 
 def _decode(cursor: str) -> int:
     try:
-        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
+        last_id = int(base64.urlsafe_b64decode(cursor.encode()).decode())
     except (ValueError, UnicodeDecodeError) as exc:
         raise Invalid("cursor: not a cursor this service gave out") from exc
+    if not 0 <= last_id < 2**63:  # ids are 64-bit; anything else was made up
+        raise Invalid("cursor: not a cursor this service gave out")
+    return last_id
 
 
 def _encode(last_id: int) -> str:

@@ -29,7 +29,7 @@ from app.core.timeutil import local_date, utcnow
 from app.ingest import rules
 from app.ingest.schemas import TYPE_ORDER, EventIn
 from app.models import Contract, Event, Membership, Milestone, Participant
-from app.performance.milestones import SpellCheckRule
+from app.performance.milestones import SpellCheckRule, check_timing
 from app.supply_chain.schemas import MilestoneSchedule
 
 _CHUNK = 2000  # keys per IN (...) list: far below SQLite's and psycopg's parameter limits
@@ -319,6 +319,7 @@ class _Batch:
                  "provider_id": state.provider_id, "milestone": check.milestone,
                  "basis_date": check.basis_date, "due_date": check.due_date,
                  "checked_on": check.checked_on, "result": check.result,
+                 "check_timing": check_timing(check.due_date, check.checked_on),
                  "cancelled_on": check.cancelled_on}
                 for contract_id, state in states
                 for check in rules.owed_checks(state, self.contracts[contract_id])]

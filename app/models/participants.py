@@ -91,6 +91,8 @@ class Milestone(Base):
     basis_date: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date] = mapped_column(Date)
     checked_on: Mapped[date | None] = mapped_column(Date)
+    # early / on_time / late: where the check fell against the due date (None: no check).
+    check_timing: Mapped[str | None] = mapped_column(String(8))
     result: Mapped[str | None] = mapped_column(String(16))
     # The job_end or exit that made the check unnecessary, when dated before the due date.
     cancelled_on: Mapped[date | None] = mapped_column(Date)

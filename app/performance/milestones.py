@@ -72,16 +72,24 @@ def scheduled_checks(
     return owed
 
 
+def check_timing(due_date: date, checked_on: date | None) -> str | None:
+    """early / on_time / late: where a check fell against its due date."""
+    if checked_on is None:
+        return None
+    if checked_on < due_date:
+        return "early"
+    return "on_time" if checked_on <= due_date + timedelta(days=GRACE_DAYS) else "late"
+
+
 def check_status(due_date: date, checked_on: date | None, cancelled_on: date | None,
                  as_of: date) -> str:
     """Where a check stands on `as_of`. Only what had happened by `as_of` counts; a
-    cancellation outranks a check (a check after the job ended verifies nothing)."""
+    cancellation outranks a check (a check after the job ended verifies nothing).
+    app.performance.queries.status_case is the same rule in SQL."""
     if cancelled_on is not None and cancelled_on <= as_of:
         return "cancelled"
     if checked_on is not None and checked_on <= as_of:
-        if checked_on < due_date:
-            return "early"
-        return "on_time" if checked_on <= due_date + timedelta(days=GRACE_DAYS) else "late"
+        return check_timing(due_date, checked_on) or "pending"
     return "overdue" if as_of > due_date + timedelta(days=GRACE_DAYS) else "pending"
 
 

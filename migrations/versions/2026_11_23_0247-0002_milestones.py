@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('basis_date', sa.Date(), nullable=False),
     sa.Column('due_date', sa.Date(), nullable=False),
     sa.Column('checked_on', sa.Date(), nullable=True),
+    sa.Column('check_timing', sa.String(length=8), nullable=True),
     sa.Column('result', sa.String(length=16), nullable=True),
     sa.Column('cancelled_on', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_milestones_contract_id_contracts')),

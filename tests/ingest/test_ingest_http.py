@@ -163,9 +163,9 @@ def test_a_batch_above_the_limit_is_refused_whole(client, world, monkeypatch):
 
 
 def test_reviewers_may_not_submit_events(client, world, db):
-    from tests.ingest.conftest import _key
+    from tests.world import _key
 
-    reviewer_org = __import__("tests.ingest.conftest", fromlist=["_org"])._org(
+    reviewer_org = __import__("tests.world", fromlist=["_org"])._org(
         db, "Independent Review", "reviewer", "public")
     headers = _key(db, reviewer_org, "reviewer")
     response = client.post("/api/v1/events", json=[], headers=headers)

@@ -195,7 +195,7 @@ def test_boundary_is_accepted(client, world, db, stored, make_event):
     who = "third"
     if event.get("provider_id") == world.private_id:
         from app.supply_chain import schemas, service
-        from tests.ingest.conftest import ADMIN
+        from tests.world import ADMIN
 
         service.change_member_status(db, ADMIN, world.contract_id, world.private_id,
                                      schemas.StatusChangeIn(status="on_improvement_plan",

@@ -1,4 +1,4 @@
-"""A small supply chain for ingestion tests, with an API key per role (keys avoid the cost of
+"""A small supply chain (the `world` fixture) for ingestion and performance tests, with an API
 password hashing in every test)."""
 
 from dataclasses import dataclass
