@@ -58,9 +58,14 @@ def _sqlite_executemany(session: Session, table: Table, rows: list[dict[str, Any
     (what SQLAlchemy does, without its per-row bookkeeping)."""
     dialect = session.get_bind().dialect
     columns = list(rows[0])
-    processors = [table.c[name].type.bind_processor(dialect) for name in columns]
-    values = [tuple(process(row[name]) if process else row[name]
-                    for name, process in zip(columns, processors, strict=True)) for row in rows]
+    values = [[row[name] for name in columns] for row in rows]
+    for position, name in enumerate(columns):
+        process = table.c[name].type.bind_processor(dialect)
+        if process is not None:
+            for row_values in values:
+                row_values[position] = process(row_values[position])
     placeholders = ", ".join("?" * len(columns))
-    session.connection().exec_driver_sql(
+    driver_connection = session.connection().connection.driver_connection
+    assert driver_connection is not None
+    driver_connection.executemany(
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})", values)

@@ -35,10 +35,14 @@ class ContractRules:
     spell_checks: dict[str, SpellCheckRule]  # milestone code -> when it falls due
     sustainment_interval_days: int
 
+    def __post_init__(self) -> None:
+        self._valid_from = {group: [r.valid_from for r in rows]
+                            for group, rows in self.tariff.items()}
+
     def terms_on(self, payment_group: str, day: date) -> TariffTerms | None:
-        rows = self.tariff.get(payment_group, [])
-        position = bisect.bisect_right([r.valid_from for r in rows], day)
-        return rows[position - 1] if position else None
+        starts = self._valid_from.get(payment_group)
+        position = bisect.bisect_right(starts, day) if starts else 0
+        return self.tariff[payment_group][position - 1] if position else None
 
     def group_terms(self, payment_group: str, day: date) -> TariffTerms | None:
         """The row in force on `day`, or the group's first row for days before the tariff."""

@@ -54,11 +54,14 @@ class Event(Base):
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    submitted_by_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
-    submitted_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Events carry only their participant as a foreign key: the other ids copy what the
+    # participant, principal and contract say, none of which is ever deleted, and a
+    # foreign-key check per column per row would halve bulk ingestion on PostgreSQL.
+    submitted_by_org_id: Mapped[int] = mapped_column(Integer)
+    submitted_by_user_id: Mapped[int | None] = mapped_column(Integer)
     event_id: Mapped[str] = mapped_column(String(64))
     content_hash: Mapped[str] = mapped_column(String(64))
-    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
+    contract_id: Mapped[int] = mapped_column(Integer)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
     type: Mapped[str] = mapped_column(String(16))
     event_date: Mapped[date] = mapped_column(Date)
@@ -84,8 +87,8 @@ class Milestone(Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
-    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
-    provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    contract_id: Mapped[int] = mapped_column(Integer)  # the participant's (see Event)
+    provider_id: Mapped[int] = mapped_column(Integer)
     milestone: Mapped[str] = mapped_column(String(8))
     # The job spell's start for D checks, the job outcome's date for S checks.
     basis_date: Mapped[date] = mapped_column(Date)

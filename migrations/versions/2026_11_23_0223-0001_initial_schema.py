@@ -186,10 +186,7 @@ def upgrade() -> None:
     sa.Column('result', sa.String(length=16), nullable=True),
     sa.Column('number', sa.SmallInteger(), nullable=True),
     sa.Column('reason', sa.String(length=16), nullable=True),
-    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_events_contract_id_contracts')),
     sa.ForeignKeyConstraint(['participant_id'], ['participants.id'], name=op.f('fk_events_participant_id_participants')),
-    sa.ForeignKeyConstraint(['submitted_by_org_id'], ['organisations.id'], name=op.f('fk_events_submitted_by_org_id_organisations')),
-    sa.ForeignKeyConstraint(['submitted_by_user_id'], ['users.id'], name=op.f('fk_events_submitted_by_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_events')),
     sa.UniqueConstraint('submitted_by_org_id', 'event_id', name=op.f('uq_events_submitted_by_org_id_event_id'))
     )

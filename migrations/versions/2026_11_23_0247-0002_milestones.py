@@ -29,9 +29,7 @@ def upgrade() -> None:
     sa.Column('check_timing', sa.String(length=8), nullable=True),
     sa.Column('result', sa.String(length=16), nullable=True),
     sa.Column('cancelled_on', sa.Date(), nullable=True),
-    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_milestones_contract_id_contracts')),
     sa.ForeignKeyConstraint(['participant_id'], ['participants.id'], name=op.f('fk_milestones_participant_id_participants')),
-    sa.ForeignKeyConstraint(['provider_id'], ['organisations.id'], name=op.f('fk_milestones_provider_id_organisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_milestones'))
     )
     with op.batch_alter_table('milestones', schema=None) as batch_op:
