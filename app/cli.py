@@ -105,7 +105,12 @@ def generate(
     if out is None and not load:
         typer.echo("give --out PATH, --load, or both", err=True)
         raise typer.Exit(2)
-    cpa = generate_cpa(participants, seed, _as_of_date(as_of))
+    as_of_day = _as_of_date(as_of)
+    if load and as_of_day > _as_of_date(None):
+        typer.echo("--as-of: after today; the service refuses events dated in the future",
+                   err=True)
+        raise typer.Exit(2)
+    cpa = generate_cpa(participants, seed, as_of_day)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "setup.json").write_text(json.dumps(cpa.setup_document(), indent=2) + "\n")
