@@ -66,13 +66,16 @@ def create_user(
 
 
 @cli.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+) -> None:
     """Serve the API (/api/v1), the dashboard (/dashboard/) and the OpenAPI docs (/docs)."""
     import uvicorn
 
-    from app.main import create_app
-
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info")
 
 
 AsOfOption = Annotated[

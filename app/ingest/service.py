@@ -15,12 +15,13 @@ from typing import Any, cast
 
 from pydantic import ValidationError
 from sqlalchemy import Table, delete, func, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth.permissions import authorize
 from app.auth.principal import Principal
 from app.auth.scope import Scope
-from app.core.bulk import column_in, insert_rows
+from app.core.bulk import column_in, insert_rows, is_postgresql
 from app.core.config import get_settings
 from app.core.db import SQLITE_IMMEDIATE
 from app.core.errors import Invalid
@@ -33,7 +34,13 @@ from app.performance.milestones import SpellCheckRule, check_timing
 from app.supply_chain.schemas import MilestoneSchedule
 
 _CHUNK = 2000  # keys per IN (...) list: far below SQLite's and psycopg's parameter limits
-_INGEST_LOCK_NAMESPACE = 7001  # pg_advisory_xact_lock(namespace, contract_id)
+_ATTEMPTS = 2
+
+
+def _participant_lock_key(contract_id: int, participant_ref: str) -> int:
+    digest = hashlib.blake2b(f"{contract_id}/{participant_ref}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
 
 _FRIENDLY_PATTERN = {
     "event_id": "must not start with = + - @ or whitespace, nor hold control characters",
@@ -100,34 +107,49 @@ def ingest_events(session: Session, principal: Principal, raw_events: Sequence[A
     limit = get_settings().max_batch_events
     if len(raw_events) > limit:
         raise Invalid(f"body: at most {limit} events per batch; this one has {len(raw_events)}")
-    result = IngestResult()
+    invalid = IngestResult()
     parsed: list[tuple[int, EventIn]] = []
     for index, raw in enumerate(raw_events):
         if not isinstance(raw, dict):
-            result.reject(index, None, ["event: must be a JSON object"], lines)
+            invalid.reject(index, None, ["event: must be a JSON object"], lines)
             continue
         try:
             parsed.append((index, EventIn.model_validate(raw)))
         except ValidationError as exc:
-            result.reject(index, raw.get("event_id"), validation_messages(exc), lines)
+            invalid.reject(index, raw.get("event_id"), validation_messages(exc), lines)
 
-    received_at = utcnow()
+    for attempt in range(_ATTEMPTS):
+        result = IngestResult(rejected=list(invalid.rejected))
+        try:
+            _apply_in_one_transaction(session, principal, parsed, result, partial, lines)
+            break
+        except IntegrityError:
+            # A concurrent batch of the same organisation stored one of these event_ids for
+            # another participant first: try again, and it will be seen as sent already.
+            if attempt == _ATTEMPTS - 1:
+                raise
+    result.rejected.sort(key=lambda r: r["index"])
+    if result.rejected and not partial:
+        return IngestResult(accepted=0, duplicates=0, rejected=result.rejected)
+    return result
+
+
+def _apply_in_one_transaction(session: Session, principal: Principal,
+                              parsed: list[tuple[int, EventIn]], result: IngestResult,
+                              partial: bool, lines: Sequence[int] | None) -> None:
     session.rollback()  # end any read transaction so that the write one begins here, locked
     session.connection(execution_options={SQLITE_IMMEDIATE: True})
     try:
-        batch = _Batch(session, principal, parsed, received_at)
+        batch = _Batch(session, principal, parsed, utcnow())
         staged = batch.apply(result, lines)
         if result.rejected and not partial:
             session.rollback()
-            result.rejected.sort(key=lambda r: r["index"])
-            return IngestResult(accepted=0, duplicates=0, rejected=result.rejected)
+            return
         batch.write(staged)
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    result.rejected.sort(key=lambda r: r["index"])
-    return result
 
 
 class _Batch:
@@ -140,18 +162,22 @@ class _Batch:
         self.parsed = parsed
         self.received_at = received_at
         self.today = local_date(received_at)
-        contract_ids = sorted({event.contract_id for _, event in parsed})
-        self._lock_contracts(contract_ids)
-        self.contracts = self._load_contracts(contract_ids)
+        self._lock_participants()
+        self.contracts = self._load_contracts(sorted({event.contract_id for _, event in parsed}))
         self.existing_hashes = self._load_existing_hashes()
         self.states, self.loaded_summaries = self._load_states()
 
     # -- loading -----------------------------------------------------------------------------
-    def _lock_contracts(self, contract_ids: list[int]) -> None:
-        if self.session.get_bind().dialect.name == "postgresql":
-            for contract_id in contract_ids:  # sorted, so two batches never deadlock
-                self.session.execute(text("SELECT pg_advisory_xact_lock(:ns, :id)"),
-                                     {"ns": _INGEST_LOCK_NAMESPACE, "id": contract_id})
+    def _lock_participants(self) -> None:
+        """Serialise concurrent batches that touch the same participant (PostgreSQL; SQLite
+        has one writer at a time). Keys are taken in sorted order, so batches never deadlock."""
+        if not is_postgresql(self.session):
+            return
+        keys = sorted({_participant_lock_key(e.contract_id, e.participant_ref)
+                       for _, e in self.parsed})
+        self.session.execute(text(
+            "SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
+            {"keys": keys})
 
     def _load_contracts(self, contract_ids: list[int]) -> dict[int, rules.ContractRules]:
         found = self.session.scalars(Scope(self.principal).contracts(
