@@ -360,7 +360,9 @@ class _Batch:
             "contract_id": event.contract_id, "participant_id": state.participant_id,
             "type": event.type, "event_date": event.event_date,
             "received_at": self.received_at, "reported_at": event.reported_at,
-            "payment_group": event.payment_group, "provider_id": event.provider_id,
+            "lag_days": (local_date(event.reported_at or self.received_at)
+                         - event.event_date).days,
+            "payment_group": state.payment_group, "provider_id": state.provider_id,
             "hours_per_week": event.hours_per_week, "milestone": event.milestone,
             "result": event.result, "number": event.number, "reason": event.reason,
         }

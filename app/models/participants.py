@@ -51,6 +51,7 @@ class Event(Base):
         # The idempotency key: an event_id is unique per submitting organisation.
         UniqueConstraint("submitted_by_org_id", "event_id"),
         Index("ix_events_contract_type_date", "contract_id", "type", "event_date"),
+        Index("ix_events_contract_date_provider", "contract_id", "event_date", "provider_id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -67,8 +68,13 @@ class Event(Base):
     event_date: Mapped[date] = mapped_column(Date)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    payment_group: Mapped[str | None] = mapped_column(String(32))
-    provider_id: Mapped[int | None] = mapped_column(Integer)
+    # Days from the event to its reporting (received_at, or reported_at for a backfill), by
+    # the programme's calendar: data timeliness is lag_days <= the contract's limit.
+    lag_days: Mapped[int] = mapped_column(Integer)
+    # The participant's payment group and allocated provider on every event (for a referral,
+    # the fields as sent), so that payments and timeliness aggregate without a join.
+    payment_group: Mapped[str] = mapped_column(String(32))
+    provider_id: Mapped[int] = mapped_column(Integer)
     hours_per_week: Mapped[float | None] = mapped_column(Float)
     milestone: Mapped[str | None] = mapped_column(String(8))
     result: Mapped[str | None] = mapped_column(String(16))

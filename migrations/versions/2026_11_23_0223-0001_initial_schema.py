@@ -179,8 +179,9 @@ def upgrade() -> None:
     sa.Column('event_date', sa.Date(), nullable=False),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('reported_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('payment_group', sa.String(length=32), nullable=True),
-    sa.Column('provider_id', sa.Integer(), nullable=True),
+    sa.Column('lag_days', sa.Integer(), nullable=False),
+    sa.Column('payment_group', sa.String(length=32), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
     sa.Column('hours_per_week', sa.Float(), nullable=True),
     sa.Column('milestone', sa.String(length=8), nullable=True),
     sa.Column('result', sa.String(length=16), nullable=True),
@@ -192,6 +193,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.create_index('ix_events_contract_type_date', ['contract_id', 'type', 'event_date'], unique=False)
+        batch_op.create_index('ix_events_contract_date_provider', ['contract_id', 'event_date', 'provider_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_participant_id'), ['participant_id'], unique=False)
 
     op.create_table('membership_status_changes',
@@ -220,6 +222,7 @@ def downgrade() -> None:
     op.drop_table('membership_status_changes')
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_events_participant_id'))
+        batch_op.drop_index('ix_events_contract_date_provider')
         batch_op.drop_index('ix_events_contract_type_date')
 
     op.drop_table('events')
