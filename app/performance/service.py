@@ -2,6 +2,7 @@
 
 import base64
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
@@ -11,9 +12,10 @@ from app.auth.scope import Scope
 from app.core.errors import Invalid
 from app.core.pagination import PageParams
 from app.core.timeutil import today
-from app.models import Milestone, Participant
-from app.performance import queries, schemas
-from app.supply_chain.service import get_contract
+from app.models import Contract, Membership, Milestone, Organisation, Participant
+from app.performance import league, queries, schemas
+from app.performance.dates import horizon_cutoff
+from app.supply_chain.service import contract_settings, get_contract
 
 
 def _decode_milestone_cursor(cursor: str) -> tuple[date, int]:
@@ -62,3 +64,72 @@ def milestones(session: Session, principal: Principal, contract_id: int, page: P
             for m, ref, st in found]
     return schemas.MilestonePage(contract_id=contract_id, as_of=as_of, counts=counts, rows=rows,
                                  next_cursor=next_cursor)
+
+
+def league_table(session: Session, principal: Principal, contract_id: int, *,
+                 period_from: date | None = None, period_to: date | None = None,
+                 as_of: date | None = None, horizon_months: int | None = None,
+                 min_n: int | None = None) -> schemas.LeagueTableOut:
+    """The league table of DOMAIN.md section 5 for the principal: anonymised for a
+    subcontractor's users unless the contract shows it named."""
+    contract = get_contract(session, principal, contract_id)
+    settings = contract_settings(contract)
+    as_of = as_of or today()
+    period_from = period_from or contract.start_date
+    period_to = period_to or as_of
+    horizon = horizon_months or settings.default_horizon_months
+    min_n = min_n or settings.min_n
+    if period_to < period_from:
+        raise Invalid("to: before from")
+    if not 3 <= horizon <= 24:
+        raise Invalid("horizon_months: must be between 3 and 24")
+
+    counts = queries.provider_group_counts(session, contract.id, period_from, period_to, as_of,
+                                           horizon_cutoff(as_of, horizon), horizon)
+    compliance = queries.check_compliance_by_provider(session, contract.id, period_from,
+                                                      period_to, as_of)
+    timeliness = queries.data_timeliness_by_provider(session, contract.id, period_from,
+                                                     period_to, as_of, settings.timeliness_days)
+    earned = queries.payments_earned_by_provider(session, contract.id, period_from,
+                                                 min(period_to, as_of))
+    providers = []
+    for org, membership in _providers(session, contract):
+        mine = [c for c in counts if c.provider_id == org.id]
+        providers.append(league.ProviderFacts(
+            provider_id=org.id, name=org.name, sector=org.sector,
+            tier=membership.tier if membership else None,
+            referrals=sum(c.referrals for c in mine),
+            contracted_share=membership.contracted_share if membership else None,
+            job_starts=sum(c.job_starts for c in mine),
+            check_compliance=compliance.get(org.id), data_timeliness=timeliness.get(org.id),
+            payments_earned=earned.get(org.id, Decimal(0))))
+    known = {p.provider_id for p in providers}
+    table = league.build_league_table(
+        providers,
+        [league.GroupCounts(c.provider_id, c.payment_group, c.eligible, c.outcomes)
+         for c in counts if c.provider_id in known],
+        league.LeagueParameters(min_n=min_n))
+    rows = list(table.rows)
+    if _sees_anonymised(principal, contract, settings.league_visibility):
+        rows = league.anonymise(rows, principal.organisation_id)
+    return schemas.LeagueTableOut.model_validate({
+        "contract_id": contract.id, "from": period_from, "to": period_to, "as_of": as_of,
+        "horizon_months": horizon, "min_n": min_n, "pooled_rate": table.pooled_rate,
+        "rows": [schemas.LeagueRowOut.model_validate(row) for row in rows]})
+
+
+def _providers(session: Session, contract: Contract
+               ) -> list[tuple[Organisation, Membership | None]]:
+    """The prime (delivering in-house) and every member, whatever its status: a suspended
+    member's past results still count."""
+    prime = session.get_one(Organisation, contract.prime_id)
+    members = session.execute(
+        select(Organisation, Membership)
+        .join(Membership, Membership.provider_id == Organisation.id)
+        .where(Membership.contract_id == contract.id).order_by(Organisation.id))
+    return [(prime, None), *((org, membership) for org, membership in members)]
+
+
+def _sees_anonymised(principal: Principal, contract: Contract, visibility: str) -> bool:
+    return (principal.role == "provider_user" and principal.organisation_id != contract.prime_id
+            and visibility == "anonymised")
