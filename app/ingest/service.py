@@ -182,23 +182,7 @@ class _Batch:
     def _load_contracts(self, contract_ids: list[int]) -> dict[int, rules.ContractRules]:
         found = self.session.scalars(Scope(self.principal).contracts(
             select(Contract).where(Contract.id.in_(contract_ids)))).all()
-        contracts = {}
-        for contract in found:
-            schedule = MilestoneSchedule.model_validate(contract.milestone_schedule)
-            tariff: dict[str, list[rules.TariffTerms]] = {}
-            for row in sorted(contract.tariff_rows, key=lambda r: r.valid_from):
-                tariff.setdefault(row.payment_group, []).append(rules.TariffTerms(
-                    row.valid_from, row.max_sustainments, row.outcome_weeks))
-            statuses = {provider_id: status for provider_id, status in self.session.execute(
-                select(Membership.provider_id, Membership.status)
-                .where(Membership.contract_id == contract.id))}
-            contracts[contract.id] = rules.ContractRules(
-                contract_id=contract.id, prime_id=contract.prime_id, tariff=tariff,
-                member_status=statuses,
-                spell_checks={c.milestone: SpellCheckRule(c.days, c.min_outcome_weeks)
-                              for c in schedule.spell_checks},
-                sustainment_interval_days=schedule.sustainment_interval_days)
-        return contracts
+        return {contract.id: contract_rules(self.session, contract) for contract in found}
 
     def submitter_org(self, event: EventIn) -> int:
         """Whose idempotency key space the event is in: an admin's go to the contract's prime."""
@@ -233,23 +217,10 @@ class _Batch:
                 for p in self.session.scalars(select(Participant).where(
                         Participant.contract_id == contract_id,
                         column_in(self.session, Participant.participant_ref, chunk))):
-                    state = rules.ParticipantState(
-                        participant_ref=p.participant_ref, provider_id=p.provider_id,
-                        payment_group=p.payment_group, referral_date=p.referral_date,
-                        participant_id=p.id)
+                    state = _state_of(p)
                     states[(contract_id, p.participant_ref)] = state
                     by_id[p.id] = state
-        stored: list[Any] = []
-        for chunk in _chunks(sorted(by_id)):
-            stored.extend(self.session.execute(
-                select(Event.participant_id, Event.type, Event.event_date, Event.milestone,
-                       Event.number, Event.reason, Event.result, Event.id)
-                .where(column_in(self.session, Event.participant_id, chunk),
-                       Event.type != "referral")).all())
-        stored.sort(key=lambda e: (TYPE_ORDER[e.type], e.event_date, e.id))
-        for e in stored:
-            rules.apply(by_id[e.participant_id], e.type, e.event_date, e.milestone, e.number,
-                        e.reason, e.result)
+        _fold_stored_events(self.session, by_id)
         summaries = {pid: rules.summary(state) for pid, state in by_id.items()}
         return states, summaries
 
@@ -341,14 +312,8 @@ class _Batch:
         for chunk in _chunks(existing):
             self.session.execute(delete(Milestone).where(
                 column_in(self.session, Milestone.participant_id, chunk)))
-        rows = [{"participant_id": state.participant_id, "contract_id": contract_id,
-                 "provider_id": state.provider_id, "milestone": check.milestone,
-                 "basis_date": check.basis_date, "due_date": check.due_date,
-                 "checked_on": check.checked_on, "result": check.result,
-                 "check_timing": check_timing(check.due_date, check.checked_on),
-                 "cancelled_on": check.cancelled_on}
-                for contract_id, state in states
-                for check in rules.owed_checks(state, self.contracts[contract_id])]
+        rows = [row for contract_id, state in states
+                for row in _milestone_rows(contract_id, state, self.contracts[contract_id])]
         insert_rows(self.session, _table(Milestone), rows)
 
     def _event_row(self, event: EventIn, digest: str) -> dict[str, Any]:
@@ -366,6 +331,80 @@ class _Batch:
             "hours_per_week": event.hours_per_week, "milestone": event.milestone,
             "result": event.result, "number": event.number, "reason": event.reason,
         }
+
+
+def contract_rules(session: Session, contract: Contract) -> rules.ContractRules:
+    """What the validation rules and the check schedule need to know of a contract."""
+    schedule = MilestoneSchedule.model_validate(contract.milestone_schedule)
+    tariff: dict[str, list[rules.TariffTerms]] = {}
+    for row in sorted(contract.tariff_rows, key=lambda r: r.valid_from):
+        tariff.setdefault(row.payment_group, []).append(rules.TariffTerms(
+            row.valid_from, row.max_sustainments, row.outcome_weeks))
+    statuses = {provider_id: status for provider_id, status in session.execute(
+        select(Membership.provider_id, Membership.status)
+        .where(Membership.contract_id == contract.id))}
+    return rules.ContractRules(
+        contract_id=contract.id, prime_id=contract.prime_id, tariff=tariff,
+        member_status=statuses,
+        spell_checks={c.milestone: SpellCheckRule(c.days, c.min_outcome_weeks)
+                      for c in schedule.spell_checks},
+        sustainment_interval_days=schedule.sustainment_interval_days)
+
+
+def _state_of(participant: Participant) -> rules.ParticipantState:
+    return rules.ParticipantState(
+        participant_ref=participant.participant_ref, provider_id=participant.provider_id,
+        payment_group=participant.payment_group, referral_date=participant.referral_date,
+        participant_id=participant.id)
+
+
+def _fold_stored_events(session: Session, by_id: dict[int, rules.ParticipantState]) -> None:
+    """Bring each participant's state up to date with its stored events."""
+    stored: list[Any] = []
+    for chunk in _chunks(sorted(by_id)):
+        stored.extend(session.execute(
+            select(Event.participant_id, Event.type, Event.event_date, Event.milestone,
+                   Event.number, Event.reason, Event.result, Event.id)
+            .where(column_in(session, Event.participant_id, chunk),
+                   Event.type != "referral")).all())
+    stored.sort(key=lambda e: (TYPE_ORDER[e.type], e.event_date, e.id))
+    for e in stored:
+        rules.apply(by_id[e.participant_id], e.type, e.event_date, e.milestone, e.number,
+                    e.reason, e.result)
+
+
+def _milestone_rows(contract_id: int, state: rules.ParticipantState,
+                    contract: rules.ContractRules) -> list[dict[str, Any]]:
+    return [{"participant_id": state.participant_id, "contract_id": contract_id,
+             "provider_id": state.provider_id, "milestone": check.milestone,
+             "basis_date": check.basis_date, "due_date": check.due_date,
+             "checked_on": check.checked_on, "result": check.result,
+             "check_timing": check_timing(check.due_date, check.checked_on),
+             "cancelled_on": check.cancelled_on}
+            for check in rules.owed_checks(state, contract)]
+
+
+def reschedule_checks(session: Session, contract: Contract, chunk: int = 5000) -> int:
+    """Rebuild every participant's scheduled checks after the contract's schedule or tariff
+    changed; in the caller's transaction. Returns the number of participants."""
+    rules_now = contract_rules(session, contract)
+    done, last_id = 0, 0
+    while True:
+        participants = session.scalars(
+            select(Participant).where(Participant.contract_id == contract.id,
+                                      Participant.id > last_id)
+            .order_by(Participant.id).limit(chunk)).all()
+        if not participants:
+            return done
+        by_id = {p.id: _state_of(p) for p in participants}
+        _fold_stored_events(session, by_id)
+        session.execute(delete(Milestone).where(
+            column_in(session, Milestone.participant_id, list(by_id))))
+        insert_rows(session, _table(Milestone), [
+            row for state in by_id.values()
+            for row in _milestone_rows(contract.id, state, rules_now)])
+        done += len(participants)
+        last_id = participants[-1].id
 
 
 # -- reading -------------------------------------------------------------------------------------

@@ -175,6 +175,11 @@ def update_contract(session: Session, principal: Principal, contract_id: int,
                                f"{row.valid_from} exists already; tariff rows are history")
             contract.tariff_rows.append(TariffRow(**row.model_dump()))
         changed.append("tariff")
+    if "milestone_schedule" in changed or "tariff" in changed:
+        from app.ingest.service import reschedule_checks  # ingestion builds on set-up
+
+        session.flush()
+        reschedule_checks(session, contract)
     if changed:
         record_audit(session, principal, "contract.update", "contract", contract.id,
                      fields=",".join(changed), **{f"settings.{k}": v

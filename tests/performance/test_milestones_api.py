@@ -67,3 +67,19 @@ def test_another_primes_contract_answers_404(client, world):
     response = client.get(f"/api/v1/contracts/{world.contract_id}/milestones",
                           headers=world.headers["other_prime"])
     assert response.status_code == 404
+
+
+def test_editing_the_schedule_reschedules_every_participants_checks(client, world):
+    load(client, world)
+    schedule = {"spell_checks": [{"milestone": "D14", "days": 14},
+                                 {"milestone": "D91", "days": 91}]}
+    response = client.patch(f"/api/v1/contracts/{world.contract_id}",
+                            json={"milestone_schedule": schedule}, headers=world.headers["prime"])
+    assert response.status_code == 200, response.text
+    rows = get(client, world, "prime", as_of=str(START + timedelta(days=100)))["rows"]
+    assert {(r["participant_ref"], r["milestone"], r["due_date"]) for r in rows} == {
+        ("T-1", "D14", str(START + timedelta(days=14))), ("T-1", "D91", str(D91)),
+        ("V-1", "D14", str(START + timedelta(days=14))), ("V-1", "D91", str(D91))}
+    # V-1's D28 check is no milestone of the new schedule; its D91 is still cancelled.
+    assert {r["participant_ref"]: r["status"] for r in rows if r["milestone"] == "D91"} == {
+        "T-1": "overdue", "V-1": "cancelled"}
