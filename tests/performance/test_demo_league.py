@@ -1,0 +1,26 @@
+"""On the demo supply chain, fair ranking changes the specialist's place (issue: a
+specialist charity with the hardest case mix comes bottom on raw rates, not once adjusted)."""
+
+from app.core.db import get_sessionmaker
+from app.core.timeutil import today
+from app.demo.generator import generate_cpa
+from app.demo.loader import load_demo
+from app.performance.service import league_table
+from tests.world import ADMIN
+
+
+def test_the_specialists_raw_and_adjusted_ranks_differ(db):
+    cpa = generate_cpa(6000, 7, today())
+    summary = load_demo(get_sessionmaker(), cpa, progress=False)
+    assert summary.rejected == []
+    specialist = next(o for o in cpa.organisations if o.key == cpa.specialist_key)
+
+    table = league_table(db, ADMIN, summary.contract_id)
+    row = next(r for r in table.rows if r.provider_name == specialist.name)
+    ranked = [r for r in table.rows if r.rank is not None]
+    assert row.rank is not None and len(ranked) >= 6
+    assert row.raw_rank == len(ranked)  # bottom on raw outcome rates ...
+    assert row.rank < row.raw_rank  # ... but not once its case mix is allowed for
+    assert row.performance_index is not None and row.performance_index > 1
+    assert row.rate is not None and table.pooled_rate is not None
+    assert row.rate < table.pooled_rate
