@@ -1,15 +1,16 @@
 """HTTP for the performance engine."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from app.auth.principal import PrincipalDep, SessionDep
+from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep
 from app.core.export import to_csv
 from app.core.pagination import PageParams, page_params
 from app.performance import schemas, service
+from app.supply_chain.schemas import Day
 
 router = APIRouter(tags=["performance"])
 
@@ -56,3 +57,54 @@ def league_table(
         return Response(body, media_type="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
     return table
+
+
+# Ids beyond the key range answer 422 naming the parameter; dates (Day) stay where month and
+# day arithmetic cannot leave Python's calendar.
+ContractId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
+
+
+def _provider_id(description: str) -> Any:
+    return Query(ge=1, le=MAX_RECORD_ID, description=description)
+
+
+@router.get("/contracts/{contract_id}/cohorts", response_model=schemas.CohortsOut)
+def cohorts(
+    contract_id: ContractId, session: SessionDep, principal: PrincipalDep,
+    provider_id: Annotated[int | None, _provider_id("a provider's cohorts, drawn against "
+                                                    "the contract's")] = None,
+    horizon_months: Annotated[int | None, Query(ge=1, le=24, description="default 24")] = None,
+    as_of: Annotated[Day | None, Query(description="default today")] = None,
+) -> object:
+    """Monthly referral cohorts with the cumulative job-outcome rate at each month since
+    referral (eligible once the months have passed by as_of). Providers may ask for their
+    own provider_id; the contract-wide curve is open to every viewer of the contract."""
+    return service.cohorts(session, principal, contract_id, provider_id=provider_id,
+                           horizon_months=horizon_months, as_of=as_of)
+
+
+@router.get("/contracts/{contract_id}/payments-earned", response_model=schemas.PaymentsOut,
+            responses={200: {"content": {"text/csv": {}}}})
+def payments_earned(
+    contract_id: ContractId, request: Request, session: SessionDep, principal: PrincipalDep,
+    period_from: Annotated[Day | None, Query(alias="from", description="first event date; "
+                                             "default: the contract's start")] = None,
+    period_to: Annotated[Day | None, Query(alias="to", description="last event date; "
+                                           "default as_of")] = None,
+    as_of: Annotated[Day | None, Query(description="default today")] = None,
+    provider_id: Annotated[int | None, _provider_id("one provider's rows")] = None,
+    format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
+) -> object:
+    """Attachment, outcome and sustainment fees earned per provider and month (by event date,
+    from the tariff row in force), with running totals, and the forecast of fees still
+    expected from participants in work on as_of. Providers see their own rows only.
+    `?format=csv` or `Accept: text/csv`: the monthly rows as CSV."""
+    earned = service.payments_earned(session, principal, contract_id, period_from=period_from,
+                                     period_to=period_to, as_of=as_of,
+                                     provider_id=provider_id)
+    if format == "csv" or (format is None and "text/csv" in request.headers.get("accept", "")):
+        body = to_csv(schemas.EARNED_COLUMNS, (row.model_dump() for row in earned.rows))
+        filename = f"payments-earned-contract-{contract_id}-{earned.as_of}.csv"
+        return Response(body, media_type="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return earned

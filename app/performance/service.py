@@ -1,20 +1,24 @@
 """The performance engine's scoped entry points: what the API and the dashboard call."""
 
 import base64
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import ColumnElement, func, literal, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
 from app.auth.scope import Scope
-from app.core.errors import Invalid
+from app.core.errors import Invalid, NotFound
 from app.core.pagination import PageParams
 from app.core.timeutil import today
 from app.models import Contract, Membership, Milestone, Organisation, Participant
-from app.performance import league, queries, schemas
+from app.performance import cohorts as cohort_maths
+from app.performance import league, payments, queries, schemas
 from app.performance.dates import horizon_cutoff
+from app.supply_chain.schemas import MilestoneSchedule
 from app.supply_chain.service import contract_settings, get_contract
 
 
@@ -133,3 +137,119 @@ def _providers(session: Session, contract: Contract
 def _sees_anonymised(principal: Principal, contract: Contract, visibility: str) -> bool:
     return (principal.role == "provider_user" and principal.organisation_id != contract.prime_id
             and visibility == "anonymised")
+
+
+# -- cohorts and payments --------------------------------------------------------------------------
+def _aggregate_scope(principal: Principal) -> payments.ProviderScope:
+    """Per-provider aggregates the principal may read: what participant-level scoping allows
+    (a provider its own, a prime its contracts', an admin all); a reviewer reads aggregates
+    of any provider (DOMAIN.md section 9), never participants."""
+    scope = Scope(principal)
+
+    def condition(contract_id: Any, provider_id: Any) -> ColumnElement[bool]:
+        if principal.role == "reviewer":
+            return true()
+        return scope.participant_condition(contract_id, provider_id)
+
+    return condition
+
+
+def _check_provider(session: Session, principal: Principal, contract: Contract,
+                    provider_id: int) -> None:
+    """A provider of the contract (its prime or a member, whatever the status) whose
+    aggregates the principal may read; 404 otherwise, as if it did not exist."""
+    in_contract = or_(Organisation.id == contract.prime_id, Organisation.id.in_(
+        select(Membership.provider_id).where(Membership.contract_id == contract.id)))
+    found = session.scalar(select(Organisation.id).where(
+        Organisation.id == provider_id, in_contract,
+        _aggregate_scope(principal)(literal(contract.id), Organisation.id)))
+    if found is None:
+        raise NotFound(f"provider {provider_id} not found in contract {contract.id}")
+
+
+def cohorts(session: Session, principal: Principal, contract_id: int, *,
+            provider_id: int | None = None, horizon_months: int | None = None,
+            as_of: date | None = None) -> schemas.CohortsOut:
+    """Monthly referral cohorts with their cumulative job-outcome rate at each month since
+    referral (docs/metrics.md, Cohorts): a provider's beside the contract's, or the
+    contract's. The contract-wide curve is an aggregate every viewer of the contract may see."""
+    contract = get_contract(session, principal, contract_id)
+    as_of = as_of or today()
+    horizon = horizon_months or cohort_maths.MAX_HORIZON_MONTHS
+    if not 1 <= horizon <= cohort_maths.MAX_HORIZON_MONTHS:
+        raise Invalid("horizon_months: must be between 1 and 24")
+    if provider_id is not None:
+        _check_provider(session, principal, contract, provider_id)
+    whole = cohort_maths.cohort_curves(
+        cohort_maths.cohort_counts(session, contract.id, as_of), as_of, horizon)
+    mine = whole if provider_id is None else cohort_maths.cohort_curves(
+        cohort_maths.cohort_counts(session, contract.id, as_of, provider_id), as_of, horizon)
+    return schemas.CohortsOut.model_validate({
+        "contract_id": contract.id, "provider_id": provider_id, "as_of": as_of,
+        "horizon_months": horizon, "rows": mine,
+        "overall": cohort_maths.overall_curve(mine, horizon),
+        "contract_rows": None if provider_id is None else whole,
+        "contract_overall": (None if provider_id is None
+                             else cohort_maths.overall_curve(whole, horizon)),
+    }, from_attributes=True)
+
+
+def payments_earned(session: Session, principal: Principal, contract_id: int, *,
+                    period_from: date | None = None, period_to: date | None = None,
+                    as_of: date | None = None,
+                    provider_id: int | None = None) -> schemas.PaymentsOut:
+    """Fees earned per provider and month by event date, with running totals, and the
+    forecast of fees still expected from participants in work on as_of (docs/metrics.md,
+    Payments and forecast). A provider's users see their own rows only."""
+    contract = get_contract(session, principal, contract_id)
+    as_of = as_of or today()
+    period_from = period_from or contract.start_date
+    period_to = period_to or as_of
+    if period_to < period_from:
+        raise Invalid("to: before from")
+    if provider_id is not None:
+        _check_provider(session, principal, contract, provider_id)
+    scope = _aggregate_scope(principal)
+    tariff = payments.load_tariff(session, contract.id)
+    last_day = min(period_to, as_of)
+    counts = (payments.earned_event_counts(session, contract.id, period_from, last_day, tariff,
+                                           scope, provider_id)
+              if period_from <= last_day else [])
+    months = payments.earned_by_month(
+        counts, tariff, cohort_maths.month_index(max(last_day, period_from)),
+        [provider_id] if provider_id is not None else [])
+    interval = MilestoneSchedule.model_validate(
+        contract.milestone_schedule).sustainment_interval_days
+    outlook = payments.contract_forecast(session, contract.id, as_of, tariff, interval, scope,
+                                         provider_id)
+    names = dict(session.execute(select(Organisation.id, Organisation.name).where(
+        Organisation.id.in_({m.provider_id for m in months} | set(outlook.providers)))).all())
+    rows = [schemas.EarnedRowOut(provider_name=names[m.provider_id], total=m.total,
+                                 **asdict(m)) for m in months]
+    totals = [schemas.EarnedTotalOut(provider_name=names[t.provider_id], total=t.total,
+                                     **asdict(t)) for t in payments.totals_by_provider(months)]
+    forecast = []
+    for provider, expected in sorted(outlook.providers.items()):
+        outcome_fees = payments.pennies(expected.expected_outcome_fees)
+        sustainment_fees = payments.pennies(expected.expected_sustainment_fees)
+        forecast.append(schemas.ForecastRowOut(
+            provider_id=provider, provider_name=names[provider],
+            in_work_without_outcome=expected.in_work_without_outcome,
+            with_outcome=expected.with_outcome,
+            expected_outcomes=float(expected.expected_outcomes),
+            expected_sustainments=float(expected.expected_sustainments),
+            expected_outcome_fees=outcome_fees, expected_sustainment_fees=sustainment_fees,
+            expected_total=outcome_fees + sustainment_fees))
+    return schemas.PaymentsOut.model_validate({
+        "contract_id": contract.id, "provider_id": provider_id, "from": period_from,
+        "to": period_to, "as_of": as_of, "rows": rows, "totals": totals,
+        "forecast": forecast,
+        "forecast_total": sum((f.expected_total for f in forecast), start=Decimal("0.00")),
+        "estimates": [schemas.GroupEstimateOut(
+            payment_group=e.payment_group, outcome_weeks=e.outcome_weeks,
+            max_sustainments=e.max_sustainments,
+            outcome_probability=[float(e.outcome_probability(w))
+                                 for w in range(e.outcome_weeks)],
+            sustainment_continuation=[float(p) for p in e.sustainment_continuation])
+            for e in outlook.estimates.values()],
+    })
