@@ -3,13 +3,12 @@ provider, group or cohort comes back."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, extract, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.models import Event, Milestone, Participant, TariffRow
+from app.models import Event, Milestone, Participant
 from app.performance.milestones import GRACE_DAYS
 
 
@@ -101,43 +100,3 @@ def data_timeliness_by_provider(session: Session, contract_id: int, period_from:
                Event.event_date <= min(period_to, as_of))
         .group_by(Event.provider_id))
     return {provider: int(timely) / int(total) for provider, total, timely in rows}
-
-
-PAID_EVENT_TYPES = ("attachment", "job_outcome", "sustainment")
-
-
-def payments_earned_by_provider(session: Session, contract_id: int, period_from: date,
-                                period_to: date) -> dict[int, Decimal]:
-    """Attachment, outcome and sustainment fees by event date, from the tariff row in force.
-
-    Events are counted per tariff period in SQL (the periods between the contract's tariff
-    start dates, where every group's row is constant); the fees are applied here."""
-    tariff = session.execute(select(TariffRow).where(TariffRow.contract_id == contract_id)
-                             .order_by(TariffRow.valid_from)).scalars().all()
-    starts = sorted({row.valid_from for row in tariff})
-    if not starts:
-        return {}
-    period = case(*[(Event.event_date >= start, index)
-                    for index, start in reversed(list(enumerate(starts)))], else_=-1)
-    counts = session.execute(
-        select(Event.provider_id, Event.payment_group, Event.type, period, func.count())
-        .where(Event.contract_id == contract_id, Event.type.in_(PAID_EVENT_TYPES),
-               Event.event_date >= period_from, Event.event_date <= period_to)
-        .group_by(Event.provider_id, Event.payment_group, Event.type, period))
-    earned: dict[int, Decimal] = {}
-    for provider_id, group, event_type, index, n in counts:
-        row = _row_in_force(tariff, group, starts[index]) if index >= 0 else None
-        if row is None:
-            continue  # no tariff for the group yet on that date: nothing earned
-        fee = {"attachment": row.attachment_fee, "job_outcome": row.outcome_fee,
-               "sustainment": row.sustainment_fee}[event_type]
-        earned[provider_id] = earned.get(provider_id, Decimal(0)) + fee * n
-    return earned
-
-
-def _row_in_force(tariff: Any, group: str, day: date) -> TariffRow | None:
-    found = None
-    for row in tariff:  # ordered by valid_from
-        if row.payment_group == group and row.valid_from <= day:
-            found = row
-    return found

@@ -94,7 +94,7 @@ def league_table(session: Session, principal: Principal, contract_id: int, *,
                                                       period_to, as_of)
     timeliness = queries.data_timeliness_by_provider(session, contract.id, period_from,
                                                      period_to, as_of, settings.timeliness_days)
-    earned = queries.payments_earned_by_provider(session, contract.id, period_from,
+    earned = payments.earned_by_provider(session, contract.id, period_from,
                                                  min(period_to, as_of))
     providers = []
     for org, membership in _providers(session, contract):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.schemas import ApiKeyCreate
 from app.auth.service import create_api_key
-from app.performance import payments, queries
+from app.performance import payments
 from app.supply_chain import schemas as setup
 from app.supply_chain import service as setup_service
 from tests.ingest.events import ev
@@ -101,7 +101,6 @@ def test_the_same_totals_as_the_league_table(client, world, db):
     start, as_of = date(2024, 1, 1), date.fromisoformat(AS_OF)
     expected = {world.third_id: 2150, world.private_id: 300}
     assert payments.earned_by_provider(db, world.contract_id, start, as_of) == expected
-    assert queries.payments_earned_by_provider(db, world.contract_id, start, as_of) == expected
     response = client.get(f"/api/v1/contracts/{world.contract_id}/league-table",
                           params={"as_of": AS_OF, "from": "2024-01-01", "min_n": 1},
                           headers=world.headers["prime"])
