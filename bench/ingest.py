@@ -27,6 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -81,6 +82,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000, help="about this many events")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument("--clients", type=int, default=1, help="concurrent HTTP clients")
     parser.add_argument("--pg-server", default=PG_SERVER,
                         help="PostgreSQL server URL; bench databases are created and dropped")
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
@@ -93,7 +96,8 @@ def main() -> None:
     for backend in args.backends.split(","):
         with fresh_database(backend, args.pg_server) as ours_url, \
                 fresh_database(backend, args.pg_server) as plain_url:
-            seconds, events, peak_rss, rejected = run_server_ingest(cpa, ours_url)
+            seconds, events, peak_rss, rejected = run_server_ingest(cpa, ours_url,
+                                                                     args.workers, args.clients)
             print(f"{backend}: ours {events} events in {seconds:.1f} s = {events / seconds:,.0f}"
                   f" events/s, server peak RSS {peak_rss / 2**20:,.0f} MiB, {rejected} rejected",
                   flush=True)
@@ -107,7 +111,7 @@ def main() -> None:
     if not args.no_write:
         command = "python bench/ingest.py " + " ".join(sys.argv[1:])
         replace_section(HEADING, section_body(table, verdict, machine, code, command.strip(),
-                                              cpa))
+                                              cpa, args.workers, args.clients))
         print("updated docs/benchmarks.md")
 
 
@@ -167,14 +171,16 @@ def batches(cpa: DemoCPA, ids: DemoIds) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-def run_server_ingest(cpa: DemoCPA, url: str) -> tuple[float, int, int, int]:
+def run_server_ingest(cpa: DemoCPA, url: str, workers: int,
+                      clients: int) -> tuple[float, int, int, int]:
     ids = prepare(cpa, url)
     key = prime_manager_key(url, ids.organisations[cpa.prime_key])
     bodies = [(json.dumps(batch).encode(), len(batch)) for batch in batches(cpa, ids)]
     port = free_port()
     log_path = Path(tempfile.gettempdir()) / f"chainboard-bench-serve-{port}.log"
     with open(log_path, "wb") as log:
-        server = subprocess.Popen([str(CHAINBOARD), "serve", "--port", str(port)],
+        server = subprocess.Popen([str(CHAINBOARD), "serve", "--port", str(port),
+                                   "--workers", str(workers)],
                                   env={**os.environ, "DATABASE_URL": url},
                                   stdout=log, stderr=subprocess.STDOUT)
         sampler = RssSampler(server.pid)
@@ -182,7 +188,7 @@ def run_server_ingest(cpa: DemoCPA, url: str) -> tuple[float, int, int, int]:
             base = f"http://127.0.0.1:{port}"
             wait_until_healthy(base, server, log_path)
             sampler.start()
-            seconds, events, rejected = post_batches(base, key, bodies)
+            seconds, events, rejected = post_batches(base, key, bodies, clients)
         finally:
             sampler.stop()
             server.terminate()
@@ -190,22 +196,27 @@ def run_server_ingest(cpa: DemoCPA, url: str) -> tuple[float, int, int, int]:
     return seconds, events, sampler.peak, rejected
 
 
-def post_batches(base: str, key: str, bodies: list[tuple[bytes, int]]) -> tuple[float, int, int]:
-    """POST each body in turn: seconds from the first request to the last answer, events
-    accepted, events rejected."""
-    events = rejected = 0
-    with httpx.Client(base_url=base, timeout=600,
-                      headers={"X-API-Key": key, "Content-Type": "application/json"}) as http:
+def post_batches(base: str, key: str, bodies: list[tuple[bytes, int]],
+                 clients: int) -> tuple[float, int, int]:
+    """POST the bodies from `clients` concurrent clients: seconds from the first request to the
+    last answer, events accepted, events rejected."""
+    def post(body: bytes, count: int) -> tuple[int, int]:
+        response = http.post("/api/v1/events", content=body)
+        answer = response.json()
+        rejected = 0
+        if response.status_code != 200 or answer["rejected"]:
+            rejected = len(answer.get("rejected", [])) or count
+            print(f"  batch refused ({response.status_code}): {json.dumps(answer)[:500]}",
+                  file=sys.stderr)
+        return answer.get("accepted", 0), rejected
+
+    with httpx.Client(base_url=base, timeout=600, limits=httpx.Limits(max_connections=clients),
+                      headers={"X-API-Key": key, "Content-Type": "application/json"}) as http, \
+            ThreadPoolExecutor(max_workers=clients) as pool:
         started = time.perf_counter()
-        for body, count in bodies:
-            response = http.post("/api/v1/events", content=body)
-            answer = response.json()
-            if response.status_code != 200 or answer["rejected"]:
-                rejected += len(answer.get("rejected", [])) or count
-                print(f"  batch refused ({response.status_code}): {json.dumps(answer)[:500]}",
-                      file=sys.stderr)
-            events += answer.get("accepted", 0)
-        return time.perf_counter() - started, events, rejected
+        answers = list(pool.map(lambda item: post(*item), bodies))
+        seconds = time.perf_counter() - started
+    return seconds, sum(a for a, _ in answers), sum(r for _, r in answers)
 
 
 def run_plain_insert(cpa: DemoCPA, ours_url: str, plain_url: str) -> tuple[float, int]:
@@ -315,7 +326,7 @@ def goals_verdict(results: list[Figures]) -> str:
 
 
 def section_body(table: str, verdict: str, machine: str, code: str, command: str,
-                 cpa: DemoCPA) -> str:
+                 cpa: DemoCPA, workers: int, clients: int) -> str:
     return f"""
 Run on {date.today().isoformat()} on {machine}; {code}.
 
@@ -329,12 +340,12 @@ Against the goals (at least {GOAL_RATE:,} events/s end to end, at least 1/3 of t
 
 How it is measured:
 
-- **ours**: `chainboard serve` (one uvicorn process) as a subprocess on a fresh database, events
-  POSTed to `/api/v1/events` with a prime manager's API key, 5,000 events per request (each
-  participant's whole history in one request), one request at a time; wall time from the first
-  request to the last answer. The bodies are JSON-encoded before the clock starts. The client,
-  the server and PostgreSQL share the machine's CPUs.
-- **server peak RSS**: the server process, sampled every 0.1 s during the run.
+- **ours**: `chainboard serve --workers {workers}` as a subprocess on a fresh database, events
+  POSTed to `/api/v1/events` with a prime manager's API key by {clients} concurrent client(s),
+  5,000 events per request (each participant's whole history in one request); wall time from
+  the first request to the last answer. The bodies are JSON-encoded before the clock starts.
+  The clients, the server and PostgreSQL share the machine's CPUs.
+- **server peak RSS**: the server process with its workers, sampled every 0.1 s.
 - **plain insert**: the participant and event rows the service stored, every column, copied
   with a SQLAlchemy Core `executemany`, one transaction per 5,000 events, into another fresh
   database of the same kind; no validation, no HTTP. Rows are read before the clock starts, so
