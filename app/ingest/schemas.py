@@ -29,6 +29,12 @@ TYPE_FIELDS: dict[str, dict[str, bool]] = {  # field -> required
 }
 OPTIONAL_FIELDS = ("payment_group", "provider_id", "hours_per_week", "milestone", "result",
                    "number", "reason")
+# type -> (fields it requires, fields it must leave empty)
+_FIELDS_BY_TYPE = {
+    type_: (tuple(f for f, needed in fields.items() if needed),
+            tuple(f for f in OPTIONAL_FIELDS if f not in fields))
+    for type_, fields in TYPE_FIELDS.items()
+}
 
 # No formula-like first character (CSV exports stay safe), no control characters anywhere.
 _EVENT_ID = r"^[^=+\-@\s\x00-\x1f][^\x00-\x1f\x7f]*$"
@@ -89,15 +95,11 @@ class EventIn(BaseModel):
 
     @model_validator(mode="after")
     def fields_fit_type(self) -> "EventIn":
-        wanted = TYPE_FIELDS[self.type]
-        problems = []
-        for field in OPTIONAL_FIELDS:
-            value = getattr(self, field)
-            if field in wanted:
-                if wanted[field] and value is None:
-                    problems.append(f"{field}: required for {self.type} events")
-            elif value is not None:
-                problems.append(f"{field}: not a field of {self.type} events")
+        required, foreign = _FIELDS_BY_TYPE[self.type]
+        problems = [f"{name}: required for {self.type} events"
+                    for name in required if getattr(self, name) is None]
+        problems += [f"{name}: not a field of {self.type} events"
+                     for name in foreign if getattr(self, name) is not None]
         if problems:
             raise ValueError("; ".join(problems))
         if self.reported_at is not None and self.reported_at.tzinfo is None:

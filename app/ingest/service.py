@@ -173,8 +173,8 @@ class _Batch:
         has one writer at a time). Keys are taken in sorted order, so batches never deadlock."""
         if not is_postgresql(self.session):
             return
-        keys = sorted({_participant_lock_key(e.contract_id, e.participant_ref)
-                       for _, e in self.parsed})
+        participants = {(e.contract_id, e.participant_ref) for _, e in self.parsed}
+        keys = sorted(_participant_lock_key(*participant) for participant in participants)
         self.session.execute(text(
             "SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
             {"keys": keys})
@@ -325,8 +325,8 @@ class _Batch:
             "contract_id": event.contract_id, "participant_id": state.participant_id,
             "type": event.type, "event_date": event.event_date,
             "received_at": self.received_at, "reported_at": event.reported_at,
-            "lag_days": (local_date(event.reported_at or self.received_at)
-                         - event.event_date).days,
+            "lag_days": ((local_date(event.reported_at) if event.reported_at
+                          else self.today) - event.event_date).days,
             "payment_group": state.payment_group, "provider_id": state.provider_id,
             "hours_per_week": event.hours_per_week, "milestone": event.milestone,
             "result": event.result, "number": event.number, "reason": event.reason,
