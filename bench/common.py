@@ -4,8 +4,12 @@ Not a benchmark itself (run as a script it does nothing)."""
 import os
 import platform
 import re
+import socket
 import subprocess
+import time
 from pathlib import Path
+
+import httpx
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS_MD = PROJECT_ROOT / "docs" / "benchmarks.md"
@@ -56,3 +60,24 @@ def replace_section(heading: str, body: str, path: Path = BENCHMARKS_MD) -> None
     else:
         text = text.rstrip() + "\n\n" + section
     path.write_text(text)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_until_healthy(base: str, server: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"chainboard serve exited with {server.returncode}; see {log_path}")
+        try:
+            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("chainboard serve did not become healthy within 60 s")

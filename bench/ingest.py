@@ -19,7 +19,6 @@ import json
 import math
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,7 @@ from typing import Any, cast
 
 import httpx
 import psutil
-from common import code_version, machine_description, replace_section
+from common import code_version, free_port, machine_description, replace_section, wait_until_healthy
 from sqlalchemy import Table, create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
@@ -280,27 +279,6 @@ class RssSampler:
             except psutil.Error:
                 return
             self._stop.wait(0.1)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_until_healthy(base: str, server: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"chainboard serve exited with {server.returncode}; see {log_path}")
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("chainboard serve did not become healthy within 60 s")
 
 
 def results_table(results: list[Figures]) -> str:

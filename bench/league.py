@@ -54,7 +54,14 @@ from pathlib import Path
 from typing import Any, cast
 
 import httpx
-from common import PROJECT_ROOT, code_version, machine_description, replace_section
+from common import (
+    PROJECT_ROOT,
+    code_version,
+    free_port,
+    machine_description,
+    replace_section,
+    wait_until_healthy,
+)
 from sqlalchemy import (
     Date,
     Engine,
@@ -692,29 +699,6 @@ def running_server(url: str) -> Iterator[tuple[str, str]]:
         with factory() as session:
             revoke_api_key(session, ADMIN, created.id)
         engine.dispose()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_until_healthy(base: str, server: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"chainboard serve exited with {server.returncode}; see {log_path}")
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("chainboard serve did not become healthy within 60 s")
 
 
 # -- the proposals, on scratch copies ------------------------------------------------------------
