@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import Table, delete, func, select, text, update
+from sqlalchemy import Table, delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -428,7 +428,3 @@ def list_events(session: Session, principal: Principal, page: PageParams, *,
         select(Participant.id, Participant.participant_ref)
         .where(Participant.id.in_({e.participant_id for e in events})))}
     return [(e, refs[e.participant_id]) for e in events], cursor
-
-
-def count_events(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Event)) or 0

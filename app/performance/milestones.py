@@ -11,8 +11,6 @@ from datetime import date, timedelta
 
 GRACE_DAYS = 7  # a check is on time in [due, due + 7]
 
-STATUSES = ("on_time", "late", "early", "overdue", "pending", "cancelled")
-
 
 @dataclass(frozen=True)
 class ScheduledCheck:
