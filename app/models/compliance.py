@@ -1,0 +1,45 @@
+"""Merlin Standard and contract-compliance flags (DOMAIN.md section 7)."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.timeutil import utcnow
+from app.models.base import Base, UTCDateTime
+
+FLAG_STATUSES = ("open", "acknowledged", "resolved")
+
+
+class ComplianceFlag(Base):
+    __tablename__ = "compliance_flags"
+    __table_args__ = (
+        Index("ix_compliance_flags_contract_status", "contract_id", "status"),
+        # One live flag per rule and subject: recomputation updates it, never duplicates it.
+        Index(
+            "uq_compliance_flags_live", "contract_id", "rule", "key", unique=True,
+            sqlite_where=text("status != 'resolved'"),
+            postgresql_where=text("status != 'resolved'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
+    subject_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(16))  # SCD-1, COM-1, ..., CC-CHECKS
+    # What makes this flag distinct within its rule (the member, a payment id, a complaint id).
+    key: Mapped[str] = mapped_column(String(100))
+    standard: Mapped[str] = mapped_column(String(16))  # merlin-2012 | contract
+    principle: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(8))  # low | medium | high
+    summary: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    first_detected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_detected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when a recomputation no longer finds the condition (the flag stays for the record).
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status_note: Mapped[str | None] = mapped_column(Text)
+    status_changed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
