@@ -8,6 +8,7 @@ statement each. A rejected atomic batch writes nothing.
 """
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +16,7 @@ from typing import Any, cast
 
 from pydantic import ValidationError
 from sqlalchemy import Table, delete, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,7 +31,8 @@ from app.core.pagination import PageParams, paginate
 from app.core.timeutil import local_date, utcnow
 from app.ingest import rules
 from app.ingest.schemas import TYPE_ORDER, EventIn
-from app.models import Contract, Event, Membership, Milestone, Participant
+from app.models import Contract, Event, EventDailyCount, Membership, Milestone, Participant
+from app.models.participants import LAG_DAYS_CAP
 from app.performance.milestones import SpellCheckRule, check_timing
 from app.supply_chain.schemas import MilestoneSchedule
 
@@ -300,8 +303,9 @@ class _Batch:
                     changed.append({"id": state.participant_id, **now})
         if changed:
             self.session.execute(update(Participant), changed)
-        insert_rows(self.session, _table(Event),
-                    [self._event_row(event, digest) for event, digest in staged])
+        event_rows = [self._event_row(event, digest) for event, digest in staged]
+        insert_rows(self.session, _table(Event), event_rows)
+        _add_daily_counts(self.session, event_rows)
         self._write_milestones({(e.contract_id, e.participant_ref) for e, _ in staged})
 
     def _write_milestones(self, touched: set[tuple[int, str]]) -> None:
@@ -331,6 +335,26 @@ class _Batch:
             "hours_per_week": event.hours_per_week, "milestone": event.milestone,
             "result": event.result, "number": event.number, "reason": event.reason,
         }
+
+
+_DAILY_KEY = ("contract_id", "event_date", "provider_id", "payment_group", "type", "lag_days")
+
+
+def _add_daily_counts(session: Session, event_rows: list[dict[str, Any]]) -> None:
+    """Add the batch's events to event_daily_counts, in key order so that concurrent batches
+    lock shared rows in the same order (no deadlock)."""
+    counts = Counter((row["contract_id"], row["event_date"], row["provider_id"],
+                      row["payment_group"], row["type"], min(row["lag_days"], LAG_DAYS_CAP))
+                     for row in event_rows)
+    if not counts:
+        return
+    insert = postgresql.insert if is_postgresql(session) else sqlite.insert
+    stmt = insert(EventDailyCount)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(_DAILY_KEY),
+        set_={"events": EventDailyCount.events + stmt.excluded.events})
+    session.execute(stmt, [{**dict(zip(_DAILY_KEY, key, strict=True)), "events": events}
+                           for key, events in sorted(counts.items())])
 
 
 def contract_rules(session: Session, contract: Contract) -> rules.ContractRules:

@@ -7,10 +7,10 @@ from app.models.complaints import Complaint, ComplaintEntry, Notification
 from app.models.compliance import ComplianceFlag
 from app.models.contracts import Contract, Membership, MembershipStatusChange, Payment, TariffRow
 from app.models.organisations import Organisation
-from app.models.participants import Event, Milestone, Participant
+from app.models.participants import Event, EventDailyCount, Milestone, Participant
 
 __all__ = [
     "ApiKey", "AuditEntry", "Base", "Complaint", "ComplaintEntry", "ComplianceFlag", "Contract",
-    "Event", "Membership", "MembershipStatusChange", "Milestone", "Notification", "Organisation",
-    "Participant", "Payment", "TariffRow", "User",
+    "Event", "EventDailyCount", "Membership", "MembershipStatusChange", "Milestone",
+    "Notification", "Organisation", "Participant", "Payment", "TariffRow", "User",
 ]

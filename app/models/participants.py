@@ -51,7 +51,6 @@ class Event(Base):
         # The idempotency key: an event_id is unique per submitting organisation.
         UniqueConstraint("submitted_by_org_id", "event_id"),
         Index("ix_events_contract_type_date", "contract_id", "type", "event_date"),
-        Index("ix_events_contract_date_provider", "contract_id", "event_date", "provider_id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -105,3 +104,25 @@ class Milestone(Base):
     result: Mapped[str | None] = mapped_column(String(16))
     # The job_end or exit that made the check unnecessary, when dated before the due date.
     cancelled_on: Mapped[date | None] = mapped_column(Date)
+
+
+# Reporting lags above this are all "late" for any contract (timeliness_days is at most 365),
+# so the daily counts keep them together.
+LAG_DAYS_CAP = 366
+
+
+class EventDailyCount(Base):
+    """Accepted events per contract, day, provider, payment group, type and reporting lag,
+    kept in step at ingestion. Data timeliness and payments earned add these up: thousands of
+    rows for a contract instead of millions of events. Events are immutable and carry their
+    provider, group and lag, so the counts are exact."""
+
+    __tablename__ = "event_daily_counts"
+
+    contract_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    provider_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payment_group: Mapped[str] = mapped_column(String(32), primary_key=True)
+    type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    lag_days: Mapped[int] = mapped_column(Integer, primary_key=True)  # capped at LAG_DAYS_CAP
+    events: Mapped[int] = mapped_column(Integer)

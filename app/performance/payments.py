@@ -46,7 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app.models import Event, Participant, TariffRow
+from app.models import Event, EventDailyCount, Participant, TariffRow
 from app.performance.cohorts import month_label
 from app.performance.milestones import GRACE_DAYS
 
@@ -119,7 +119,7 @@ class EventCount:
     payment_group: str
     type: str  # one of PAID_EVENT_TYPES
     period_start: date | None  # the tariff period's first day; None before the first row
-    month: int  # month_index of the event date
+    month: int | None  # month_index of the event date; None when not counted by month
     events: int
 
 
@@ -167,13 +167,13 @@ def earned_by_month(counts: Iterable[EventCount], tariff: Tariff, last_month: in
     Rows by provider, then month."""
     counts = list(counts)
     ids = sorted({c.provider_id for c in counts} | set(providers))
-    first_month = min((c.month for c in counts), default=last_month)
+    first_month = min((c.month for c in counts if c.month is not None), default=last_month)
     months = range(first_month, last_month + 1)
     table = {(p, m): EarnedMonth(provider_id=p, month=month_label(m)) for p in ids
              for m in months}
     for c in counts:
-        if c.month not in months:
-            raise ValueError("an event count outside the months asked for")
+        if c.month is None or c.month not in months:
+            raise ValueError("an event count without its month or outside the months asked for")
         fee = (tariff.fee(c.payment_group, c.type, c.period_start)
                if c.period_start is not None else Decimal(0))
         _add(table[(c.provider_id, c.month)], c.type, c.events, fee)
@@ -447,31 +447,32 @@ def _no_scope(_contract: Any, _provider: Any) -> ColumnElement[bool]:
 
 def earned_event_counts(session: Session, contract_id: int, period_from: date, period_to: date,
                         tariff: Tariff, scope: ProviderScope = _no_scope,
-                        provider_id: int | None = None) -> list[EventCount]:
+                        provider_id: int | None = None, by_month: bool = True
+                        ) -> list[EventCount]:
     """Paid events dated in [period_from, period_to], counted per provider, group, type,
-    tariff period and month."""
+    tariff period and (with `by_month`) month, from the daily event counts."""
+    daily = EventDailyCount
     starts = tariff.period_starts
-    period = (case(*[(Event.event_date >= start, index)
+    period = (case(*[(daily.event_date >= start, index)
                      for index, start in reversed(list(enumerate(starts)))], else_=-1)
-              if starts else None)
-    where = [Event.contract_id == contract_id, Event.type.in_(PAID_EVENT_TYPES),
-             Event.event_date >= period_from, Event.event_date <= period_to,
-             scope(Event.contract_id, Event.provider_id)]
+              if starts else literal(-1))
+    # The month costs date arithmetic per row: only when asked for.
+    month = (extract("year", daily.event_date) * 12 + extract("month", daily.event_date) - 1
+             if by_month else literal(-1))
+    where = [daily.contract_id == contract_id, daily.type.in_(PAID_EVENT_TYPES),
+             daily.event_date >= period_from, daily.event_date <= period_to,
+             scope(daily.contract_id, daily.provider_id)]
     if provider_id is not None:
-        where.append(Event.provider_id == provider_id)
-    keyed = select(
-        Event.provider_id, Event.payment_group, Event.type,
-        (period if period is not None else literal(-1)).label("period"),
-        (extract("year", Event.event_date) * 12 + extract("month", Event.event_date) - 1)
-        .label("month"),
-    ).where(*where).subquery()
+        where.append(daily.provider_id == provider_id)
+    keyed = select(daily.provider_id, daily.payment_group, daily.type, period.label("period"),
+                   month.label("month"), daily.events).where(*where).subquery()
     rows = session.execute(
         select(keyed.c.provider_id, keyed.c.payment_group, keyed.c.type, keyed.c.period,
-               keyed.c.month, func.count())
+               keyed.c.month, func.sum(keyed.c.events))
         .group_by(keyed.c.provider_id, keyed.c.payment_group, keyed.c.type, keyed.c.period,
                   keyed.c.month))
-    return [EventCount(int(p), group, type_, starts[int(i)] if int(i) >= 0 else None, int(m),
-                       int(n))
+    return [EventCount(int(p), group, type_, starts[int(i)] if int(i) >= 0 else None,
+                       int(m) if by_month else None, int(n))
             for p, group, type_, i, m, n in rows]
 
 
@@ -480,7 +481,8 @@ def earned_by_provider(session: Session, contract_id: int, period_from: date,
     """Fees earned per provider over the period (what the league table shows)."""
     tariff = load_tariff(session, contract_id)
     totals: dict[int, Decimal] = {}
-    for c in earned_event_counts(session, contract_id, period_from, period_to, tariff):
+    for c in earned_event_counts(session, contract_id, period_from, period_to, tariff,
+                                 by_month=False):
         if c.period_start is not None:
             fee = tariff.fee(c.payment_group, c.type, c.period_start)
             totals[c.provider_id] = totals.get(c.provider_id, Decimal(0)) + fee * c.events

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, extract, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.models import Event, Milestone, Participant
+from app.models import EventDailyCount, Milestone, Participant
 from app.performance.milestones import GRACE_DAYS
 
 
@@ -94,9 +94,11 @@ def data_timeliness_by_provider(session: Session, contract_id: int, period_from:
                                 period_to: date, as_of: date,
                                 limit_days: int) -> dict[int, float | None]:
     """Share of the events dated in the period that were reported within `limit_days`."""
+    daily = EventDailyCount
     rows = session.execute(
-        select(Event.provider_id, func.count(), _count(Event.lag_days <= limit_days))
-        .where(Event.contract_id == contract_id, Event.event_date >= period_from,
-               Event.event_date <= min(period_to, as_of))
-        .group_by(Event.provider_id))
+        select(daily.provider_id, func.sum(daily.events),
+               func.sum(case((daily.lag_days <= limit_days, daily.events), else_=0)))
+        .where(daily.contract_id == contract_id, daily.event_date >= period_from,
+               daily.event_date <= min(period_to, as_of))
+        .group_by(daily.provider_id))
     return {provider: int(timely) / int(total) for provider, total, timely in rows}

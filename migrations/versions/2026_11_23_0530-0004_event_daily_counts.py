@@ -1,0 +1,48 @@
+"""event_daily_counts: events per contract, day, provider, group, type and reporting lag
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-23 05:30:00
+
+Data timeliness and payments earned read this summary instead of every event. The events
+index on (contract_id, event_date, provider_id) served only data timeliness and goes.
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0004'
+down_revision: str | None = '0003'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+CAPPED_LAG = "CASE WHEN lag_days > 366 THEN 366 ELSE lag_days END"
+
+
+def upgrade() -> None:
+    op.create_table('event_daily_counts',
+    sa.Column('contract_id', sa.Integer(), nullable=False),
+    sa.Column('event_date', sa.Date(), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('payment_group', sa.String(length=32), nullable=False),
+    sa.Column('type', sa.String(length=16), nullable=False),
+    sa.Column('lag_days', sa.Integer(), nullable=False),
+    sa.Column('events', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('contract_id', 'event_date', 'provider_id', 'payment_group', 'type',
+                            'lag_days', name=op.f('pk_event_daily_counts'))
+    )
+    op.execute(
+        "INSERT INTO event_daily_counts (contract_id, event_date, provider_id, payment_group, "
+        f"type, lag_days, events) SELECT contract_id, event_date, provider_id, payment_group, "
+        f"type, {CAPPED_LAG}, COUNT(*) FROM events GROUP BY contract_id, event_date, "
+        f"provider_id, payment_group, type, {CAPPED_LAG}")
+    with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.drop_index('ix_events_contract_date_provider')
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.create_index('ix_events_contract_date_provider',
+                              ['contract_id', 'event_date', 'provider_id'], unique=False)
+    op.drop_table('event_daily_counts')
