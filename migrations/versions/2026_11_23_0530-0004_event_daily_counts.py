@@ -5,7 +5,8 @@ Revises: 0003
 Create Date: 2026-11-23 05:30:00
 
 Data timeliness and payments earned read this summary instead of every event. The events
-index on (contract_id, event_date, provider_id) served only data timeliness and goes.
+index on (contract_id, event_date, provider_id) served only data timeliness and goes; the
+participants and milestones indexes the league table reads widen to cover its columns.
 """
 from collections.abc import Sequence
 
@@ -17,6 +18,10 @@ down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+PARTICIPANTS_LEAGUE = ('contract_id', 'provider_id', 'payment_group', 'referral_date',
+                       'outcome_date', 'first_job_start_date')
+MILESTONES_DUE = ('contract_id', 'due_date', 'provider_id', 'cancelled_on', 'checked_on',
+                  'check_timing')
 CAPPED_LAG = "CASE WHEN lag_days > 366 THEN 366 ELSE lag_days END"
 
 
@@ -39,9 +44,23 @@ def upgrade() -> None:
         f"provider_id, payment_group, type, {CAPPED_LAG}")
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index('ix_events_contract_date_provider')
+    with op.batch_alter_table('participants', schema=None) as batch_op:
+        batch_op.drop_index('ix_participants_contract_provider_referral')
+        batch_op.create_index('ix_participants_league', [*PARTICIPANTS_LEAGUE], unique=False)
+    with op.batch_alter_table('milestones', schema=None) as batch_op:
+        batch_op.drop_index('ix_milestones_contract_due')
+        batch_op.create_index('ix_milestones_contract_due', [*MILESTONES_DUE], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('milestones', schema=None) as batch_op:
+        batch_op.drop_index('ix_milestones_contract_due')
+        batch_op.create_index('ix_milestones_contract_due', ['contract_id', 'due_date'],
+                              unique=False)
+    with op.batch_alter_table('participants', schema=None) as batch_op:
+        batch_op.drop_index('ix_participants_league')
+        batch_op.create_index('ix_participants_contract_provider_referral',
+                              ['contract_id', 'provider_id', 'referral_date'], unique=False)
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.create_index('ix_events_contract_date_provider',
                               ['contract_id', 'event_date', 'provider_id'], unique=False)
