@@ -25,9 +25,7 @@ and outcomes per provider; and the league table's SQL one query at a time, with 
     .venv/bin/python bench/league.py --participants 3000 --scale 3 --repeat 3 --no-write
     .venv/bin/python bench/league.py --rebuild      # rebuild the cached databases
     .venv/bin/python bench/league.py --build-only   # build (or check) the caches, measure nothing
-    .venv/bin/python bench/league.py --try-proposals   # also measure the proposed indexes and
-                                                    # summary table on scratch copies
-    .venv/bin/python bench/league.py --reuse-results --try-proposals
+    .venv/bin/python bench/league.py --reuse-results
                                                     # rewrite the report from the stored
                                                     # measurements (bench/out/league/results.json)
     .venv/bin/python bench/league.py --drop-cache   # drop the cached databases and files
@@ -63,19 +61,12 @@ from common import (
     wait_until_healthy,
 )
 from sqlalchemy import (
-    Date,
     Engine,
-    Integer,
-    String,
     Table,
-    case,
-    column,
     create_engine,
     event,
-    extract,
     func,
     select,
-    table,
     text,
 )
 from sqlalchemy.engine import make_url
@@ -323,6 +314,10 @@ def replication_statements() -> list[tuple[str, str]]:
 
 
 REPLICATED = ("participants", "events", "milestones")
+# The copies repeat the base's events exactly (same days, providers, groups, types and lags),
+# so each daily count becomes `scale` times the base's.
+SCALE_DAILY_COUNTS = ("UPDATE event_daily_counts SET events = events * :scale "
+                      "WHERE contract_id = :contract_id")
 
 
 def replicate_sqlite(path: str, contract_id: int, scale: int) -> None:
@@ -348,6 +343,7 @@ def replicate_sqlite(path: str, contract_id: int, scale: int) -> None:
                 count = conn.execute(statement, {**params, "k": k, "suffix": f"-x{k}"}).rowcount
                 print(f"  sqlite: copy {k}: {count:,} {table} in "
                       f"{time.perf_counter() - started:.1f} s", flush=True)
+        conn.execute(SCALE_DAILY_COUNTS, {"scale": scale, "contract_id": contract_id})
         for name, sql in indexes:
             started = time.perf_counter()
             conn.execute(sql)
@@ -390,6 +386,7 @@ def replicate_postgresql(url: str, contract_id: int, scale: int) -> None:
                                          {**params, "k": k, "suffix": f"-x{k}"}).rowcount
                     print(f"  postgresql: copy {k}: {count:,} {table} in "
                           f"{time.perf_counter() - started:.1f} s", flush=True)
+            conn.execute(text(SCALE_DAILY_COUNTS), {"scale": scale, "contract_id": contract_id})
             for table, index, definition, constraint, constraint_def in secondary:
                 started = time.perf_counter()
                 if constraint:
@@ -555,18 +552,10 @@ def timed(call: Callable[[], Any], repeat: int) -> list[float]:
     return samples
 
 
-def measure(built: Built, repeat: int, http: bool, out_tag: str = "",
-            jit_off: bool = False) -> Measured:
+def measure(built: Built, repeat: int, http: bool) -> Measured:
     measured = Measured(built)
     measured.waited_seconds = wait_for_quiet()
     engine = make_engine(built.url)
-    if jit_off:  # what `SET jit = off` on every connection of the application would do
-        @event.listens_for(engine, "connect")
-        def no_jit(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("SET jit = off")
-            cursor.close()
-            dbapi_connection.commit()
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     as_of, contract_id = built.as_of_date, built.contract_id
 
@@ -619,7 +608,7 @@ def measure(built: Built, repeat: int, http: bool, out_tag: str = "",
                                          as_of=as_of)))
         record("cohorts", "in-process", in_session(
             lambda s: service.cohorts(s, ADMIN, contract_id, as_of=as_of)))
-        measured.explains = explain_all(engine, factory, league_queries, built, out_tag)
+        measured.explains = explain_all(engine, factory, league_queries, built)
     finally:
         engine.dispose()
     if http:
@@ -640,8 +629,8 @@ def measure(built: Built, repeat: int, http: bool, out_tag: str = "",
 
 
 def explain_all(engine: Engine, factory: sessionmaker[Session],
-                league_queries: dict[str, Callable[[Session], Any]], built: Built,
-                out_tag: str) -> dict[str, str]:
+                league_queries: dict[str, Callable[[Session], Any]], built: Built
+                ) -> dict[str, str]:
     """Each league-table query's plan: the statements it sends are captured as it runs, then
     explained with the same parameters (EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL)."""
     postgresql = built.backend == "postgresql"
@@ -661,7 +650,8 @@ def explain_all(engine: Engine, factory: sessionmaker[Session],
             event.remove(engine, "before_cursor_execute", capture)
         statement, parameters = next(
             (s, p) for s, p in reversed(sent)
-            if any(t in s for t in ("FROM participants", "FROM events", "FROM milestones")))
+            if any(t in s for t in ("FROM participants", "FROM event_daily_counts",
+                                   "FROM milestones")))
         prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgresql else "EXPLAIN QUERY PLAN "
         with engine.connect() as conn:
             rows = conn.exec_driver_sql(prefix + statement, parameters).all()
@@ -669,7 +659,7 @@ def explain_all(engine: Engine, factory: sessionmaker[Session],
                 else "\n".join(str(row[-1]) for row in rows))
         plans[name] = f"{statement}\n-- parameters: {parameters}\n\n{plan}"
     OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"explain-{built.backend}-{built.participants}{out_tag}.txt"
+    path = OUT / f"explain-{built.backend}-{built.participants}.txt"
     path.write_text("\n\n".join(f"### {name}\n{plan}" for name, plan in plans.items()) + "\n")
     return plans
 
@@ -699,163 +689,6 @@ def running_server(url: str) -> Iterator[tuple[str, str]]:
         with factory() as session:
             revoke_api_key(session, ADMIN, created.id)
         engine.dispose()
-
-
-# -- the proposals, on scratch copies ------------------------------------------------------------
-# Each proposal: DDL applied to a scratch copy of a cached database, then the league table's
-# queries and the league table measured again. The application's code is unchanged, so what
-# these show is what an index alone buys; the summary table is measured by its own query.
-# Keys in GROUP BY order (provider first) so that both engines aggregate as they read, with
-# no sort; the rest of the columns each query reads, so that no table row is visited.
-COVERING_POSTGRESQL = [
-    "CREATE INDEX ix_events_timeliness ON events (contract_id, provider_id, event_date) "
-    "INCLUDE (lag_days)",
-    "CREATE INDEX ix_events_paid ON events (contract_id, type, event_date) "
-    "INCLUDE (provider_id, payment_group)",
-    "CREATE INDEX ix_participants_league ON participants (contract_id, provider_id, "
-    "payment_group, referral_date) INCLUDE (outcome_date, first_job_start_date)",
-    "CREATE INDEX ix_milestones_compliance ON milestones (contract_id, provider_id, due_date) "
-    "INCLUDE (cancelled_on, checked_on, check_timing)",
-]
-COVERING_SQLITE = [
-    "CREATE INDEX ix_events_timeliness ON events (contract_id, provider_id, event_date, "
-    "lag_days)",
-    "CREATE INDEX ix_events_paid ON events (contract_id, type, event_date, provider_id, "
-    "payment_group)",
-    "CREATE INDEX ix_participants_league ON participants (contract_id, provider_id, "
-    "payment_group, referral_date, outcome_date, first_job_start_date)",
-    "CREATE INDEX ix_milestones_compliance ON milestones (contract_id, provider_id, due_date, "
-    "cancelled_on, checked_on, check_timing)",
-]
-# A daily summary of events maintained at ingestion (here built once from the events):
-# one row per contract, provider, payment group, type, day and reporting lag (capped at 366,
-# beyond the largest timeliness limit a contract may set).
-SUMMARY_DDL = [
-    "CREATE TABLE event_daily_counts (contract_id INTEGER NOT NULL, provider_id INTEGER NOT "
-    "NULL, payment_group VARCHAR(32) NOT NULL, type VARCHAR(16) NOT NULL, event_date DATE NOT "
-    "NULL, lag_days INTEGER NOT NULL, events INTEGER NOT NULL, PRIMARY KEY (contract_id, "
-    "event_date, provider_id, payment_group, type, lag_days))",
-    "INSERT INTO event_daily_counts SELECT contract_id, provider_id, payment_group, type, "
-    "event_date, CASE WHEN lag_days > 366 THEN 366 ELSE lag_days END, COUNT(*) FROM events "
-    "GROUP BY contract_id, provider_id, payment_group, type, event_date, "
-    "CASE WHEN lag_days > 366 THEN 366 ELSE lag_days END",
-]
-EVENT_DAILY_COUNTS = table(
-    "event_daily_counts", column("contract_id", Integer), column("provider_id", Integer),
-    column("payment_group", String), column("type", String), column("event_date", Date),
-    column("lag_days", Integer), column("events", Integer))
-
-
-def summary_timeliness(contract_id: int, period_from: date, period_to: date,
-                       limit_days: int) -> Any:
-    """data_timeliness_by_provider's query on the summary table."""
-    c = EVENT_DAILY_COUNTS.c
-    return (select(c.provider_id, func.sum(c.events),
-                   func.sum(case((c.lag_days <= limit_days, c.events), else_=0)))
-            .where(c.contract_id == contract_id, c.event_date >= period_from,
-                   c.event_date <= period_to)
-            .group_by(c.provider_id))
-
-
-def summary_payments(contract_id: int, period_from: date, period_to: date,
-                     starts: list[date]) -> Any:
-    """payments.earned_event_counts's query on the summary table (SUM of counts, not COUNT)."""
-    c = EVENT_DAILY_COUNTS.c
-    period = case(*[(c.event_date >= start, index)
-                    for index, start in reversed(list(enumerate(starts)))], else_=-1)
-    keyed = select(
-        c.provider_id, c.payment_group, c.type, period.label("period"),
-        (extract("year", c.event_date) * 12 + extract("month", c.event_date) - 1)
-        .label("month"), c.events,
-    ).where(c.contract_id == contract_id, c.type.in_(payments.PAID_EVENT_TYPES),
-            c.event_date >= period_from, c.event_date <= period_to).subquery()
-    return (select(keyed.c.provider_id, keyed.c.payment_group, keyed.c.type, keyed.c.period,
-                   keyed.c.month, func.sum(keyed.c.events))
-            .group_by(keyed.c.provider_id, keyed.c.payment_group, keyed.c.type,
-                      keyed.c.period, keyed.c.month))
-
-
-def apply_ddl(url: str, statements: list[str]) -> float:
-    started = time.perf_counter()
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        with sqlite3.connect(parsed.database or "") as conn:
-            for statement in statements:
-                conn.execute(statement)
-    else:
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("SET LOCAL maintenance_work_mem = '1GB'"))
-            for statement in statements:
-                conn.execute(text(statement))
-        engine.dispose()
-    seconds = time.perf_counter() - started
-    finish_database(url)
-    return seconds
-
-
-def try_proposals(built: Built, repeat: int, pg_server: str) -> list[Timing]:
-    """On a scratch copy: the covering indexes, then the daily summary table's queries."""
-    scratch = database_url(built.backend, built.participants, built.seed, pg_server,
-                           suffix="_scratch")
-    copy_database(built.url, scratch, pg_server)
-    timings: list[Timing] = []
-    try:
-        ddl = COVERING_POSTGRESQL if built.backend == "postgresql" else COVERING_SQLITE
-        seconds = apply_ddl(scratch, ddl)
-        print(f"  {built.backend} {built.participants:,}: covering indexes built in "
-              f"{seconds:.0f} s", flush=True)
-        with_indexes = measure(replace_url(built, scratch), repeat, http=False,
-                               out_tag="-covering")
-        for t in with_indexes.timings:
-            t.mode += ", covering indexes"
-        timings += with_indexes.timings
-        seconds = apply_ddl(scratch, SUMMARY_DDL)
-        print(f"  {built.backend} {built.participants:,}: event_daily_counts built in "
-              f"{seconds:.0f} s", flush=True)
-        timings += summary_timings(replace_url(built, scratch), repeat)
-    finally:
-        drop_database(scratch, pg_server)
-    return timings
-
-
-def replace_url(built: Built, url: str) -> Built:
-    return Built(**{**asdict(built), "url": url})
-
-
-def summary_timings(built: Built, repeat: int) -> list[Timing]:
-    engine = make_engine(built.url)
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
-    timings = []
-    try:
-        with factory() as session:
-            contract = session.get_one(Contract, built.contract_id)
-            settings = contract_settings(contract)
-            period_from = contract.start_date
-            starts = payments.load_tariff(session, built.contract_id).period_starts
-        with engine.connect() as conn:
-            rows = conn.execute(text("SELECT COUNT(*) FROM event_daily_counts")).scalar_one()
-        as_of = built.as_of_date
-        for name, stmt in (
-                ("data_timeliness_by_provider", summary_timeliness(
-                    built.contract_id, period_from, as_of, settings.timeliness_days)),
-                ("payments.earned_by_provider", summary_payments(
-                    built.contract_id, period_from, as_of, starts))):
-            wait_for_quiet()
-            load = os.getloadavg()[0]
-
-            def run(stmt: Any = stmt) -> Any:
-                with engine.connect() as conn:
-                    return conn.execute(stmt).all()
-
-            samples = timed(run, repeat)
-            timings.append(Timing(built.backend, built.participants, built.events, name,
-                                  f"SQL, event_daily_counts ({rows:,} rows)", samples, load))
-            print(f"  {built.backend} {built.participants:,} {name} on event_daily_counts: "
-                  f"median {statistics.median(samples):,.1f} ms", flush=True)
-    finally:
-        engine.dispose()
-    return timings
 
 
 # -- reporting ---------------------------------------------------------------------------------
@@ -941,21 +774,11 @@ def build_notes(measured: list[Measured]) -> str:
         for m in measured)
 
 
-def section_body(measured: list[Measured], proposals: list[Timing], machine: str, code: str,
-                 command: str, repeat: int, repeat_scaled: int, proposal_repeat: int,
-                 reused: bool) -> str:
+def section_body(measured: list[Measured], machine: str, code: str, command: str, repeat: int,
+                 repeat_scaled: int, reused: bool) -> str:
     timings = [t for m in measured for t in m.timings]
     waited = sum(m.waited_seconds for m in measured)
     loads = [load for m in measured for load in m.loads]
-    proposal_part = ""
-    if proposals:
-        proposal_part = (
-            "\nThe proposals: covering indexes and the event summary measured on scratch "
-            "copies of the scaled databases, each figure the median of "
-            f"{proposal_repeat} runs; `jit off` on the same databases with `SET jit = off` on "
-            "every connection, medians of as many runs as above. The application unchanged; "
-            "ratios against the bare GROUP BY of the unchanged database:\n\n"
-            + results_table(proposals, timings + proposals) + "\n")
     return f"""
 Run on {date.today().isoformat()} on {machine}; {code}.{REUSED_NOTE if reused else ""}
 
@@ -974,7 +797,7 @@ within {GOAL_RATIO:.0f}x of the bare GROUP BY):
 The league table's four queries, each timed alone as the service calls it:
 
 {breakdown_table(timings)}
-{proposal_part}
+
 Databases:
 
 {build_notes(measured)}
@@ -1054,11 +877,6 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--no-http", action="store_true", help="in-process measurements only")
-    parser.add_argument("--try-proposals", action="store_true",
-                        help="also measure the proposed indexes and summary table on scratch "
-                             "copies of the scaled databases")
-    parser.add_argument("--proposal-repeat", type=int, default=3,
-                        help="runs per figure on the scratch copies")
     parser.add_argument("--reuse-results", action="store_true",
                         help="reuse the measurements stored in bench/out/league/results.json "
                              "for databases unchanged since (to rewrite the report)")
@@ -1101,128 +919,22 @@ def main() -> None:
         m = measure(b, repeat(b), http=http)
         save_result(key, "measured", measured_to_json(m))
         measured.append(m)
-    proposals: list[Timing] = []
-    if args.try_proposals:
-        largest = max(b.participants for b in built)
-        for b in built:
-            if b.participants != largest:
-                continue
-            key = cache_key(b.backend, b.participants, b.seed)
-            stored = reusable(key, "proposals", b) if args.reuse_results else None
-            if stored is not None:
-                print(f"{b.backend}, {b.participants:,}: proposals reused from {RESULTS}")
-                proposals += [Timing(**t) for t in stored["timings"]]
-                continue
-            found = try_proposals(b, args.proposal_repeat, args.pg_server)
-            save_result(key, "proposals", {"built": asdict(b),
-                                           "timings": [asdict(t) for t in found]})
-            proposals += found
-        for b in built:
-            if b.backend != "postgresql":
-                continue
-            key = cache_key(b.backend, b.participants, b.seed)
-            stored = reusable(key, "jit_off", b) if args.reuse_results else None
-            if stored is not None:
-                print(f"{b.backend}, {b.participants:,}: jit off reused from {RESULTS}")
-                proposals += [Timing(**t) for t in stored["timings"]]
-                continue
-            no_jit = measure(b, repeat(b), http=False, out_tag="-jit-off", jit_off=True)
-            for t in no_jit.timings:
-                t.mode += ", jit off"
-            save_result(key, "jit_off", {"built": asdict(b),
-                                         "timings": [asdict(t) for t in no_jit.timings]})
-            proposals += no_jit.timings
     timings = [t for m in measured for t in m.timings]
     print(results_table(timings, timings), breakdown_table(timings), goals_verdict(timings),
           sep="\n\n")
-    if proposals:
-        print(results_table(proposals, timings + proposals))
     if not args.no_write:
         command = "python bench/league.py " + " ".join(sys.argv[1:])
-        body = section_body(measured, proposals, machine, code, command.strip(), args.repeat,
-                            args.repeat_scaled, args.proposal_repeat, args.reuse_results)
+        body = section_body(measured, machine, code, command.strip(), args.repeat,
+                            args.repeat_scaled, args.reuse_results)
         pg = [b for b in built if b.backend == "postgresql"]
         if pg:
             body += f"\nPostgreSQL settings: {pg_settings(pg[0].url)}.\n"
-        body += PROPOSALS
+        body += HISTORY
         replace_section(HEADING, body)
         print("updated docs/benchmarks.md")
 
 
-PROPOSALS = """
-### Findings and proposals (from the runs above, 2026-11-23)
-
-Where the time goes, PostgreSQL, 2,000,000 participants (12.1 M events, 8.9 M milestones): the
-two queries over `events` are 80% of the league table. Each reads every event of the contract
-(a parallel sequential scan of the 2.6 GB heap; `Rows Removed by Filter` shows the paid-type
-filter keeps a third), where the bare GROUP BY reads 2 M narrow participant rows. On SQLite
-every query walks a non-covering index and looks each row up in the table (EXPLAIN QUERY
-PLAN: `SEARCH events USING INDEX ix_events_contract_date_provider`, then `USE TEMP B-TREE
-FOR GROUP BY`), 12 M random row lookups for data timeliness alone.
-
-1. **A daily event summary maintained at ingestion** (with (2), what brings PostgreSQL under
-   the time goals). New table, in a migration, with a backfill `INSERT ... SELECT ... GROUP BY`
-   from `events`:
-   `event_daily_counts(contract_id, event_date, provider_id, payment_group, type, lag_days,
-   events)`, primary key in that order, `lag_days` capped at 366 (a contract's
-   `timeliness_days` is at most 365, so the cap loses nothing). Events are immutable and carry
-   their provider, group and lag from ingestion, so the counts are exact. In
-   `app/ingest/service.py` `_Batch.write`, after `insert_rows(... Event ...)`, count the staged
-   rows per key in Python and upsert them in key order (`INSERT ... ON CONFLICT (pk) DO UPDATE
-   SET events = event_daily_counts.events + excluded.events`; both dialects of SQLAlchemy have
-   `on_conflict_do_update`; key order avoids deadlocks between concurrent batches). Then
-   `queries.data_timeliness_by_provider` becomes `SUM(events)`, `SUM(CASE WHEN lag_days <=
-   :limit THEN events ELSE 0 END)` over it, and `payments.earned_event_counts` `SUM(events)`
-   instead of `COUNT(*)`, with the same filters and scope. Measured on a scratch copy with the
-   same SQL shapes (table above, "event_daily_counts", 675,680 rows): at 2,000,000
-   participants data timeliness 2,098 -> 133 ms and payments 3,568 -> 589 ms on PostgreSQL,
-   40,138 -> 473 ms and 18,534 -> 651 ms on SQLite. The league table on PostgreSQL would be
-   about 494 + 771 + 133 + 589 = ~2.0 s at 2 M (goal 5 s), and at 200,000, where the summary
-   has as many rows, about 107 + 147 + 133 + 589 = ~1.0 s: (2) is needed too to be safely
-   under 1 s. Caveat: the scaled contract repeats the base's days, so its summary has the
-   base's row count; a real 2 M contract's would be larger, bounded by providers x groups x
-   types x days x distinct lags (and the upsert adds one statement per ingestion batch).
-2. **Payments for the league table without the month** (`app/performance/payments.py`
-   `earned_by_provider`): it calls `earned_event_counts`, which also groups by calendar month
-   computed as `EXTRACT(year) * 12 + EXTRACT(month) - 1`, numeric arithmetic on PostgreSQL,
-   per row, and the league table throws the month away. Give `earned_event_counts` a
-   `by_month=False` option for `earned_by_provider` (group by provider, group, type, tariff
-   period only). Hand-run on the same databases with psql, second run of each: 200,000
-   participants 799 -> 263 ms (435 ms keeping the month as `date_trunc('month', event_date)`),
-   2,000,000 3,689 -> 1,958 ms. With the summary table (1) this shrinks the 589 ms further.
-3. **Covering indexes** (measured on scratch copies, table above; DDL in
-   `COVERING_POSTGRESQL` / `COVERING_SQLITE` of bench/league.py). On SQLite they are the
-   single biggest win short of (1): the league table 85.5 -> 26.0 s at 2 M, timeliness 40.1 ->
-   3.1 s, compliance 16.1 -> 2.8 s, provider_group_counts 6.0 -> 1.3 s, milestones overdue
-   28.1 -> 5.5 s, cohorts 8.5 -> 4.8 s (payments unchanged at ~16 s: there the cost is
-   SQLite's `strftime` per row for the month, which (2) removes). On PostgreSQL only the two
-   `events` indexes are used (index-only scans, `Heap Fetches: 0`): timeliness 2,098 -> 1,341
-   ms, payments 3,568 -> 2,707 ms, league 7.9 -> 6.6 s: still over 5 s, so (1) rather than
-   these there; the participants and milestones ones are not chosen (the scans cover most
-   rows) and should not be added on PostgreSQL. Suggested for SQLite deployments:
-   `ix_events_timeliness (contract_id, provider_id, event_date, lag_days)`,
-   `ix_participants_league (contract_id, provider_id, payment_group, referral_date,
-   outcome_date, first_job_start_date)`, `ix_milestones_compliance (contract_id,
-   provider_id, due_date, cancelled_on, checked_on, check_timing)`; each costs write time at
-   ingestion (not measured here).
-4. **Not worth it: JIT off.** PostgreSQL JIT-compiles the payments query at 2 M (`JIT: ...
-   Total 917 ms` in its plan), but with `SET jit = off` on every connection the league table
-   was 1.23 s at 200,000 (1.22 s with JIT) and 8.5 s at 2,000,000 (7.9 s with; within the
-   noise of a shared machine): no gain to be had there.
-5. **Remaining gap to 3x the bare GROUP BY** after (1) and (2), PostgreSQL 2 M: check
-   compliance (771 ms: a sequential scan of 8.9 M milestones of which 62% are filtered out as
-   not yet due or cancelled) and provider_group_counts (494 ms against the bare query's 291:
-   the `EXTRACT` arithmetic of `outcome_within_horizon`, evaluated per row). Not measured here:
-   storing each participant's `months_to_outcome` (the cohorts module's definition) as a
-   SMALLINT at ingestion would make the horizon test `months_to_outcome <= :h` and take the
-   EXTRACTs out of both provider_group_counts and cohorts (1.2 s at 2 M); and a
-   `(contract_id, due_date) INCLUDE (provider_id, cancelled_on, checked_on, check_timing)`
-   index on milestones lets PostgreSQL read only the checks due by as_of - 7 days.
-6. **Milestones overdue** (1.5 s at 2 M on PostgreSQL, 28 s on SQLite) is the per-status
-   count over every milestone of the contract (`GROUP BY status` before the page); the page
-   itself is an index walk. Counting only on the first page (no cursor), or from the same
-   kind of summary, removes it from every page after the first.
-"""
+HISTORY = """\nTODO\n"""
 
 
 if __name__ == "__main__":
