@@ -22,6 +22,21 @@ def status_case(as_of: date) -> ColumnElement[Any]:
     )
 
 
+def status_condition(status: str, as_of: date) -> ColumnElement[bool]:
+    """`status_case(as_of) == status` written so that the database can range-scan due dates
+    (overdue: due before as_of - grace) and read the covering index alone."""
+    live = or_(Milestone.cancelled_on.is_(None), Milestone.cancelled_on > as_of)
+    unchecked = or_(Milestone.checked_on.is_(None), Milestone.checked_on > as_of)
+    grace_ended = as_of - timedelta(days=GRACE_DAYS)
+    if status == "cancelled":
+        return Milestone.cancelled_on <= as_of
+    if status == "overdue":
+        return and_(live, unchecked, Milestone.due_date < grace_ended)
+    if status == "pending":
+        return and_(live, unchecked, Milestone.due_date >= grace_ended)
+    return and_(live, Milestone.checked_on <= as_of, Milestone.check_timing == status)
+
+
 def _months(column: Any) -> ColumnElement[int]:
     return extract("year", column) * 12 + extract("month", column)
 

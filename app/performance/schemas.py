@@ -20,7 +20,8 @@ class MilestoneRow(BaseModel):
 class MilestonePage(BaseModel):
     contract_id: int
     as_of: date
-    counts: dict[str, int]
+    counts: dict[str, int] | None = Field(
+        description="checks per status on as_of (first page only; null on later pages)")
     rows: list[MilestoneRow]
     next_cursor: str | None
 

@@ -42,12 +42,14 @@ def milestones(session: Session, principal: Principal, contract_id: int, page: P
     where = [Milestone.contract_id == contract_id, scope]
     if provider_id is not None:
         where.append(Milestone.provider_id == provider_id)
-    counts = {s: 0 for s in schemas.MilestoneStatus.__args__}  # type: ignore[attr-defined]
-    for name, n in session.execute(select(status_expr, func.count()).where(*where)
-                                   .group_by(status_expr)):
-        counts[name] = n
+    counts = None
+    if not page.cursor:  # the tallies once, on the first page: they cost a pass over them all
+        counts = {s: 0 for s in schemas.MilestoneStatus.__args__}  # type: ignore[attr-defined]
+        for name, n in session.execute(select(status_expr, func.count()).where(*where)
+                                       .group_by(status_expr)):
+            counts[name] = n
     if status is not None:
-        where.append(status_expr == status)
+        where.append(queries.status_condition(status, as_of))
     if page.cursor:
         due, row_id = _decode_milestone_cursor(page.cursor)
         where.append(tuple_(Milestone.due_date, Milestone.id) > tuple_(due, row_id))

@@ -60,6 +60,8 @@ def test_pages_follow_the_due_date(client, world):
     rest = get(client, world, "prime", limit=3, cursor=first["next_cursor"])
     dues = [r["due_date"] for r in first["rows"] + rest["rows"]]
     assert len(dues) == 4 and dues == sorted(dues) and rest["next_cursor"] is None
+    # The tallies come with the first page only.
+    assert sum(first["counts"].values()) == 4 and rest["counts"] is None
 
 
 def test_another_primes_contract_answers_404(client, world):
