@@ -67,9 +67,32 @@ def _postgres_type(column_type: Any) -> str:
     return _POSTGRES_TYPES[name]
 
 
-def _sqlite_executemany(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+def add_counts(session: Session, table: Table, keys: Sequence[str], count: str,
+               rows: list[dict[str, Any]]) -> None:
+    """Upsert `rows` adding their `count` to the stored row with the same `keys` (the primary
+    key), in one statement on PostgreSQL (`unnest` of one array per column) and the driver's
+    executemany on SQLite. Rows must have distinct keys; callers sort them so that concurrent
+    transactions lock shared rows in the same order."""
+    if not rows:
+        return
+    columns = [*keys, count]
+    upsert = (f"ON CONFLICT ({', '.join(keys)}) DO UPDATE "
+              f"SET {count} = {table.name}.{count} + excluded.{count}")
+    if not is_postgresql(session):
+        _sqlite_executemany(session, table, rows, suffix=upsert)
+        return
+    arrays = ", ".join(f"CAST(:{name} AS {_postgres_type(table.c[name].type)}[])"
+                       for name in columns)
+    session.execute(
+        text(f"INSERT INTO {table.name} ({', '.join(columns)}) "
+             f"SELECT * FROM unnest({arrays}) {upsert}"),
+        {name: [row[name] for row in rows] for name in columns})
+
+
+def _sqlite_executemany(session: Session, table: Table, rows: list[dict[str, Any]],
+                        suffix: str = "") -> None:
     """The driver's executemany with the column types' bind processors applied once per value
-    (what SQLAlchemy does, without its per-row bookkeeping)."""
+    (what SQLAlchemy does, without its per-row bookkeeping); `suffix` ends the INSERT."""
     dialect = session.get_bind().dialect
     columns = list(rows[0])
     values = [[row[name] for name in columns] for row in rows]
@@ -82,4 +105,5 @@ def _sqlite_executemany(session: Session, table: Table, rows: list[dict[str, Any
     driver_connection = session.connection().connection.driver_connection
     assert driver_connection is not None
     driver_connection.executemany(
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})", values)
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders}) {suffix}",
+        values)

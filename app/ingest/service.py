@@ -16,14 +16,13 @@ from typing import Any, cast
 
 from pydantic import ValidationError
 from sqlalchemy import Table, delete, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth.permissions import authorize
 from app.auth.principal import Principal
 from app.auth.scope import Scope
-from app.core.bulk import column_in, insert_rows, is_postgresql
+from app.core.bulk import add_counts, column_in, insert_rows, is_postgresql
 from app.core.config import get_settings
 from app.core.db import SQLITE_IMMEDIATE
 from app.core.errors import Invalid
@@ -346,15 +345,9 @@ def _add_daily_counts(session: Session, event_rows: list[dict[str, Any]]) -> Non
     counts = Counter((row["contract_id"], row["event_date"], row["provider_id"],
                       row["payment_group"], row["type"], min(row["lag_days"], LAG_DAYS_CAP))
                      for row in event_rows)
-    if not counts:
-        return
-    insert = postgresql.insert if is_postgresql(session) else sqlite.insert
-    stmt = insert(EventDailyCount)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(_DAILY_KEY),
-        set_={"events": EventDailyCount.events + stmt.excluded.events})
-    session.execute(stmt, [{**dict(zip(_DAILY_KEY, key, strict=True)), "events": events}
-                           for key, events in sorted(counts.items())])
+    add_counts(session, _table(EventDailyCount), _DAILY_KEY, "events",
+               [{**dict(zip(_DAILY_KEY, key, strict=True)), "events": events}
+                for key, events in sorted(counts.items())])
 
 
 def contract_rules(session: Session, contract: Contract) -> rules.ContractRules:
