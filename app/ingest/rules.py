@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from app.ingest.schemas import EventIn
+from app.performance.cohorts import months_to_outcome
 from app.performance.milestones import ScheduledCheck, SpellCheckRule, scheduled_checks
 
 ACTIVE_MEMBER_STATUSES = ("active", "on_improvement_plan")
@@ -262,6 +263,8 @@ def summary(state: ParticipantState) -> dict[str, object]:
         "attachment_date": state.attachment_date,
         "first_job_start_date": state.spells[0].start if state.spells else None,
         "outcome_date": state.outcome_date,
+        "months_to_outcome": (months_to_outcome(state.referral_date, state.outcome_date)
+                              if state.outcome_date is not None else None),
         "sustainments": len(state.sustainments),
         "exit_date": state.exit_date,
         "exit_reason": state.exit_reason,

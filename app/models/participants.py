@@ -26,7 +26,7 @@ class Participant(Base):
         # Covers the league table's counts (provider, group, then the dates it tests), so that
         # SQLite reads the index alone, in GROUP BY order.
         Index("ix_participants_league", "contract_id", "provider_id", "payment_group",
-              "referral_date", "outcome_date", "first_job_start_date"),
+              "referral_date", "outcome_date", "months_to_outcome", "first_job_start_date"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -38,6 +38,9 @@ class Participant(Base):
     attachment_date: Mapped[date | None] = mapped_column(Date)
     first_job_start_date: Mapped[date | None] = mapped_column(Date)
     outcome_date: Mapped[date | None] = mapped_column(Date)
+    # app.performance.cohorts.months_to_outcome(referral_date, outcome_date): the horizon test
+    # becomes a comparison, without date arithmetic on every row of a league table.
+    months_to_outcome: Mapped[int | None] = mapped_column(SmallInteger)
     sustainments: Mapped[int] = mapped_column(SmallInteger, default=0)
     exit_date: Mapped[date | None] = mapped_column(Date)
     exit_reason: Mapped[str | None] = mapped_column(String(16))

@@ -141,20 +141,12 @@ def _months(column: Any) -> ColumnElement[int]:
     return extract("year", column) * 12 + extract("month", column) - 1
 
 
-def months_to_outcome_sql() -> ColumnElement[int]:
-    """months_to_outcome(referral_date, outcome_date) in portable SQL (same day-of-month rule
-    as app.performance.queries.outcome_within_horizon)."""
-    later_day = case((extract("day", Participant.outcome_date)
-                      > extract("day", Participant.referral_date), 1), else_=0)
-    return _months(Participant.outcome_date) - _months(Participant.referral_date) + later_day
-
-
 def cohort_counts(session: Session, contract_id: int, as_of: date,
                   provider_id: int | None = None) -> list[CohortCount]:
     """Participants referred on or before as_of, counted by cohort_count_key (one row per
     referral month, day-of-month side and months to outcome; never one per participant)."""
     to_outcome = case((and_(Participant.outcome_date.is_not(None),
-                            Participant.outcome_date <= as_of), months_to_outcome_sql()),
+                            Participant.outcome_date <= as_of), Participant.months_to_outcome),
                       else_=None)
     where = [Participant.contract_id == contract_id, Participant.referral_date <= as_of]
     if provider_id is not None:

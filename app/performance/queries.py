@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, extract, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import EventDailyCount, Milestone, Participant
@@ -37,22 +37,11 @@ def status_condition(status: str, as_of: date) -> ColumnElement[bool]:
     return and_(live, Milestone.checked_on <= as_of, Milestone.check_timing == status)
 
 
-def _months(column: Any) -> ColumnElement[int]:
-    return extract("year", column) * 12 + extract("month", column)
-
-
 def outcome_within_horizon(horizon_months: int, as_of: date) -> ColumnElement[bool]:
-    """outcome_date <= add_months(referral_date, H) and <= as_of, in portable SQL.
-
-    add_months keeps the day of month, clipped to the month's end, so an outcome in the
-    horizon's last month counts when its day is <= the referral's day (a clipped target day is
-    that month's last day, which every day of the month is <= to anyway)."""
-    gap = _months(Participant.outcome_date) - _months(Participant.referral_date)
-    return and_(
-        Participant.outcome_date.is_not(None), Participant.outcome_date <= as_of,
-        or_(gap < horizon_months,
-            and_(gap == horizon_months, extract("day", Participant.outcome_date)
-                 <= extract("day", Participant.referral_date))))
+    """outcome_date <= add_months(referral_date, H) and <= as_of: the participant's stored
+    months to outcome (app.performance.cohorts.months_to_outcome) is at most H."""
+    return and_(Participant.outcome_date <= as_of,
+                Participant.months_to_outcome <= horizon_months)
 
 
 @dataclass(frozen=True)

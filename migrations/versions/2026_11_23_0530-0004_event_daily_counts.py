@@ -1,4 +1,4 @@
-"""event_daily_counts: events per contract, day, provider, group, type and reporting lag
+"""event_daily_counts, participants.months_to_outcome, covering indexes for the league table
 
 Revision ID: 0004
 Revises: 0003
@@ -6,7 +6,8 @@ Create Date: 2026-11-23 05:30:00
 
 Data timeliness and payments earned read this summary instead of every event. The events
 index on (contract_id, event_date, provider_id) served only data timeliness and goes; the
-participants and milestones indexes the league table reads widen to cover its columns.
+participants and milestones indexes the league table reads widen to cover its columns, and
+each participant keeps its months to outcome (app.performance.cohorts.months_to_outcome).
 """
 from collections.abc import Sequence
 
@@ -19,10 +20,20 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 PARTICIPANTS_LEAGUE = ('contract_id', 'provider_id', 'payment_group', 'referral_date',
-                       'outcome_date', 'first_job_start_date')
+                       'outcome_date', 'months_to_outcome', 'first_job_start_date')
 MILESTONES_DUE = ('contract_id', 'due_date', 'provider_id', 'cancelled_on', 'checked_on',
                   'check_timing')
 CAPPED_LAG = "CASE WHEN lag_days > 366 THEN 366 ELSE lag_days END"
+
+
+def _months_between(referral: sa.ColumnElement[sa.Date],
+                    outcome: sa.ColumnElement[sa.Date]) -> sa.ColumnElement[int]:
+    """The least m with outcome <= add_months(referral, m): the calendar-month gap, plus one
+    when the outcome's day of month is later than the referral's."""
+    def month(day: sa.ColumnElement[sa.Date]) -> sa.ColumnElement[int]:
+        return sa.extract('year', day) * 12 + sa.extract('month', day)
+    later_day = sa.case((sa.extract('day', outcome) > sa.extract('day', referral), 1), else_=0)
+    return month(outcome) - month(referral) + later_day
 
 
 def upgrade() -> None:
@@ -45,6 +56,14 @@ def upgrade() -> None:
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index('ix_events_contract_date_provider')
     with op.batch_alter_table('participants', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('months_to_outcome', sa.SmallInteger(), nullable=True))
+    participants = sa.table('participants', sa.column('referral_date', sa.Date),
+                            sa.column('outcome_date', sa.Date),
+                            sa.column('months_to_outcome', sa.SmallInteger))
+    op.execute(participants.update().where(participants.c.outcome_date.is_not(None)).values(
+        months_to_outcome=_months_between(participants.c.referral_date,
+                                          participants.c.outcome_date)))
+    with op.batch_alter_table('participants', schema=None) as batch_op:
         batch_op.drop_index('ix_participants_contract_provider_referral')
         batch_op.create_index('ix_participants_league', [*PARTICIPANTS_LEAGUE], unique=False)
     with op.batch_alter_table('milestones', schema=None) as batch_op:
@@ -61,6 +80,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_participants_league')
         batch_op.create_index('ix_participants_contract_provider_referral',
                               ['contract_id', 'provider_id', 'referral_date'], unique=False)
+        batch_op.drop_column('months_to_outcome')
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.create_index('ix_events_contract_date_provider',
                               ['contract_id', 'event_date', 'provider_id'], unique=False)
