@@ -21,6 +21,7 @@ from app.complaints import schemas, workflow
 from app.complaints.notifications import queue_notification
 from app.complaints.sla import SlaClock, sla_clock
 from app.core.audit import record_audit
+from app.core.db import SQLITE_IMMEDIATE
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.pagination import PageParams, paginate
 from app.core.timeutil import local_date, utcnow
@@ -168,6 +169,12 @@ def complaint_view(session: Session, principal: Principal, complaint: Complaint,
 # -- reading -------------------------------------------------------------------------------------
 def _get(session: Session, principal: Principal, complaint_id: int,
          lock: bool = False) -> Complaint:
+    """`lock`: the caller is about to change the complaint. Its row is locked (PostgreSQL) or the
+    transaction takes SQLite's write lock from its start, so two concurrent moves cannot both
+    start from the same status."""
+    if lock:
+        session.rollback()  # end the read transaction of the principal's lookup
+        session.connection(execution_options={SQLITE_IMMEDIATE: True})
     stmt = Scope(principal).complaints(select(Complaint).where(Complaint.id == complaint_id))
     complaint = session.scalar(stmt.with_for_update() if lock else stmt)
     if complaint is None:

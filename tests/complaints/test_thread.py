@@ -68,3 +68,31 @@ def test_a_finished_complaints_thread_is_read_only(client, db, cw):
                            json={"body": "x" * 20_001})
     assert too_long.status_code == 422
     assert too_long.json()["detail"][0]["loc"] == ["body", "body"]
+
+
+def test_two_moves_at_once_do_not_both_start_from_the_same_status(client, db, cw):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.auth.principal import Principal
+    from app.complaints import schemas, service
+    from app.core.db import get_sessionmaker
+    from app.core.errors import DomainError
+
+    cid = raise_complaint(client, cw.headers["s1"], cw.contract_a)["id"]
+    prime = Principal(role="prime_manager", organisation_id=cw.prime_a,
+                      user_id=cw.user_ids["manager_a"])
+
+    def acknowledge(_: int) -> int:
+        with get_sessionmaker()() as session:
+            try:
+                service.transition(session, prime, cid, schemas.TransitionCreate(
+                    to="acknowledged", note="on it"))
+            except DomainError as exc:
+                return exc.status_code
+        return 200
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = sorted(pool.map(acknowledge, range(4)))
+    assert answers == [200, 409, 409, 409]
+    history = client.get(f"{API}/complaints/{cid}", headers=cw.headers["s1"]).json()["history"]
+    assert [h["to_status"] for h in history] == ["submitted", "acknowledged"]
