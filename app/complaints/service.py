@@ -8,8 +8,8 @@ uses it too, so confidentiality is enforced once.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, Literal
+from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -58,10 +58,6 @@ def reveals_complainant(principal: Principal, complaint: Complaint) -> bool:
 
 
 # -- the SLA clock -------------------------------------------------------------------------------
-def _holidays(settings: Any) -> frozenset[date]:
-    return frozenset(settings.holidays)
-
-
 def clock_for(complaint: Complaint, contract: Contract, now: datetime) -> SlaClock:
     settings = contract_settings(contract)
     left = complaint.escalated_at or complaint.closed_at
@@ -73,7 +69,7 @@ def clock_for(complaint: Complaint, contract: Contract, now: datetime) -> SlaClo
         left_procedure_on=local_date(left) if left else None,
         today=local_date(now), ack_working_days=settings.complaint_ack_working_days,
         resolve_working_days=settings.complaint_resolve_working_days,
-        holidays=_holidays(settings))
+        holidays=frozenset(settings.holidays))
 
 
 def _situation(complaint: Complaint, clock: SlaClock) -> workflow.Situation:
