@@ -142,7 +142,8 @@ def _load_demo_data(cpa: "DemoCPA") -> None:
         return
     typer.echo(f"loaded contract {summary.contract_id} ({cpa.cpa_code}) into {url}: "
                f"{summary.participants} participants, {summary.accepted} events accepted, "
-               f"{summary.duplicates} duplicates, {len(summary.rejected)} rejected")
+               f"{summary.duplicates} duplicates, {len(summary.rejected)} rejected, "
+               f"{summary.complaints} complaints")
     for rejection in summary.rejected[:10]:
         typer.echo(f"  rejected {rejection['event_id']}: {'; '.join(rejection['errors'])}",
                    err=True)
