@@ -142,7 +142,8 @@ def _load_demo_data(cpa: "DemoCPA") -> None:
         return
     typer.echo(f"loaded contract {summary.contract_id} ({cpa.cpa_code}) into {url}: "
                f"{summary.participants} participants, {summary.accepted} events accepted, "
-               f"{summary.duplicates} duplicates, {len(summary.rejected)} rejected")
+               f"{summary.duplicates} duplicates, {len(summary.rejected)} rejected, "
+               f"{summary.complaints} complaints")
     for rejection in summary.rejected[:10]:
         typer.echo(f"  rejected {rejection['event_id']}: {'; '.join(rejection['errors'])}",
                    err=True)
@@ -166,6 +167,63 @@ def demo(
     for user in cpa.users:
         typer.echo(f"login: {user.username} password: {user.password} role: {user.role}")
     serve(host=host, port=port)
+
+
+@cli.command("complaints-sweep")
+def complaints_sweep() -> None:
+    """Record and notify complaint SLA breaches (run it on a schedule, e.g. hourly)."""
+    from app.complaints.service import sweep_breaches
+    from app.core.db import get_sessionmaker
+
+    with get_sessionmaker()() as session:
+        found = sweep_breaches(session)
+    for complaint_id, breach in found:
+        typer.echo(f"complaint {complaint_id}: {breach} SLA breached")
+    typer.echo(f"{len(found)} new SLA breach(es) recorded")
+
+
+@cli.command("send-notifications")
+def send_notifications(
+    limit: Annotated[int, typer.Option(min=1, help="at most this many per run")] = 500,
+) -> None:
+    """Deliver queued notifications: by SMTP when SMTP_HOST is set, else to the log."""
+    import logging
+
+    from app.complaints.notifications import send_pending
+    from app.core.config import get_settings
+    from app.core.db import get_sessionmaker
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    with get_sessionmaker()() as session:
+        report = send_pending(session, get_settings(), limit)
+    typer.echo(f"{report.emailed} e-mailed, {report.logged} logged, {report.failed} failed")
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@cli.command("notification-address")
+def notification_address(
+    org: Annotated[int, typer.Option(help="organisation id")],
+    email: Annotated[str, typer.Option(help="where its notifications are e-mailed")],
+) -> None:
+    """Set the address an organisation's notifications are e-mailed to."""
+    from email.headerregistry import Address
+
+    from app.complaints.notifications import set_notification_address
+    from app.core.db import get_sessionmaker
+    from app.models import Organisation
+
+    try:
+        Address(addr_spec=email.strip())
+    except (ValueError, IndexError) as exc:
+        typer.echo(f"email: not an e-mail address: {email!r}", err=True)
+        raise typer.Exit(2) from exc
+    with get_sessionmaker()() as session:
+        if session.get(Organisation, org) is None:
+            typer.echo(f"org: organisation {org} does not exist", err=True)
+            raise typer.Exit(2)
+        set_notification_address(session, org, email.strip())
+    typer.echo(f"notifications for organisation {org} go to {email.strip()}")
 
 
 def main() -> None:

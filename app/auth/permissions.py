@@ -38,6 +38,19 @@ PERMISSIONS: dict[str, Permission] = {
     "events.submit": _allow("submit events", "admin", "prime_manager", "provider_user"),
     "events.read": _allow("read events", "admin", "prime_manager", "provider_user"),
     "audit.read": _allow("read the audit log", "admin"),
+    # -- complaints (app.complaints; DOMAIN.md section 8) ----------------------------------------
+    # Only supply-chain members complain: a provider user of a member organisation (the service
+    # refuses the prime's own staff). Who may make which transition is the workflow's business.
+    "complaints.raise": _allow("raise complaints", "provider_user"),
+    "complaints.read": _allow("read complaints", "admin", "prime_manager", "provider_user",
+                              "reviewer"),
+    "complaints.message": _allow("post messages on complaints", "admin", "prime_manager",
+                                 "provider_user", "reviewer"),
+    "complaints.transition": _allow("move complaints through their procedure", "admin",
+                                    "prime_manager", "provider_user", "reviewer"),
+    "complaints.confidentiality": _allow("lift a complaint's confidentiality", "admin",
+                                         "provider_user"),
+    # -- end of complaints -----------------------------------------------------------------------
 }
 
 # The roles a principal may put on an API key: its own or one with fewer rights, never more.

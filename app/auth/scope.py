@@ -11,7 +11,16 @@ from sqlalchemy import ColumnElement, Select, SQLColumnExpression, false, or_, s
 
 from app.auth.permissions import GRANTABLE_KEY_ROLES
 from app.auth.principal import Principal
-from app.models import ApiKey, Contract, Event, Membership, Organisation, Participant, Payment
+from app.models import (
+    ApiKey,
+    Complaint,
+    Contract,
+    Event,
+    Membership,
+    Organisation,
+    Participant,
+    Payment,
+)
 
 Ts = TypeVarTuple("Ts")
 
@@ -122,3 +131,19 @@ class Scope:
             return stmt
         return stmt.where(ApiKey.organisation_id == self.org_id,
                           ApiKey.role.in_(GRANTABLE_KEY_ROLES.get(self.role, frozenset())))
+
+    # -- complaints (DOMAIN.md sections 8 and 9) -------------------------------------------------
+    def complaints(self, stmt: Select[*Ts]) -> Select[*Ts]:
+        """A member's users see their own organisation's complaints; the prime's managers those
+        on its contracts; reviewers every complaint once escalated (before that it is the
+        prime's own procedure); other primes nothing."""
+        if self.role == "admin":
+            return stmt
+        if self.role == "prime_manager":
+            return stmt.where(Complaint.contract_id.in_(self._primed_contract_ids()))
+        if self.role == "provider_user":
+            return stmt.where(Complaint.complainant_org_id == self.org_id)
+        if self.role == "reviewer":
+            return stmt.where(Complaint.escalated_at.is_not(None))
+        return stmt.where(false())
+    # -- end of complaints -----------------------------------------------------------------------

@@ -20,6 +20,17 @@ class Settings(BaseSettings):
     timezone: str = "Europe/London"
     max_batch_events: int = 10_000
     sql_echo: bool = False
+    # Notifications (app.complaints.notifications): e-mailed through this SMTP server when
+    # SMTP_HOST is set, otherwise only logged.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "chainboard@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    # A notification that failed this many times is left for an operator to look at.
+    smtp_max_attempts: int = 5
 
     @model_validator(mode="after")
     def refuse_dev_secret_in_production(self) -> "Settings":

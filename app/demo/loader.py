@@ -1,7 +1,7 @@
 """Loads a generated CPA (app.demo.generator) through the services, as people would enter it:
 the set-up by an admin, the participants' events as an admin's backfill of what the providers
 reported (with `reported_at`, so data timeliness means something), then the prime manager's
-status changes and payments.
+status changes, the complaints (app.demo.complaints) and the payments.
 
 Idempotent: the payments are written last, so a contract with the demo's `cpa_code` and
 payments is complete and is left alone. A load that stopped part-way resumes: the set-up
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.auth.principal import Principal
 from app.auth.schemas import UserCreate
 from app.auth.service import create_user
+from app.demo.complaints import load_demo_complaints
 from app.demo.generator import DemoCPA
 from app.demo.progress import progress_bar
 from app.ingest.service import ingest_events
@@ -53,6 +54,7 @@ class LoadSummary:
     accepted: int = 0
     duplicates: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    complaints: int = 0
 
 
 def load_demo(session_factory: sessionmaker[Session], cpa: DemoCPA,
@@ -88,6 +90,10 @@ def load_demo(session_factory: sessionmaker[Session], cpa: DemoCPA,
                                      schemas.StatusChangeIn(status=change.status,
                                                             reason=change.reason,
                                                             effective_date=change.effective_date))
+    # Before the payments, which mark a complete load (the complaints skip themselves if there).
+    summary.complaints = load_demo_complaints(session_factory, cpa, ids.contract_id,
+                                              ids.organisations, ids.users)
+    with session_factory() as session:
         for payment in cpa.payments:
             record_payment(session, manager, ids.contract_id, schemas.PaymentCreate(
                 provider_id=ids.organisations[payment.provider_key],

@@ -3,7 +3,12 @@
 from app.models.audit import AuditEntry
 from app.models.auth import ApiKey, User
 from app.models.base import Base
-from app.models.complaints import Complaint, ComplaintEntry, Notification
+from app.models.complaints import (
+    Complaint,
+    ComplaintEntry,
+    Notification,
+    NotificationAddress,
+)
 from app.models.compliance import ComplianceFlag
 from app.models.contracts import Contract, Membership, MembershipStatusChange, Payment, TariffRow
 from app.models.organisations import Organisation
@@ -12,5 +17,6 @@ from app.models.participants import Event, EventDailyCount, Milestone, Participa
 __all__ = [
     "ApiKey", "AuditEntry", "Base", "Complaint", "ComplaintEntry", "ComplianceFlag", "Contract",
     "Event", "EventDailyCount", "Membership", "MembershipStatusChange", "Milestone",
-    "Notification", "Organisation", "Participant", "Payment", "TariffRow", "User",
+    "Notification", "NotificationAddress", "Organisation", "Participant", "Payment", "TariffRow",
+    "User",
 ]

@@ -13,6 +13,7 @@ COMPLAINT_STATUSES = (
     "submitted", "acknowledged", "investigating", "resolved", "escalated", "triaged",
     "independent_review", "decided", "closed", "withdrawn",
 )
+_STATUS_CHECK = "status IN ('" + "', '".join(COMPLAINT_STATUSES) + "')"
 
 
 class Complaint(Base):
@@ -23,6 +24,10 @@ class Complaint(Base):
             "principle IN ('supply_chain_design', 'commitment', 'conduct', 'review', 'commercial')",
             name="principle",
         ),
+        CheckConstraint(_STATUS_CHECK, name="status"),
+        CheckConstraint("triage IN ('merlin', 'commercial')", name="triage"),
+        CheckConstraint("outcome IN ('upheld', 'partially_upheld', 'not_upheld')",
+                        name="outcome"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,7 +49,12 @@ class Complaint(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the complaint ended: closed, or withdrawn by the complainant.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When an SLA breach was first recorded (and notified): set once, so a breach is notified
+    # once however often the sweep runs.
+    acknowledgement_breach_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_breach_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -55,9 +65,10 @@ class ComplaintEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # transition | message
+    kind: Mapped[str] = mapped_column(String(16))  # transition | message | confidentiality
     from_status: Mapped[str | None] = mapped_column(String(24))
     to_status: Mapped[str | None] = mapped_column(String(24))
+    decision: Mapped[str | None] = mapped_column(String(24))  # the triage or the outcome given
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     actor_role: Mapped[str] = mapped_column(String(16))
@@ -81,3 +92,15 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class NotificationAddress(Base):
+    """Where an organisation's notifications are e-mailed (set by the operator); without one
+    they are only logged."""
+
+    __tablename__ = "notification_addresses"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"),
+                                                 primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

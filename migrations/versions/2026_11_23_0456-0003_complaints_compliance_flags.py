@@ -35,8 +35,13 @@ def upgrade() -> None:
     sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('acknowledgement_breach_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resolution_breach_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("principle IN ('supply_chain_design', 'commitment', 'conduct', 'review', 'commercial')", name=op.f('ck_complaints_principle')),
+    sa.CheckConstraint("status IN ('submitted', 'acknowledged', 'investigating', 'resolved', 'escalated', 'triaged', 'independent_review', 'decided', 'closed', 'withdrawn')", name=op.f('ck_complaints_status')),
+    sa.CheckConstraint("triage IN ('merlin', 'commercial')", name=op.f('ck_complaints_triage')),
+    sa.CheckConstraint("outcome IN ('upheld', 'partially_upheld', 'not_upheld')", name=op.f('ck_complaints_outcome')),
     sa.ForeignKeyConstraint(['complainant_org_id'], ['organisations.id'], name=op.f('fk_complaints_complainant_org_id_organisations')),
     sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_complaints_contract_id_contracts')),
     sa.ForeignKeyConstraint(['raised_by_user_id'], ['users.id'], name=op.f('fk_complaints_raised_by_user_id_users')),
@@ -80,6 +85,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('from_status', sa.String(length=24), nullable=True),
     sa.Column('to_status', sa.String(length=24), nullable=True),
+    sa.Column('decision', sa.String(length=24), nullable=True),
     sa.Column('actor_user_id', sa.Integer(), nullable=True),
     sa.Column('actor_org_id', sa.Integer(), nullable=True),
     sa.Column('actor_role', sa.String(length=16), nullable=False),
@@ -113,9 +119,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_notifications_complaint_id'), ['complaint_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_notifications_sent_at'), ['sent_at'], unique=False)
 
+    op.create_table('notification_addresses',
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_notification_addresses_organisation_id_organisations')),
+    sa.PrimaryKeyConstraint('organisation_id', name=op.f('pk_notification_addresses'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('notification_addresses')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notifications_sent_at'))
         batch_op.drop_index(batch_op.f('ix_notifications_complaint_id'))

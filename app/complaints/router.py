@@ -1,0 +1,86 @@
+"""HTTP for complaints: parse, call the service, shape the answer."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi.responses import Response
+
+from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep
+from app.complaints import schemas, service
+from app.core.export import to_csv
+from app.core.pagination import PageParams, page_params
+
+router = APIRouter(tags=["complaints"])
+PageDep = Annotated[PageParams, Depends(page_params)]
+ComplaintId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
+
+_REFUSED = {"description": "refused: `detail` says why, `allowed` lists the transitions you "
+                           "may make now",
+            "content": {"application/json": {"example": {
+                "detail": "to: a complaint cannot go from submitted to closed",
+                "allowed": ["withdrawn"]}}}}
+
+
+@router.post("/complaints", status_code=status.HTTP_201_CREATED,
+             response_model=schemas.ComplaintDetail)
+def raise_complaint(payload: schemas.ComplaintCreate, session: SessionDep,
+                    principal: PrincipalDep) -> object:
+    """A supply-chain member's complaint against its prime (DOMAIN.md section 8). With
+    `confidential`, the prime's users never see who raised it."""
+    return service.raise_complaint(session, principal, payload)
+
+
+@router.get("/complaints", response_model=schemas.ComplaintPage,
+            responses={200: {"content": {"text/csv": {}}}})
+def list_complaints(
+    request: Request, session: SessionDep, principal: PrincipalDep, page: PageDep,
+    contract_id: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)] = None,
+    status: Annotated[schemas.Status | None, Query()] = None,
+    format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
+) -> object:
+    """The complaints you may see, oldest first. `?format=csv` or `Accept: text/csv` for CSV
+    (the same rows, redacted the same way)."""
+    rows, cursor = service.list_complaints(session, principal, page, contract_id=contract_id,
+                                           status=status)
+    if format == "csv" or (format is None and "text/csv" in request.headers.get("accept", "")):
+        flat = ({**row.model_dump(mode="json", exclude={"sla"}),
+                 **row.sla.model_dump(mode="json")} for row in rows)
+        headers = {"Content-Disposition": 'attachment; filename="complaints.csv"'}
+        if cursor:
+            headers["X-Next-Cursor"] = cursor
+        return Response(to_csv(schemas.CSV_COLUMNS, flat), media_type="text/csv",
+                        headers=headers)
+    return {"rows": [row.model_dump(exclude={"history", "messages"}) for row in rows],
+            "next_cursor": cursor}
+
+
+@router.get("/complaints/{complaint_id}", response_model=schemas.ComplaintDetail)
+def get_complaint(complaint_id: ComplaintId, session: SessionDep,
+                  principal: PrincipalDep) -> object:
+    """The complaint with its history, message thread and SLA clock."""
+    return service.get_complaint(session, principal, complaint_id)
+
+
+@router.post("/complaints/{complaint_id}/messages", status_code=status.HTTP_201_CREATED,
+             response_model=schemas.EntryRead)
+def post_message(complaint_id: ComplaintId, payload: schemas.MessageCreate,
+                 session: SessionDep, principal: PrincipalDep) -> object:
+    return service.post_message(session, principal, complaint_id, payload)
+
+
+@router.post("/complaints/{complaint_id}/transitions", response_model=schemas.ComplaintDetail,
+             responses={403: _REFUSED, 409: _REFUSED})
+def make_transition(complaint_id: ComplaintId, payload: schemas.TransitionCreate,
+                    session: SessionDep, principal: PrincipalDep) -> object:
+    """Move the complaint on (DOMAIN.md section 8). 409 when the move does not exist from the
+    current status or its condition does not hold; 403 when it is another party's move."""
+    return service.transition(session, principal, complaint_id, payload)
+
+
+@router.post("/complaints/{complaint_id}/confidentiality",
+             response_model=schemas.ComplaintDetail)
+def change_confidentiality(complaint_id: ComplaintId, payload: schemas.ConfidentialityChange,
+                           session: SessionDep, principal: PrincipalDep) -> object:
+    """The complainant lifts confidentiality with `{"confidential": false}`; it cannot be
+    restored."""
+    return service.set_confidentiality(session, principal, complaint_id, payload)

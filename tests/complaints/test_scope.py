@@ -1,0 +1,94 @@
+"""Who raises and who sees complaints: members raise and follow their own, the prime's managers
+see those on their contracts, reviewers only escalated ones (across contracts), others nothing."""
+
+from tests.complaints.conftest import backdate, moved, raise_complaint
+from tests.helpers import API, page_through
+
+
+def _ids(client, headers, **params) -> list[int]:
+    response = client.get(f"{API}/complaints", headers=headers, params=params)
+    assert response.status_code == 200, response.text
+    assert set(response.json()) == {"rows", "next_cursor"}
+    return [row["id"] for row in response.json()["rows"]]
+
+
+def test_only_members_raise_complaints_on_their_contracts(client, db, cw):
+    payload = {"contract_id": cw.contract_a, "principle": "commitment", "title": "Late pay",
+               "description": "Invoices paid at 70 days.", "confidential": False}
+    for who, status, detail in (
+            ("manager_a", 403, "role 'prime_manager' may not raise complaints"),
+            ("reviewer", 403, "role 'reviewer' may not raise complaints"),
+            ("admin", 403, "role 'admin' may not raise complaints"),
+            ("inhouse_a", 403, None),  # the prime's own staff: not against their prime
+            ("sb", 404, f"contract {cw.contract_a} not found"),  # not a member
+    ):
+        response = client.post(f"{API}/complaints", headers=cw.headers[who], json=payload)
+        assert response.status_code == status, (who, response.text)
+        if detail:
+            assert response.json() == {"detail": detail}
+    missing = client.post(f"{API}/complaints", headers=cw.headers["s1"],
+                          json={**payload, "contract_id": 999})
+    assert missing.status_code == 404
+    for change, field in (({"principle": "fairness"}, "principle"), ({"title": ""}, "title"),
+                          ({"contract_id": 0}, "contract_id"), ({"extra": 1}, "extra")):
+        bad = client.post(f"{API}/complaints", headers=cw.headers["s1"],
+                          json={**payload, **change})
+        assert bad.status_code == 422
+        assert bad.json()["detail"][0]["loc"] == ["body", field]
+    assert _ids(client, cw.headers["admin"]) == []
+
+
+def test_each_principal_sees_only_its_complaints(client, db, cw):
+    by_s1 = raise_complaint(client, cw.headers["s1"], cw.contract_a)["id"]
+    by_s2 = raise_complaint(client, cw.headers["s2"], cw.contract_a, confidential=True)["id"]
+    by_sb = raise_complaint(client, cw.headers["sb"], cw.contract_b)["id"]
+    assert _ids(client, cw.headers["s1"]) == [by_s1]
+    assert _ids(client, cw.headers["s2"]) == [by_s2]
+    assert _ids(client, cw.headers["manager_a"]) == [by_s1, by_s2]
+    assert _ids(client, cw.headers["manager_b"]) == [by_sb]
+    assert _ids(client, cw.headers["inhouse_a"]) == []
+    assert _ids(client, cw.headers["reviewer"]) == []  # nothing escalated yet
+    assert _ids(client, cw.headers["admin"]) == [by_s1, by_s2, by_sb]
+    assert _ids(client, cw.headers["admin"], contract_id=cw.contract_b) == [by_sb]
+
+    for who, complaint_id in (("s2", by_s1), ("sb", by_s1), ("manager_b", by_s1),
+                              ("inhouse_a", by_s1), ("reviewer", by_s1), ("manager_a", by_sb),
+                              ("s1", by_sb)):
+        url = f"{API}/complaints/{complaint_id}"
+        not_found = {"detail": f"complaint {complaint_id} not found"}
+        headers = cw.headers[who]
+        assert client.get(url, headers=headers).json() == not_found, who
+        for path, body in (("/messages", {"body": "hello"}),
+                           ("/transitions", {"to": "withdrawn", "note": "x"})):
+            response = client.post(url + path, headers=headers, json=body)
+            assert (response.status_code, response.json()) == (404, not_found), (who, path)
+
+    # Escalated complaints become the reviewer's, on every contract.
+    backdate(db, by_sb, 60)
+    moved(client, cw.headers["sb"], by_sb, "escalated")
+    for step in ("acknowledged", "investigating", "resolved"):
+        moved(client, cw.headers["manager_a"], by_s2, step)
+    moved(client, cw.headers["s2"], by_s2, "escalated")
+    assert _ids(client, cw.headers["reviewer"]) == [by_s2, by_sb]
+    assert _ids(client, cw.headers["reviewer"], status="escalated",
+                contract_id=cw.contract_b) == [by_sb]
+    assert client.get(f"{API}/complaints/{by_s1}", headers=cw.headers["reviewer"]).status_code \
+        == 404
+    # Other primes still see nothing of contract A's complaints, escalated or not.
+    assert _ids(client, cw.headers["manager_b"]) == [by_sb]
+
+
+def test_lists_page_by_cursor_and_filter_by_status(client, db, cw):
+    raised = [raise_complaint(client, cw.headers["s1"], cw.contract_a, title=f"Issue {n}")["id"]
+              for n in range(5)]
+    moved(client, cw.headers["s1"], raised[1], "withdrawn")
+    pages = page_through(client, f"{API}/complaints", cw.headers["manager_a"], limit=2)
+    assert [len(page) for page in pages] == [2, 2, 1]
+    assert [row["id"] for page in pages for row in page] == raised
+    assert _ids(client, cw.headers["s1"], status="withdrawn") == [raised[1]]
+    bad = client.get(f"{API}/complaints", headers=cw.headers["s1"], params={"status": "lost"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "status"]
+    bad_cursor = client.get(f"{API}/complaints", headers=cw.headers["s1"],
+                            params={"cursor": "not-a-cursor"})
+    assert bad_cursor.status_code == 422
+    assert client.get(f"{API}/complaints").status_code == 401
