@@ -38,6 +38,13 @@ PERMISSIONS: dict[str, Permission] = {
     "events.submit": _allow("submit events", "admin", "prime_manager", "provider_user"),
     "events.read": _allow("read events", "admin", "prime_manager", "provider_user"),
     "audit.read": _allow("read the audit log", "admin"),
+    # -- compliance flags (app.compliance) --
+    # Everyone reads flags within their scope (app.auth.scope); reviewers read, never change.
+    "compliance_flags.read": _allow("read compliance flags", "admin", "prime_manager",
+                                    "provider_user", "reviewer"),
+    # The prime answers for its own conduct: it acknowledges or resolves its contracts' flags.
+    "compliance_flags.update": _allow("change the status of compliance flags", "admin",
+                                      "prime_manager"),
 }
 
 # The roles a principal may put on an API key: its own or one with fewer rights, never more.

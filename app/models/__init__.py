@@ -4,13 +4,14 @@ from app.models.audit import AuditEntry
 from app.models.auth import ApiKey, User
 from app.models.base import Base
 from app.models.complaints import Complaint, ComplaintEntry, Notification
-from app.models.compliance import ComplianceFlag
+from app.models.compliance import ComplianceContractState, ComplianceFlag
 from app.models.contracts import Contract, Membership, MembershipStatusChange, Payment, TariffRow
 from app.models.organisations import Organisation
 from app.models.participants import Event, Milestone, Participant
 
 __all__ = [
-    "ApiKey", "AuditEntry", "Base", "Complaint", "ComplaintEntry", "ComplianceFlag", "Contract",
+    "ApiKey", "AuditEntry", "Base", "Complaint", "ComplaintEntry", "ComplianceContractState",
+    "ComplianceFlag", "Contract",
     "Event", "Membership", "MembershipStatusChange", "Milestone", "Notification", "Organisation",
     "Participant", "Payment", "TariffRow", "User",
 ]
