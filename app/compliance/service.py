@@ -134,13 +134,14 @@ def recompute_flags(session: Session, contract_id: int, now: datetime | None = N
     full = groups is None
     chosen = list(RULE_GROUPS) if groups is None else list(groups)
     session.commit()
+    contract = session.get(Contract, contract_id)
+    if contract is None:
+        raise NotFound(f"contract {contract_id} not found")
+    session.commit()  # the writes below begin their own transactions, taking the lock first
     if full:  # claim: a write committed from here on marks the contract stale again
         _state_for_update(session, contract_id).stale_since = None
         session.commit()
     try:
-        contract = session.get(Contract, contract_id)
-        if contract is None:
-            raise NotFound(f"contract {contract_id} not found")
         candidates = [c for g in chosen for c in evaluate_group(session, contract, g, as_of)]
         session.commit()  # end the read transaction: the write below takes the lock afresh
         state = _state_for_update(session, contract_id)
