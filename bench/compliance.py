@@ -41,6 +41,7 @@ from app.core.db import make_engine
 from app.core.timeutil import today
 from app.demo.generator import DemoCPA, generate_cpa
 from app.models import Complaint, ComplianceFlag, Contract, Membership, Organisation, User
+from app.performance.dates import horizon_cutoff
 from app.supply_chain import schemas
 from app.supply_chain.service import change_member_status, contract_settings, record_payment
 
@@ -49,9 +50,13 @@ HEADING = "## Compliance flags (bench/compliance.py)"
 OUT = PROJECT_ROOT / "bench" / "out" / "compliance"
 MANIFEST = OUT / "manifest.json"
 GOAL_SECONDS = 2.0
+# The same baseline as bench/league.py: eligible participants and outcomes per provider.
 BARE_GROUP_BY = """
-SELECT provider_id, COUNT(*) FROM participants
-WHERE contract_id = :contract_id AND referral_date >= :since GROUP BY provider_id
+SELECT provider_id,
+       SUM(CASE WHEN referral_date <= :cutoff THEN 1 ELSE 0 END) AS eligible,
+       SUM(CASE WHEN referral_date <= :cutoff AND outcome_date IS NOT NULL
+                 AND outcome_date <= :as_of THEN 1 ELSE 0 END) AS outcomes
+FROM participants WHERE contract_id = :contract_id GROUP BY provider_id
 """
 
 
@@ -156,12 +161,13 @@ def measure(built: Built, repeat: int) -> dict[str, Any]:
         with factory() as session:
             contract = session.get_one(Contract, built.contract_id)
             settings = contract_settings(contract)
-        since = as_of - timedelta(days=settings.starvation_window_days)
+        cutoff = horizon_cutoff(as_of, settings.default_horizon_months)
 
         def bare() -> Any:
             with engine.connect() as conn:
                 return conn.execute(text(BARE_GROUP_BY), {"contract_id": built.contract_id,
-                                                          "since": since}).all()
+                                                          "cutoff": cutoff,
+                                                          "as_of": as_of}).all()
 
         def recompute() -> Any:
             with factory() as session:
@@ -236,8 +242,9 @@ def report(results: list[dict[str, Any]], repeat: int, command: str) -> str:
         "function, nothing written. `league` is REV-1 and the contract flags, which read the "
         "league table (app.performance.service.league_table); see the league-table section "
         "above for that table's own figures.",
-        "- **bare GROUP BY**: referrals per provider over the last starvation window, one "
-        "hand-written statement on the same participants.",
+        "- **bare GROUP BY**: eligible participants and job outcomes per provider over the "
+        "whole contract, one hand-written statement on the same participants (bench/league.py's "
+        "baseline).",
         f"- The database: {results[0]['built']['how'] if results else ''}.",
         "- Other agents' processes share the machine's 2 CPUs (load average above).",
     ]
