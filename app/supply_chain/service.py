@@ -1,5 +1,6 @@
 """Organisations, contracts, memberships and payments: the set-up a prime manages."""
 
+import logging
 import re
 from datetime import date
 from decimal import Decimal
@@ -27,6 +28,8 @@ from app.models import (
 from app.supply_chain import schemas
 from app.supply_chain.defaults import default_tariff_rows
 
+log = logging.getLogger(__name__)
+
 
 def display_name(name: str) -> str:
     """Trimmed, inner runs of whitespace collapsed to one space."""
@@ -46,8 +49,16 @@ def _flags_after(session: Session, contract_id: int,
 
     mark_contracts_stale(session, [contract_id])
     session.commit()
-    if change is not None:
+    if change is None:
+        return
+    try:
         recompute_after(session, contract_id, change)
+    except Exception:
+        # The change itself is committed; the contract stays stale, so the next read of its
+        # flags recomputes them. The caller's answer should not fail for the flags' sake.
+        session.rollback()
+        log.exception("recomputing the flags of contract %s after a %s change", contract_id,
+                      change)
 
 
 # -- organisations -------------------------------------------------------------------------------
