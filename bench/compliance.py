@@ -34,13 +34,14 @@ from common import PROJECT_ROOT, code_version, machine_description, replace_sect
 from league import Built, build_base, database_exists, drop_database, migration_head
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.principal import Principal
 from app.core.db import make_engine
 from app.core.timeutil import today
 from app.demo.generator import DemoCPA, generate_cpa
 from app.models import Complaint, ComplianceFlag, Contract, Membership, Organisation, User
+from app.performance import payments, queries
 from app.performance.dates import horizon_cutoff
 from app.supply_chain import schemas
 from app.supply_chain.service import change_member_status, contract_settings, record_payment
@@ -180,10 +181,32 @@ def measure(built: Built, repeat: int) -> dict[str, Any]:
                     return compliance.evaluate_group(session, contract, group, as_of)
             return run
 
+        def league_query(call: Callable[[Session], Any]) -> Callable[[], Any]:
+            def run() -> Any:
+                with factory() as session:
+                    return call(session)
+            return run
+
+        period_from, horizon = contract.start_date, settings.default_horizon_months
+        # The league table's queries one at a time, as app.performance.service calls them
+        # (bench/league.py measures the same): which part of the `league` group is slow.
+        league_queries: dict[str, Callable[[Session], Any]] = {
+            "provider_group_counts": lambda s: queries.provider_group_counts(
+                s, built.contract_id, period_from, as_of, as_of, cutoff, horizon),
+            "check_compliance_by_provider": lambda s: queries.check_compliance_by_provider(
+                s, built.contract_id, period_from, as_of, as_of),
+            "data_timeliness_by_provider": lambda s: queries.data_timeliness_by_provider(
+                s, built.contract_id, period_from, as_of, as_of, settings.timeliness_days),
+            "payments.earned_by_provider (unused by the flags)":
+                lambda s: payments.earned_by_provider(s, built.contract_id, period_from,
+                                                      as_of),
+        }
         timings["bare GROUP BY (baseline)"] = timed(bare, repeat)
         timings["recompute_flags (all rules)"] = timed(recompute, repeat)
         for group in compliance.RULE_GROUPS:
             timings[f"rules {group}"] = timed(evaluate(group), repeat)
+        for name, call in league_queries.items():
+            timings[f"league query {name}"] = timed(league_query(call), repeat)
         with factory() as session:
             flags = dict(session.execute(
                 select(ComplianceFlag.rule, func.count()).where(
@@ -230,6 +253,15 @@ def report(results: list[dict[str, Any]], repeat: int, command: str) -> str:
                      f"({statistics.median(result['timings'][slowest]):,.0f} ms). Live flags "
                      f"after the run: " + ", ".join(f"{rule} {n}" for rule, n in
                                                     sorted(result["flags"].items())) + ".")
+    for result in results:
+        medians = {n: statistics.median(v) for n, v in result["timings"].items()}
+        rest = sum(m for n, m in medians.items()
+                   if n.startswith("rules ") and n != "rules league")
+        unused = next((m for n, m in medians.items() if "unused by the flags" in n), 0.0)
+        league = medians["rules league"]
+        lines.append(f"- {result['built']['backend']}: the rules other than the league table's "
+                     f"take {rest:,.0f} ms together; the league table {league:,.0f} ms, of "
+                     f"which its payments-earned query ({unused:,.0f} ms alone) feeds no flag.")
     lines += [
         "",
         "How it is measured:",
@@ -240,8 +272,9 @@ def report(results: list[dict[str, Any]], repeat: int, command: str) -> str:
         "the scheduled recomputation does).",
         "- **rules X**: `evaluate_group` for one rule group alone: its queries and its pure "
         "function, nothing written. `league` is REV-1 and the contract flags, which read the "
-        "league table (app.performance.service.league_table); see the league-table section "
-        "above for that table's own figures.",
+        "league table (app.performance.service.league_table). **league query X**: that "
+        "table's SQL one statement at a time (as bench/league.py times it); the payments "
+        "earned column is computed by the league table but no flag reads it.",
         "- **bare GROUP BY**: eligible participants and job outcomes per provider over the "
         "whole contract, one hand-written statement on the same participants (bench/league.py's "
         "baseline).",
