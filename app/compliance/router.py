@@ -6,7 +6,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from app.auth.permissions import authorize
 from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep
 from app.compliance import schemas, service
 from app.core.export import to_csv
@@ -28,7 +27,6 @@ def list_flags(
     and a reviewer's all, a prime manager's on its contracts, a provider's about itself.
     Contracts whose data changed are recomputed first. `?format=csv` or `Accept: text/csv`
     for CSV (this page's rows)."""
-    authorize(principal, "compliance_flags.read")
     rows, cursor = service.list_flags(session, principal, filters, page)
     if format == "csv" or (format is None and "text/csv" in request.headers.get("accept", "")):
         body = to_csv(schemas.FLAG_CSV_COLUMNS, (
@@ -44,7 +42,6 @@ def list_flags(
 
 @router.get("/flags/{flag_id}", response_model=schemas.FlagRead)
 def get_flag(flag_id: FlagId, session: SessionDep, principal: PrincipalDep) -> object:
-    authorize(principal, "compliance_flags.read")
     return service.get_flag(session, principal, flag_id)
 
 

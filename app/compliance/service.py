@@ -268,6 +268,7 @@ def _refresh_visible(session: Session, principal: Principal,
 
 def list_flags(session: Session, principal: Principal, filters: FlagFilters,
                page: PageParams) -> tuple[list[FlagRead], str | None]:
+    authorize(principal, "compliance_flags.read")
     _refresh_visible(session, principal, filters.contract_id)
     scope = Scope(principal)
     stmt = scope.compliance_flags(select(ComplianceFlag))
@@ -310,6 +311,7 @@ def _visible_flag(session: Session, principal: Principal, flag_id: int,
 
 
 def get_flag(session: Session, principal: Principal, flag_id: int) -> FlagRead:
+    authorize(principal, "compliance_flags.read")
     flag = _visible_flag(session, principal, flag_id)
     if stale_contract_ids(session, [flag.contract_id]):
         recompute_flags(session, flag.contract_id)
