@@ -1,11 +1,14 @@
 """`chainboard recompute-flags`, the scheduled run, and the staleness that ingestion marks."""
 
+import threading
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.compliance.service import recompute_flags
+from app.core.db import get_sessionmaker
 from app.core.timeutil import today
 from app.models import Complaint, ComplianceContractState, ComplianceFlag
 from tests.helpers import API
@@ -56,3 +59,33 @@ def test_ingestion_marks_the_contract_stale_and_reading_recomputes_it(client, db
                       params={"rule": "SCD-1"}).json()["rows"]
     assert [r["subject_org_id"] for r in rows] == [world.third_id]  # 0 of 5 for a 10% share
     assert state().stale_since is None
+
+
+def test_concurrent_recomputations_raise_one_flag(db, world):
+    """Four recomputations at once (as a nightly run, a reader and a payment could overlap):
+    the stores take the contract's lock in turn, so the new condition is raised once."""
+    submitted = datetime.combine(today() - timedelta(days=40), time(12), UTC)
+    db.add(Complaint(contract_id=world.contract_id, complainant_org_id=world.private_id,
+                     principle="commitment", title="Unpaid", description="Invoice 7.",
+                     submitted_at=submitted, updated_at=submitted))
+    db.commit()
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with get_sessionmaker()() as session:
+                barrier.wait()
+                recompute_flags(session, world.contract_id)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(ComplianceFlag).where(
+        ComplianceFlag.rule == "CON-1")) == 1
