@@ -6,6 +6,7 @@ from sqlalchemy import text
 from app.auth.principal import SessionDep
 from app.auth.router import router as auth_router
 from app.complaints.router import router as complaints_router
+from app.compliance.router import router as compliance_router
 from app.ingest.router import router as ingest_router
 from app.performance.router import router as performance_router
 from app.supply_chain.router import router as supply_chain_router
@@ -24,3 +25,4 @@ api_router.include_router(supply_chain_router)
 api_router.include_router(ingest_router)
 api_router.include_router(performance_router)
 api_router.include_router(complaints_router)
+api_router.include_router(compliance_router)

@@ -224,6 +224,29 @@ def notification_address(
             raise typer.Exit(2)
         set_notification_address(session, org, email.strip())
     typer.echo(f"notifications for organisation {org} go to {email.strip()}")
+@cli.command("recompute-flags")
+def recompute_flags_command(
+    contract_id: Annotated[int | None, typer.Option(
+        "--contract-id", min=1, help="one contract (default: every contract)")] = None,
+    stale_only: Annotated[bool, typer.Option(
+        "--stale-only", help="only contracts whose data changed since their last run")] = False,
+) -> None:
+    """Recompute the compliance flags (run it on a schedule, e.g. nightly: deadlines and
+    windows move with the calendar even when no data changes)."""
+    from app.compliance.service import recompute_all, recompute_stale
+    from app.core.db import get_sessionmaker
+    from app.core.errors import DomainError
+
+    try:
+        with get_sessionmaker()() as session:
+            results = (recompute_stale(session, [contract_id] if contract_id else None)
+                       if stale_only else recompute_all(session, contract_id))
+    except DomainError as exc:
+        typer.echo(exc.detail, err=True)
+        raise typer.Exit(2) from exc
+    for result in results:
+        typer.echo(f"contract {result.contract_id}: {result.raised} raised, "
+                   f"{result.refreshed} still holding, {result.cleared} cleared")
 
 
 def main() -> None:

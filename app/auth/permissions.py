@@ -51,6 +51,13 @@ PERMISSIONS: dict[str, Permission] = {
     "complaints.confidentiality": _allow("lift a complaint's confidentiality", "admin",
                                          "provider_user"),
     # -- end of complaints -----------------------------------------------------------------------
+    # -- compliance flags (app.compliance) --
+    # Everyone reads flags within their scope (app.auth.scope); reviewers read, never change.
+    "compliance_flags.read": _allow("read compliance flags", "admin", "prime_manager",
+                                    "provider_user", "reviewer"),
+    # The prime answers for its own conduct: it acknowledges or resolves its contracts' flags.
+    "compliance_flags.update": _allow("change the status of compliance flags", "admin",
+                                      "prime_manager"),
 }
 
 # The roles a principal may put on an API key: its own or one with fewer rights, never more.

@@ -7,13 +7,14 @@ filtered out answers 404, as if it did not exist.
 
 from typing import TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, false, or_, select, true
 
 from app.auth.permissions import GRANTABLE_KEY_ROLES
 from app.auth.principal import Principal
 from app.models import (
     ApiKey,
     Complaint,
+    ComplianceFlag,
     Contract,
     Event,
     Membership,
@@ -147,3 +148,43 @@ class Scope:
             return stmt.where(Complaint.escalated_at.is_not(None))
         return stmt.where(false())
     # -- end of complaints -----------------------------------------------------------------------
+    # -- compliance flags (app.compliance) ------------------------------------------------------
+    # Flags are about how a prime treats its supply chain. Admins and reviewers see all; a prime
+    # manager its own contracts' flags; a provider's users the flags whose subject is their own
+    # organisation (how the prime treated them: its referrals, payments, exits, complaints).
+    # A confidential complaint's complainant stays hidden from the prime's users: CON-1 flags
+    # show without their subject, and CON-3 flags (whose figures would point at the
+    # complainant however redacted) are not shown to them at all.
+    def _confidential_complaint_ids(self) -> Select[int]:
+        return select(Complaint.id).where(Complaint.confidential.is_(True))
+
+    def flag_contracts(self, stmt: Select[*Ts]) -> Select[*Ts]:
+        """Contracts whose flags the principal may see some of."""
+        if self.role == "prime_manager":
+            return stmt.where(Contract.id.in_(self._primed_contract_ids()))
+        return self.contracts(stmt)
+
+    def compliance_flags(self, stmt: Select[*Ts]) -> Select[*Ts]:
+        if self.role in ("admin", "reviewer"):
+            return stmt
+        if self.role == "prime_manager":
+            confidential_con3 = and_(ComplianceFlag.rule == "CON-3",
+                                     ComplianceFlag.complaint_id.in_(
+                                         self._confidential_complaint_ids()))
+            return stmt.where(ComplianceFlag.contract_id.in_(self._primed_contract_ids()),
+                              ~confidential_con3)
+        if self.role == "provider_user":
+            return stmt.where(ComplianceFlag.subject_org_id == self.org_id)
+        return stmt.where(false())
+
+    def managed_compliance_flags(self, stmt: Select[*Ts]) -> Select[*Ts]:
+        """Flags whose status the principal may change: visible, on a contract it manages."""
+        return self.compliance_flags(stmt).where(
+            self.managed_contract_condition(ComplianceFlag.contract_id))
+
+    def flag_complainant_hidden(self) -> ColumnElement[bool]:
+        """True for a flag whose complainant (its subject) the principal may not see."""
+        if self.role == "prime_manager":
+            return and_(ComplianceFlag.complaint_id.is_not(None),
+                        ComplianceFlag.complaint_id.in_(self._confidential_complaint_ids()))
+        return false()

@@ -20,6 +20,7 @@ from app.auth.scope import Scope
 from app.complaints import schemas, workflow
 from app.complaints.notifications import queue_notification
 from app.complaints.sla import SlaClock, sla_clock
+from app.compliance.service import flags_after_commit
 from app.core.audit import record_audit
 from app.core.db import SQLITE_IMMEDIATE
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -227,6 +228,7 @@ def raise_complaint(session: Session, principal: Principal, payload: schemas.Com
     _record_entry(session, principal, complaint, contract, now, kind="transition",
                   to_status="submitted", body="complaint raised")
     session.commit()
+    flags_after_commit(session, contract.id, "complaint")
     return complaint_view(session, principal, complaint, now)
 
 
@@ -271,6 +273,7 @@ def transition(session: Session, principal: Principal, complaint_id: int,
                   from_status=previous, to_status=payload.to,
                   decision=payload.triage or payload.outcome, body=payload.note)
     session.commit()
+    flags_after_commit(session, contract.id, "complaint")
     return complaint_view(session, principal, complaint, now)
 
 
@@ -341,10 +344,8 @@ def _record_entry(session: Session, principal: Principal, complaint: Complaint,
 
 def _complaint_changed(session: Session, complaint: Complaint, contract: Contract,
                        change: ComplaintEntry, now: datetime) -> None:
-    """Called once after a complaint is raised or makes a transition, in its transaction.
-
-    INTEGRATION POINT: the compliance flags (CON-1, CON-3) are to be recomputed here for
-    `complaint.contract_id`. For now it does the notification work only."""
+    """Called once after a complaint is raised or makes a transition, in its transaction (the
+    compliance flags it feeds, CON-1 and CON-3, follow once that commits)."""
     _notify_entry(session, complaint, contract, change, now)
     record_breaches(session, complaint, contract, now)
 
@@ -441,7 +442,9 @@ def sweep_breaches(session: Session, now: datetime | None = None) -> list[tuple[
     found = []
     for complaint in candidates:
         contract = session.get_one(Contract, complaint.contract_id)
-        found += [(complaint.id, what) for what in record_breaches(session, complaint, contract,
-                                                                   now)]
+        breaches = record_breaches(session, complaint, contract, now)
         session.commit()
+        if breaches:
+            flags_after_commit(session, contract.id, "complaint")
+        found += [(complaint.id, what) for what in breaches]
     return found

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.auth.principal import Principal
 from app.auth.schemas import UserCreate
 from app.auth.service import create_user
+from app.compliance.service import recompute_flags
 from app.demo.complaints import load_demo_complaints
 from app.demo.generator import DemoCPA
 from app.demo.progress import progress_bar
@@ -99,6 +100,8 @@ def load_demo(session_factory: sessionmaker[Session], cpa: DemoCPA,
                 provider_id=ids.organisations[payment.provider_key],
                 invoice_date=payment.invoice_date, amount=payment.amount,
                 paid_date=payment.paid_date, terms_days=payment.terms_days))
+        # Every rule once over the loaded contract, so the flags page has them at once.
+        recompute_flags(session, ids.contract_id)
     return summary
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app.auth.permissions import authorize
 from app.auth.principal import Principal
 from app.auth.scope import Scope
+from app.compliance.service import mark_contracts_stale
 from app.core.bulk import add_counts, column_in, insert_rows, is_postgresql
 from app.core.config import get_settings
 from app.core.db import SQLITE_IMMEDIATE
@@ -148,6 +149,8 @@ def _apply_in_one_transaction(session: Session, principal: Principal,
             session.rollback()
             return
         batch.write(staged)
+        # The contracts' compliance flags are recomputed when next read (app.compliance).
+        mark_contracts_stale(session, {event.contract_id for event, _ in staged})
         session.commit()
     except BaseException:
         session.rollback()

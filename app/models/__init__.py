@@ -3,20 +3,15 @@
 from app.models.audit import AuditEntry
 from app.models.auth import ApiKey, User
 from app.models.base import Base
-from app.models.complaints import (
-    Complaint,
-    ComplaintEntry,
-    Notification,
-    NotificationAddress,
-)
-from app.models.compliance import ComplianceFlag
+from app.models.complaints import Complaint, ComplaintEntry, Notification, NotificationAddress
+from app.models.compliance import ComplianceContractState, ComplianceFlag
 from app.models.contracts import Contract, Membership, MembershipStatusChange, Payment, TariffRow
 from app.models.organisations import Organisation
 from app.models.participants import Event, EventDailyCount, Milestone, Participant
 
 __all__ = [
-    "ApiKey", "AuditEntry", "Base", "Complaint", "ComplaintEntry", "ComplianceFlag", "Contract",
-    "Event", "EventDailyCount", "Membership", "MembershipStatusChange", "Milestone",
-    "Notification", "NotificationAddress", "Organisation", "Participant", "Payment", "TariffRow",
-    "User",
+    "ApiKey", "AuditEntry", "Base", "Complaint", "ComplaintEntry", "ComplianceContractState",
+    "ComplianceFlag", "Contract", "Event", "EventDailyCount", "Membership",
+    "MembershipStatusChange", "Milestone", "Notification", "NotificationAddress", "Organisation",
+    "Participant", "Payment", "TariffRow", "User",
 ]

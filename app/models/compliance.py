@@ -30,6 +30,9 @@ class ComplianceFlag(Base):
     rule: Mapped[str] = mapped_column(String(16))  # SCD-1, COM-1, ..., CC-CHECKS
     # What makes this flag distinct within its rule (the member, a payment id, a complaint id).
     key: Mapped[str] = mapped_column(String(100))
+    # The complaint a CON-1 / CON-3 flag is about: its confidentiality decides what the
+    # prime's users may see of the flag (app.auth.scope).
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
     standard: Mapped[str] = mapped_column(String(16))  # merlin-2012 | contract
     principle: Mapped[str] = mapped_column(String(40))
     severity: Mapped[str] = mapped_column(String(8))  # low | medium | high
@@ -43,3 +46,17 @@ class ComplianceFlag(Base):
     status_note: Mapped[str | None] = mapped_column(Text)
     status_changed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ComplianceContractState(Base):
+    """When a contract's flags were last computed, and whether data changed since.
+
+    Ingestion only sets `stale_since` (one cheap UPDATE per batch and contract); the flags
+    endpoint and the scheduled command recompute stale contracts (app.compliance.service)."""
+
+    __tablename__ = "compliance_contract_states"
+
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), primary_key=True,
+                                             autoincrement=False)
+    stale_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -3,7 +3,7 @@
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -36,6 +36,13 @@ def display_name(name: str) -> str:
 def name_key(name: str) -> str:
     """What makes two organisation names the same: " Acme  Ltd" and "acme ltd" are."""
     return display_name(name).casefold()
+
+
+def _flags_after(session: Session, contract_id: int,
+                 change: "Literal['payment', 'member_status'] | None") -> None:
+    from app.compliance.service import flags_after_commit
+
+    flags_after_commit(session, contract_id, change)
 
 
 # -- organisations -------------------------------------------------------------------------------
@@ -185,6 +192,8 @@ def update_contract(session: Session, principal: Principal, contract_id: int,
                      fields=",".join(changed), **{f"settings.{k}": v
                                                   for k, v in settings_given.items()})
     session.commit()
+    if changed:
+        _flags_after(session, contract.id, None)  # thresholds or schedule changed
     return contract
 
 
@@ -242,6 +251,7 @@ def add_member(session: Session, principal: Principal, contract_id: int,
                  contract_id=contract.id, provider_id=provider.id, tier=payload.tier,
                  contracted_share=payload.contracted_share)
     session.commit()
+    _flags_after(session, contract.id, None)
     return membership
 
 
@@ -291,6 +301,7 @@ def change_member_status(session: Session, principal: Principal, contract_id: in
                  contract_id=contract_id, provider_id=provider_id, previous=previous,
                  status=payload.status, effective_date=effective, reason=payload.reason)
     session.commit()
+    _flags_after(session, contract_id, "member_status")
     return membership
 
 
@@ -362,6 +373,7 @@ def record_payment(session: Session, principal: Principal, contract_id: int,
                  invoice_date=payload.invoice_date, paid_date=payload.paid_date,
                  terms_days=terms)
     session.commit()
+    _flags_after(session, contract.id, "payment")
     return payment
 
 
@@ -382,6 +394,7 @@ def mark_payment_paid(session: Session, principal: Principal, contract_id: int, 
     record_audit(session, principal, "payment.paid", "payment", payment.id,
                  contract_id=contract_id, paid_date=payload.paid_date)
     session.commit()
+    _flags_after(session, contract_id, "payment")
     return payment
 
 

@@ -57,6 +57,7 @@ def upgrade() -> None:
     sa.Column('subject_org_id', sa.Integer(), nullable=False),
     sa.Column('rule', sa.String(length=16), nullable=False),
     sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('complaint_id', sa.Integer(), nullable=True),
     sa.Column('standard', sa.String(length=16), nullable=False),
     sa.Column('principle', sa.String(length=40), nullable=False),
     sa.Column('severity', sa.String(length=8), nullable=False),
@@ -69,6 +70,7 @@ def upgrade() -> None:
     sa.Column('status_note', sa.Text(), nullable=True),
     sa.Column('status_changed_by_user_id', sa.Integer(), nullable=True),
     sa.Column('status_changed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['complaint_id'], ['complaints.id'], name=op.f('fk_compliance_flags_complaint_id_complaints')),
     sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_compliance_flags_contract_id_contracts')),
     sa.ForeignKeyConstraint(['status_changed_by_user_id'], ['users.id'], name=op.f('fk_compliance_flags_status_changed_by_user_id_users')),
     sa.ForeignKeyConstraint(['subject_org_id'], ['organisations.id'], name=op.f('fk_compliance_flags_subject_org_id_organisations')),
@@ -79,6 +81,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_compliance_flags_subject_org_id'), ['subject_org_id'], unique=False)
         batch_op.create_index('uq_compliance_flags_live', ['contract_id', 'rule', 'key'], unique=True, sqlite_where=sa.text("status != 'resolved'"), postgresql_where=sa.text("status != 'resolved'"))
 
+    op.create_table('compliance_contract_states',
+    sa.Column('contract_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('stale_since', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_compliance_contract_states_contract_id_contracts')),
+    sa.PrimaryKeyConstraint('contract_id', name=op.f('pk_compliance_contract_states'))
+    )
     op.create_table('complaint_entries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('complaint_id', sa.Integer(), nullable=False),
@@ -144,6 +153,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_compliance_flags_subject_org_id'))
         batch_op.drop_index('ix_compliance_flags_contract_status')
 
+    op.drop_table('compliance_contract_states')
     op.drop_table('compliance_flags')
     with op.batch_alter_table('complaints', schema=None) as batch_op:
         batch_op.drop_index('ix_complaints_contract_status')

@@ -92,6 +92,11 @@ def test_the_prime_never_learns_who_raised_a_confidential_complaint(client: Test
                    {"format": "csv"}):
         listed = client.get(f"{API}/complaints", headers=manager, params=params)
         leaks.response(listed)
+    # The compliance flags a complaint feeds (CON-1, CON-3) name no one either.
+    for rule in ("CON-1", "CON-3"):
+        for params in ({"rule": rule}, {"rule": rule, "format": "csv"}):
+            leaks.response(client.get(f"{API}/compliance/flags", headers=manager,
+                                      params={"contract_id": cw.contract_a, **params}))
     csv_rows = client.get(f"{API}/complaints", headers={**manager, "Accept": "text/csv"})
     leaks.response(csv_rows)
     assert csv_rows.text.splitlines()[1].startswith(f"{cid},{cw.contract_a},,,True,")

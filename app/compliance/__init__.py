@@ -1,0 +1,1 @@
+"""Merlin Standard and contract-compliance flags (DOMAIN.md section 7)."""
