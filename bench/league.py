@@ -316,8 +316,9 @@ def replication_statements() -> list[tuple[str, str]]:
 REPLICATED = ("participants", "events", "milestones")
 # The copies repeat the base's events exactly (same days, providers, groups, types and lags),
 # so each daily count becomes `scale` times the base's.
-SCALE_DAILY_COUNTS = ("UPDATE event_daily_counts SET events = events * :scale "
-                      "WHERE contract_id = :contract_id")
+SCALE_DAILY_COUNTS = [f"UPDATE {table} SET events = events * :scale "
+                      "WHERE contract_id = :contract_id"
+                      for table in ("event_lag_counts", "paid_event_counts")]
 
 
 def replicate_sqlite(path: str, contract_id: int, scale: int) -> None:
@@ -343,7 +344,8 @@ def replicate_sqlite(path: str, contract_id: int, scale: int) -> None:
                 count = conn.execute(statement, {**params, "k": k, "suffix": f"-x{k}"}).rowcount
                 print(f"  sqlite: copy {k}: {count:,} {table} in "
                       f"{time.perf_counter() - started:.1f} s", flush=True)
-        conn.execute(SCALE_DAILY_COUNTS, {"scale": scale, "contract_id": contract_id})
+        for statement in SCALE_DAILY_COUNTS:
+            conn.execute(statement, {"scale": scale, "contract_id": contract_id})
         for name, sql in indexes:
             started = time.perf_counter()
             conn.execute(sql)
@@ -386,7 +388,8 @@ def replicate_postgresql(url: str, contract_id: int, scale: int) -> None:
                                          {**params, "k": k, "suffix": f"-x{k}"}).rowcount
                     print(f"  postgresql: copy {k}: {count:,} {table} in "
                           f"{time.perf_counter() - started:.1f} s", flush=True)
-            conn.execute(text(SCALE_DAILY_COUNTS), {"scale": scale, "contract_id": contract_id})
+            for statement in SCALE_DAILY_COUNTS:
+                conn.execute(text(statement), {"scale": scale, "contract_id": contract_id})
             for table, index, definition, constraint, constraint_def in secondary:
                 started = time.perf_counter()
                 if constraint:
@@ -650,7 +653,8 @@ def explain_all(engine: Engine, factory: sessionmaker[Session],
             event.remove(engine, "before_cursor_execute", capture)
         statement, parameters = next(
             (s, p) for s, p in reversed(sent)
-            if any(t in s for t in ("FROM participants", "FROM event_daily_counts",
+            if any(t in s for t in ("FROM participants", "FROM event_lag_counts",
+                                   "FROM paid_event_counts",
                                    "FROM milestones")))
         prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgresql else "EXPLAIN QUERY PLAN "
         with engine.connect() as conn:

@@ -20,7 +20,7 @@ from app.core.db import make_engine
 from app.core.timeutil import today
 from app.demo.generator import generate_cpa
 from app.demo.loader import load_demo
-from app.models import Base, EventDailyCount, Participant
+from app.models import Base, EventLagCount, PaidEventCount, Participant
 from tests.conftest import _postgres_database
 
 
@@ -59,17 +59,19 @@ def test_0004_backfills_daily_counts_and_months_to_outcome_from_existing_data(
         factory = sessionmaker(bind=engine, expire_on_commit=False)
         assert load_demo(factory, generate_cpa(300, 3, today()), progress=False).rejected == []
 
-        def snapshot() -> tuple[set[Any], set[Any]]:
+        def snapshot() -> tuple[set[Any], ...]:
             with engine.connect() as conn:
-                return (set(conn.execute(select(EventDailyCount.__table__)).all()),
-                        set(conn.execute(select(Participant.id, Participant.months_to_outcome)
-                                         ).all()))
+                return (set(conn.execute(select(Participant.id, Participant.months_to_outcome)
+                                         ).all()),
+                        set(conn.execute(select(EventLagCount.__table__)).all()),
+                        set(conn.execute(select(PaidEventCount.__table__)).all()))
 
         ingested = snapshot()
         engine.dispose()
         command.downgrade(_alembic(scratch_url), "0003")
         command.upgrade(_alembic(scratch_url), "head")
         assert snapshot() == ingested
-        assert any(months is not None for _, months in ingested[1])
+        assert any(months is not None for _, months in ingested[0])
+        assert ingested[1] and ingested[2]
     finally:
         engine.dispose()

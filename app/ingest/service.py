@@ -31,9 +31,18 @@ from app.core.pagination import PageParams, paginate
 from app.core.timeutil import local_date, utcnow
 from app.ingest import rules
 from app.ingest.schemas import TYPE_ORDER, EventIn
-from app.models import Contract, Event, EventDailyCount, Membership, Milestone, Participant
+from app.models import (
+    Contract,
+    Event,
+    EventLagCount,
+    Membership,
+    Milestone,
+    PaidEventCount,
+    Participant,
+)
 from app.models.participants import LAG_DAYS_CAP
 from app.performance.milestones import SpellCheckRule, check_timing
+from app.performance.payments import PAID_EVENT_TYPES
 from app.supply_chain.schemas import MilestoneSchedule
 
 _CHUNK = 2000  # keys per IN (...) list: far below SQLite's and psycopg's parameter limits
@@ -339,18 +348,23 @@ class _Batch:
         }
 
 
-_DAILY_KEY = ("contract_id", "event_date", "provider_id", "payment_group", "type", "lag_days")
+_LAG_KEY = ("contract_id", "event_date", "provider_id", "lag_days")
+_PAID_KEY = ("contract_id", "event_date", "provider_id", "payment_group", "type")
 
 
 def _add_daily_counts(session: Session, event_rows: list[dict[str, Any]]) -> None:
-    """Add the batch's events to event_daily_counts, in key order so that concurrent batches
-    lock shared rows in the same order (no deadlock)."""
-    counts = Counter((row["contract_id"], row["event_date"], row["provider_id"],
-                      row["payment_group"], row["type"], min(row["lag_days"], LAG_DAYS_CAP))
-                     for row in event_rows)
-    add_counts(session, _table(EventDailyCount), _DAILY_KEY, "events",
-               [{**dict(zip(_DAILY_KEY, key, strict=True)), "events": events}
-                for key, events in sorted(counts.items())])
+    """Add the batch's events to the daily counts (event_lag_counts, paid_event_counts), in key
+    order so that concurrent batches lock shared rows in the same order (no deadlock)."""
+    lags = Counter((row["contract_id"], row["event_date"], row["provider_id"],
+                    min(row["lag_days"], LAG_DAYS_CAP)) for row in event_rows)
+    paid = Counter((row["contract_id"], row["event_date"], row["provider_id"],
+                    row["payment_group"], row["type"])
+                   for row in event_rows if row["type"] in PAID_EVENT_TYPES)
+    for model, key, counts in ((EventLagCount, _LAG_KEY, lags),
+                               (PaidEventCount, _PAID_KEY, paid)):
+        add_counts(session, _table(model), key, "events",
+                   [{**dict(zip(key, values, strict=True)), "events": events}
+                    for values, events in sorted(counts.items())])
 
 
 def contract_rules(session: Session, contract: Contract) -> rules.ContractRules:

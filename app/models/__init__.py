@@ -7,11 +7,17 @@ from app.models.complaints import Complaint, ComplaintEntry, Notification, Notif
 from app.models.compliance import ComplianceContractState, ComplianceFlag
 from app.models.contracts import Contract, Membership, MembershipStatusChange, Payment, TariffRow
 from app.models.organisations import Organisation
-from app.models.participants import Event, EventDailyCount, Milestone, Participant
+from app.models.participants import (
+    Event,
+    EventLagCount,
+    Milestone,
+    PaidEventCount,
+    Participant,
+)
 
 __all__ = [
     "ApiKey", "AuditEntry", "Base", "Complaint", "ComplaintEntry", "ComplianceContractState",
-    "ComplianceFlag", "Contract", "Event", "EventDailyCount", "Membership",
+    "ComplianceFlag", "Contract", "Event", "EventLagCount", "Membership",
     "MembershipStatusChange", "Milestone", "Notification", "NotificationAddress", "Organisation",
-    "Participant", "Payment", "TariffRow", "User",
+    "PaidEventCount", "Participant", "Payment", "TariffRow", "User",
 ]

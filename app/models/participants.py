@@ -115,22 +115,33 @@ class Milestone(Base):
 
 
 # Reporting lags above this are all "late" for any contract (timeliness_days is at most 365),
-# so the daily counts keep them together.
+# so the lag counts keep them together.
 LAG_DAYS_CAP = 366
 
 
-class EventDailyCount(Base):
-    """Accepted events per contract, day, provider, payment group, type and reporting lag,
-    kept in step at ingestion. Data timeliness and payments earned add these up: thousands of
-    rows for a contract instead of millions of events. Events are immutable and carry their
-    provider, group and lag, so the counts are exact."""
+class EventLagCount(Base):
+    """Accepted events per contract, day, provider and reporting lag (capped at LAG_DAYS_CAP),
+    kept in step at ingestion: what data timeliness adds up, instead of every event. Events are
+    immutable and carry their provider and lag, so the counts are exact."""
 
-    __tablename__ = "event_daily_counts"
+    __tablename__ = "event_lag_counts"
+
+    contract_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    provider_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lag_days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    events: Mapped[int] = mapped_column(Integer)
+
+
+class PaidEventCount(Base):
+    """Accepted paid events (attachments, job outcomes, sustainments) per contract, day,
+    provider, payment group and type, kept in step at ingestion: what payments earned add up."""
+
+    __tablename__ = "paid_event_counts"
 
     contract_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_date: Mapped[date] = mapped_column(Date, primary_key=True)
     provider_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     payment_group: Mapped[str] = mapped_column(String(32), primary_key=True)
     type: Mapped[str] = mapped_column(String(16), primary_key=True)
-    lag_days: Mapped[int] = mapped_column(Integer, primary_key=True)  # capped at LAG_DAYS_CAP
     events: Mapped[int] = mapped_column(Integer)

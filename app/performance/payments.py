@@ -46,7 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app.models import Event, EventDailyCount, Participant, TariffRow
+from app.models import Event, PaidEventCount, Participant, TariffRow
 from app.performance.cohorts import month_label
 from app.performance.milestones import GRACE_DAYS
 
@@ -450,8 +450,8 @@ def earned_event_counts(session: Session, contract_id: int, period_from: date, p
                         provider_id: int | None = None, by_month: bool = True
                         ) -> list[EventCount]:
     """Paid events dated in [period_from, period_to], counted per provider, group, type,
-    tariff period and (with `by_month`) month, from the daily event counts."""
-    daily = EventDailyCount
+    tariff period and (with `by_month`) month, from the daily paid event counts."""
+    daily = PaidEventCount
     starts = tariff.period_starts
     period = (case(*[(daily.event_date >= start, index)
                      for index, start in reversed(list(enumerate(starts)))], else_=-1)
@@ -459,9 +459,8 @@ def earned_event_counts(session: Session, contract_id: int, period_from: date, p
     # The month costs date arithmetic per row: only when asked for.
     month = (extract("year", daily.event_date) * 12 + extract("month", daily.event_date) - 1
              if by_month else literal(-1))
-    where = [daily.contract_id == contract_id, daily.type.in_(PAID_EVENT_TYPES),
-             daily.event_date >= period_from, daily.event_date <= period_to,
-             scope(daily.contract_id, daily.provider_id)]
+    where = [daily.contract_id == contract_id, daily.event_date >= period_from,
+             daily.event_date <= period_to, scope(daily.contract_id, daily.provider_id)]
     if provider_id is not None:
         where.append(daily.provider_id == provider_id)
     keyed = select(daily.provider_id, daily.payment_group, daily.type, period.label("period"),

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.models import EventDailyCount, Milestone, Participant
+from app.models import EventLagCount, Milestone, Participant
 from app.performance.milestones import GRACE_DAYS
 
 
@@ -98,7 +98,7 @@ def data_timeliness_by_provider(session: Session, contract_id: int, period_from:
                                 period_to: date, as_of: date,
                                 limit_days: int) -> dict[int, float | None]:
     """Share of the events dated in the period that were reported within `limit_days`."""
-    daily = EventDailyCount
+    daily = EventLagCount
     rows = session.execute(
         select(daily.provider_id, func.sum(daily.events),
                func.sum(case((daily.lag_days <= limit_days, daily.events), else_=0)))

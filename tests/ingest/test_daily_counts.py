@@ -1,32 +1,33 @@
-"""event_daily_counts, which data timeliness and payments earned add up, always equals a
-GROUP BY over the stored events: after duplicates, rejected atomic batches and partial ones."""
+"""The daily counts data timeliness and payments earned add up always equal a GROUP BY over
+the stored events: after duplicates, rejected atomic batches and partial ones."""
 
 from datetime import date, timedelta
 
 from sqlalchemy import case, func, select
 
-from app.models import Event, EventDailyCount
+from app.models import Event, EventLagCount, PaidEventCount
 from app.models.participants import LAG_DAYS_CAP
+from app.performance.payments import PAID_EVENT_TYPES
 from tests.ingest.events import ev, journey
 
 D = date(2024, 3, 1)
 
 
-def summary(db):
+def stored(db, model, key):
     db.rollback()  # a fresh snapshot
-    return {tuple(row[:-1]): row[-1] for row in db.execute(select(
-        EventDailyCount.contract_id, EventDailyCount.event_date, EventDailyCount.provider_id,
-        EventDailyCount.payment_group, EventDailyCount.type, EventDailyCount.lag_days,
-        EventDailyCount.events))}
+    columns = [getattr(model, name) for name in key]
+    return {tuple(row[:-1]): row[-1] for row in db.execute(select(*columns, model.events))}
 
 
-def events_grouped(db):
-    lag = case((Event.lag_days > LAG_DAYS_CAP, LAG_DAYS_CAP), else_=Event.lag_days)
+def grouped(db, key, *where):
+    columns = [LAG if name == "lag_days" else getattr(Event, name) for name in key]
     return {tuple(row[:-1]): row[-1] for row in db.execute(
-        select(Event.contract_id, Event.event_date, Event.provider_id, Event.payment_group,
-               Event.type, lag, func.count())
-        .group_by(Event.contract_id, Event.event_date, Event.provider_id, Event.payment_group,
-                  Event.type, lag))}
+        select(*columns, func.count()).where(*where).group_by(*columns))}
+
+
+LAG = case((Event.lag_days > LAG_DAYS_CAP, LAG_DAYS_CAP), else_=Event.lag_days)
+LAG_KEY = ("contract_id", "event_date", "provider_id", "lag_days")
+PAID_KEY = ("contract_id", "event_date", "provider_id", "payment_group", "type")
 
 
 def test_daily_counts_follow_the_stored_events(client, world, db):
@@ -44,11 +45,12 @@ def test_daily_counts_follow_the_stored_events(client, world, db):
     partial = client.post("/api/v1/events?partial=true", json=rejected, headers=private).json()
     assert partial["accepted"] == 5 and len(partial["rejected"]) == 1
 
-    counts = summary(db)
-    assert counts == events_grouped(db)
-    referrals = {key: n for key, n in counts.items() if key[4] == "referral"}
-    assert referrals == {(world.contract_id, D, world.third_id, "jsa_ex_ib", "referral",
-                          LAG_DAYS_CAP): 2,
-                         (world.contract_id, D, world.private_id, "jsa_ex_ib", "referral",
-                          LAG_DAYS_CAP): 1}
-    assert sum(counts.values()) == 15
+    lags = stored(db, EventLagCount, LAG_KEY)
+    assert lags == grouped(db, LAG_KEY)
+    assert lags[(world.contract_id, D, world.third_id, LAG_DAYS_CAP)] == 2  # the referrals
+    assert sum(lags.values()) == 15
+    paid = stored(db, PaidEventCount, PAID_KEY)
+    assert paid == grouped(db, PAID_KEY, Event.type.in_(PAID_EVENT_TYPES))
+    # Each journey pays an attachment and a job outcome; C-1 and C-2 share their days.
+    assert sorted(paid.values()) == [1, 1, 2, 2] and {key[4] for key in paid} == {
+        "attachment", "job_outcome"}

@@ -1,13 +1,14 @@
-"""event_daily_counts, participants.months_to_outcome, covering indexes for the league table
+"""daily event counts, participants.months_to_outcome, covering indexes for the league table
 
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-23 05:30:00
 
-Data timeliness and payments earned read this summary instead of every event. The events
-index on (contract_id, event_date, provider_id) served only data timeliness and goes; the
-participants and milestones indexes the league table reads widen to cover its columns, and
-each participant keeps its months to outcome (app.performance.cohorts.months_to_outcome).
+Data timeliness (event_lag_counts) and payments earned (paid_event_counts) read these daily
+counts instead of every event. The events index on (contract_id, event_date, provider_id)
+served only data timeliness and goes; the participants and milestones indexes the league table
+reads widen to cover its columns, and each participant keeps its months to outcome
+(app.performance.cohorts.months_to_outcome).
 """
 from collections.abc import Sequence
 
@@ -37,22 +38,34 @@ def _months_between(referral: sa.ColumnElement[sa.Date],
 
 
 def upgrade() -> None:
-    op.create_table('event_daily_counts',
+    op.create_table('event_lag_counts',
+    sa.Column('contract_id', sa.Integer(), nullable=False),
+    sa.Column('event_date', sa.Date(), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('lag_days', sa.Integer(), nullable=False),
+    sa.Column('events', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('contract_id', 'event_date', 'provider_id', 'lag_days',
+                            name=op.f('pk_event_lag_counts'))
+    )
+    op.create_table('paid_event_counts',
     sa.Column('contract_id', sa.Integer(), nullable=False),
     sa.Column('event_date', sa.Date(), nullable=False),
     sa.Column('provider_id', sa.Integer(), nullable=False),
     sa.Column('payment_group', sa.String(length=32), nullable=False),
     sa.Column('type', sa.String(length=16), nullable=False),
-    sa.Column('lag_days', sa.Integer(), nullable=False),
     sa.Column('events', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('contract_id', 'event_date', 'provider_id', 'payment_group', 'type',
-                            'lag_days', name=op.f('pk_event_daily_counts'))
+                            name=op.f('pk_paid_event_counts'))
     )
     op.execute(
-        "INSERT INTO event_daily_counts (contract_id, event_date, provider_id, payment_group, "
-        f"type, lag_days, events) SELECT contract_id, event_date, provider_id, payment_group, "
-        f"type, {CAPPED_LAG}, COUNT(*) FROM events GROUP BY contract_id, event_date, "
-        f"provider_id, payment_group, type, {CAPPED_LAG}")
+        "INSERT INTO event_lag_counts (contract_id, event_date, provider_id, lag_days, events) "
+        f"SELECT contract_id, event_date, provider_id, {CAPPED_LAG}, COUNT(*) FROM events "
+        f"GROUP BY contract_id, event_date, provider_id, {CAPPED_LAG}")
+    op.execute(
+        "INSERT INTO paid_event_counts (contract_id, event_date, provider_id, payment_group, "
+        "type, events) SELECT contract_id, event_date, provider_id, payment_group, type, "
+        "COUNT(*) FROM events WHERE type IN ('attachment', 'job_outcome', 'sustainment') "
+        "GROUP BY contract_id, event_date, provider_id, payment_group, type")
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index('ix_events_contract_date_provider')
     with op.batch_alter_table('participants', schema=None) as batch_op:
@@ -84,4 +97,5 @@ def downgrade() -> None:
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.create_index('ix_events_contract_date_provider',
                               ['contract_id', 'event_date', 'provider_id'], unique=False)
-    op.drop_table('event_daily_counts')
+    op.drop_table('paid_event_counts')
+    op.drop_table('event_lag_counts')
