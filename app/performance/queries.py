@@ -100,3 +100,19 @@ def data_timeliness_by_provider(session: Session, contract_id: int, period_from:
                Event.event_date <= min(period_to, as_of))
         .group_by(Event.provider_id))
     return {provider: int(timely) / int(total) for provider, total, timely in rows}
+
+
+def check_compliance_by_month(session: Session, contract_id: int, provider_id: int,
+                              period_from: date, as_of: date) -> list[tuple[int, int, int]]:
+    """check_compliance_by_provider's counts for one provider, per month of the due date:
+    (year * 12 + month, checks counted, on time), oldest first."""
+    counted = and_(Milestone.due_date >= period_from,
+                   Milestone.due_date <= as_of - timedelta(days=GRACE_DAYS),
+                   or_(Milestone.cancelled_on.is_(None), Milestone.cancelled_on > as_of))
+    on_time = and_(Milestone.checked_on <= as_of, Milestone.check_timing == "on_time")
+    month = _months(Milestone.due_date)
+    rows = session.execute(
+        select(month, func.count(), _count(on_time))
+        .where(Milestone.contract_id == contract_id, Milestone.provider_id == provider_id,
+               counted).group_by(month).order_by(month))
+    return [(int(m), int(total), int(hits)) for m, total, hits in rows]
