@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import dash
+import dash_bootstrap_components as dbc
 import flask
 import flask_bootstrap
-import dash_bootstrap_components as dbc
 from a2wsgi import WSGIMiddleware
 from dash import dcc, html
 from fastapi import FastAPI
