@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from app.auth.principal import Principal
 from dashboard import auth
+from dashboard.components.page import aria_label
 
 PREFIX = auth.PREFIX
 # Bootstrap's CSS from a package (bootstrap-flask ships it), served by us: no CDN at run time.
@@ -58,7 +59,7 @@ def navbar(principal: Principal | None) -> dbc.Navbar:
     return dbc.Navbar(dbc.Container([
         dbc.NavbarBrand("chainboard", href=PREFIX),
         html.Nav(dbc.Nav(links, navbar=True, id="main-nav"), className="me-auto",
-                 **{"aria-label": "Main"}),
+                 **aria_label("Main")),
         html.Div(right, className="d-flex align-items-center"),
     ], fluid=True), color="dark", dark=True, className="mb-2")
 

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 
 import flask
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
 from app.auth.principal import Principal, resolve_principal
 from app.auth.service import authenticate
@@ -73,7 +74,7 @@ def _secure() -> bool:
     return flask.request.is_secure or get_settings().environment == "production"
 
 
-def _login() -> flask.Response:
+def _login() -> Response:
     form = flask.request.form
     target = safe_next(form.get("next"))
     failed = flask.redirect(f"{PREFIX}login?error=1&next={quote(target)}", code=303)
@@ -90,7 +91,7 @@ def _login() -> flask.Response:
     return response
 
 
-def _logout() -> flask.Response:
+def _logout() -> Response:
     response = flask.redirect(f"{PREFIX}login?signed_out=1", code=303)
     response.delete_cookie(COOKIE, path=PREFIX, httponly=True, samesite="Lax", secure=_secure())
     return response
@@ -101,7 +102,7 @@ def _is_pages_router() -> bool:
     return "_pages_content.children" in str(body.get("output", ""))
 
 
-def _gate() -> flask.Response | None:
+def _gate() -> Response | None:
     path = flask.request.path
     if path.startswith(PUBLIC_PREFIXES) or path == LOGIN_PATH:
         return None

@@ -284,7 +284,7 @@ def national_benchmark(session: Session, principal: Principal, contract_id: int,
     contract = get_contract(session, principal, contract_id)
     if provider_id is not None:
         _check_provider(session, principal, contract, provider_id)
-    rates = contract_settings(contract).national_rates
+    rates = {str(group): rate for group, rate in contract_settings(contract).national_rates.items()}
     counts = queries.provider_group_counts(session, contract.id, period_from, period_to, as_of,
                                            horizon_cutoff(as_of, horizon_months),
                                            horizon_months)

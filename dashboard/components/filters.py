@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.auth.principal import Principal
 from app.core.pagination import PageParams
 from app.supply_chain.service import list_contracts
+from dashboard.components.page import aria_label
 
 HORIZONS = list(range(3, 25))
 
@@ -109,7 +110,7 @@ def filter_bar(filters: Filters, contracts: list[dict[str, Any]], *, period: boo
     notes = [dbc.Alert(error, color="warning", className="py-1 small mb-1")
              for error in filters.errors]
     return html.Div([*notes, html.Div(dbc.Row(columns, className="g-2"), role="search",
-                                      **{"aria-label": "Filters"})], className="mb-3")
+                                      **aria_label("Filters"))], className="mb-3")
 
 
 @callback(Output("_pages_location", "search"),

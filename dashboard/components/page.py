@@ -17,6 +17,11 @@ from dashboard.auth import PREFIX, current_principal, db_session
 Render = Callable[[Session, Principal, dict[str, str]], Any]
 
 
+def aria_label(label: str) -> dict[str, Any]:
+    """Keyword arguments naming an element for assistive technology."""
+    return {"aria-label": label}
+
+
 def not_found(detail: str = "") -> html.Div:
     """A record outside the principal's scope looks exactly like one that does not exist."""
     return html.Div([
