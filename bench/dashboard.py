@@ -150,7 +150,7 @@ def measure_pages(built: Built, repeat: int) -> list[Timing]:
             samples = []
             for attempt in range(repeat + 1):  # the first is a warm-up
                 page.goto(f"{base}/dashboard/{path}{query}")
-                page.wait_for_selector(selector, timeout=120_000)
+                page.wait_for_selector(selector, timeout=120_000, state="attached")
                 elapsed = page.evaluate("performance.now()")
                 if attempt:
                     samples.append(float(elapsed))

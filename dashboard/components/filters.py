@@ -74,9 +74,10 @@ def contract_options(session: Session, principal: Principal) -> list[dict[str, A
     return [{"label": f"{c.cpa_code} {c.cpa_name}", "value": str(c.id)} for c in contracts]
 
 
-def _control(name: str, label: str, control: Any, width: int = 3) -> dbc.Col:
-    return dbc.Col([dbc.Label(label, html_for=f"filter-{name}", className="mb-1 small"),
-                    control], md=width, className="mb-2")
+def _control(label: str, control: Any, width: int = 3) -> dbc.Col:
+    # The control sits inside its <label>: a pattern-matching id cannot be a label's `for`.
+    return dbc.Col(html.Label([html.Span(label, className="d-block mb-1 small"), control],
+                              className="w-100"), md=width, className="mb-2")
 
 
 def filter_control(name: str, label: str, value: Any, *, kind: str = "text",
@@ -88,7 +89,7 @@ def filter_control(name: str, label: str, value: Any, *, kind: str = "text",
         control = dbc.Select(id=ident, options=options, value=text, html_size="sm")
     else:
         control = dbc.Input(id=ident, type=kind, value=text, debounce=True, size="sm")
-    return _control(name, label, control, width)
+    return _control(label, control, width)
 
 
 def filter_bar(filters: Filters, contracts: list[dict[str, Any]], *, period: bool = True,

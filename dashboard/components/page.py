@@ -38,7 +38,7 @@ def empty_state(title: str, hint: str) -> html.Div:
 
 
 def problem(detail: str) -> dbc.Alert:
-    return dbc.Alert(detail, color="warning", role="alert")
+    return dbc.Alert(detail, color="warning")
 
 
 def guarded(render: Render, path: str) -> Callable[..., Any]:

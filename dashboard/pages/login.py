@@ -17,9 +17,9 @@ def layout(next: str | None = None, error: str | None = None,  # noqa: A002  (th
     notes = []
     if error:
         notes.append(dbc.Alert("Username or password is wrong.", color="danger",
-                               id="login-error", role="alert"))
+                               id="login-error"))
     if signed_out:
-        notes.append(dbc.Alert("You have signed out.", color="info", role="status"))
+        notes.append(dbc.Alert("You have signed out.", color="info"))
     if principal is not None and not error:
         notes.append(dbc.Alert([f"You are signed in as {principal.username}. ",
                                 html.A("Go to the overview", href=PREFIX)], color="info"))
