@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, html
+from dash import ALL, Input, Output, State, clientside_callback, html
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
@@ -114,11 +114,27 @@ def filter_bar(filters: Filters, contracts: list[dict[str, Any]], *, period: boo
                                       **aria_label("Filters"))], className="mb-3")
 
 
-@callback(Output("_pages_location", "search"),
-          Input({"type": "url-filter", "name": ALL}, "value"),
-          State({"type": "url-filter", "name": ALL}, "id"),
-          prevent_initial_call=True)
-def filters_to_url(values: list[Any], ids: list[dict[str, str]]) -> str:
-    chosen = {ident["name"]: value for ident, value in zip(ids, values, strict=True)
-              if value not in (None, "")}
-    return "?" + urlencode(chosen)
+# In the browser: writing the URL needs no server. Dash calls it when a page's controls are
+# drawn too, reporting every control at once; only a user's change (one control) moves the URL.
+clientside_callback(
+    """
+    function(values, ids) {
+        const triggered = dash_clientside.callback_context.triggered;
+        if (values.length > 1 && triggered.length !== 1) {
+            return dash_clientside.no_update;
+        }
+        const query = new URLSearchParams();
+        ids.forEach(function(id, i) {
+            const value = values[i];
+            if (value !== null && value !== undefined && value !== "") {
+                query.set(id.name, value);
+            }
+        });
+        return "?" + query.toString();
+    }
+    """,
+    Output("_pages_location", "search"),
+    Input({"type": "url-filter", "name": ALL}, "value"),
+    State({"type": "url-filter", "name": ALL}, "id"),
+    prevent_initial_call=True,
+)

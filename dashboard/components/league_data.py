@@ -16,11 +16,11 @@ def chosen_contract(session: Session, principal: Principal, filters: Filters
                     ) -> tuple[int, list[dict[str, Any]]]:
     """The contract in the URL, or the first the principal may see; with the options."""
     contracts = contract_options(session, principal)
-    if filters.contract_id is not None:
-        return filters.contract_id, contracts
-    if not contracts:
-        raise NotFound("no contract is visible to you yet")
-    return int(contracts[0]["value"]), contracts
+    if filters.contract_id is None:
+        if not contracts:
+            raise NotFound("no contract is visible to you yet")
+        filters.contract_id = int(contracts[0]["value"])  # the control shows the choice
+    return filters.contract_id, contracts
 
 
 def league_table(session: Session, principal: Principal, filters: Filters,

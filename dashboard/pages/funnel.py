@@ -104,6 +104,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     filters = parse_filters(query)
     contract_id, contracts = chosen_contract(session, principal, filters)
     table = league_table(session, principal, filters, contract_id)
+    filters.horizon = table.horizon_months  # the control shows the horizon in force
     rows = league_rows(table)
     named = [r for r in rows if r["provider_id"] is not None]
     selected_text = query.get("provider", "")
