@@ -4,6 +4,7 @@ Pages live in dashboard/pages/, one module each (dash.register_page). The naviga
 from the page registry: a page that declares `nav_roles` appears, for those roles, in the
 order of its `order`; adding a page to the menu is adding its module."""
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,9 @@ def shell() -> html.Div:
     ])
 
 
+@cache
 def create_dash() -> dash.Dash:
+    """One Dash app per process: its pages register in Dash's process-wide registry."""
     app = dash.Dash(
         __name__, requests_pathname_prefix=PREFIX, routes_pathname_prefix="/",
         external_stylesheets=[f"{PREFIX}vendor/bootstrap.min.css"], title="chainboard",
