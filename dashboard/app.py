@@ -89,6 +89,7 @@ def create_dash() -> dash.Dash:
         # Layouts depend on the signed-in user, so Dash must not call them at start-up to
         # validate callbacks; callbacks refer to ids of pages not yet shown.
         suppress_callback_exceptions=True,
+        index_string=dash.dash._default_index.replace("<html>", '<html lang="en-GB">', 1),
     )
     app.layout = shell
     auth.install(app.server)

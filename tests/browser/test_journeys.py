@@ -77,7 +77,7 @@ def test_prime_manager_filters_exports_and_opens_a_provider(page: Any, demo: Dem
         assert by_name[row.provider_name]["rank"] == ("" if row.rank is None else str(row.rank))
 
     # A provider's name in the table opens its page.
-    page.get_by_role("link", name="Calder Works Ltd").click()
+    page.get_by_role("link", name="Calder Works Ltd").first.click()
     page.wait_for_url(f"**/dashboard/providers/{demo.org_ids['calder']}?**")
     page.get_by_role("heading", name="Calder Works Ltd").wait_for()
     page.locator("#provider-cohorts .scatterlayer .trace").first.wait_for()
