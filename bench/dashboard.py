@@ -150,7 +150,9 @@ def measure_pages(built: Built, repeat: int) -> list[Timing]:
             samples = []
             for attempt in range(repeat + 1):  # the first is a warm-up
                 page.goto(f"{base}/dashboard/{path}{query}")
-                page.wait_for_selector(selector, timeout=120_000, state="attached")
+                # Polled on a timer: polling on animation frames can lag Plotly's drawing.
+                page.wait_for_function("selector => document.querySelector(selector) !== null",
+                                       arg=selector, polling=50, timeout=120_000)
                 elapsed = page.evaluate("performance.now()")
                 if attempt:
                     samples.append(float(elapsed))

@@ -68,7 +68,9 @@ def navbar(principal: Principal | None) -> dbc.Navbar:
 def shell() -> html.Div:
     """The frame around every page, built per request for the signed-in user's role."""
     return html.Div([
-        html.A("Skip to content", href="#content", className="visually-hidden-focusable"),
+        html.A("Skip to content", href="#content",
+               className="visually-hidden-focusable position-absolute top-0 start-0 p-2 "
+                         "bg-white z-3"),
         navbar(auth.current_principal()),
         dbc.Container(
             html.Main(dcc.Loading(dash.page_container, type="default", delay_show=150,

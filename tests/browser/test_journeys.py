@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -30,12 +31,20 @@ def grid_column(page: Any, grid_id: str, col_id: str) -> list[str]:
     return [text.strip() for text in texts]
 
 
+def wait_attached(page: Any, selector: str) -> None:
+    """Wait for an element by polling on a timer: Playwright's default polls on animation
+    frames, which Plotly's drawing can hold back."""
+    page.wait_for_function("selector => document.querySelector(selector) !== null",
+                           arg=selector, polling=100)
+
+
 def query_of(url: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(url).query)
 
 
 def test_prime_manager_filters_exports_and_opens_a_provider(page: Any, demo: Demo,
-                                                           engine: Engine) -> None:
+                                                           engine: Engine,
+                                                           tmp_path: Path) -> None:
     sign_in(page, demo, "ridgeway.manager", f"league?contract={demo.contract_id}")
     session_cookie = next(c for c in page.context.cookies() if c["name"] == "chainboard_session")
     assert session_cookie["httpOnly"] is True
@@ -76,6 +85,19 @@ def test_prime_manager_filters_exports_and_opens_a_provider(page: Any, demo: Dem
         assert by_name[row.provider_name]["eligible"] == str(row.eligible)
         assert by_name[row.provider_name]["rank"] == ("" if row.rank is None else str(row.rank))
 
+    # The Excel download holds the same table.
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download Excel").click()
+    workbook = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(workbook)
+    assert workbook.suffix == ".xlsx"
+    sheet = load_workbook(workbook).active
+    assert sheet is not None
+    cells = list(sheet.iter_rows(values_only=True))
+    assert list(cells[0]) == list(LEAGUE_COLUMNS)
+    names_at = LEAGUE_COLUMNS.index("provider_name")
+    assert {row[names_at] for row in cells[1:]} == set(by_name)
+
     # A provider's name in the table opens its page.
     page.get_by_role("link", name="Calder Works Ltd").first.click()
     page.wait_for_url(f"**/dashboard/providers/{demo.org_ids['calder']}?**")
@@ -114,6 +136,13 @@ def test_provider_user_uploads_a_csv_and_sees_the_bad_line(page: Any, demo: Demo
     assert len(names) == len(demo.cpa.organisations) - 1
     screenshot(page, "league-table-provider-user")
 
+    # In the funnel plot its own point is the one highlighted.
+    page.get_by_role("link", name="Funnel plot").click()
+    page.wait_for_url("**/dashboard/funnel")
+    wait_attached(page, "#funnel-graph .scatterlayer .point")
+    assert page.locator("#funnel-graph .legendtext", has_text="selected: Calder Works Ltd"
+                        ).count() == 1
+
 
 def test_provider_user_cannot_open_another_providers_page(page: Any, demo: Demo) -> None:
     own = demo.org_ids["calder"]
@@ -129,15 +158,19 @@ def test_provider_user_cannot_open_another_providers_page(page: Any, demo: Demo)
 
 def test_reviewer_sees_its_navigation(page: Any, demo: Demo) -> None:
     sign_in(page, demo, "panel.reviewer")
+    page.locator("#tile-referrals").wait_for()  # the page and its menu are drawn
     nav = page.locator("#main-nav a").all_inner_texts()
     assert nav == ["Overview", "League table", "Funnel plot"]
     assert page.locator("#nav-role").inner_text() == "Reviewer"
     page.locator("#tile-referrals").wait_for()
     assert page.locator("#tile-overdue").count() == 0  # participants' checks are not theirs
+    # The keyboard reaches the skip link first, then the menu.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     screenshot(page, "overview-reviewer")
 
     page.get_by_role("link", name="Funnel plot").click()
-    page.locator("#funnel-graph .scatterlayer .point").first.wait_for(state="attached")
+    wait_attached(page, "#funnel-graph .scatterlayer .point")
     screenshot(page, "funnel-plot")
 
 
@@ -151,7 +184,13 @@ def test_signed_out_requests_go_to_login_and_sign_out_ends_the_session(
     page.get_by_role("button", name="Sign in").click()
     page.locator("#login-error").wait_for()
     sign_in(page, demo, "calder.staff", f"milestones?contract={demo.contract_id}")
-    page.locator("#milestones-grid .ag-row, .empty-state").first.wait_for()
+    page.locator("#milestones-grid .ag-row").first.wait_for()
+    # The overdue list to work from, downloaded: this provider's participants only.
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download CSV").click()
+    overdue = list(csv.DictReader(io.StringIO(Path(download_info.value.path()).read_text())))
+    assert overdue and {row["status"] for row in overdue} == {"overdue"}
+    assert {row["provider_id"] for row in overdue} == {str(demo.org_ids["calder"])}
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/dashboard/login?signed_out=1")
     page.goto(f"{demo.base}/dashboard/league")
