@@ -59,7 +59,10 @@ def guarded(render: Render, path: str) -> Callable[..., Any]:
             except NotFound as exc:
                 return not_found(exc.detail)
             except (Invalid, Forbidden) as exc:
-                return problem(exc.detail)
+                # e.g. "to: before from": say so, and offer the page with its defaults.
+                return html.Div([problem(exc.detail),
+                                 html.A("Show this page with its default filters",
+                                        href=PREFIX + path)], className="py-3")
     return layout
 
 

@@ -28,9 +28,11 @@ ALL_ROLES = ("admin", "prime_manager", "provider_user", "reviewer")
 dash.register_page(__name__, path="/league", name="League table", order=2,
                    title="League table - chainboard", nav_roles=ALL_ROLES)
 
+# The colour as the cell's background under black text: Okabe-Ito's orange as text on white
+# would be too faint to read (contrast about 2:1); as a background it is over 9:1.
 RAG_STYLE = {"styleConditions": [
     {"condition": f"params.data.rag == '{rag}'",
-     "style": {"color": colour, "fontWeight": "600"}}
+     "style": {"backgroundColor": colour, "color": "#000", "fontWeight": "600"}}
     for rag, (colour, *_rest) in RAG.items() if rag is not None]}
 
 
@@ -118,8 +120,9 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                        size="sm"),
             dcc.Download(id="league-download"),
         ], className="mb-2"),
-        html.P(["RAG: ", *(html.Span(rag_label(r), style={"color": RAG[r][0]},
-                                     className="me-3") for r in ("green", "amber", "red")),
+        html.P(["RAG: ", *(html.Span(rag_label(r), style={"backgroundColor": RAG[r][0]},
+                                     className="badge text-dark me-2")
+                           for r in ("green", "amber", "red")),
                 "(compared with the provider's own case-mix funnel limits)"],
                className="small"),
         body,

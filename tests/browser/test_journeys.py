@@ -173,6 +173,13 @@ def test_reviewer_sees_its_navigation(page: Any, demo: Demo) -> None:
     wait_attached(page, "#funnel-graph .scatterlayer .point")
     screenshot(page, "funnel-plot")
 
+    # A period that ends before it starts: the service's reason, and a way back.
+    page.goto(f"{demo.base}/dashboard/funnel?contract={demo.contract_id}"
+              "&from=2026-01-01&to=2025-01-01")
+    page.get_by_text("to: before from").wait_for()
+    page.get_by_role("link", name="Show this page with its default filters").click()
+    wait_attached(page, "#funnel-graph .scatterlayer .point")
+
 
 def test_signed_out_requests_go_to_login_and_sign_out_ends_the_session(
         page: Any, demo: Demo) -> None:
