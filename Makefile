@@ -1,6 +1,8 @@
 # chainboard: the everyday commands. Everything runs from .venv/bin, no activation needed.
 #   make demo   migrate, load demo data, serve, print the URL and the demo logins
-#   make test   lint + compose check + the test suite on SQLite and on PostgreSQL
+#   make test   lint + compose check + the test suite on SQLite and on PostgreSQL, browser
+#               tests included (headless Chromium: /usr/bin/chromium); to leave them out
+#               locally: make test-sqlite PYTEST_ARGS='-m "not browser"'
 
 PYTHON ?= python3
 VENV := .venv

@@ -1,25 +1,105 @@
-"""The Dash front end, served by the same process at /dashboard/."""
+"""The Dash front end, served by the same process at /dashboard/.
+
+Pages live in dashboard/pages/, one module each (dash.register_page). The navigation is built
+from the page registry: a page that declares `nav_roles` appears, for those roles, in the
+order of its `order`; adding a page to the menu is adding its module."""
+
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
+import flask
+import flask_bootstrap
 from a2wsgi import WSGIMiddleware
-from dash import html
+from dash import dcc, html
 from fastapi import FastAPI
 
-PREFIX = "/dashboard/"
+from app.auth.principal import Principal
+from dashboard import auth
+from dashboard.components.page import aria_label
+
+PREFIX = auth.PREFIX
+# Bootstrap's CSS from a package (bootstrap-flask ships it), served by us: no CDN at run time.
+BOOTSTRAP_CSS = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5" / "css"
+ROLE_NAMES = {"admin": "Administrator", "prime_manager": "Prime manager",
+              "provider_user": "Provider staff", "reviewer": "Reviewer"}
 
 
-def create_dash() -> dash.Dash:
-    app = dash.Dash(__name__, requests_pathname_prefix=PREFIX, routes_pathname_prefix="/",
-                    external_stylesheets=[dbc.themes.BOOTSTRAP], title="chainboard",
-                    serve_locally=True)
-    app.layout = dbc.Container([
-        html.H1("chainboard", className="mt-4"),
-        html.P("Supply-chain performance for payment-by-results employment programmes."),
-        html.P(["The league tables, milestones, compliance and complaint pages are being built. "
-                "Meanwhile the API and its documentation are at ",
-                html.A("/docs", href="/docs"), "."]),
+def nav_links(principal: Principal) -> list[dbc.NavItem]:
+    links = []
+    for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0):
+        if principal.role not in page.get("nav_roles", ()):
+            continue
+        href = page["relative_path"]
+        if page.get("nav_own_provider"):
+            if principal.organisation_id is None:
+                continue
+            href = f"{PREFIX}providers/{principal.organisation_id}"
+        links.append(dbc.NavItem(dbc.NavLink(page["name"], href=href, active="exact",
+                                             id=f"nav-{page['module'].split('.')[-1]}")))
+    return links
+
+
+def navbar(principal: Principal | None) -> dbc.Navbar:
+    if principal is None:
+        right: list[Any] = []
+        links: list[Any] = []
+    else:
+        links = nav_links(principal)
+        right = [
+            html.Span([principal.username or "", " ",
+                       dbc.Badge(ROLE_NAMES.get(principal.role, principal.role),
+                                 color="light", text_color="dark", id="nav-role")],
+                      className="navbar-text text-white me-3"),
+            html.Form(dbc.Button("Sign out", type="submit", color="light", size="sm",
+                                 outline=True, id="sign-out"),
+                      method="POST", action=f"{PREFIX}auth/logout", className="d-inline"),
+        ]
+    return dbc.Navbar(dbc.Container([
+        dbc.NavbarBrand("chainboard", href=PREFIX),
+        html.Nav(dbc.Nav(links, navbar=True, id="main-nav"), className="me-auto",
+                 **aria_label("Main")),
+        html.Div(right, className="d-flex align-items-center"),
+    ], fluid=True), color="dark", dark=True, className="mb-2")
+
+
+def shell() -> html.Div:
+    """The frame around every page, built per request for the signed-in user's role."""
+    return html.Div([
+        html.A("Skip to content", href="#content",
+               className="visually-hidden-focusable position-absolute top-0 start-0 p-2 "
+                         "bg-white z-3"),
+        navbar(auth.current_principal()),
+        dbc.Container(
+            html.Main(dcc.Loading(dash.page_container, type="default", delay_show=150,
+                                  overlay_style={"visibility": "visible", "opacity": 0.5}),
+                      id="content", tabIndex="-1"),
+            fluid=True),
     ])
+
+
+@cache
+def create_dash() -> dash.Dash:
+    """One Dash app per process: its pages register in Dash's process-wide registry."""
+    app = dash.Dash(
+        __name__, requests_pathname_prefix=PREFIX, routes_pathname_prefix="/",
+        external_stylesheets=[f"{PREFIX}vendor/bootstrap.min.css"], title="chainboard",
+        serve_locally=True,
+        use_pages=True, pages_folder=str(Path(__file__).parent / "pages"),
+        # Layouts depend on the signed-in user, so Dash must not call them at start-up to
+        # validate callbacks; callbacks refer to ids of pages not yet shown.
+        suppress_callback_exceptions=True,
+        index_string=dash.dash._default_index.replace("<html>", '<html lang="en-GB">', 1),
+    )
+    app.layout = shell
+    auth.install(app.server)
+    app.server.add_url_rule(
+        "/vendor/bootstrap.min.css", "bootstrap_css",
+        lambda: flask.send_from_directory(BOOTSTRAP_CSS, "bootstrap.min.css", max_age=86400))
+    from dashboard.components import filters  # noqa: F401  (registers the URL callback)
+
     return app
 
 

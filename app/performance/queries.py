@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, extract, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import EventLagCount, Milestone, Participant
@@ -80,16 +80,25 @@ def _int_or_str(value: Any) -> Any:
     return value if isinstance(value, str) else int(value)
 
 
+def _checks_counted(period_from: date, period_to: date, as_of: date) -> ColumnElement[bool]:
+    """Checks due in the period whose grace ended by as_of, less those cancelled by then."""
+    return and_(Milestone.due_date >= period_from, Milestone.due_date <= period_to,
+                Milestone.due_date <= as_of - timedelta(days=GRACE_DAYS),
+                or_(Milestone.cancelled_on.is_(None), Milestone.cancelled_on > as_of))
+
+
+def _checked_on_time(as_of: date) -> ColumnElement[bool]:
+    return and_(Milestone.checked_on <= as_of, Milestone.check_timing == "on_time")
+
+
 def check_compliance_by_provider(session: Session, contract_id: int, period_from: date,
                                  period_to: date, as_of: date) -> dict[int, float | None]:
     """On-time checks / checks due in the period whose grace ended by as_of, less cancelled."""
-    counted = and_(Milestone.due_date >= period_from, Milestone.due_date <= period_to,
-                   Milestone.due_date <= as_of - timedelta(days=GRACE_DAYS),
-                   or_(Milestone.cancelled_on.is_(None), Milestone.cancelled_on > as_of))
-    on_time = and_(Milestone.checked_on <= as_of, Milestone.check_timing == "on_time")
     rows = session.execute(
-        select(Milestone.provider_id, func.count(), _count(on_time))
-        .where(Milestone.contract_id == contract_id, counted).group_by(Milestone.provider_id))
+        select(Milestone.provider_id, func.count(), _count(_checked_on_time(as_of)))
+        .where(Milestone.contract_id == contract_id,
+               _checks_counted(period_from, period_to, as_of))
+        .group_by(Milestone.provider_id))
     return {provider: (int(hits) / int(total) if total else None)
             for provider, total, hits in rows}
 
@@ -106,3 +115,16 @@ def data_timeliness_by_provider(session: Session, contract_id: int, period_from:
                daily.event_date <= min(period_to, as_of))
         .group_by(daily.provider_id))
     return {provider: int(timely) / int(total) for provider, total, timely in rows}
+
+
+def check_compliance_by_month(session: Session, contract_id: int, provider_id: int,
+                              period_from: date, as_of: date) -> list[tuple[int, int, int]]:
+    """check_compliance_by_provider's counts for one provider, per month of the due date:
+    (app.performance.cohorts.month_index, checks counted, on time), oldest first."""
+    month = extract("year", Milestone.due_date) * 12 + extract("month", Milestone.due_date) - 1
+    rows = session.execute(
+        select(month, func.count(), _count(_checked_on_time(as_of)))
+        .where(Milestone.contract_id == contract_id, Milestone.provider_id == provider_id,
+               _checks_counted(period_from, as_of, as_of))
+        .group_by(month).order_by(month))
+    return [(int(m), int(total), int(hits)) for m, total, hits in rows]

@@ -17,6 +17,13 @@ class MilestoneRow(BaseModel):
     result: str | None
 
 
+class ComplianceMonthOut(BaseModel):
+    month: str = Field(description="YYYY-MM of the checks' due dates")
+    checks_due: int = Field(description="due, grace ended by as_of, not cancelled")
+    on_time: int
+    check_compliance: float | None
+
+
 class MilestonePage(BaseModel):
     contract_id: int
     as_of: date

@@ -32,9 +32,11 @@ def _decode_milestone_cursor(cursor: str) -> tuple[date, int]:
 
 def milestones(session: Session, principal: Principal, contract_id: int, page: PageParams, *,
                status: str | None = None, as_of: date | None = None,
-               provider_id: int | None = None) -> schemas.MilestonePage:
+               provider_id: int | None = None,
+               due_to: date | None = None) -> schemas.MilestonePage:
     """Scheduled checks by due date, with their status on `as_of` (default today): the
-    overdue list is who a provider's staff must call today."""
+    overdue list is who a provider's staff must call today; `due_to` keeps checks due on or
+    before that day (the dashboard's "due this week")."""
     get_contract(session, principal, contract_id)
     as_of = as_of or today()
     status_expr = queries.status_case(as_of)
@@ -42,6 +44,8 @@ def milestones(session: Session, principal: Principal, contract_id: int, page: P
     where = [Milestone.contract_id == contract_id, scope]
     if provider_id is not None:
         where.append(Milestone.provider_id == provider_id)
+    if due_to is not None:
+        where.append(Milestone.due_date <= due_to)
     counts = None
     if not page.cursor:  # the tallies once, on the first page: they cost a pass over them all
         counts = {s: 0 for s in schemas.MilestoneStatus.__args__}  # type: ignore[attr-defined]
@@ -255,3 +259,39 @@ def payments_earned(session: Session, principal: Principal, contract_id: int, *,
             sustainment_continuation=[float(p) for p in e.sustainment_continuation])
             for e in outlook.estimates.values()],
     })
+
+
+def check_compliance_trend(session: Session, principal: Principal, contract_id: int,
+                           provider_id: int, *, as_of: date | None = None
+                           ) -> list[schemas.ComplianceMonthOut]:
+    """A provider's check compliance (DOMAIN.md section 4) per month of the checks' due dates,
+    from the contract's start to as_of: the trend behind the league table's figure."""
+    contract = get_contract(session, principal, contract_id)
+    _check_provider(session, principal, contract, provider_id)
+    as_of = as_of or today()
+    return [schemas.ComplianceMonthOut(
+        month=cohort_maths.month_label(m), checks_due=total, on_time=hits,
+        check_compliance=hits / total if total else None)
+        for m, total, hits in queries.check_compliance_by_month(
+            session, contract.id, provider_id, contract.start_date, as_of)]
+
+
+def national_benchmark(session: Session, principal: Principal, contract_id: int, *,
+                       period_from: date, period_to: date, as_of: date,
+                       horizon_months: int, provider_id: int | None = None) -> float | None:
+    """The contract's national job-outcome rates (settings.national_rates, 2-year rates per
+    payment group) weighted by the payment groups of the eligible participants referred in the
+    period: what the national programme achieved with the same case mix. One provider's mix
+    when provider_id is given, the whole contract's otherwise. None when nobody is eligible."""
+    contract = get_contract(session, principal, contract_id)
+    if provider_id is not None:
+        _check_provider(session, principal, contract, provider_id)
+    rates = {str(group): rate for group, rate in contract_settings(contract).national_rates.items()}
+    counts = queries.provider_group_counts(session, contract.id, period_from, period_to, as_of,
+                                           horizon_cutoff(as_of, horizon_months),
+                                           horizon_months)
+    mine = [c for c in counts if provider_id is None or c.provider_id == provider_id]
+    eligible = sum(c.eligible for c in mine)
+    if not eligible:
+        return None
+    return sum(c.eligible * rates.get(c.payment_group, 0.0) for c in mine) / eligible

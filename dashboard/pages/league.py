@@ -1,0 +1,183 @@
+"""The league table: every column of the API's, case-mix adjusted rank beside the raw rank,
+RAG as word, shape and colour; sorting, filtering, CSV and Excel export."""
+
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qsl
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html
+from dash.exceptions import PreventUpdate
+from openpyxl import Workbook
+from sqlalchemy.orm import Session
+
+from app.auth.principal import Principal
+from app.core.export import safe_cell, to_csv
+from app.performance.schemas import LEAGUE_COLUMNS
+from dashboard.auth import PREFIX, current_principal, db_session
+from dashboard.components.filters import filter_bar, parse_filters
+from dashboard.components.formatting import RAG, pct, rag_label
+from dashboard.components.grid import MONEY, PERCENT, decimals, grid, number
+from dashboard.components.league_data import chosen_contract, league_rows, league_table
+from dashboard.components.page import aria_label, empty_state, guarded, page_header
+
+ALL_ROLES = ("admin", "prime_manager", "provider_user", "reviewer")
+dash.register_page(__name__, path="/league", name="League table", order=2,
+                   title="League table - chainboard", nav_roles=ALL_ROLES)
+
+# The colour as the cell's background under black text: Okabe-Ito's orange as text on white
+# would be too faint to read (contrast about 2:1); as a background it is over 9:1.
+RAG_STYLE = {"styleConditions": [
+    {"condition": f"params.data.rag == '{rag}'",
+     "style": {"backgroundColor": colour, "color": "#000", "fontWeight": "600"}}
+    for rag, (colour, *_rest) in RAG.items() if rag is not None]}
+
+
+def provider_cell(row: dict[str, Any], query: str) -> str:
+    """Markdown: a link to the provider's page when the row is named."""
+    name = row["provider_name"].replace("[", "(").replace("]", ")")
+    if row["provider_id"] is None:
+        return name
+    return f"[{name}]({PREFIX}providers/{row['provider_id']}{query})"
+
+
+def columns() -> list[dict[str, Any]]:
+    return [
+        number("rank", "Adjusted rank", pinned="left", width=110),
+        number("raw_rank", "Raw rank", pinned="left", width=100),
+        {"field": "provider_link", "headerName": "Provider", "pinned": "left",
+         "cellRenderer": "markdown", "minWidth": 220},
+        {"field": "rag_display", "headerName": "RAG", "cellStyle": RAG_STYLE,
+         "tooltipField": "rag_meaning"},
+        {"field": "sector", "headerName": "Sector"},
+        number("tier", "Tier"),
+        number("referrals", "Referrals"),
+        number("referral_share", "Referral share", PERCENT),
+        number("contracted_share", "Contracted share", PERCENT),
+        number("eligible", "Eligible"),
+        number("outcomes", "Job outcomes"),
+        number("rate", "Outcome rate", PERCENT),
+        number("expected", "Expected outcomes", decimals(1)),
+        number("performance_index", "Performance index", decimals(2)),
+        number("adjusted_rate", "Adjusted rate", PERCENT),
+        number("ci_low", "95% CI low", PERCENT),
+        number("ci_high", "95% CI high", PERCENT),
+        number("funnel_lower_95", "Funnel lower 95%", PERCENT),
+        number("funnel_upper_95", "Funnel upper 95%", PERCENT),
+        number("funnel_lower_998", "Funnel lower 99.8%", PERCENT),
+        number("funnel_upper_998", "Funnel upper 99.8%", PERCENT),
+        {"field": "high_outlier_display", "headerName": "High outlier"},
+        number("job_starts", "Job starts"),
+        number("check_compliance", "Check compliance", PERCENT),
+        number("data_timeliness", "Data timeliness", PERCENT),
+        number("payments_earned", "Payments earned", MONEY),
+    ]
+
+
+def grid_rows(rows: list[dict[str, Any]], query: str) -> list[dict[str, Any]]:
+    out = []
+    # Ranked providers first, by adjusted rank; the unranked (too few eligible) after them.
+    for row in sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0,
+                                           r["provider_name"])):
+        out.append({**row, "provider_link": provider_cell(row, query),
+                    "rag_display": rag_label(row["rag"]), "rag_meaning": RAG[row["rag"]][3],
+                    "high_outlier_display": {True: "\u25b2 Yes", False: "No",
+                                             None: "\u2014"}[row["high_outlier"]]})
+    return out
+
+
+def render(session: Session, principal: Principal, query: dict[str, str]) -> Any:
+    filters = parse_filters(query)
+    contract_id, contracts = chosen_contract(session, principal, filters)
+    table = league_table(session, principal, filters, contract_id)
+    filters.horizon = table.horizon_months  # the control shows the horizon in force
+    rows = league_rows(table)
+    link_query = filters.query(contract=contract_id)
+    anonymised = any(row["provider_id"] is None for row in rows)
+    summary = (f"Referred {table.period_from} to {table.period_to}, as of {table.as_of}, "
+               f"outcomes within {table.horizon_months} months; ranked when at least "
+               f"{table.min_n} are eligible. Pooled rate {pct(table.pooled_rate)}.")
+    body: Any
+    if not any(row["eligible"] or row["referrals"] for row in rows):
+        body = empty_state("No referrals in this period",
+                           "Choose an earlier period or another contract; the table fills "
+                           "in as providers report referrals.")
+    else:
+        body = grid("league-grid", grid_rows(rows, link_query), columns(),
+                    tooltipShowDelay=300)
+    return html.Div([
+        page_header("League table", summary),
+        filter_bar(filters, contracts),
+        dbc.Alert("Other providers are shown anonymised, as the contract's settings say.",
+                  color="secondary", className="py-1 small") if anonymised else None,
+        html.Div([
+            dbc.Button("Download CSV", id="league-export-csv", color="primary", size="sm",
+                       className="me-2"),
+            dbc.Button("Download Excel", id="league-export-xlsx", color="secondary",
+                       size="sm"),
+            dcc.Download(id="league-download"),
+        ], className="mb-2"),
+        html.P(["RAG: ", *(html.Span(rag_label(r), style={"backgroundColor": RAG[r][0]},
+                                     className="badge text-dark me-2")
+                           for r in ("green", "amber", "red")),
+                "(compared with the provider's own case-mix funnel limits)"],
+               className="small"),
+        body,
+        provider_links(rows, link_query),
+    ])
+
+
+def provider_links(rows: list[dict[str, Any]], query: str) -> html.Nav | None:
+    """The provider pages as plain links too: reachable by Tab, outside the grid's cells."""
+    named = sorted((r for r in rows if r["provider_id"] is not None),
+                   key=lambda r: r["provider_name"])
+    if not named:
+        return None
+    return html.Nav([html.H2("Provider pages", className="h6 mt-3"), html.Ul([
+        html.Li(html.A(r["provider_name"], href=f"{PREFIX}providers/{r['provider_id']}{query}"),
+                className="list-inline-item me-3")
+        for r in named], className="list-inline small")], **aria_label("Provider pages"))
+
+
+layout = guarded(render, "league")
+
+
+def export_rows(search: str | None) -> tuple[list[dict[str, Any]], int, date]:
+    principal = current_principal()
+    if principal is None:
+        raise PreventUpdate
+    filters = parse_filters(dict(parse_qsl((search or "").lstrip("?"))))
+    with db_session() as session:
+        contract_id, _ = chosen_contract(session, principal, filters)
+        table = league_table(session, principal, filters, contract_id)
+    return [row.model_dump() for row in table.rows], contract_id, table.as_of
+
+
+@callback(Output("league-download", "data"),
+          Input("league-export-csv", "n_clicks"), Input("league-export-xlsx", "n_clicks"),
+          State("_pages_location", "search"), prevent_initial_call=True)
+def export(_csv: int | None, _xlsx: int | None, search: str | None) -> Any:
+    rows, contract_id, as_of = export_rows(search)
+    name = f"league-table-contract-{contract_id}-{as_of}"
+    if dash.ctx.triggered_id == "league-export-csv":
+        return dcc.send_string(to_csv(LEAGUE_COLUMNS, rows), f"{name}.csv", type="text/csv")
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "League table"
+    sheet.append(list(LEAGUE_COLUMNS))
+    for row in rows:
+        sheet.append([_excel_cell(row[column]) for column in LEAGUE_COLUMNS])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return dcc.send_bytes(buffer.getvalue(), f"{name}.xlsx")
+
+
+def _excel_cell(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    cell = safe_cell(value)
+    return None if cell == "" else cell

@@ -1,0 +1,132 @@
+"""Milestones: the in-work checks a provider's staff must make, overdue first or due this
+week, with their participant references; filter by status, export to CSV."""
+
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import parse_qsl
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html
+from dash.exceptions import PreventUpdate
+from sqlalchemy.orm import Session
+
+from app.auth.principal import Principal
+from app.core.export import to_csv
+from app.core.pagination import PageParams
+from app.core.timeutil import today
+from app.performance import service
+from app.supply_chain.service import list_organisations
+from dashboard.auth import current_principal, db_session
+from dashboard.components.filters import filter_bar, filter_control, parse_filters
+from dashboard.components.grid import grid, number
+from dashboard.components.league_data import chosen_contract
+from dashboard.components.page import aria_label, empty_state, guarded, page_header
+
+dash.register_page(__name__, path="/milestones", name="Milestones", order=5,
+                   title="Milestones - chainboard",
+                   nav_roles=("admin", "prime_manager", "provider_user"))
+
+# The page's status choices: the service's statuses plus "due this week" (pending, due by
+# as_of + 7 days), which is what staff plan their calls from.
+STATUSES = {"overdue": "Overdue", "due_week": "Due this week", "pending": "All pending",
+            "late": "Checked late", "on_time": "Checked on time", "early": "Checked early",
+            "cancelled": "Cancelled", "all": "All"}
+EXPORT_COLUMNS = ("participant_ref", "provider_id", "provider_name", "milestone", "due_date",
+                  "status", "checked_on", "result")
+PAGE_ROWS = 1000  # the service's largest page; the grid shows one page, the export all
+
+
+def fetch(session: Session, principal: Principal, contract_id: int, status: str,
+          as_of: date, *, every_page: bool) -> tuple[list[dict[str, Any]], dict[str, int], bool]:
+    """Rows (with provider names), the counts by status, and whether more rows exist."""
+    service_status = {"due_week": "pending", "all": None}.get(status, status)
+    due_to = as_of + timedelta(days=7) if status == "due_week" else None
+    names = {org.id: org.name for org in list_organisations(
+        session, principal, PageParams(limit=1000))[0]}
+    rows: list[dict[str, Any]] = []
+    counts: dict[str, int] = {}
+    cursor = None
+    while True:
+        found = service.milestones(session, principal, contract_id,
+                                   PageParams(limit=PAGE_ROWS, cursor=cursor),
+                                   status=service_status, as_of=as_of, due_to=due_to)
+        for row in found.rows:
+            values = row.model_dump(mode="json")
+            values["provider_name"] = names.get(row.provider_id, f"provider {row.provider_id}")
+            values["days_past_due"] = (as_of - row.due_date).days
+            rows.append(values)
+        counts = found.counts if found.counts is not None else counts  # the first page's
+        cursor = found.next_cursor
+        if cursor is None or not every_page:
+            return rows, counts, cursor is not None
+
+
+def columns() -> list[dict[str, Any]]:
+    return [
+        {"field": "participant_ref", "headerName": "Participant", "pinned": "left"},
+        {"field": "provider_name", "headerName": "Provider"},
+        {"field": "milestone", "headerName": "Check"},
+        {"field": "due_date", "headerName": "Due", "filter": "agDateColumnFilter"},
+        number("days_past_due", "Days since due"),
+        {"field": "status", "headerName": "Status"},
+        {"field": "checked_on", "headerName": "Checked on"},
+        {"field": "result", "headerName": "Result"},
+    ]
+
+
+def render(session: Session, principal: Principal, query: dict[str, str]) -> Any:
+    filters = parse_filters(query)
+    contract_id, contracts = chosen_contract(session, principal, filters)
+    status = query.get("status", "overdue")
+    if status not in STATUSES:
+        status = "overdue"
+    as_of = filters.as_of or today()
+    rows, counts, more = fetch(session, principal, contract_id, status, as_of,
+                               every_page=False)
+    status_control = filter_control("status", "Status", status, width=2, options=[
+        {"label": label, "value": value} for value, label in STATUSES.items()])
+    badges = html.P([html.Span(f"{STATUSES[name]}: {counts.get(name, 0):,}",
+                               className="badge text-bg-light border me-2")
+                     for name in ("overdue", "pending", "late", "on_time")],
+                    **aria_label("Checks by status"))
+    body: Any
+    if not rows:
+        body = empty_state(f"No checks: {STATUSES[status].lower()}",
+                           "Nothing to chase here. Choose another status to see the rest.")
+    else:
+        body = grid("milestones-grid", rows, columns())
+    return html.Div([
+        page_header("Milestones", f"In-work checks as of {as_of}: a check is overdue once "
+                                  "7 days have passed since it was due without a result."),
+        filter_bar(filters, contracts, period=False, horizon=False, extra=[status_control]),
+        badges,
+        html.Div([dbc.Button("Download CSV", id="milestones-export", color="primary",
+                             size="sm"),
+                  dcc.Download(id="milestones-download")], className="mb-2"),
+        dbc.Alert(f"Showing the first {PAGE_ROWS:,} by due date; the download has them all.",
+                  color="secondary", className="py-1 small") if more else None,
+        body,
+    ])
+
+
+layout = guarded(render, "milestones")
+
+
+@callback(Output("milestones-download", "data"), Input("milestones-export", "n_clicks"),
+          State("_pages_location", "search"), prevent_initial_call=True)
+def export(_clicks: int | None, search: str | None) -> Any:
+    principal = current_principal()
+    if principal is None:
+        raise PreventUpdate
+    query = dict(parse_qsl((search or "").lstrip("?")))
+    filters = parse_filters(query)
+    status = query.get("status", "overdue")
+    status = status if status in STATUSES else "overdue"
+    as_of = filters.as_of or today()
+    with db_session() as session:
+        contract_id, _ = chosen_contract(session, principal, filters)
+        rows, _, _ = fetch(session, principal, contract_id, status, as_of, every_page=True)
+    return dcc.send_string(to_csv(EXPORT_COLUMNS, rows),
+                           f"milestones-contract-{contract_id}-{status}-{as_of}.csv",
+                           type="text/csv")

@@ -1,0 +1,153 @@
+"""One provider's page: its cohort curves against the contract's, in-work check compliance
+month by month, and payments earned with the forecast still expected. Which providers a
+user may open is the performance service's scope: another provider's id answers not found."""
+
+from decimal import Decimal
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import dcc, html
+from sqlalchemy.orm import Session
+
+from app.auth.principal import Principal
+from app.performance import schemas, service
+from app.supply_chain.service import get_organisation
+from dashboard.auth import PREFIX
+from dashboard.components.filters import filter_bar, parse_filters
+from dashboard.components.formatting import OKABE_ITO, money, pct
+from dashboard.components.league_data import chosen_contract
+from dashboard.components.page import empty_state, guarded, not_found, page_header
+
+# Reached from the league table and, for a provider's staff, the menu ("My provider").
+dash.register_page(__name__, path_template="/providers/<provider_id>", name="My provider",
+                   order=4, title="Provider - chainboard", nav_roles=("provider_user",),
+                   nav_own_provider=True)
+
+
+def _layout(fig: go.Figure, y_title: str, y_format: str = ".0%") -> go.Figure:
+    fig.update_layout(template="plotly_white", height=340, yaxis_title=y_title,
+                      yaxis_tickformat=y_format, margin={"t": 20, "l": 60, "r": 20},
+                      legend={"orientation": "h", "y": -0.25})
+    return fig
+
+
+def cohort_figure(cohorts: schemas.CohortsOut, name: str) -> go.Figure:
+    fig = go.Figure()
+    for label, points, colour, dash_style in (
+            (name, cohorts.overall, OKABE_ITO["blue"], "solid"),
+            ("whole contract", cohorts.contract_overall or [], OKABE_ITO["orange"], "dash")):
+        shown = [p for p in points if p.rate is not None]
+        fig.add_trace(go.Scatter(
+            x=[p.month_since_referral for p in shown], y=[p.rate for p in shown],
+            mode="lines+markers", name=label, line={"color": colour, "dash": dash_style},
+            hovertemplate="month %{x}: %{y:.1%}<extra>" + label + "</extra>"))
+    fig.update_xaxes(title="Months since referral")
+    return _layout(fig, "Cumulative job-outcome rate")
+
+
+def compliance_figure(months: list[schemas.ComplianceMonthOut]) -> go.Figure:
+    fig = go.Figure(go.Scatter(
+        x=[m.month for m in months], y=[m.check_compliance for m in months],
+        mode="lines+markers", name="check compliance", line={"color": OKABE_ITO["blue"]},
+        customdata=[[m.on_time, m.checks_due] for m in months],
+        hovertemplate="%{x}: %{y:.1%} (%{customdata[0]} of %{customdata[1]} on time)"
+                      "<extra></extra>"))
+    fig.add_hline(y=0.9, line={"dash": "dash", "color": OKABE_ITO["vermillion"]},
+                  annotation_text="90% contract threshold")
+    fig.update_xaxes(title="Month the checks were due")
+    return _layout(fig, "On-time checks")
+
+
+def payments_figure(payments: schemas.PaymentsOut, forecast: Decimal) -> go.Figure:
+    fig = go.Figure(go.Scatter(
+        x=[r.month for r in payments.rows], y=[float(r.cumulative_total) for r in payments.rows],
+        mode="lines+markers", name="cumulative fees earned", line={"color": OKABE_ITO["blue"]},
+        hovertemplate="%{x}: \u00a3%{y:,.0f}<extra></extra>"))
+    if payments.rows and forecast:
+        last = payments.rows[-1]
+        fig.add_trace(go.Scatter(
+            x=[last.month, "forecast"],
+            y=[float(last.cumulative_total), float(last.cumulative_total + forecast)],
+            mode="lines+markers", name="with the forecast still expected",
+            line={"color": OKABE_ITO["orange"], "dash": "dash"},
+            marker={"symbol": "diamond"}, hovertemplate="%{x}: \u00a3%{y:,.0f}<extra></extra>"))
+    fig.update_xaxes(title="Month")
+    return _layout(fig, "Cumulative fees earned", ",.0f")
+
+
+def section(title: str, *children: Any) -> html.Section:
+    return html.Section([html.H2(title, className="h5 mt-4"), *children])
+
+
+def render(session: Session, principal: Principal, query: dict[str, str]) -> Any:
+    provider_text = query.pop("provider_id", "")
+    if not provider_text.isdigit() or not 1 <= int(provider_text) <= 2**31 - 1:
+        return not_found()
+    provider_id = int(provider_text)
+    filters = parse_filters(query)
+    contract_id, contracts = chosen_contract(session, principal, filters)
+    # The services decide whether this provider is the principal's to see (404 otherwise).
+    cohorts = service.cohorts(session, principal, contract_id, provider_id=provider_id,
+                              as_of=filters.as_of)
+    compliance = service.check_compliance_trend(session, principal, contract_id, provider_id,
+                                                as_of=filters.as_of)
+    payments = service.payments_earned(session, principal, contract_id, provider_id=provider_id,
+                                       as_of=filters.as_of)
+    name = get_organisation(session, principal, provider_id).name
+    earned = sum((t.total for t in payments.totals), start=Decimal(0))
+    forecast = next((f for f in payments.forecast if f.provider_id == provider_id), None)
+    cohort_body: Any = (dcc.Graph(id="provider-cohorts", figure=cohort_figure(cohorts, name),
+                                  config={"displaylogo": False})
+                        if any(p.rate is not None for p in cohorts.overall)
+                        else empty_state("No cohort has matured yet",
+                                         "Curves appear once participants referred to this "
+                                         "provider have been on the programme a month."))
+    compliance_body: Any = (dcc.Graph(id="provider-compliance",
+                                      figure=compliance_figure(compliance),
+                                      config={"displaylogo": False})
+                            if compliance else
+                            empty_state("No in-work checks due yet",
+                                        "Check compliance is counted once a check's 7-day "
+                                        "grace has passed."))
+    payments_body: Any = (dcc.Graph(id="provider-payments", figure=payments_figure(
+                                        payments, forecast.expected_total if forecast
+                                        else Decimal(0)),
+                                    config={"displaylogo": False})
+                          if payments.rows else
+                          empty_state("No fees earned yet",
+                                      "Attachments, job outcomes and sustainments earn fees "
+                                      "from the contract's tariff."))
+    summary = dbc.Row([
+        dbc.Col(dbc.Card(dbc.CardBody([html.H3("Fees earned", className="h6 text-muted"),
+                                       html.P(money(earned), className="h4 mb-0",
+                                              id="provider-earned")])), md=3),
+        dbc.Col(dbc.Card(dbc.CardBody([
+            html.H3("Forecast still expected", className="h6 text-muted"),
+            html.P(money(forecast.expected_total if forecast else 0), className="h4 mb-0",
+                   id="provider-forecast"),
+            html.P(f"from {forecast.in_work_without_outcome:,} in work without an outcome "
+                   f"and {forecast.with_outcome:,} with one" if forecast else
+                   "nobody in work now", className="small mb-0")])), md=4),
+        dbc.Col(dbc.Card(dbc.CardBody([
+            html.H3("Outcome rate to date", className="h6 text-muted"),
+            html.P(pct(cohorts.overall[-1].rate if cohorts.overall else None),
+                   className="h4 mb-0"),
+            html.P("at the longest horizon with participants eligible",
+                   className="small mb-0")])), md=3),
+    ], className="mb-2")
+    return html.Div([
+        page_header(name, f"Contract {contract_id}, as of {cohorts.as_of}."),
+        html.Span(str(provider_id), id="provider-id", hidden=True),
+        filter_bar(filters, contracts, period=False, horizon=False),
+        summary,
+        html.A("Show in the funnel plot",
+               href=f"{PREFIX}funnel{filters.query(contract=contract_id, provider=provider_id)}"),
+        section("Cohort curves: this provider against the contract", cohort_body),
+        section("In-work check compliance by month", compliance_body),
+        section("Payments earned", payments_body),
+    ])
+
+
+layout = guarded(render, "providers")
