@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from app.auth.principal import PrincipalDep, SessionDep
+from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep
 from app.core.errors import Invalid
 from app.core.pagination import Page, PageParams, page_params
 from app.ingest import service
@@ -99,7 +99,7 @@ class EventRead(BaseModel):
 def list_events(
     session: SessionDep, principal: PrincipalDep,
     page: Annotated[PageParams, Depends(page_params)],
-    contract_id: int | None = None,
+    contract_id: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)] = None,
     participant_ref: Annotated[str | None, Query(max_length=64)] = None,
     type: Annotated[EventType | None, Query()] = None,
     since: Annotated[datetime | date | None, Query(
