@@ -36,10 +36,15 @@ async def json_body(request: Request) -> Any:
 
 
 def _answer(result: service.IngestResult, partial: bool) -> JSONResponse:
-    status = 422 if result.rejected and not partial else 200
-    return JSONResponse(status_code=status, content={
-        "accepted": result.accepted, "duplicates": result.duplicates,
-        "rejected": result.rejected})
+    content: dict[str, Any] = {"accepted": result.accepted, "duplicates": result.duplicates,
+                               "rejected": result.rejected}
+    if result.rejected and not partial:
+        # Every error body has a detail (API.md); the rejections say which events and why.
+        count = len(result.rejected)
+        content["detail"] = (f"{count} event{'s' if count != 1 else ''} rejected; nothing was "
+                             "stored")
+        return JSONResponse(status_code=422, content=content)
+    return JSONResponse(status_code=200, content=content)
 
 
 @router.post(

@@ -119,9 +119,12 @@ class IngestAnswer(BaseModel):
         {"accepted": 2, "duplicates": 1, "rejected": []},
         {"accepted": 0, "duplicates": 0, "rejected": [
             {"index": 1, "event_id": "nw-000123-att", "errors": [
-                "event_date: before the participant's referral on 2026-03-02"]}]},
+                "event_date: before the participant's referral on 2026-03-02"]}],
+         "detail": "1 event rejected; nothing was stored"},
     ]})
 
     accepted: int
     duplicates: int
     rejected: list[Rejection]
+    # Only on a refused atomic batch (422), like every other error body.
+    detail: str | None = None
