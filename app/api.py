@@ -5,11 +5,12 @@ from sqlalchemy import text
 
 from app.auth.principal import SessionDep
 from app.auth.router import router as auth_router
+from app.core.errors import ERROR_RESPONSES
 from app.ingest.router import router as ingest_router
 from app.performance.router import router as performance_router
 from app.supply_chain.router import router as supply_chain_router
 
-api_router = APIRouter(prefix="/api/v1")
+api_router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 
 
 @api_router.get("/health", tags=["health"])

@@ -3,9 +3,11 @@
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api import api_router
 from app.core.config import get_settings
@@ -42,6 +44,13 @@ def create_app(with_dashboard: bool = True) -> FastAPI:
         return JSONResponse(status_code=422, content={"detail": [
             {"loc": list(error.get("loc", ())), "msg": error.get("msg", ""),
              "type": error.get("type", "")} for error in exc.errors()]})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's words for a body that is not UTF-8: say which part and what to do.
+            exc = StarletteHTTPException(400, "body: cannot be read; send UTF-8 JSON")
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(OperationalError)
     async def database_busy(request: Request, exc: OperationalError) -> JSONResponse:

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep
-from app.core.errors import Invalid
+from app.core.errors import ErrorBody, Invalid
 from app.core.pagination import Page, PageParams, page_params
 from app.ingest import service
 from app.ingest.csv_upload import parse_events_csv
@@ -22,8 +22,9 @@ router = APIRouter(tags=["ingestion"])
 _BATCH_SCHEMA = {"type": "array", "maxItems": 10_000, "items": EventIn.model_json_schema()}
 _ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"model": IngestAnswer, "description": "stored (partial: the valid ones)"},
-    422: {"model": IngestAnswer,
-          "description": "atomic batch with a rejected event: nothing was stored"},
+    422: {"model": IngestAnswer | ErrorBody,
+          "description": "atomic batch with a rejected event (nothing was stored), or a "
+                         "malformed request"},
 }
 
 
