@@ -40,14 +40,14 @@ class Server:
 
 
 @contextmanager
-def served(log_path: Path, **environment: str) -> Iterator[Server]:
+def served(log_path: Path, workers: int = 1, **environment: str) -> Iterator[Server]:
     """Serve on the database the tests use (DATABASE_URL, set by the `engine` fixture)."""
     port = free_port()
     env = {**os.environ, **environment}
     with log_path.open("ab") as log:
-        process = subprocess.Popen([CHAINBOARD, "serve", "--host", "127.0.0.1",
-                                    "--port", str(port)], env=env, stdout=log,
-                                   stderr=subprocess.STDOUT)
+        command = [CHAINBOARD, "serve", "--host", "127.0.0.1", "--port", str(port),
+                   "--workers", str(workers)]
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = Server(process, f"http://127.0.0.1:{port}", log_path)
     try:
         deadline = time.monotonic() + 60
