@@ -28,7 +28,7 @@ from common import code_version, free_port, machine_description, replace_section
 
 from app.demo.generator import generate_cpa
 
-HEADING = "## Mixed load (bench/load.py)"
+HEADING = "## Mixed load (bench/load.py), {backend}"
 BIN = Path(sys.executable).parent
 READ_P95_GOAL_MS = 500
 SEED = 7
@@ -140,20 +140,23 @@ def _report(args: argparse.Namespace, database_url: str, stats: list[dict[str, s
         return
     body = f"""
 Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine_description()};
-{code_version()}. {backend}, demo CPA with {args.participants:,} participants (seed {SEED}),
+{code_version()}. The machine is shared with other work: the load average above says how
+busy it was. {backend}, demo CPA with {args.participants:,} participants (seed {SEED}),
 `chainboard serve --workers {args.workers}` on loopback, {args.users} locust users for
 {args.seconds} s: one in five a subcontractor's system posting 100-event batches (50 new
 referrals with attachments), the rest people reading the overdue checks (3), the league table
 (2), cohorts (1) and the dashboard page (1). Rate limiting on (1,000,000/minute per user).
 Reproduce: `.venv/bin/python bench/load.py --participants {args.participants} --seconds
-{args.seconds} --users {args.users}`.
+{args.seconds} --users {args.users} --workers {args.workers}` (with `--database-url` for
+PostgreSQL).
 
 {table}
 
 {verdict}
 """
-    replace_section(HEADING, body)
-    print(f"wrote the figures to docs/benchmarks.md ({HEADING})")
+    heading = HEADING.format(backend=backend)
+    replace_section(heading, body)
+    print(f"wrote the figures to docs/benchmarks.md ({heading})")
 
 
 if __name__ == "__main__":
