@@ -58,8 +58,14 @@ def _client_config(base: str, participants: int) -> dict[str, Any]:
     cpa = generate_cpa(participants, SEED, date.today())
     manager = next(u for u in cpa.users if u.role == "prime_manager")
     manager_token = _login(base, manager.username, manager.password)
-    contracts = httpx.get(f"{base}/api/v1/contracts", timeout=30,
-                          headers={"Authorization": f"Bearer {manager_token}"}).json()
+    as_manager = {"Authorization": f"Bearer {manager_token}"}
+    contract = httpx.get(f"{base}/api/v1/contracts", timeout=30,
+                         headers=as_manager).json()["rows"][0]
+    members = httpx.get(f"{base}/api/v1/contracts/{contract['id']}/members", timeout=30,
+                        headers=as_manager).json()["rows"]
+    # Who may take new referrals: the prime in-house and members not suspended or terminated.
+    open_to_referrals = {contract["prime_id"]} | {
+        m["provider_id"] for m in members if m["status"] in ("active", "on_improvement_plan")}
     providers = []
     for user in cpa.users:
         if user.role != "provider_user":
@@ -67,8 +73,9 @@ def _client_config(base: str, participants: int) -> dict[str, Any]:
         token = _login(base, user.username, user.password)
         me = httpx.get(f"{base}/api/v1/auth/me", timeout=30,
                        headers={"Authorization": f"Bearer {token}"}).json()
-        providers.append({"token": token, "organisation_id": me["organisation_id"]})
-    return {"contract_id": contracts["rows"][0]["id"], "manager": {"token": manager_token},
+        if me["organisation_id"] in open_to_referrals:
+            providers.append({"token": token, "organisation_id": me["organisation_id"]})
+    return {"contract_id": contract["id"], "manager": {"token": manager_token},
             "providers": providers}
 
 
@@ -119,20 +126,20 @@ def _report(args: argparse.Namespace, database_url: str, stats: list[dict[str, s
     header = ("| request | requests | failures | req/s | p50 ms | p95 ms | p99 ms |\n"
               "|---|---:|---:|---:|---:|---:|---:|")
     lines = []
-    reads_ok = True
+    slow_reads = []
     for row in stats:
         name = row["Name"] if row["Name"] != "Aggregated" else "**all**"
         lines.append(f"| {name} | {int(row['Request Count']):,} | {row['Failure Count']} | "
                      f"{float(row['Requests/s']):.1f} | {row['50%']} | {row['95%']} | "
                      f"{row['99%']} |")
         if row["Name"].startswith("GET") and float(row["95%"]) >= READ_P95_GOAL_MS:
-            reads_ok = False
+            slow_reads.append(f"{row['Name']} (p95 {row['95%']} ms)")
     total = next(row for row in stats if row["Name"] == "Aggregated")
     failures = int(total["Failure Count"])
     backend = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
-    verdict = (f"Goals (no errors, read p95 < {READ_P95_GOAL_MS} ms): "
-               f"{'met' if failures == 0 and reads_ok else 'NOT met'}; "
-               f"{failures} failed requests.")
+    verdict = (f"Goals: no errors ({'met' if failures == 0 else 'NOT met'}: {failures} failed "
+               f"requests); every read's p95 under {READ_P95_GOAL_MS} ms ("
+               + (f"NOT met by {', '.join(slow_reads)}" if slow_reads else "met") + ").")
     table = "\n".join([header, *lines])
     print(table)
     print(verdict)
