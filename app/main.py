@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api import api_router
@@ -51,6 +51,14 @@ def create_app(with_dashboard: bool = True) -> FastAPI:
             # FastAPI's words for a body that is not UTF-8: say which part and what to do.
             exc = StarletteHTTPException(400, "body: cannot be read; send UTF-8 JSON")
         return await http_exception_handler(request, exc)
+
+    @app.exception_handler(DataError)
+    async def value_the_database_refuses(request: Request, exc: DataError) -> JSONResponse:
+        # The database's own check on a value the request carried (a NUL in a query string, a
+        # number out of its range): the request is at fault, and nothing was stored.
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "invalid value"
+        return JSONResponse(status_code=422, content={
+            "detail": f"request: a value the database cannot store ({reason})"})
 
     @app.exception_handler(OperationalError)
     async def database_busy(request: Request, exc: OperationalError) -> JSONResponse:

@@ -106,7 +106,8 @@ def list_events(
     session: SessionDep, principal: PrincipalDep,
     page: Annotated[PageParams, Depends(page_params)],
     contract_id: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)] = None,
-    participant_ref: Annotated[str | None, Query(max_length=64)] = None,
+    participant_ref: Annotated[str | None, Query(max_length=64,
+                                                 pattern=r"^[A-Za-z0-9_-]+$")] = None,
     type: Annotated[EventType | None, Query()] = None,
     since: Annotated[datetime | date | None, Query(
         description="events received at or after this time (a date means its midnight UTC)"

@@ -115,6 +115,11 @@ CORPUS = [
         lambda w: {"json": [_event(w, event_id="e" * 10_000)]}, 422, "event_id:"),
     Bad("events list: a 10,000-character participant_ref", "GET", _events_path,
         lambda w: {"params": {"participant_ref": "P" * 10_000}}, 422, "query.participant_ref"),
+    Bad("organisations: a NUL character in the name", "POST", _orgs_path,
+        lambda w: {"json": {"name": "Acme\u0000Ltd", "kind": "subcontractor",
+                            "sector": "private"}}, 422, "name: contains a NUL character"),
+    Bad("events list: a NUL character in participant_ref", "GET", _events_path,
+        lambda w: {"params": {"participant_ref": "P\x00"}}, 422, "query.participant_ref"),
     # -- NINO-shaped references ---------------------------------------------------------------
     Bad("events: a National Insurance number as reference", "POST", _events_path,
         lambda w: {"json": [_event(w, participant_ref="QQ123456C")]}, 422,
@@ -226,3 +231,14 @@ def test_csv_exports_neutralise_formula_cells(client, world, db):
     cells = [cell for row in rows for cell in row.values()]
     assert not [c for c in cells if c[:1] in ("=", "@", "+") or
                 (c[:1] == "-" and not c[1:2].isdigit())]
+
+
+def test_a_value_the_database_refuses_answers_422_not_500(client, world, engine):
+    """The safety net under the input models: PostgreSQL refuses a NUL in text (here a login
+    name, which the form does not check); SQLite stores anything, so there it is a wrong login."""
+    answer = client.post(f"{API}/auth/token", data={"username": "a\x00b", "password": "x" * 8})
+    if engine.dialect.name == "postgresql":
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["detail"].startswith("request: a value the database cannot store")
+    else:
+        assert answer.status_code == 401, answer.text
