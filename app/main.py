@@ -3,11 +3,16 @@
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api import api_router
+from app.core.config import get_settings
 from app.core.errors import DomainError
+from app.core.http import BodySizeLimitMiddleware, RequestContextMiddleware
 
 log = logging.getLogger("chainboard")
 
@@ -23,6 +28,9 @@ Records outside your organisation's scope answer 404.
 def create_app(with_dashboard: bool = True) -> FastAPI:
     app = FastAPI(title="chainboard", version="0.1.0", description=DESCRIPTION)
     app.include_router(api_router)
+    # The last added is the outermost: every answer, a 413 too, carries the request id.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=get_settings().max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
 
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
@@ -36,6 +44,31 @@ def create_app(with_dashboard: bool = True) -> FastAPI:
         return JSONResponse(status_code=422, content={"detail": [
             {"loc": list(error.get("loc", ())), "msg": error.get("msg", ""),
              "type": error.get("type", "")} for error in exc.errors()]})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's words for a body that is not UTF-8: say which part and what to do.
+            exc = StarletteHTTPException(400, "body: cannot be read; send UTF-8 JSON")
+        return await http_exception_handler(request, exc)
+
+    @app.exception_handler(DataError)
+    async def value_the_database_refuses(request: Request, exc: DataError) -> JSONResponse:
+        # The database's own check on a value the request carried (a NUL in a query string, a
+        # number out of its range): the request is at fault, and nothing was stored.
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "invalid value"
+        return JSONResponse(status_code=422, content={
+            "detail": f"request: a value the database cannot store ({reason})"})
+
+    @app.exception_handler(OperationalError)
+    async def database_busy(request: Request, exc: OperationalError) -> JSONResponse:
+        # A statement over STATEMENT_TIMEOUT_MS, SQLite's lock wait over its busy timeout, or
+        # the database gone: nothing was committed, and the same request may be sent again.
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                    str(exc.orig).strip().splitlines()[0] if exc.orig else exc)
+        return JSONResponse(status_code=503, headers={"Retry-After": "5"}, content={
+            "detail": "database: busy or too slow to answer in time; nothing was changed, "
+                      "try again"})
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -47,6 +47,10 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def engine(database_url: str) -> Iterator[Engine]:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("ENVIRONMENT", "test")
+    # The suite sends far more requests per user than any client should: rate limits are off
+    # here, and tests/footing/test_limits.py turns them on for its own app.
+    os.environ.setdefault("RATE_LIMIT", "")
+    os.environ.setdefault("LOGIN_RATE_LIMIT", "")
     from app.cli import run_migrations
     from app.core.config import get_settings
     from app.core.db import get_engine, get_sessionmaker
@@ -61,10 +65,23 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 def _empty_all_tables(engine: Engine) -> None:
-    # DELETE, children first: much faster than TRUNCATE for the few rows a test leaves.
+    # DELETE, children first: much faster than TRUNCATE for the few rows a test leaves. The
+    # append-only history tables refuse DELETE (migration 0003's triggers): PostgreSQL skips
+    # ordinary triggers for this transaction (the test role is a superuser); on SQLite the
+    # triggers are dropped and created again inside the same transaction.
     with engine.begin() as conn:
+        triggers: list[Any] = []
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            triggers = list(conn.execute(text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")))
+            for name, _sql in triggers:
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
+        for _name, sql in triggers:
+            conn.execute(text(sql))
 
 
 @pytest.fixture()

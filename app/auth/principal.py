@@ -9,6 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.db import get_session
+from app.core.logs import request_context
+from app.core.ratelimit import principal_limiter
 from app.core.security import hash_api_key, user_id_from_token
 from app.models import ApiKey, User
 
@@ -75,6 +77,13 @@ def current_principal(
     principal = resolve_principal(session, token, api_key)
     if principal is None:
         raise _UNAUTHENTICATED
+    identity = (("api key", str(principal.api_key_id)) if principal.is_api_key
+                else ("user", str(principal.user_id)))
+    context = request_context.get()
+    if context is not None:  # for the access log line
+        context.update(principal_role=principal.role, principal_org=principal.organisation_id,
+                       principal=" ".join(identity))
+    principal_limiter().check(*identity)
     return principal
 
 

@@ -1,11 +1,12 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import schemas, service
 from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep
 from app.core.pagination import Page, PageParams, page_params
+from app.core.ratelimit import login_limiter
 from app.core.security import create_access_token
 
 router = APIRouter(tags=["authentication"])
@@ -14,7 +15,11 @@ KeyId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
 
 
 @router.post("/auth/token", response_model=schemas.Token)
-def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep) -> object:
+def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep,
+          request: Request) -> object:
+    # Counted before the password is checked: guesses cost the guesser, right or wrong.
+    client = request.client.host if request.client else "unknown"
+    login_limiter().check("username", form.username.strip().lower()[:64], client)
     user = service.authenticate(session, form.username, form.password)
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "username or password is wrong",

@@ -12,18 +12,24 @@ Role = Literal["admin", "prime_manager", "provider_user", "reviewer"]
 RecordId = Annotated[int, Field(ge=1, le=MAX_RECORD_ID)]
 
 
-def _non_finite_as_text(value: Any) -> Any:
+def _non_finite_as_text(value: Any, where: str = "") -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)  # "nan", "inf": still refused below, but printable in the 422
+    if isinstance(value, str) and "\x00" in value:
+        # PostgreSQL cannot store NUL in text; no honest value holds one.
+        raise ValueError(f"{where or 'value'}: contains a NUL character")
     if isinstance(value, dict):
-        return {key: _non_finite_as_text(item) for key, item in value.items()}
+        return {key: _non_finite_as_text(item, f"{where}.{key}".lstrip("."))
+                for key, item in value.items()}
     if isinstance(value, list):
-        return [_non_finite_as_text(item) for item in value]
+        return [_non_finite_as_text(item, f"{where}[{index}]")
+                for index, item in enumerate(value)]
     return value
 
 
 class StrictInput(BaseModel):
-    """Base of request bodies: unknown fields refused, strings trimmed, numbers finite.
+    """Base of request bodies: unknown fields refused, strings trimmed, numbers finite, no NUL
+    characters in text.
 
     JSON's NaN/Infinity extensions arrive as floats; the 422 that refuses them echoes the input,
     and a float NaN cannot be written as JSON (the answer would be a 500), so they become text

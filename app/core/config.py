@@ -3,7 +3,8 @@
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import model_validator
+from limits import parse_many
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "development-only-secret-key-change-me"
@@ -31,6 +32,30 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 10.0
     # A notification that failed this many times is left for an operator to look at.
     smtp_max_attempts: int = 5
+    # Limits (docs/operations.md). A request body larger than this answers 413; a 10,000-event
+    # batch is about 3 MB of JSON.
+    max_body_bytes: int = 16 * 1024 * 1024
+    # Requests per API key or user, in the `limits` notation ("1200/minute", "20/second;1000/
+    # hour"); empty turns it off. The token endpoint has its own limit per username and client
+    # address, against password guessing.
+    rate_limit: str = "1200/minute"
+    login_rate_limit: str = "20/minute"
+    # Where the counters live: memory:// is per process; several app processes behind a load
+    # balancer share one store instead, e.g. redis://host:6379 (pip install "limits[redis]").
+    rate_limit_storage: str = "memory://"
+    # PostgreSQL aborts a statement running longer than this (0: never); SQLite waits this long
+    # for another writer's lock before answering "database is locked".
+    statement_timeout_ms: int = 60_000
+    sqlite_busy_timeout_ms: int = 30_000
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
+    @field_validator("rate_limit", "login_rate_limit")
+    @classmethod
+    def readable_rate_limit(cls, value: str) -> str:
+        if value.strip():
+            parse_many(value)  # a typo fails at start-up, not on the first request
+        return value.strip()
 
     @model_validator(mode="after")
     def refuse_dev_secret_in_production(self) -> "Settings":

@@ -14,20 +14,28 @@ from app.core.config import get_settings
 SQLITE_IMMEDIATE = "chainboard_sqlite_immediate"
 
 
-def make_engine(url: str, echo: bool = False) -> Engine:
+def make_engine(url: str, echo: bool = False, statement_timeout_ms: int = 0,
+                sqlite_busy_timeout_ms: int = 30_000) -> Engine:
+    """`statement_timeout_ms` bounds every statement on PostgreSQL (0: no bound; migrations
+    run without one). SQLite has no statement timeout; `sqlite_busy_timeout_ms` bounds the wait
+    for another writer's lock."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False,
-                                                            "timeout": 30})
-        _configure_sqlite(engine)
+        engine = create_engine(url, echo=echo, connect_args={
+            "check_same_thread": False, "timeout": sqlite_busy_timeout_ms / 1000})
+        _configure_sqlite(engine, sqlite_busy_timeout_ms)
         return engine
-    # No server-side prepared statements: a generic plan made while a table was small (a fresh
-    # bulk load) would keep scanning it sequentially once it is large.
-    connect_args = {"prepare_threshold": None} if "+psycopg" in url else {}
+    connect_args: dict[str, Any] = {}
+    if "+psycopg" in url:
+        # No server-side prepared statements: a generic plan made while a table was small (a
+        # fresh bulk load) would keep scanning it sequentially once it is large.
+        connect_args["prepare_threshold"] = None
+    if statement_timeout_ms:
+        connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10,
                          connect_args=connect_args)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from the driver so BEGIN is ours (see on_begin).
@@ -36,7 +44,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -50,7 +58,9 @@ def _configure_sqlite(engine: Engine) -> None:
 @lru_cache
 def get_engine() -> Engine:
     settings = get_settings()
-    return make_engine(settings.database_url, echo=settings.sql_echo)
+    return make_engine(settings.database_url, echo=settings.sql_echo,
+                       statement_timeout_ms=settings.statement_timeout_ms,
+                       sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
 
 
 @lru_cache

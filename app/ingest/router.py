@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from app.auth.principal import PrincipalDep, SessionDep
-from app.core.errors import Invalid
+from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep
+from app.core.errors import ErrorBody, Invalid
 from app.core.pagination import Page, PageParams, page_params
 from app.ingest import service
 from app.ingest.csv_upload import parse_events_csv
@@ -22,8 +22,9 @@ router = APIRouter(tags=["ingestion"])
 _BATCH_SCHEMA = {"type": "array", "maxItems": 10_000, "items": EventIn.model_json_schema()}
 _ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"model": IngestAnswer, "description": "stored (partial: the valid ones)"},
-    422: {"model": IngestAnswer,
-          "description": "atomic batch with a rejected event: nothing was stored"},
+    422: {"model": IngestAnswer | ErrorBody,
+          "description": "atomic batch with a rejected event (nothing was stored), or a "
+                         "malformed request"},
 }
 
 
@@ -36,10 +37,15 @@ async def json_body(request: Request) -> Any:
 
 
 def _answer(result: service.IngestResult, partial: bool) -> JSONResponse:
-    status = 422 if result.rejected and not partial else 200
-    return JSONResponse(status_code=status, content={
-        "accepted": result.accepted, "duplicates": result.duplicates,
-        "rejected": result.rejected})
+    content: dict[str, Any] = {"accepted": result.accepted, "duplicates": result.duplicates,
+                               "rejected": result.rejected}
+    if result.rejected and not partial:
+        # Every error body has a detail (API.md); the rejections say which events and why.
+        count = len(result.rejected)
+        content["detail"] = (f"{count} event{'s' if count != 1 else ''} rejected; nothing was "
+                             "stored")
+        return JSONResponse(status_code=422, content=content)
+    return JSONResponse(status_code=200, content=content)
 
 
 @router.post(
@@ -99,8 +105,9 @@ class EventRead(BaseModel):
 def list_events(
     session: SessionDep, principal: PrincipalDep,
     page: Annotated[PageParams, Depends(page_params)],
-    contract_id: int | None = None,
-    participant_ref: Annotated[str | None, Query(max_length=64)] = None,
+    contract_id: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)] = None,
+    participant_ref: Annotated[str | None, Query(max_length=64,
+                                                 pattern=r"^[A-Za-z0-9_-]+$")] = None,
     type: Annotated[EventType | None, Query()] = None,
     since: Annotated[datetime | date | None, Query(
         description="events received at or after this time (a date means its midnight UTC)"

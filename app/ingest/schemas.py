@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from app.auth.principal import MAX_RECORD_ID
 from app.supply_chain.schemas import PaymentGroup
 
 EventType = Literal["referral", "attachment", "job_start", "job_end", "in_work_check",
@@ -77,14 +78,15 @@ class EventIn(BaseModel):
                           description="client-chosen idempotency key, unique per organisation;"
                                       " may not start with = + - @ or whitespace, nor hold "
                                       "control characters")
-    contract_id: int
+    # Ids beyond the key range are a field error, never a database error.
+    contract_id: int = Field(ge=1, le=MAX_RECORD_ID)
     participant_ref: Annotated[str, BeforeValidator(_participant_ref)] = Field(
         min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
         description="pseudonymous reference: no names, no National Insurance numbers")
     type: EventType
     event_date: IsoDate
     payment_group: PaymentGroup | None = None
-    provider_id: int | None = None
+    provider_id: int | None = Field(default=None, ge=1, le=MAX_RECORD_ID)
     hours_per_week: float | None = Field(default=None, gt=0, le=168)
     milestone: str | None = Field(default=None, pattern=r"^(D\d{1,4}|S\d{1,2})$")
     result: Literal["in_work", "not_in_work", "no_contact"] | None = None
@@ -119,9 +121,12 @@ class IngestAnswer(BaseModel):
         {"accepted": 2, "duplicates": 1, "rejected": []},
         {"accepted": 0, "duplicates": 0, "rejected": [
             {"index": 1, "event_id": "nw-000123-att", "errors": [
-                "event_date: before the participant's referral on 2026-03-02"]}]},
+                "event_date: before the participant's referral on 2026-03-02"]}],
+         "detail": "1 event rejected; nothing was stored"},
     ]})
 
     accepted: int
     duplicates: int
     rejected: list[Rejection]
+    # Only on a refused atomic batch (422), like every other error body.
+    detail: str | None = None

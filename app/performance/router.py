@@ -1,6 +1,5 @@
 """HTTP for the performance engine."""
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -14,14 +13,22 @@ from app.supply_chain.schemas import Day
 
 router = APIRouter(tags=["performance"])
 
+# Ids beyond the key range answer 422 naming the parameter; dates (Day) stay where month and
+# day arithmetic cannot leave Python's calendar.
+ContractId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
+
+
+def _provider_id(description: str) -> Any:
+    return Query(ge=1, le=MAX_RECORD_ID, description=description)
+
 
 @router.get("/contracts/{contract_id}/milestones", response_model=schemas.MilestonePage)
 def milestones(
-    contract_id: int, session: SessionDep, principal: PrincipalDep,
+    contract_id: ContractId, session: SessionDep, principal: PrincipalDep,
     page: Annotated[PageParams, Depends(page_params)],
     status: Annotated[schemas.MilestoneStatus | None, Query()] = None,
-    as_of: Annotated[date | None, Query(description="default today")] = None,
-    provider_id: int | None = None,
+    as_of: Annotated[Day | None, Query(description="default today")] = None,
+    provider_id: Annotated[int | None, _provider_id("one provider's checks")] = None,
 ) -> object:
     """In-work checks by due date with their status on `as_of`; `status=overdue` is the list
     of participants a provider must call today. Providers see their own participants only."""
@@ -32,14 +39,14 @@ def milestones(
 @router.get("/contracts/{contract_id}/league-table", response_model=schemas.LeagueTableOut,
             responses={200: {"content": {"text/csv": {}}}})
 def league_table(
-    contract_id: int, request: Request, session: SessionDep, principal: PrincipalDep,
-    period_from: Annotated[date | None, Query(alias="from",
+    contract_id: ContractId, request: Request, session: SessionDep, principal: PrincipalDep,
+    period_from: Annotated[Day | None, Query(alias="from",
                                               description="first referral date; default: "
                                                           "the contract's start")] = None,
-    period_to: Annotated[date | None, Query(alias="to",
-                                            description="last referral date; default as_of")
+    period_to: Annotated[Day | None, Query(alias="to",
+                                           description="last referral date; default as_of")
                          ] = None,
-    as_of: Annotated[date | None, Query(description="default today")] = None,
+    as_of: Annotated[Day | None, Query(description="default today")] = None,
     horizon_months: Annotated[int | None, Query(ge=3, le=24)] = None,
     min_n: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
@@ -57,15 +64,6 @@ def league_table(
         return Response(body, media_type="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
     return table
-
-
-# Ids beyond the key range answer 422 naming the parameter; dates (Day) stay where month and
-# day arithmetic cannot leave Python's calendar.
-ContractId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
-
-
-def _provider_id(description: str) -> Any:
-    return Query(ge=1, le=MAX_RECORD_ID, description=description)
 
 
 @router.get("/contracts/{contract_id}/cohorts", response_model=schemas.CohortsOut)

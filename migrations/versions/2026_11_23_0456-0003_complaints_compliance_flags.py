@@ -136,8 +136,14 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('organisation_id', name=op.f('pk_notification_addresses'))
     )
 
+    # -- append-only history (production footing; keep this block last) ----------------------
+    create_append_only_triggers()
+
 
 def downgrade() -> None:
+    # -- append-only history (production footing; keep this block first) ---------------------
+    drop_append_only_triggers()
+
     op.drop_table('notification_addresses')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notifications_sent_at'))
@@ -160,3 +166,43 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_complaints_complainant_org_id'))
 
     op.drop_table('complaints')
+
+
+# -- append-only history ---------------------------------------------------------------------
+# The database itself refuses UPDATE and DELETE (and, on PostgreSQL, TRUNCATE) of these tables,
+# so no code path, bug or hand-typed statement can rewrite history. A table rebuilt by a later
+# SQLite batch migration loses its triggers: such a migration must create them again.
+APPEND_ONLY_TABLES = ('audit_log', 'membership_status_changes', 'complaint_entries')
+
+
+def create_append_only_triggers() -> None:
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute("""
+            CREATE FUNCTION refuse_history_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
+                    USING ERRCODE = 'restrict_violation';
+            END $$""")
+        for table in APPEND_ONLY_TABLES:
+            op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                       "FOR EACH ROW EXECUTE FUNCTION refuse_history_change()")
+            op.execute(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                       "FOR EACH STATEMENT EXECUTE FUNCTION refuse_history_change()")
+        return
+    for table in APPEND_ONLY_TABLES:
+        for operation in ('UPDATE', 'DELETE'):
+            op.execute(f"CREATE TRIGGER {table}_no_{operation.lower()} BEFORE {operation} ON "
+                       f"{table} BEGIN SELECT RAISE(ABORT, '{table} is append-only: "
+                       f"{operation} refused'); END")
+
+
+def drop_append_only_triggers() -> None:
+    if op.get_bind().dialect.name == 'postgresql':
+        for table in APPEND_ONLY_TABLES:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
+        op.execute("DROP FUNCTION IF EXISTS refuse_history_change()")
+        return
+    for table in APPEND_ONLY_TABLES:
+        for operation in ('update', 'delete'):
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{operation}")

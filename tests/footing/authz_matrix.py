@@ -1,0 +1,365 @@
+"""Who may call what: the expected HTTP status of every endpoint of the OpenAPI document, for
+every role and for an anonymous caller, on a record of the caller's own organisation ("own")
+and on one of another organisation ("other"). tests/footing/test_authz_matrix.py sends every
+call and compares; an endpoint with no entry here fails that test, naming it.
+
+Adding an endpoint: add one `MATRIX[(METHOD, path)] = Entry(...)` with
+- `build(ctx, role, target) -> Call`: the request to send (`target` is "own" or "other"); it may
+  create what the call needs first through `ctx` (as the admin),
+- `expect`: `expect(anonymous=401, admin=200, prime_manager=(200, 404), ...)`, a pair being
+  (own, other) and a single number meaning both,
+- `audit`: the audit action a 2xx answer must have recorded (mutating endpoints),
+- `leaks(ctx, role, body)`: for lists, the rows of another organisation the caller was shown
+  (must be none).
+
+The world (tests/helpers.make_world): contract A of prime A with members S1 and S2, contract B
+of prime B with member SB, a reviewer organisation. The callers are the admin, prime A's
+manager, S1's provider user and the reviewer; "own" means contract A and S1 (prime A for the
+manager), "other" contract B and SB (prime B for the manager).
+"""
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.helpers import API, PASSWORD, World, add_member, create_org, record_payment
+
+ROLES = ("anonymous", "admin", "prime_manager", "provider_user", "reviewer")
+TARGETS = ("own", "other")
+# Which user of the world acts in each role.
+ACTOR = {"admin": "admin", "prime_manager": "manager_a", "provider_user": "s1",
+         "reviewer": "reviewer"}
+
+
+@dataclass
+class Call:
+    path: str
+    json: Any = None
+    params: dict[str, Any] | None = None
+    data: dict[str, Any] | None = None
+    files: dict[str, Any] | None = None
+
+
+@dataclass
+class Context:
+    """The world and a few helpers for building calls (set-up goes through the API as admin)."""
+
+    client: TestClient
+    world: World
+    events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _counter: itertools.count = field(default_factory=itertools.count)  # type: ignore[type-arg]
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.world.headers["admin"]
+
+    def unique(self, prefix: str) -> str:
+        return f"{prefix}-{next(self._counter)}"
+
+    def contract(self, target: str) -> int:
+        return self.world.contract_a if target == "own" else self.world.contract_b
+
+    def provider(self, target: str) -> int:
+        """A provider delivering on the target contract: S1 (own) or SB (other)."""
+        return self.world.s1 if target == "own" else self.world.sb
+
+    def org(self, role: str, target: str) -> int:
+        """The caller's own organisation, or another one."""
+        own = {"admin": self.world.s1, "prime_manager": self.world.prime_a,
+               "provider_user": self.world.s1, "reviewer": self.world.reviewer_org,
+               "anonymous": self.world.s1}
+        other = {"prime_manager": self.world.prime_b}
+        return own[role] if target == "own" else other.get(role, self.world.sb)
+
+    def new_member(self, target: str) -> int:
+        """A fresh subcontractor joined to the target contract (tier 2, a small share)."""
+        org = create_org(self.client, self.admin, self.unique("Member"), "subcontractor")
+        add_member(self.client, self.admin, self.contract(target), org, tier=2,
+                   contracted_share="0.01")
+        return org
+
+    def new_payment(self, target: str) -> int:
+        return int(record_payment(self.client, self.admin, self.contract(target),
+                                  self.provider(target))["id"])
+
+    def new_key(self, role: str, target: str) -> int:
+        """An API key the caller could manage if it is its organisation's."""
+        org = (self.world.prime_a if role == "prime_manager" else self.world.s1) \
+            if target == "own" else (self.world.prime_b if role == "prime_manager"
+                                     else self.world.sb)
+        response = self.client.post(f"{API}/api-keys", headers=self.admin, json={
+            "name": self.unique("key"), "organisation_id": org, "role": "provider_user"})
+        assert response.status_code == 201, response.text
+        return int(response.json()["id"])
+
+    def new_complaint(self, target: str, confidential: bool = False) -> int:
+        """A complaint raised on the target contract by its member (S1 or SB)."""
+        complainant = "s1" if target == "own" else "sb"
+        response = self.client.post(f"{API}/complaints", headers=self.world.headers[complainant],
+                                    json={"contract_id": self.contract(target),
+                                          "principle": "commitment", "title": self.unique("late"),
+                                          "description": "Invoice unpaid for 60 days.",
+                                          "confidential": confidential})
+        assert response.status_code == 201, response.text
+        return int(response.json()["id"])
+
+    def new_flag(self, target: str) -> int:
+        """A COM-1 flag on the target contract: a payment unpaid long past its terms."""
+        self.new_payment(target)
+        response = self.client.get(f"{API}/compliance/flags", headers=self.admin, params={
+            "contract_id": self.contract(target), "rule": "COM-1", "status": "open",
+            "limit": 1000})
+        assert response.status_code == 200, response.text
+        return max(int(row["id"]) for row in response.json()["rows"])
+
+    def referral(self, target: str) -> dict[str, Any]:
+        return {"event_id": self.unique("ev"), "contract_id": self.contract(target),
+                "participant_ref": self.unique("P"), "type": "referral",
+                "event_date": "2025-06-02", "payment_group": "jsa_25_plus",
+                "provider_id": self.provider(target)}
+
+
+@dataclass
+class Entry:
+    build: Callable[[Context, str, str], Call]
+    expect: dict[str, tuple[int, int]]
+    audit: str | None = None
+    leaks: Callable[[Context, str, Any], list[Any]] | None = None
+
+
+def expect(**answers: int | tuple[int, int]) -> dict[str, tuple[int, int]]:
+    missing = set(ROLES) - set(answers)
+    assert not missing, f"expect(...) lacks {sorted(missing)}"
+    return {role: (a, a) if isinstance(a, int) else a for role, a in answers.items()}
+
+
+def _same(path: str) -> Callable[[Context, str, str], Call]:
+    return lambda ctx, role, target: Call(path)
+
+
+def _contract_path(suffix: str = "", **params: Any) -> Callable[[Context, str, str], Call]:
+    return lambda ctx, role, target: Call(f"{API}/contracts/{ctx.contract(target)}{suffix}",
+                                          params=params or None)
+
+
+def _rows_of_other_contract(ctx: Context, role: str, body: Any) -> list[Any]:
+    return [row for row in body["rows"] if row.get("contract_id") == ctx.world.contract_b]
+
+
+def _other_contracts(ctx: Context, role: str, body: Any) -> list[Any]:
+    if role in ("admin", "reviewer"):
+        return []
+    return [row for row in body["rows"] if row["id"] == ctx.world.contract_b]
+
+
+def _other_organisations(ctx: Context, role: str, body: Any) -> list[Any]:
+    if role in ("admin", "reviewer"):
+        return []
+    return [row for row in body["rows"] if row["id"] in (ctx.world.prime_b, ctx.world.sb)]
+
+
+def _other_keys(ctx: Context, role: str, body: Any) -> list[Any]:
+    if role == "admin":
+        return []
+    own = ctx.org(role, "own")
+    return [row for row in body["rows"] if row["organisation_id"] != own]
+
+
+def _events_csv(ctx: Context, role: str, target: str) -> Call:
+    event = ctx.referral(target)
+    columns = list(event)
+    text = ",".join(columns) + "\n" + ",".join(str(event[c]) for c in columns) + "\n"
+    return Call(f"{API}/events/csv", files={"file": ("events.csv", text.encode(), "text/csv")})
+
+
+# Reading aggregates of a contract: whoever sees the contract (its prime, its members, the
+# admin, reviewers); another prime's or another contract's provider gets 404.
+_CONTRACT_READERS = expect(anonymous=401, admin=200, prime_manager=(200, 404),
+                           provider_user=(200, 404), reviewer=200)
+# Changing a contract's supply chain: the admin, and the contract's own prime manager.
+_CHAIN_MANAGERS = dict(anonymous=401, prime_manager=(200, 404), provider_user=403, reviewer=403)
+
+MATRIX: dict[tuple[str, str], Entry] = {
+    ("GET", f"{API}/health"): Entry(_same(f"{API}/health"), expect(
+        anonymous=200, admin=200, prime_manager=200, provider_user=200, reviewer=200)),
+    # Anonymous by nature: each role logs in as itself; "anonymous" tries a wrong password.
+    ("POST", f"{API}/auth/token"): Entry(
+        lambda ctx, role, target: Call(f"{API}/auth/token", data={
+            "username": ctx.world.usernames.get(ACTOR.get(role, ""), "admin"),
+            "password": PASSWORD if role != "anonymous" else "not the password"}),
+        expect(anonymous=401, admin=200, prime_manager=200, provider_user=200, reviewer=200)),
+    ("GET", f"{API}/auth/me"): Entry(_same(f"{API}/auth/me"), expect(
+        anonymous=401, admin=200, prime_manager=200, provider_user=200, reviewer=200)),
+    ("POST", f"{API}/users"): Entry(
+        lambda ctx, role, target: Call(f"{API}/users", json={
+            "username": ctx.unique("user"), "password": "a long passphrase",
+            "role": "provider_user", "organisation_id": ctx.provider(target)}),
+        expect(anonymous=401, admin=201, prime_manager=403, provider_user=403, reviewer=403),
+        audit="user.create"),
+    ("POST", f"{API}/api-keys"): Entry(
+        lambda ctx, role, target: Call(f"{API}/api-keys", json={
+            "name": ctx.unique("key"), "organisation_id": ctx.org(role, target),
+            **({"role": "provider_user"} if role == "admin" else {})}),
+        expect(anonymous=401, admin=201, prime_manager=(201, 404), provider_user=(201, 404),
+               reviewer=403),
+        audit="api_key.create"),
+    ("GET", f"{API}/api-keys"): Entry(
+        _same(f"{API}/api-keys"),
+        expect(anonymous=401, admin=200, prime_manager=200, provider_user=200, reviewer=403),
+        leaks=_other_keys),
+    ("DELETE", f"{API}/api-keys/{{key_id}}"): Entry(
+        lambda ctx, role, target: Call(f"{API}/api-keys/{ctx.new_key(role, target)}"),
+        expect(anonymous=401, admin=204, prime_manager=(204, 404), provider_user=(204, 404),
+               reviewer=403),
+        audit="api_key.revoke"),
+    ("POST", f"{API}/organisations"): Entry(
+        lambda ctx, role, target: Call(f"{API}/organisations", json={
+            "name": ctx.unique("Org"), "kind": "subcontractor", "sector": "private"}),
+        expect(anonymous=401, admin=201, prime_manager=403, provider_user=403, reviewer=403),
+        audit="organisation.create"),
+    ("GET", f"{API}/organisations"): Entry(
+        _same(f"{API}/organisations"),
+        expect(anonymous=401, admin=200, prime_manager=200, provider_user=200, reviewer=200),
+        leaks=_other_organisations),
+    ("GET", f"{API}/organisations/{{org_id}}"): Entry(
+        lambda ctx, role, target: Call(f"{API}/organisations/{ctx.org(role, target)}"),
+        expect(anonymous=401, admin=200, prime_manager=(200, 404), provider_user=(200, 404),
+               reviewer=200)),
+    ("POST", f"{API}/contracts"): Entry(
+        lambda ctx, role, target: Call(f"{API}/contracts", json={
+            "prime_id": ctx.world.prime_a if target == "own" else ctx.world.prime_b,
+            "cpa_code": ctx.unique("CPA"), "cpa_name": "Somewhere",
+            "start_date": "2025-04-01", "end_date": "2030-03-31"}),
+        expect(anonymous=401, admin=201, prime_manager=403, provider_user=403, reviewer=403),
+        audit="contract.create"),
+    ("GET", f"{API}/contracts"): Entry(
+        _same(f"{API}/contracts"),
+        expect(anonymous=401, admin=200, prime_manager=200, provider_user=200, reviewer=200),
+        leaks=_other_contracts),
+    ("GET", f"{API}/contracts/{{contract_id}}"): Entry(_contract_path(), _CONTRACT_READERS),
+    ("PATCH", f"{API}/contracts/{{contract_id}}"): Entry(
+        lambda ctx, role, target: Call(f"{API}/contracts/{ctx.contract(target)}",
+                                       json={"settings": {"league_visibility": "named"}}),
+        expect(admin=200, **_CHAIN_MANAGERS), audit="contract.update"),
+    ("POST", f"{API}/contracts/{{contract_id}}/members"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/contracts/{ctx.contract(target)}/members",
+            json={"provider_id": create_org(ctx.client, ctx.admin, ctx.unique("Joiner")),
+                  "tier": 2, "contracted_share": "0.01"}),
+        expect(admin=201, **{**_CHAIN_MANAGERS, "prime_manager": (201, 404)}),
+        audit="member.add"),
+    ("GET", f"{API}/contracts/{{contract_id}}/members"): Entry(
+        _contract_path("/members"), _CONTRACT_READERS, leaks=None),
+    ("GET", f"{API}/contracts/{{contract_id}}/members/{{provider_id}}"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/contracts/{ctx.contract(target)}/members/{ctx.provider(target)}"),
+        _CONTRACT_READERS),
+    ("POST", f"{API}/contracts/{{contract_id}}/members/{{provider_id}}/status"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/contracts/{ctx.contract(target)}/members/{ctx.new_member(target)}/status",
+            json={"status": "suspended", "reason": "improvement plan missed"}),
+        expect(admin=200, **_CHAIN_MANAGERS), audit="member.status"),
+    ("POST", f"{API}/contracts/{{contract_id}}/payments"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/contracts/{ctx.contract(target)}/payments",
+            json={"provider_id": ctx.provider(target), "invoice_date": "2026-01-31",
+                  "amount": "1250.00"}),
+        expect(admin=201, **{**_CHAIN_MANAGERS, "prime_manager": (201, 404)}),
+        audit="payment.record"),
+    ("GET", f"{API}/contracts/{{contract_id}}/payments"): Entry(
+        _contract_path("/payments"), _CONTRACT_READERS),
+    ("POST", f"{API}/contracts/{{contract_id}}/payments/{{payment_id}}/paid"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/contracts/{ctx.contract(target)}/payments/{ctx.new_payment(target)}/paid",
+            json={"paid_date": "2026-02-20"}),
+        expect(admin=200, **_CHAIN_MANAGERS), audit="payment.paid"),
+    # Events for another prime's contract are rejected one by one (422, "contract_id: ...
+    # not found"): the batch answer, not a 404, is the ingestion contract (API.md).
+    ("POST", f"{API}/events"): Entry(
+        lambda ctx, role, target: Call(f"{API}/events", json=[ctx.referral(target)]),
+        expect(anonymous=401, admin=200, prime_manager=(200, 422), provider_user=(200, 422),
+               reviewer=403)),
+    ("POST", f"{API}/events/csv"): Entry(
+        _events_csv,
+        expect(anonymous=401, admin=200, prime_manager=(200, 422), provider_user=(200, 422),
+               reviewer=403)),
+    ("GET", f"{API}/events"): Entry(
+        lambda ctx, role, target: Call(f"{API}/events",
+                                       params={"contract_id": ctx.contract(target)}),
+        expect(anonymous=401, admin=200, prime_manager=200, provider_user=200, reviewer=403),
+        leaks=lambda ctx, role, body: ([] if role == "admin"
+                                       else _rows_of_other_contract(ctx, role, body))),
+    ("GET", f"{API}/contracts/{{contract_id}}/milestones"): Entry(
+        _contract_path("/milestones"), _CONTRACT_READERS),
+    ("GET", f"{API}/contracts/{{contract_id}}/league-table"): Entry(
+        _contract_path("/league-table"), _CONTRACT_READERS),
+    ("GET", f"{API}/contracts/{{contract_id}}/cohorts"): Entry(
+        _contract_path("/cohorts"), _CONTRACT_READERS),
+    ("GET", f"{API}/contracts/{{contract_id}}/payments-earned"): Entry(
+        _contract_path("/payments-earned"), _CONTRACT_READERS),
+    # Complaints: raised by a member's provider users only; seen by the complainant, the
+    # contract's prime (redacted when confidential), the admin, and reviewers once escalated.
+    ("POST", f"{API}/complaints"): Entry(
+        lambda ctx, role, target: Call(f"{API}/complaints", json={
+            "contract_id": ctx.contract(target), "principle": "supply_chain_design",
+            "title": ctx.unique("starved"), "description": "No referrals for 90 days.",
+            "confidential": True}),
+        expect(anonymous=401, admin=403, prime_manager=403, provider_user=(201, 404),
+               reviewer=403),
+        audit="complaint.raise"),
+    ("GET", f"{API}/complaints"): Entry(
+        lambda ctx, role, target: (ctx.new_complaint("own"), ctx.new_complaint("other"),
+                                   Call(f"{API}/complaints"))[-1],
+        expect(anonymous=401, admin=200, prime_manager=200, provider_user=200, reviewer=200),
+        leaks=lambda ctx, role, body: ([] if role == "admin"
+                                       else _rows_of_other_contract(ctx, role, body))),
+    ("GET", f"{API}/complaints/{{complaint_id}}"): Entry(
+        lambda ctx, role, target: Call(f"{API}/complaints/{ctx.new_complaint(target)}"),
+        expect(anonymous=401, admin=200, prime_manager=(200, 404), provider_user=(200, 404),
+               reviewer=404)),
+    ("POST", f"{API}/complaints/{{complaint_id}}/messages"): Entry(
+        lambda ctx, role, target: Call(f"{API}/complaints/{ctx.new_complaint(target)}/messages",
+                                       json={"body": "Any news?"}),
+        expect(anonymous=401, admin=201, prime_manager=(201, 404), provider_user=(201, 404),
+               reviewer=404),
+        audit="complaint.message"),
+    # Each party's own first move: the prime acknowledges, the complainant withdraws.
+    ("POST", f"{API}/complaints/{{complaint_id}}/transitions"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/complaints/{ctx.new_complaint(target)}/transitions",
+            json={"to": "withdrawn" if role == "provider_user" else "acknowledged",
+                  "note": "seen"}),
+        expect(anonymous=401, admin=200, prime_manager=(200, 404), provider_user=(200, 404),
+               reviewer=404),
+        audit="complaint.transition"),
+    ("POST", f"{API}/complaints/{{complaint_id}}/confidentiality"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/complaints/{ctx.new_complaint(target, confidential=True)}/confidentiality",
+            json={"confidential": False}),
+        expect(anonymous=401, admin=200, prime_manager=403, provider_user=(200, 404),
+               reviewer=403),
+        audit="complaint.confidentiality"),
+    # Compliance flags: read within the scope (a provider: the flags about itself); the
+    # contract's prime and the admin acknowledge or resolve them.
+    ("GET", f"{API}/compliance/flags"): Entry(
+        lambda ctx, role, target: (ctx.new_flag("own"), ctx.new_flag("other"),
+                                   Call(f"{API}/compliance/flags"))[-1],
+        expect(anonymous=401, admin=200, prime_manager=200, provider_user=200, reviewer=200),
+        leaks=lambda ctx, role, body: (
+            [] if role in ("admin", "reviewer")
+            else [r for r in body["rows"] if r["subject_org_id"] != ctx.world.s1]
+            if role == "provider_user" else _rows_of_other_contract(ctx, role, body))),
+    ("GET", f"{API}/compliance/flags/{{flag_id}}"): Entry(
+        lambda ctx, role, target: Call(f"{API}/compliance/flags/{ctx.new_flag(target)}"),
+        expect(anonymous=401, admin=200, prime_manager=(200, 404), provider_user=(200, 404),
+               reviewer=200)),
+    ("POST", f"{API}/compliance/flags/{{flag_id}}/status"): Entry(
+        lambda ctx, role, target: Call(f"{API}/compliance/flags/{ctx.new_flag(target)}/status",
+                                       json={"status": "acknowledged", "note": "paying now"}),
+        expect(anonymous=401, admin=200, prime_manager=(200, 404), provider_user=403,
+               reviewer=403),
+        audit="compliance_flag.status"),
+}
