@@ -2,9 +2,9 @@
 GROUP BY over the same participants, on SQLite and PostgreSQL.
 
 The database (cached under bench/out/compliance/; PostgreSQL: a database named
-chainboard_compliance_*) is the generator's CPA (app.demo.generator) built the way
-bench/league.py builds its base: the events ingested in-process through ingest_events as an
-admin's backfill; then the demo's status changes and payments through the supply-chain service
+chainboard_compliance_*) is a copy of bench/league.py's cached base (built first when missing):
+the generator's CPA (app.demo.generator), its events ingested in-process through ingest_events
+as an admin's backfill; then the demo's status changes and payments through the supply-chain service
 (as app.demo.loader does) and one complaint a month from a rotating member (inserted with the
 ORM, the complaint API being another package's), so that every rule has rows to read.
 
@@ -31,14 +31,13 @@ from datetime import time as clock_time
 from typing import Any
 
 from common import PROJECT_ROOT, code_version, machine_description, replace_section
-from league import Built, build_base, database_exists, drop_database, migration_head
+from league import Built, copy_of_base, database_exists, drop_database, migration_head
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.principal import Principal
 from app.core.db import make_engine
-from app.core.timeutil import today
 from app.demo.generator import DemoCPA, generate_cpa
 from app.models import Complaint, ComplianceFlag, Contract, Membership, Organisation, User
 from app.performance import payments, queries
@@ -128,8 +127,8 @@ def ensure_built(backend: str, participants: int, seed: int, pg_server: str,
     print(f"{backend}, {participants:,} participants: building", flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
     drop_database(url, pg_server)
-    cpa = generate_cpa(participants, seed, today())
-    built = build_base(backend, url, cpa, pg_server)
+    built = copy_of_base(backend, participants, seed, pg_server, url)
+    cpa = generate_cpa(participants, seed, built.as_of_date)
     complaints = add_story(url, cpa, built.contract_id)
     built.how += (f"; then {len(cpa.status_changes)} status changes, {len(cpa.payments)} "
                   f"payments and {complaints} complaints")

@@ -1,10 +1,10 @@
 """Dashboard latency at the Work Programme's scale: the median time, measured in headless
 Chromium, from the request for a page to the league table (or the funnel plot) drawn on it.
 
-For each backend it builds (once, cached under bench/out/dashboard/; PostgreSQL: databases
-named chainboard_league_<n>_s<seed>_dashboard) the generator's CPA of `--participants`
-(200,000 by default) through the real ingestion service, as bench/league.py does (its
-build_base), then serves it with `chainboard serve`, logs in as the prime manager through the
+For each backend it copies (once, cached under bench/out/dashboard/; PostgreSQL: databases
+named chainboard_league_<n>_s<seed>_dashboard) bench/league.py's cached base database: the
+generator's CPA of `--participants` (200,000 by default) ingested through the real ingestion
+service (built first when missing), then serves it with `chainboard serve`, logs in as the prime manager through the
 login page and loads each page `--repeat` times after one warm-up. The time is the browser's
 own: `performance.now()` when the grid's rows (or the plot's points) are in the page, counted
 from the navigation's start. The baseline, measured in the same run, is the league table
@@ -38,7 +38,7 @@ from common import (
     replace_section,
     wait_until_healthy,
 )
-from league import PG_SERVER, Built, build_base, database_exists, database_url, migration_head
+from league import PG_SERVER, Built, copy_of_base, database_exists, database_url, migration_head
 from sqlalchemy.orm import sessionmaker
 
 from app.auth.principal import Principal
@@ -80,7 +80,7 @@ def ensure_built(backend: str, participants: int, seed: int, pg_server: str) -> 
         return cached
     print(f"{backend}, {participants:,} participants: building", flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
-    built = build_base(backend, url, generate_cpa(participants, seed, date.today()), pg_server)
+    built = copy_of_base(backend, participants, seed, pg_server, url)
     manifest = load_manifest()
     manifest[key] = built
     save_manifest(manifest)
