@@ -4,11 +4,12 @@ Chromium, from the request for a page to the league table (or the funnel plot) d
 For each backend it copies (once, cached under bench/out/dashboard/; PostgreSQL: databases
 named chainboard_league_<n>_s<seed>_dashboard) bench/league.py's cached base database: the
 generator's CPA of `--participants` (200,000 by default) ingested through the real ingestion
-service (built first when missing), then serves it with `chainboard serve`, logs in as the prime manager through the
-login page and loads each page `--repeat` times after one warm-up. The time is the browser's
-own: `performance.now()` when the grid's rows (or the plot's points) are in the page, counted
-from the navigation's start. The baseline, measured in the same run, is the league table
-service called in-process (the work every page render has to do at least once).
+service (built first when missing), then serves it with `chainboard serve`, logs in as the
+prime manager through the login page and loads each page `--repeat` times after one warm-up.
+The time is the browser's own: `performance.now()` when the grid's rows (or the plot's points)
+are in the page, counted from the navigation's start. The baseline, measured in the same run,
+is the league table service called in-process (the work every page render has to do at least
+once).
 
     .venv/bin/python bench/dashboard.py                     # PostgreSQL and SQLite, 200,000
     .venv/bin/python bench/dashboard.py --backends postgresql --repeat 5
