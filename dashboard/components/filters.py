@@ -87,7 +87,10 @@ def filter_control(name: str, label: str, value: Any, *, kind: str = "text",
     ident = {"type": "url-filter", "name": name}
     text = "" if value is None else str(value)
     if options is not None:
-        control = dbc.Select(id=ident, options=options, value=text, html_size="sm")
+        # dbc.Select shows its placeholder for the value "": the label of our "" choice.
+        empty = next((o["label"] for o in options if o["value"] == ""), "")
+        control = dbc.Select(id=ident, options=options, value=text, html_size="sm",
+                             placeholder=empty)
     else:
         control = dbc.Input(id=ident, type=kind, value=text, debounce=True, size="sm")
     return _control(label, control, width)

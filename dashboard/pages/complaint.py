@@ -176,8 +176,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         return not_found()
     return html.Div([
         html.A("\u2190 Back to the complaints", href=f"{PREFIX}complaints"),
-        dcc.Loading(html.Div(detail(session, principal, int(complaint_text)),
-                             id="complaint-detail")),
+        # The shell's loading indicator covers this part's updates too.
+        html.Div(detail(session, principal, int(complaint_text)), id="complaint-detail"),
     ])
 
 

@@ -15,11 +15,9 @@ from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
-from app.complaints.service import CONFIDENTIAL_COMPLAINANT
 from app.compliance import schemas, service
 from app.core.export import to_csv
 from app.core.pagination import PageParams
-from app.supply_chain.service import list_organisations
 from dashboard.auth import PREFIX, current_principal, db_session
 from dashboard.components.filters import (
     any_contract,
@@ -29,6 +27,7 @@ from dashboard.components.filters import (
     parse_choice,
     parse_filters,
 )
+from dashboard.components.flags import organisation_names, subject_name
 from dashboard.components.formatting import (
     FLAG_STATUS,
     PRINCIPLES,
@@ -79,17 +78,6 @@ def fetch(session: Session, principal: Principal,
         flags += rows
         if cursor is None:
             return flags
-
-
-def subject_name(flag: schemas.FlagRead, names: dict[int, str]) -> str:
-    if flag.subject_org_id is None:
-        return CONFIDENTIAL_COMPLAINANT if flag.complainant_hidden else "\u2014"
-    return names.get(flag.subject_org_id, f"organisation {flag.subject_org_id}")
-
-
-def organisation_names(session: Session, principal: Principal) -> dict[int, str]:
-    return {org.id: org.name for org in list_organisations(
-        session, principal, PageParams(limit=1000))[0]}
 
 
 def grid_rows(flags: list[schemas.FlagRead], names: dict[int, str],

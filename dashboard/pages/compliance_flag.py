@@ -16,6 +16,7 @@ from app.auth.principal import Principal
 from app.compliance import schemas, service
 from app.core.errors import DomainError
 from dashboard.auth import PREFIX, current_principal, db_session
+from dashboard.components.flags import organisation_names, subject_name
 from dashboard.components.formatting import (
     DASH,
     PRINCIPLES,
@@ -25,7 +26,6 @@ from dashboard.components.formatting import (
     words,
 )
 from dashboard.components.page import aria_label, guarded, not_found
-from dashboard.pages.compliance import organisation_names, subject_name
 
 dash.register_page(__name__, path_template="/compliance/flags/<flag_id>",
                    name="Compliance flag", title="Compliance flag - chainboard")
@@ -135,7 +135,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     back_query = ("?" + "&".join(f"{k}={v}" for k, v in back.items())) if back else ""
     return html.Div([
         html.A("\u2190 Back to the compliance flags", href=f"{PREFIX}compliance{back_query}"),
-        dcc.Loading(html.Div(detail(session, principal, int(flag_text)), id="flag-detail")),
+        # The shell's loading indicator covers this part's updates too.
+        html.Div(detail(session, principal, int(flag_text)), id="flag-detail"),
     ])
 
 
