@@ -222,3 +222,45 @@ def test_member_cannot_open_another_organisations_complaint(page: Any, demo: Dem
         page.get_by_role("heading", name="Not found").wait_for()
         assert page.locator("#complaint-status").count() == 0
     screenshot(page, "complaint-not-found")
+
+
+def test_overview_tiles_count_the_open_flags_and_complaints_in_scope(
+        page: Any, demo: Demo, engine: Engine) -> None:
+    from app.complaints.service import complaint_counts, open_complaints
+    from app.compliance.service import flag_counts
+
+    for username in ("ridgeway.manager", "westgate.staff"):
+        who = principal_of(engine, username)
+        with Session(engine) as session:
+            flags = flag_counts(session, who, demo.contract_id)
+            complaints = open_complaints(complaint_counts(session, who, demo.contract_id))
+        page.context.clear_cookies()
+        sign_in(page, demo, username, f"?contract={demo.contract_id}")
+        page.locator("#tile-flags").wait_for()
+        assert page.locator("#tile-flags").inner_text() == f"{flags['open']:,}"
+        assert page.locator("#tile-complaints").inner_text() == f"{complaints:,}"
+        page.locator("#tile-flags-link").click()
+        page.wait_for_url(re.compile(r".*/dashboard/compliance\?.*status=open.*"))
+        if flags["open"]:
+            page.locator("#compliance-grid .ag-row").first.wait_for()
+            statuses = grid_column(page, "compliance-grid", "status_display")
+            assert len(statuses) == flags["open"] and set(statuses) == {"\u25cb Open"}
+        else:
+            page.locator(".empty-state").wait_for()
+
+
+def test_a_member_sees_only_the_flags_about_itself_or_an_empty_state(
+        page: Any, demo: Demo, engine: Engine) -> None:
+    for username in ("westgate.staff", "horizon.staff"):
+        who = principal_of(engine, username)
+        with Session(engine) as session:
+            own, _ = list_flags(session, who, FlagFilters(), PageParams(limit=1000))
+        page.context.clear_cookies()
+        sign_in(page, demo, username, "compliance")
+        if own:
+            page.locator("#compliance-grid .ag-row").first.wait_for()
+            subjects = grid_column(page, "compliance-grid", "subject")
+            assert len(subjects) == len(own)
+            assert set(subjects) == {org_name(demo, username.split(".")[0])}
+        else:
+            page.get_by_role("heading", name="No compliance flags yet").wait_for()
