@@ -18,6 +18,7 @@ from app.complaints import schemas, service, workflow
 from app.core.errors import DomainError
 from dashboard.auth import PREFIX, current_principal, db_session
 from dashboard.components.complaints import actor_words, complainant_words, sla_lines
+from dashboard.components.filters import contract_options
 from dashboard.components.formatting import (
     DASH,
     PRINCIPLES,
@@ -138,11 +139,12 @@ def actions(view: schemas.ComplaintDetail, principal: Principal) -> list[Any]:
 def detail(session: Session, principal: Principal, complaint_id: int,
            notice: Any = None) -> html.Div:
     view = service.get_complaint(session, principal, complaint_id)
+    contracts = {c["value"]: c["label"] for c in contract_options(session, principal)}
     facts = dl([
         ("Status", html.Span(complaint_status_label(view.status), id="complaint-status")),
         ("Stage", words(view.stage)),
         ("Principle", PRINCIPLES.get(view.principle, view.principle)),
-        ("Contract", str(view.contract_id)),
+        ("Contract", contracts.get(str(view.contract_id), str(view.contract_id))),
         ("Complainant", html.Span(complainant_words(view), id="complaint-complainant")),
         ("Confidential", "Yes: the prime does not see who raised it" if view.confidential
          else "No"),
@@ -203,7 +205,7 @@ def _act(session: Session, principal: Principal, complaint_id: int, act: str,
         fields["outcome"] = choice
     moved = service.transition(session, principal, complaint_id,
                                schemas.TransitionCreate.model_validate(fields))
-    return f"The complaint is now {words(moved.status).lower()}."
+    return f"Done: the complaint's status is now {words(moved.status).lower()}."
 
 
 @callback(Output("complaint-detail", "children"),

@@ -153,7 +153,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         raise_form(contracts) if principal.role == "provider_user" else None,
         filter_bar(contract_filter, any_contract(contracts), period=False, horizon=False,
                    as_of=False, extra=[status_control]),
-        html.H2("Complaints", className="h5"),
+        html.H2("The complaints you may see", className="h5"),
         html.Div(complaints_table(complaints, {c["value"]: c["label"] for c in contracts}),
                  id="complaints-list"),
         html.P(f"Statuses: {', '.join(COMPLAINT_STATUS.values())}. SLA clocks "

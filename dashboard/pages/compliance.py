@@ -80,10 +80,11 @@ def fetch(session: Session, principal: Principal,
             return flags
 
 
-def grid_rows(flags: list[schemas.FlagRead], names: dict[int, str],
-              query: str) -> list[dict[str, Any]]:
+def grid_rows(flags: list[schemas.FlagRead], names: dict[int, str], query: str,
+              contracts: dict[str, str]) -> list[dict[str, Any]]:
     return [{
         "flag": f"[#{flag.id} {flag.rule}]({PREFIX}compliance/flags/{flag.id}{query})",
+        "contract": contracts.get(str(flag.contract_id), str(flag.contract_id)),
         "rule": flag.rule, "title": flag.title, "standard": flag.standard,
         "principle": PRINCIPLES.get(flag.principle, flag.principle),
         "severity": flag.severity, "severity_display": severity_label(flag.severity),
@@ -99,6 +100,7 @@ def columns() -> list[dict[str, Any]]:
         {"field": "flag", "headerName": "Flag", "cellRenderer": "markdown", "pinned": "left",
          "minWidth": 130},
         {"field": "title", "headerName": "Rule"},
+        {"field": "contract", "headerName": "Contract"},
         {"field": "standard", "headerName": "Standard"},
         {"field": "principle", "headerName": "Principle"},
         {"field": "severity_display", "headerName": "Severity", "cellStyle": SEVERITY_STYLE},
@@ -177,7 +179,9 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
             ], **aria_label("Flags by principle and severity")),
             # Every column drawn (no column virtualisation): screen readers and find-in-page
             # reach the status at the far right too.
-            grid("compliance-grid", grid_rows(flags, names, link_query), columns(),
+            grid("compliance-grid", grid_rows(flags, names, link_query,
+                                                {c["value"]: c["label"] for c in contracts}),
+                 columns(),
                  suppressColumnVirtualisation=True),
             flag_links(flags, link_query),
         ])

@@ -16,6 +16,7 @@ from app.auth.principal import Principal
 from app.compliance import schemas, service
 from app.core.errors import DomainError
 from dashboard.auth import PREFIX, current_principal, db_session
+from dashboard.components.filters import contract_options
 from dashboard.components.flags import organisation_names, subject_name
 from dashboard.components.formatting import (
     DASH,
@@ -58,13 +59,13 @@ def evidence_table(evidence: dict[str, Any], nested: bool = False) -> dbc.Table:
                      id=None if nested else "flag-evidence")
 
 
-def facts(flag: schemas.FlagRead, subject: str) -> html.Dl:
+def facts(flag: schemas.FlagRead, subject: str, contract: str) -> html.Dl:
     pairs = [
         ("Rule", f"{flag.rule}: {flag.title}"), ("Standard", flag.standard),
         ("Principle", PRINCIPLES.get(flag.principle, flag.principle)),
         ("2018 principles", ", ".join(flag.merlin_2018_principles) or DASH),
         ("Severity", severity_label(flag.severity)), ("Subject", subject),
-        ("Contract", str(flag.contract_id)),
+        ("Contract", contract),
         ("First detected", flag.first_detected_at.strftime("%Y-%m-%d %H:%M UTC")),
         ("Last detected", flag.last_detected_at.strftime("%Y-%m-%d %H:%M UTC")),
         ("Still detected", "No: cleared " + flag.cleared_at.strftime("%Y-%m-%d")
@@ -111,13 +112,14 @@ def detail(session: Session, principal: Principal, flag_id: int,
     flag = service.get_flag(session, principal, flag_id)
     allowed = service.flag_status_changes(session, principal, flag_id)
     subject = subject_name(flag, organisation_names(session, principal))
+    contracts = {c["value"]: c["label"] for c in contract_options(session, principal)}
     colour = SEVERITY.get(flag.severity, ("#999999",))[0]
     return html.Div([
         html.Div(notice, role="status", **ARIA_LIVE),
         html.H1(f"Flag #{flag.id} {flag.rule}: {flag.title}", className="h3 mt-3"),
         html.P(flag.summary, className="lead", id="flag-summary",
                style={"borderLeft": f"6px solid {colour}", "paddingLeft": "0.75rem"}),
-        facts(flag, subject),
+        facts(flag, subject, contracts.get(str(flag.contract_id), str(flag.contract_id))),
         html.Section([html.H2("Evidence", className="h5"),
                       html.P("The figures and record ids the rule read when it last found "
                              "this.", className="small text-muted"),

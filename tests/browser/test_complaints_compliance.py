@@ -98,9 +98,19 @@ def test_member_raises_a_confidential_complaint_the_prime_acknowledges_it_unname
         assert "by The complainant," in history  # raised: the party, no name
         text = body_text(manager_tab)
         assert not [name for name in hidden if name in text], text
+        html_source = manager_tab.content()  # hidden elements and attributes too
+        assert not [name for name in hidden if name in html_source]
         assert "\u2714 Acknowledgement on time" in manager_tab.locator(
             "#complaint-sla").inner_text()
         screenshot(manager_tab, "complaint-acknowledged-prime-manager")
+
+        # A message to the (unnamed) complainant joins the thread.
+        manager_tab.get_by_label("Message to the other parties").fill(
+            "Could you send the remittance advices you received?")
+        manager_tab.get_by_role("button", name="Post the message").click()
+        manager_tab.get_by_text("Message posted.").wait_for()
+        thread = manager_tab.locator("#complaint-messages").inner_text()
+        assert "The prime (ridgeway.manager" in thread and "remittance advices" in thread
     finally:
         manager_tab.context.close()
 
@@ -130,7 +140,7 @@ def test_reviewer_triages_an_escalated_complaint_and_refers_it(page: Any, demo: 
 
     note.fill("Referred to the independent case examiner.")
     page.get_by_role("button", name="Refer a Merlin issue to independent review").click()
-    page.get_by_text("The complaint is now independent review.").wait_for()
+    page.get_by_text("Done: the complaint's status is now independent review.").wait_for()
     assert page.locator("#complaint-status").inner_text().endswith("Independent review")
     history = page.locator("#complaint-history").inner_text()
     assert "Escalated \u2192 \u25c6 Triaged (Merlin) by The reviewer (panel.reviewer" in history
