@@ -4,6 +4,7 @@ actions shown are those the compliance service says the principal may make now; 
 anyway (someone else changed the flag meanwhile), the page says why."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 import dash
 import dash_bootstrap_components as dbc
@@ -133,8 +134,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     flag_text = query.pop("flag_id", "")
     if not flag_text.isdigit() or not 1 <= int(flag_text) <= 2**31 - 1:
         return not_found()
-    back = {k: v for k, v in query.items() if v}
-    back_query = ("?" + "&".join(f"{k}={v}" for k, v in back.items())) if back else ""
+    back = urlencode({k: v for k, v in query.items() if v})  # the list's filters
+    back_query = f"?{back}" if back else ""
     return html.Div([
         html.A("\u2190 Back to the compliance flags", href=f"{PREFIX}compliance{back_query}"),
         # The shell's loading indicator covers this part's updates too.
