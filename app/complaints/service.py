@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.permissions import authorize
@@ -198,6 +198,22 @@ def list_complaints(session: Session, principal: Principal, page: PageParams, *,
         stmt = stmt.where(Complaint.status == status)
     rows, cursor = paginate(session, stmt, Complaint.id, page)
     return complaint_views(session, principal, rows, now or utcnow()), cursor
+
+
+def complaint_counts(session: Session, principal: Principal,
+                     contract_id: int | None = None) -> dict[str, int]:
+    """How many complaints the principal may see, by status (only the statuses present)."""
+    authorize(principal, "complaints.read")
+    stmt = Scope(principal).complaints(
+        select(Complaint.status, func.count(Complaint.id)).group_by(Complaint.status))
+    if contract_id is not None:
+        stmt = stmt.where(Complaint.contract_id == contract_id)
+    return {status: number for status, number in session.execute(stmt)}
+
+
+def open_complaints(counts: dict[str, int]) -> int:
+    """Complaints not finished (closed or withdrawn), from `complaint_counts`."""
+    return sum(n for status, n in counts.items() if status not in workflow.FINAL_STATUSES)
 
 
 # -- changing ------------------------------------------------------------------------------------

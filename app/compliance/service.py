@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from app.auth.permissions import authorize
+from app.auth.permissions import authorize, may
 from app.auth.principal import Principal
 from app.auth.scope import Scope
 from app.compliance import queries, rules
@@ -347,6 +347,32 @@ ALLOWED_STATUS_CHANGES: dict[str, tuple[str, ...]] = {
     "acknowledged": ("resolved",),
     "resolved": (),
 }
+
+
+def flag_counts(session: Session, principal: Principal,
+                contract_id: int | None = None) -> dict[str, int]:
+    """How many flags the principal may see, by status (open, acknowledged, resolved), on one
+    contract or all; stale contracts are recomputed first, as for the list."""
+    authorize(principal, "compliance_flags.read")
+    _refresh_visible(session, principal, contract_id)
+    stmt = Scope(principal).compliance_flags(
+        select(ComplianceFlag.status, func.count(ComplianceFlag.id))
+        .group_by(ComplianceFlag.status))
+    if contract_id is not None:
+        stmt = stmt.where(ComplianceFlag.contract_id == contract_id)
+    counts = {status: 0 for status in ALLOWED_STATUS_CHANGES}
+    counts.update({status: number for status, number in session.execute(stmt)})
+    return counts
+
+
+def flag_status_changes(session: Session, principal: Principal, flag_id: int) -> list[str]:
+    """The statuses the principal may give this flag now: none unless it may change flags
+    and the flag is on a contract it manages (what `change_flag_status` would accept)."""
+    if not may(principal, "compliance_flags.update"):
+        return []
+    status = session.scalar(Scope(principal).managed_compliance_flags(
+        select(ComplianceFlag.status).where(ComplianceFlag.id == flag_id)))
+    return [] if status is None else list(ALLOWED_STATUS_CHANGES[status])
 
 
 def change_flag_status(session: Session, principal: Principal, flag_id: int,

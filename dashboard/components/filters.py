@@ -4,6 +4,7 @@ A page parses its query arguments with `parse_filters`, draws its controls with 
 and the one callback here writes the controls' values back to the URL; the pages router then
 draws the page again from the new URL."""
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -86,14 +87,18 @@ def filter_control(name: str, label: str, value: Any, *, kind: str = "text",
     ident = {"type": "url-filter", "name": name}
     text = "" if value is None else str(value)
     if options is not None:
-        control = dbc.Select(id=ident, options=options, value=text, html_size="sm")
+        # dbc.Select shows its placeholder for the value "": the label of our "" choice.
+        empty = next((o["label"] for o in options if o["value"] == ""), "")
+        control = dbc.Select(id=ident, options=options, value=text, html_size="sm",
+                             placeholder=empty)
     else:
         control = dbc.Input(id=ident, type=kind, value=text, debounce=True, size="sm")
     return _control(label, control, width)
 
 
 def filter_bar(filters: Filters, contracts: list[dict[str, Any]], *, period: bool = True,
-               horizon: bool = True, extra: list[dbc.Col] | None = None) -> html.Div:
+               horizon: bool = True, as_of: bool = True,
+               extra: list[dbc.Col] | None = None) -> html.Div:
     """The contract, period, as-of and horizon controls, and any of the page's own."""
     columns = [filter_control("contract", "Contract", filters.contract_id, options=contracts)]
     if period:
@@ -101,7 +106,8 @@ def filter_bar(filters: Filters, contracts: list[dict[str, Any]], *, period: boo
                                    width=2),
                     filter_control("to", "Referred to", filters.period_to, kind="date",
                                    width=2)]
-    columns.append(filter_control("as_of", "As of", filters.as_of, kind="date", width=2))
+    if as_of:
+        columns.append(filter_control("as_of", "As of", filters.as_of, kind="date", width=2))
     if horizon:
         columns.append(filter_control(
             "horizon", "Horizon (months)", filters.horizon, width=2,
@@ -138,3 +144,20 @@ clientside_callback(
     State({"type": "url-filter", "name": ALL}, "id"),
     prevent_initial_call=True,
 )
+
+
+def parse_choice(query: dict[str, str], name: str, allowed: Collection[str],
+                 errors: list[str]) -> str | None:
+    """A query argument that must be one of `allowed`; anything else is noted and ignored."""
+    text = (query.get(name) or "").strip()
+    if not text:
+        return None
+    if text in allowed:
+        return text
+    errors.append(f"{name}: '{text}' is not one of {', '.join(allowed)}; ignored")
+    return None
+
+
+def any_contract(contracts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The contract choices with "All contracts" first (pages that list across contracts)."""
+    return [{"label": "All contracts", "value": ""}, *contracts]

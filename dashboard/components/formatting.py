@@ -35,3 +35,45 @@ def count(value: int | None) -> str:
 def rag_label(rag: str | None) -> str:
     """The RAG as shape and word, e.g. '\u25b2 Amber'."""
     return f"{RAG[rag][1]} {(rag or 'none').capitalize()}"
+
+
+# Compliance flags and complaints: each state as a shape and a word (the colour is extra).
+SEVERITY = {
+    "high": (OKABE_ITO["vermillion"], "\u25b2", "High"),
+    "medium": (OKABE_ITO["orange"], "\u25c6", "Medium"),
+    "low": (OKABE_ITO["sky_blue"], "\u25bd", "Low"),
+}
+FLAG_STATUS = {"open": ("\u25cb", "Open"), "acknowledged": ("\u25d1", "Acknowledged"),
+               "resolved": ("\u2714", "Resolved")}
+PRINCIPLES = {
+    "supply_chain_design": "Supply Chain Design", "commitment": "Commitment",
+    "conduct": "Conduct", "review": "Review", "commercial": "Commercial",
+    "check_compliance": "Check compliance (contract)",
+    "data_timeliness": "Data timeliness (contract)", "performance": "Performance (contract)",
+}
+COMPLAINT_STATUS = {
+    "submitted": "\u25cb Submitted", "acknowledged": "\u25d4 Acknowledged",
+    "investigating": "\u25d1 Investigating", "resolved": "\u25d5 Resolution proposed",
+    "escalated": "\u25b2 Escalated", "triaged": "\u25c6 Triaged",
+    "independent_review": "\u25c6 Independent review", "decided": "\u25cf Decided",
+    "closed": "\u2714 Closed", "withdrawn": "\u2716 Withdrawn",
+}
+
+
+def words(code: str | None) -> str:
+    """A code as words: 'partially_upheld' -> 'Partially upheld'."""
+    return DASH if code is None else code.replace("_", " ").capitalize()
+
+
+def severity_label(severity: str) -> str:
+    colour, shape, word = SEVERITY.get(severity, (OKABE_ITO["grey"], "?", severity))
+    return f"{shape} {word}"
+
+
+def flag_status_label(status: str) -> str:
+    shape, word = FLAG_STATUS.get(status, ("?", status))
+    return f"{shape} {word}"
+
+
+def complaint_status_label(status: str) -> str:
+    return COMPLAINT_STATUS.get(status, words(status))

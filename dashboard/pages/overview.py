@@ -13,6 +13,8 @@ from dash import html
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
+from app.complaints.service import complaint_counts, open_complaints
+from app.compliance.service import flag_counts
 from app.core.pagination import PageParams
 from app.core.timeutil import today
 from app.demo.generator import add_months
@@ -75,11 +77,15 @@ def trend(now: float | None, before: float | None, *, percent: bool = False,
     return f"{arrow} {abs(change):.0f}% on the previous period ({unit}{before:,.0f})"
 
 
-def tile(tile_id: str, label: str, value: str, note: str) -> dbc.Col:
+def tile(tile_id: str, label: str, value: str, note: str,
+         link: tuple[str, str] | None = None) -> dbc.Col:
+    """A headline figure; `link` (words, href): the page behind it."""
     return dbc.Col(dbc.Card(dbc.CardBody([
         html.H2(label, className="h6 text-muted mb-1"),
         html.P(value, className="display-6 mb-1", id=tile_id),
         html.P(note, className="small mb-0"),
+        html.A(link[0], href=link[1], className="small", id=f"{tile_id}-link")
+        if link else None,
     ]), className="h-100"), md=3, sm=6, className="mb-3")
 
 
@@ -135,6 +141,20 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         overdue = (checks.counts or {}).get("overdue", 0)  # a first page carries the tallies
         tiles.append(tile("tile-overdue", "Overdue in-work checks", count(overdue),
                           "checks past their 7-day grace with no result"))
+    flags = flag_counts(session, principal, contract_id)
+    tiles.append(tile(
+        "tile-flags", "Open compliance flags", count(flags["open"]),
+        f"{flags['acknowledged']:,} acknowledged, {flags['resolved']:,} resolved"
+        + ("; about your organisation" if own is not None else ""),
+        ("Compliance flags", f"{PREFIX}compliance?contract={contract_id}&status=open")))
+    complaints = complaint_counts(session, principal, contract_id)
+    escalated = sum(complaints.get(s, 0) for s in ("escalated", "triaged",
+                                                   "independent_review", "decided"))
+    tiles.append(tile(
+        "tile-complaints", "Open complaints", count(open_complaints(complaints)),
+        f"{escalated:,} of them in the Merlin route (escalated)"
+        if principal.role != "reviewer" else "escalated to the Merlin route",
+        ("Complaints", f"{PREFIX}complaints?contract={contract_id}")))
     who = ("your organisation's figures" if own is not None else "the whole contract")
     previous_text = (f"against {before_from} to {before_to}" if before is not None
                      else "no earlier period in this contract")
