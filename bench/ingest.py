@@ -12,6 +12,7 @@ server's and the database's, not the client's JSON encoding.
 
     .venv/bin/python bench/ingest.py                  # ~1,000,000 events, both backends
     .venv/bin/python bench/ingest.py --events 50000   # a quick run
+    .venv/bin/python bench/ingest.py --setups 1x1     # one worker, one client only
 """
 
 import argparse
@@ -60,6 +61,8 @@ CHAINBOARD = Path(sys.executable).parent / "chainboard"
 @dataclass
 class Figures:
     backend: str
+    workers: int
+    clients: int
     events: int
     seconds: float
     peak_rss_bytes: int
@@ -81,8 +84,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000, help="about this many events")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
-    parser.add_argument("--clients", type=int, default=1, help="concurrent HTTP clients")
+    parser.add_argument("--setups", default="1x1,2x2",
+                        help="server worker processes x concurrent HTTP clients, each measured")
     parser.add_argument("--pg-server", default=PG_SERVER,
                         help="PostgreSQL server URL; bench databases are created and dropped")
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
@@ -91,26 +94,30 @@ def main() -> None:
     machine, code = machine_description(), code_version()
     cpa = sized_cpa(args.events, args.seed)
     print(f"{cpa.participants} participants (seed {args.seed}, as of {cpa.as_of})", flush=True)
+    setups = [tuple(int(n) for n in setup.split("x")) for setup in args.setups.split(",")]
     results = []
     for backend in args.backends.split(","):
-        with fresh_database(backend, args.pg_server) as ours_url, \
-                fresh_database(backend, args.pg_server) as plain_url:
-            seconds, events, peak_rss, rejected = run_server_ingest(cpa, ours_url,
-                                                                     args.workers, args.clients)
-            print(f"{backend}: ours {events} events in {seconds:.1f} s = {events / seconds:,.0f}"
-                  f" events/s, server peak RSS {peak_rss / 2**20:,.0f} MiB, {rejected} rejected",
-                  flush=True)
-            plain_seconds, plain_events = run_plain_insert(cpa, ours_url, plain_url)
-            print(f"{backend}: plain insert {plain_events / plain_seconds:,.0f} events/s",
-                  flush=True)
-            results.append(Figures(backend, events, seconds, peak_rss, rejected, plain_events,
-                                   plain_seconds))
+        plain: tuple[float, int] | None = None  # measured once per backend
+        for workers, clients in setups:
+            with fresh_database(backend, args.pg_server) as ours_url, \
+                    fresh_database(backend, args.pg_server) as plain_url:
+                seconds, events, peak_rss, rejected = run_server_ingest(cpa, ours_url,
+                                                                         workers, clients)
+                print(f"{backend}, {workers} worker(s), {clients} client(s): ours {events} "
+                      f"events in {seconds:.1f} s = {events / seconds:,.0f} events/s, server "
+                      f"peak RSS {peak_rss / 2**20:,.0f} MiB, {rejected} rejected", flush=True)
+                if plain is None:
+                    plain = run_plain_insert(cpa, ours_url, plain_url)
+                    print(f"{backend}: plain insert {plain[1] / plain[0]:,.0f} events/s",
+                          flush=True)
+            results.append(Figures(backend, workers, clients, events, seconds, peak_rss,
+                                   rejected, plain[1], plain[0]))
     table, verdict = results_table(results), goals_verdict(results)
     print(table, verdict, sep="\n\n")
     if not args.no_write:
         command = "python bench/ingest.py " + " ".join(sys.argv[1:])
         replace_section(HEADING, section_body(table, verdict, machine, code, command.strip(),
-                                              cpa, args.workers, args.clients))
+                                              cpa))
         print("updated docs/benchmarks.md")
 
 
@@ -282,11 +289,11 @@ class RssSampler:
 
 
 def results_table(results: list[Figures]) -> str:
-    lines = ["| backend | events | ours: events/s | server peak RSS | plain insert: events/s "
-             "| ours / plain | rejected |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| backend | workers x clients | events | ours: events/s | server peak RSS | "
+             "plain insert: events/s | ours / plain | rejected |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
     for r in results:
-        lines.append(f"| {r.backend} | {r.events:,} | {r.rate:,.0f} | "
+        lines.append(f"| {r.backend} | {r.workers} x {r.clients} | {r.events:,} | {r.rate:,.0f} | "
                      f"{r.peak_rss_bytes / 2**20:,.0f} MiB | {r.plain_rate:,.0f} | "
                      f"{r.rate / r.plain_rate:.2f} | {r.rejected} |")
     return "\n".join(lines)
@@ -297,14 +304,15 @@ def goals_verdict(results: list[Figures]) -> str:
         return "met" if met else "**not met**"
 
     return "\n".join(
-        f"- {r.backend}: {r.rate:,.0f} events/s against the goal of {GOAL_RATE:,}: "
+        f"- {r.backend}, {r.workers} worker(s) x {r.clients} client(s): {r.rate:,.0f} events/s "
+        f"against the goal of {GOAL_RATE:,}: "
         f"{verdict(r.rate >= GOAL_RATE)}; {r.rate / r.plain_rate:.2f} of the plain insert "
         f"against {GOAL_RATIO:.2f}: {verdict(r.rate / r.plain_rate >= GOAL_RATIO)}."
         for r in results)
 
 
 def section_body(table: str, verdict: str, machine: str, code: str, command: str,
-                 cpa: DemoCPA, workers: int, clients: int) -> str:
+                 cpa: DemoCPA) -> str:
     return f"""
 Run on {date.today().isoformat()} on {machine}; {code}.
 
@@ -318,8 +326,9 @@ Against the goals (at least {GOAL_RATE:,} events/s end to end, at least 1/3 of t
 
 How it is measured:
 
-- **ours**: `chainboard serve --workers {workers}` as a subprocess on a fresh database, events
-  POSTed to `/api/v1/events` with a prime manager's API key by {clients} concurrent client(s),
+- **ours**: `chainboard serve --workers W` as a subprocess on a fresh database, events POSTed
+  to `/api/v1/events` with a prime manager's API key by C concurrent clients (the table's
+  "workers x clients"; with two workers one batch is validated while another is written),
   5,000 events per request (each participant's whole history in one request); wall time from
   the first request to the last answer. The bodies are JSON-encoded before the clock starts.
   The clients, the server and PostgreSQL share the machine's CPUs.

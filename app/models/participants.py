@@ -55,7 +55,6 @@ class Event(Base):
     __table_args__ = (
         # The idempotency key: an event_id is unique per submitting organisation.
         UniqueConstraint("submitted_by_org_id", "event_id"),
-        Index("ix_events_contract_type_date", "contract_id", "type", "event_date"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

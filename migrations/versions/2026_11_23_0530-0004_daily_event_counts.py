@@ -5,8 +5,9 @@ Revises: 0003
 Create Date: 2026-11-23 05:30:00
 
 Data timeliness (event_lag_counts) and payments earned (paid_event_counts) read these daily
-counts instead of every event. The events index on (contract_id, event_date, provider_id)
-served only data timeliness and goes; the participants and milestones indexes the league table
+counts instead of every event. The events indexes on (contract_id, event_date, provider_id)
+and (contract_id, type, event_date) served data timeliness and payments and go (ingestion
+writes every event into each index); the participants and milestones indexes the league table
 reads widen to cover its columns, and each participant keeps its months to outcome
 (app.performance.cohorts.months_to_outcome).
 """
@@ -68,6 +69,7 @@ def upgrade() -> None:
         "GROUP BY contract_id, event_date, provider_id, payment_group, type")
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index('ix_events_contract_date_provider')
+        batch_op.drop_index('ix_events_contract_type_date')
     with op.batch_alter_table('participants', schema=None) as batch_op:
         batch_op.add_column(sa.Column('months_to_outcome', sa.SmallInteger(), nullable=True))
     participants = sa.table('participants', sa.column('referral_date', sa.Date),
@@ -97,5 +99,7 @@ def downgrade() -> None:
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.create_index('ix_events_contract_date_provider',
                               ['contract_id', 'event_date', 'provider_id'], unique=False)
+        batch_op.create_index('ix_events_contract_type_date',
+                              ['contract_id', 'type', 'event_date'], unique=False)
     op.drop_table('paid_event_counts')
     op.drop_table('event_lag_counts')
