@@ -99,8 +99,14 @@ def _sqlite_executemany(session: Session, table: Table, rows: list[dict[str, Any
     for position, name in enumerate(columns):
         process = table.c[name].type.bind_processor(dialect)
         if process is not None:
+            # Dates and the batch's one timestamp repeat across rows: convert each once
+            # (the columns written here hold scalars, which are hashable).
+            converted: dict[Any, Any] = {}
             for row_values in values:
-                row_values[position] = process(row_values[position])
+                value = row_values[position]
+                if value not in converted:
+                    converted[value] = process(value)
+                row_values[position] = converted[value]
     placeholders = ", ".join("?" * len(columns))
     driver_connection = session.connection().connection.driver_connection
     assert driver_connection is not None

@@ -98,10 +98,11 @@ class EventIn(BaseModel):
     @model_validator(mode="after")
     def fields_fit_type(self) -> "EventIn":
         required, foreign = _FIELDS_BY_TYPE[self.type]
+        values = self.__dict__  # the fields, read directly: this runs for every event
         problems = [f"{name}: required for {self.type} events"
-                    for name in required if getattr(self, name) is None]
+                    for name in required if values[name] is None]
         problems += [f"{name}: not a field of {self.type} events"
-                     for name in foreign if getattr(self, name) is not None]
+                     for name in foreign if values[name] is not None]
         if problems:
             raise ValueError("; ".join(problems))
         if self.reported_at is not None and self.reported_at.tzinfo is None:
