@@ -36,12 +36,14 @@ def list_complaints(
     request: Request, session: SessionDep, principal: PrincipalDep, page: PageDep,
     contract_id: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)] = None,
     status: Annotated[schemas.Status | None, Query()] = None,
+    complainant_org_id: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)] = None,
     format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
 ) -> object:
     """The complaints you may see, oldest first. `?format=csv` or `Accept: text/csv` for CSV
-    (the same rows, redacted the same way)."""
+    (the same rows, redacted the same way). `complainant_org_id` never matches a confidential
+    complaint whose complainant you may not see: the answer is the same as for none."""
     rows, cursor = service.list_complaints(session, principal, page, contract_id=contract_id,
-                                           status=status)
+                                           status=status, complainant_org_id=complainant_org_id)
     if format == "csv" or (format is None and "text/csv" in request.headers.get("accept", "")):
         flat = ({**row.model_dump(mode="json", exclude={"sla"}),
                  **row.sla.model_dump(mode="json")} for row in rows)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from app.auth.permissions import authorize
@@ -56,6 +56,15 @@ def reveals_complainant(principal: Principal, complaint: Complaint) -> bool:
     complainant itself, reviewers and admins (never to the prime, whoever at the prime asks)."""
     return (not complaint.confidential or principal.role in ("admin", "reviewer")
             or principal.organisation_id == complaint.complainant_org_id)
+
+
+def complainant_revealed(principal: Principal) -> ColumnElement[bool]:
+    """`reveals_complainant` in SQL (keep the two in step): true for the complaints whose
+    complainant the principal may see."""
+    if principal.role in ("admin", "reviewer"):
+        return true()
+    return or_(Complaint.confidential.is_(False),
+               Complaint.complainant_org_id == principal.organisation_id)
 
 
 # -- the SLA clock -------------------------------------------------------------------------------
@@ -188,12 +197,17 @@ def get_complaint(session: Session, principal: Principal, complaint_id: int,
 
 def list_complaints(session: Session, principal: Principal, page: PageParams, *,
                     contract_id: int | None = None, status: str | None = None,
-                    now: datetime | None = None
+                    complainant_org_id: int | None = None, now: datetime | None = None
                     ) -> tuple[list[schemas.ComplaintDetail], str | None]:
     authorize(principal, "complaints.read")
     stmt = Scope(principal).complaints(select(Complaint))
     if contract_id is not None:
         stmt = stmt.where(Complaint.contract_id == contract_id)
+    if complainant_org_id is not None:
+        # A complainant the principal may not see never matches: filtering by a member must
+        # not tell the prime that it raised a confidential complaint.
+        stmt = stmt.where(Complaint.complainant_org_id == complainant_org_id,
+                          complainant_revealed(principal))
     if status is not None:
         stmt = stmt.where(Complaint.status == status)
     rows, cursor = paginate(session, stmt, Complaint.id, page)

@@ -1,9 +1,13 @@
 """One provider's page: its cohort curves against the contract's, in-work check compliance
-month by month, and payments earned with the forecast still expected. Which providers a
-user may open is the performance service's scope: another provider's id answers not found."""
+month by month, payments earned with the forecast still expected, and its compliance flags and
+the complaints it raised on the contract. Which providers a user may open is the performance
+service's scope: another provider's id answers not found. The flags and complaints come from
+their services with the signed-in principal, already scoped and redacted: a complaint raised
+in confidence is not listed for the prime's staff (the filter never matches it)."""
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import dash
 import dash_bootstrap_components as dbc
@@ -12,13 +16,32 @@ from dash import dcc, html
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
+from app.complaints.schemas import ComplaintDetail
+from app.complaints.service import list_complaints
+from app.compliance.schemas import FlagFilters, FlagRead
+from app.compliance.service import list_flags
+from app.core.pagination import PageParams
 from app.performance import schemas, service
 from app.supply_chain.service import get_organisation
 from dashboard.auth import PREFIX
+from dashboard.components.complaints import sla_lines
 from dashboard.components.filters import filter_bar, parse_filters
-from dashboard.components.formatting import OKABE_ITO, money, pct
+from dashboard.components.formatting import (
+    OKABE_ITO,
+    complaint_status_label,
+    flag_status_label,
+    money,
+    pct,
+    severity_label,
+)
 from dashboard.components.league_data import chosen_contract
-from dashboard.components.page import empty_state, guarded, not_found, page_header
+from dashboard.components.page import (
+    aria_label,
+    empty_state,
+    guarded,
+    not_found,
+    page_header,
+)
 
 # Reached from the league table and, for a provider's staff, the menu ("My provider").
 dash.register_page(__name__, path_template="/providers/<provider_id>", name="My provider",
@@ -77,8 +100,78 @@ def payments_figure(payments: schemas.PaymentsOut, forecast: Decimal) -> go.Figu
     return _layout(fig, "Cumulative fees earned", ",.0f")
 
 
-def section(title: str, *children: Any) -> html.Section:
-    return html.Section([html.H2(title, className="h5 mt-4"), *children])
+def section(title: str, *children: Any, **attributes: Any) -> html.Section:
+    return html.Section([html.H2(title, className="h5 mt-4"), *children], **attributes)
+
+
+Row = TypeVar("Row")
+PAGE_ROWS = 1000
+
+
+def every_page(read: Callable[[PageParams], tuple[list[Row], str | None]]) -> list[Row]:
+    """All the rows of a keyset-paged service list."""
+    rows, cursor = read(PageParams(limit=PAGE_ROWS))
+    while cursor is not None:
+        more, cursor = read(PageParams(limit=PAGE_ROWS, cursor=cursor))
+        rows += more
+    return rows
+
+
+def flags_table(flags: list[FlagRead], contract_id: int) -> Any:
+    if not flags:
+        return empty_state("No compliance flags about this provider on this contract",
+                           "Flags appear when a Merlin Standard or contract rule finds a "
+                           "problem: how the prime treats this provider (referrals, payments, "
+                           "exits, complaints) or its own contract obligations. The rules run "
+                           "after every change and nightly.")
+    head = html.Thead(html.Tr([html.Th(h, scope="col") for h in (
+        "Flag", "Rule", "Severity", "Summary", "Status")]))
+    return dbc.Table([head, html.Tbody([html.Tr([
+        html.Td(html.A(f"#{f.id} {f.rule}",
+                       href=f"{PREFIX}compliance/flags/{f.id}?contract={contract_id}")),
+        html.Td(f.title), html.Td(severity_label(f.severity)), html.Td(f.summary),
+        html.Td(flag_status_label(f.status) + (" (cleared)" if f.cleared_at else "")),
+    ], id=f"provider-flag-{f.id}") for f in flags])], bordered=True, hover=True,
+        responsive=True, size="sm", id="provider-flags-table")
+
+
+def complaints_table(complaints: list[ComplaintDetail], principal: Principal) -> Any:
+    if not complaints:
+        hint = ("Raise one from the Complaints page if the prime does not keep to the "
+                "Merlin Standard or the contract." if principal.role == "provider_user" else
+                "Complaints this provider raises against its prime appear here with their "
+                "deadlines.")
+        return empty_state("No complaints raised by this provider on this contract", hint)
+    head = html.Thead(html.Tr([html.Th(h, scope="col") for h in (
+        "#", "Title", "Status", "Submitted", "SLA clock")]))
+    return dbc.Table([head, html.Tbody([html.Tr([
+        html.Td(str(c.id)),
+        html.Td(html.A(c.title, href=f"{PREFIX}complaints/{c.id}")),
+        html.Td(complaint_status_label(c.status)),
+        html.Td(c.submitted_at.strftime("%Y-%m-%d")),
+        html.Td(html.Ul([html.Li(line) for line in sla_lines(c)],
+                        className="list-unstyled mb-0 small")),
+    ], id=f"provider-complaint-{c.id}") for c in reversed(complaints)])],  # newest first
+        bordered=True, hover=True, responsive=True, size="sm", id="provider-complaints-table")
+
+
+def flags_and_complaints(session: Session, principal: Principal, contract_id: int,
+                         provider_id: int) -> html.Section:
+    flags = every_page(lambda page: list_flags(
+        session, principal, FlagFilters(contract_id=contract_id, subject_org_id=provider_id),
+        page))
+    complaints = every_page(lambda page: list_complaints(
+        session, principal, page, contract_id=contract_id, complainant_org_id=provider_id))
+    confidential_note = (html.P("Complaints raised in confidence are never listed here for "
+                                "the prime's staff: they show on the Complaints page without "
+                                "the complainant's name.", className="small text-muted")
+                         if principal.role == "prime_manager" else None)
+    return section("Flags and complaints",
+                   html.H3("Compliance flags about this provider", className="h6"),
+                   flags_table(flags, contract_id),
+                   html.H3("Complaints this provider raised", className="h6 mt-3"),
+                   complaints_table(complaints, principal), confidential_note,
+                   id="provider-flags-complaints", **aria_label("Flags and complaints"))
 
 
 def render(session: Session, principal: Principal, query: dict[str, str]) -> Any:
@@ -147,6 +240,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         section("Cohort curves: this provider against the contract", cohort_body),
         section("In-work check compliance by month", compliance_body),
         section("Payments earned", payments_body),
+        flags_and_complaints(session, principal, contract_id, provider_id),
     ])
 
 

@@ -11,12 +11,18 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
+from app.complaints.service import list_complaints
+from app.compliance.schemas import FlagFilters
+from app.compliance.service import list_flags
+from app.core.pagination import PageParams
+from app.models import Complaint
 from app.performance import service
 from app.performance.schemas import LEAGUE_COLUMNS
+from dashboard.components.formatting import severity_label
 from tests.browser.conftest import Demo, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -104,7 +110,47 @@ def test_prime_manager_filters_exports_and_opens_a_provider(page: Any, demo: Dem
     page.get_by_role("heading", name="Calder Works Ltd").wait_for()
     page.locator("#provider-cohorts .scatterlayer .trace").first.wait_for()
     page.locator("#provider-payments").wait_for()
+
+    # Its flags and the complaints it raised on the contract, as the services give them to the
+    # manager: the complaints it raised in confidence never listed.
+    def section_matches_the_services(slug: str) -> tuple[list[int], set[int]]:
+        """Checks the flags shown; returns the complaints shown and the provider's confidential
+        complaints."""
+        org_id = demo.org_ids[slug]
+        page.locator("#provider-flags-complaints").wait_for()
+        with Session(engine) as session:
+            flags, _ = list_flags(session, principal, FlagFilters(
+                contract_id=demo.contract_id, subject_org_id=org_id), PageParams(limit=1000))
+            complaints, _ = list_complaints(session, principal, PageParams(limit=1000),
+                                            contract_id=demo.contract_id,
+                                            complainant_org_id=org_id)
+            confidential = set(session.scalars(select(Complaint.id).where(
+                Complaint.complainant_org_id == org_id, Complaint.confidential.is_(True))))
+        if flags:
+            rows = page.locator("#provider-flags-table tbody tr")
+            assert rows.evaluate_all("rows => rows.map(r => r.id)") == [
+                f"provider-flag-{f.id}" for f in flags]
+            for flag, text in zip(flags, rows.all_inner_texts(), strict=True):
+                assert flag.summary in text and severity_label(flag.severity) in text
+        else:
+            page.get_by_role("heading", name="No compliance flags about this provider").wait_for()
+        shown = [int(row_id.rsplit("-", 1)[1]) for row_id in page.locator(
+            "#provider-complaints-table tbody tr").evaluate_all("rows => rows.map(r => r.id)")]
+        assert shown == [c.id for c in reversed(complaints)]  # newest first
+        assert not confidential & set(shown)
+        return shown, confidential
+
+    shown, _ = section_matches_the_services("calder")
+    assert shown  # the demo's complaint about a late invoice, not confidential
+    assert page.locator("#provider-flags-table tbody tr").count()  # the demo's CC-CHECKS
     screenshot(page, "provider-page")
+
+    # Westgate raised its only complaint in confidence: its page says it raised none.
+    page.goto(f"{demo.base}/dashboard/providers/{demo.org_ids['westgate']}"
+              f"?contract={demo.contract_id}")
+    shown, confidential = section_matches_the_services("westgate")
+    assert confidential and shown == []
+    page.get_by_role("heading", name="No complaints raised by this provider").wait_for()
 
 
 def test_provider_user_uploads_a_csv_and_sees_the_bad_line(page: Any, demo: Demo,

@@ -92,3 +92,46 @@ def test_lists_page_by_cursor_and_filter_by_status(client, db, cw):
                             params={"cursor": "not-a-cursor"})
     assert bad_cursor.status_code == 422
     assert client.get(f"{API}/complaints").status_code == 401
+
+
+def test_filtering_by_complainant_never_reveals_a_confidential_one(client, db, cw):
+    """`complainant_org_id` matches only complaints whose complainant the reader may see: the
+    prime's manager filtering by a member gets its open complaints, never its confidential one,
+    and an answer it cannot tell from a member that raised nothing."""
+    s1, manager = cw.headers["s1"], cw.headers["manager_a"]
+    open_one = raise_complaint(client, s1, cw.contract_a)["id"]
+    secret = raise_complaint(client, s1, cw.contract_a, confidential=True)["id"]
+    s2_secret = raise_complaint(client, cw.headers["s2"], cw.contract_a, confidential=True)["id"]
+    backdate(db, secret, 60)
+    moved(client, s1, secret, "escalated")
+
+    assert _ids(client, manager, complainant_org_id=cw.s1) == [open_one]
+    assert _ids(client, manager, complainant_org_id=cw.s1, contract_id=cw.contract_a) == [
+        open_one]
+    # S2 raised only a confidential complaint: the same answer as for an organisation that
+    # raised none (the prime itself), in JSON and in CSV.
+    for format in ("json", "csv"):
+        answers = [client.get(f"{API}/complaints", headers=manager,
+                              params={"complainant_org_id": org, "format": format})
+                   for org in (cw.s2, cw.prime_a)]
+        assert [a.status_code for a in answers] == [200, 200]
+        assert answers[0].content == answers[1].content
+        same_headers = [{k: v for k, v in a.headers.items() if k != "x-request-id"}
+                        for a in answers]
+        assert same_headers[0] == same_headers[1]
+    assert _ids(client, manager, complainant_org_id=cw.s2) == []
+    assert _ids(client, s1, complainant_org_id=cw.s1) == [open_one, secret]
+    assert _ids(client, cw.headers["s2"], complainant_org_id=cw.s2) == [s2_secret]
+    assert _ids(client, cw.headers["reviewer"], complainant_org_id=cw.s1) == [secret]
+    assert _ids(client, cw.headers["admin"], complainant_org_id=cw.s2) == [s2_secret]
+
+    # Everyone: the filter selects exactly the rows whose complainant the unfiltered list shows.
+    for who in ("admin", "manager_a", "inhouse_a", "s1", "s2", "manager_b", "sb", "reviewer"):
+        rows = client.get(f"{API}/complaints", headers=cw.headers[who]).json()["rows"]
+        for org in (cw.s1, cw.s2, cw.sb):
+            shown = [row["id"] for row in rows if row["complainant_org_id"] == org]
+            assert _ids(client, cw.headers[who], complainant_org_id=org) == shown, (who, org)
+
+    bad = client.get(f"{API}/complaints", headers=manager, params={"complainant_org_id": 0})
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["query", "complainant_org_id"]
