@@ -18,7 +18,6 @@ once).
 """
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -27,7 +26,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -39,7 +38,16 @@ from common import (
     replace_section,
     wait_until_healthy,
 )
-from league import PG_SERVER, Built, copy_of_base, database_exists, database_url, migration_head
+from league import (
+    PG_SERVER,
+    Built,
+    copy_of_base,
+    database_exists,
+    database_url,
+    load_manifest,
+    migration_head,
+    save_manifest,
+)
 from sqlalchemy.orm import sessionmaker
 
 from app.auth.principal import Principal
@@ -57,23 +65,12 @@ SUFFIX = "_dashboard"  # its own databases: bench/league.py may rebuild its own 
 
 
 # -- the cache -------------------------------------------------------------------------------------
-def load_manifest() -> dict[str, Built]:
-    if not MANIFEST.exists():
-        return {}
-    return {key: Built(**value) for key, value in json.loads(MANIFEST.read_text()).items()}
-
-
-def save_manifest(manifest: dict[str, Built]) -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    MANIFEST.write_text(json.dumps({k: asdict(v) for k, v in manifest.items()}, indent=2) + "\n")
-
-
 def ensure_built(backend: str, participants: int, seed: int, pg_server: str) -> Built:
     key = f"{backend}-{participants}-s{seed}"
     url = database_url(backend, participants, seed, pg_server, suffix=SUFFIX)
     if backend == "sqlite":  # under bench/out/dashboard/, not bench/league.py's folder
         url = f"sqlite:///{OUT / f'sqlite-{participants}-s{seed}.db'}"
-    cached = load_manifest().get(key)
+    cached = load_manifest(MANIFEST).get(key)
     if (cached is not None and cached.url == url and cached.migration == migration_head()
             and database_exists(url, pg_server)):
         print(f"{backend}, {participants:,} participants: cached ({cached.built_on})",
@@ -82,9 +79,9 @@ def ensure_built(backend: str, participants: int, seed: int, pg_server: str) -> 
     print(f"{backend}, {participants:,} participants: building", flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
     built = copy_of_base(backend, participants, seed, pg_server, url)
-    manifest = load_manifest()
+    manifest = load_manifest(MANIFEST)
     manifest[key] = built
-    save_manifest(manifest)
+    save_manifest(manifest, MANIFEST)
     print(f"{backend}: built in {built.build_seconds:.0f} s, {built.events:,} events", flush=True)
     return built
 

@@ -136,15 +136,15 @@ class Built:
         return date.fromisoformat(self.as_of)
 
 
-def load_manifest() -> dict[str, Built]:
-    if not MANIFEST.exists():
+def load_manifest(path: Path = MANIFEST) -> dict[str, Built]:
+    if not path.exists():
         return {}
-    return {key: Built(**value) for key, value in json.loads(MANIFEST.read_text()).items()}
+    return {key: Built(**value) for key, value in json.loads(path.read_text()).items()}
 
 
-def save_manifest(manifest: dict[str, Built]) -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    MANIFEST.write_text(json.dumps({k: asdict(v) for k, v in manifest.items()}, indent=2) + "\n")
+def save_manifest(manifest: dict[str, Built], path: Path = MANIFEST) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({k: asdict(v) for k, v in manifest.items()}, indent=2) + "\n")
 
 
 def cache_key(backend: str, participants: int, seed: int) -> str:
