@@ -6,7 +6,11 @@ import platform
 import re
 import socket
 import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -81,3 +85,25 @@ def wait_until_healthy(base: str, server: subprocess.Popen[bytes], log_path: Pat
             pass
         time.sleep(0.2)
     raise SystemExit("chainboard serve did not become healthy within 60 s")
+
+
+@contextmanager
+def chainboard_server(env: dict[str, str], tag: str, workers: int = 1
+                      ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """This venv's `chainboard serve` on a free loopback port with `env` (DATABASE_URL, ...),
+    healthy before it yields (its base URL, its process); stopped afterwards. Its output goes to
+    a log file named after `tag` in the temporary directory."""
+    port = free_port()
+    log_path = Path(tempfile.gettempdir()) / f"chainboard-bench-{tag}-{port}.log"
+    chainboard = Path(sys.executable).parent / "chainboard"
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen([str(chainboard), "serve", "--port", str(port),
+                                   "--workers", str(workers)],
+                                  env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_until_healthy(base, server, log_path)
+            yield base, server
+        finally:
+            server.terminate()
+            server.wait(timeout=30)

@@ -20,23 +20,18 @@ once).
 import argparse
 import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from common import (
     PROJECT_ROOT,
+    chainboard_server,
     code_version,
-    free_port,
     machine_description,
     replace_section,
-    wait_until_healthy,
 )
 from league import (
     PG_SERVER,
@@ -58,7 +53,6 @@ from app.performance import service
 HEADING = "## Dashboard pages (bench/dashboard.py)"
 OUT = PROJECT_ROOT / "bench" / "out" / "dashboard"
 MANIFEST = OUT / "manifest.json"
-CHAINBOARD = Path(sys.executable).parent / "chainboard"
 CHROMIUM = "/usr/bin/chromium"
 GOAL_SECONDS = 1.5
 SUFFIX = "_dashboard"  # its own databases: bench/league.py may rebuild its own at any time
@@ -105,19 +99,8 @@ class Timing:
 
 @contextmanager
 def running_server(url: str) -> Iterator[str]:
-    port = free_port()
-    log_path = Path(tempfile.gettempdir()) / f"chainboard-bench-dashboard-{port}.log"
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen([str(CHAINBOARD), "serve", "--port", str(port)],
-                                  env={**os.environ, "DATABASE_URL": url},
-                                  stdout=log, stderr=subprocess.STDOUT)
-        try:
-            base_url = f"http://127.0.0.1:{port}"
-            wait_until_healthy(base_url, server, log_path)
-            yield base_url
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with chainboard_server({**os.environ, "DATABASE_URL": url}, "dashboard") as (base_url, _):
+        yield base_url
 
 
 def manager_login(cpa: DemoCPA) -> tuple[str, str]:

@@ -20,7 +20,6 @@ import json
 import math
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,12 +30,11 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any, cast
 
 import httpx
 import psutil
-from common import code_version, free_port, machine_description, replace_section, wait_until_healthy
+from common import chainboard_server, code_version, machine_description, replace_section
 from sqlalchemy import Table, create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
@@ -55,7 +53,6 @@ HEADING = "## Ingestion (bench/ingest.py)"
 BATCH_EVENTS = 5_000
 GOAL_RATE = 10_000  # events/s end to end
 GOAL_RATIO = 1 / 3  # of the plain insert
-CHAINBOARD = Path(sys.executable).parent / "chainboard"
 
 
 @dataclass
@@ -182,23 +179,14 @@ def run_server_ingest(cpa: DemoCPA, url: str, workers: int,
     ids = prepare(cpa, url)
     key = prime_manager_key(url, ids.organisations[cpa.prime_key])
     bodies = [(json.dumps(batch).encode(), len(batch)) for batch in batches(cpa, ids)]
-    port = free_port()
-    log_path = Path(tempfile.gettempdir()) / f"chainboard-bench-serve-{port}.log"
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen([str(CHAINBOARD), "serve", "--port", str(port),
-                                   "--workers", str(workers)],
-                                  env={**os.environ, "DATABASE_URL": url},
-                                  stdout=log, stderr=subprocess.STDOUT)
+    with chainboard_server({**os.environ, "DATABASE_URL": url}, "ingest",
+                           workers) as (base, server):
         sampler = RssSampler(server.pid)
+        sampler.start()
         try:
-            base = f"http://127.0.0.1:{port}"
-            wait_until_healthy(base, server, log_path)
-            sampler.start()
             seconds, events, rejected = post_batches(base, key, bodies, clients)
         finally:
             sampler.stop()
-            server.terminate()
-            server.wait(timeout=30)
     return seconds, events, sampler.peak, rejected
 
 

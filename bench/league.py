@@ -42,7 +42,6 @@ import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -54,11 +53,10 @@ from typing import Any, cast
 import httpx
 from common import (
     PROJECT_ROOT,
+    chainboard_server,
     code_version,
-    free_port,
     machine_description,
     replace_section,
-    wait_until_healthy,
 )
 from sqlalchemy import (
     Engine,
@@ -92,7 +90,6 @@ HEADING = "## League table, milestones, cohorts (bench/league.py)"
 OUT = PROJECT_ROOT / "bench" / "out" / "league"
 MANIFEST = OUT / "manifest.json"
 RESULTS = OUT / "results.json"  # the last measurements, per database (--reuse-results)
-CHAINBOARD = Path(sys.executable).parent / "chainboard"
 BATCH_EVENTS = 5_000
 GOAL_SECONDS = {200_000: 1.0, 2_000_000: 5.0}  # league table, by participants
 GOAL_RATIO = 3.0  # league table against the bare GROUP BY
@@ -698,20 +695,9 @@ def running_server(url: str) -> Iterator[tuple[str, str]]:
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     with factory() as session:
         created, key = create_api_key(session, ADMIN, ApiKeyCreate(name="bench-league"))
-    port = free_port()
-    log_path = Path(tempfile.gettempdir()) / f"chainboard-bench-league-{port}.log"
     try:
-        with open(log_path, "wb") as log:
-            server = subprocess.Popen([str(CHAINBOARD), "serve", "--port", str(port)],
-                                      env={**os.environ, "DATABASE_URL": url},
-                                      stdout=log, stderr=subprocess.STDOUT)
-            try:
-                base_url = f"http://127.0.0.1:{port}"
-                wait_until_healthy(base_url, server, log_path)
-                yield base_url, key
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
+        with chainboard_server({**os.environ, "DATABASE_URL": url}, "league") as (base_url, _):
+            yield base_url, key
     finally:
         with factory() as session:
             revoke_api_key(session, ADMIN, created.id)

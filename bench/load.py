@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from common import code_version, free_port, machine_description, replace_section, wait_until_healthy
+from common import chainboard_server, code_version, machine_description, replace_section
 
 from app.demo.generator import generate_cpa
 
@@ -97,15 +97,7 @@ def main() -> None:
                    stdout=subprocess.DEVNULL)
     print(f"loaded {args.participants:,} participants in {time.monotonic() - started:.0f} s "
           f"into {database_url}")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = workdir / "server.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen([BIN / "chainboard", "serve", "--port", str(port),
-                                   "--workers", str(args.workers)], env=env, stdout=log,
-                                  stderr=subprocess.STDOUT)
-    try:
-        wait_until_healthy(base, server, log_path)
+    with chainboard_server(env, "load", args.workers) as (base, _):
         config_path = workdir / "clients.json"
         config_path.write_text(json.dumps(_client_config(base, args.participants)))
         prefix = workdir / "locust"
@@ -116,9 +108,6 @@ def main() -> None:
                         "--loglevel", "WARNING"],
                        env={**os.environ, "LOAD_CONFIG": str(config_path)}, check=False)
         stats = _read_stats(prefix)
-    finally:
-        server.terminate()
-        server.wait(30)
     _report(args, database_url, stats)
 
 
