@@ -81,6 +81,7 @@ from app.demo.generator import DemoCPA, generate_cpa
 from app.demo.loader import ADMIN, event_batches, set_up
 from app.ingest.service import ingest_events
 from app.models import Contract, Event, Milestone, Participant
+from app.performance.daily_totals import TOTALS
 from app.performance import payments, queries, service
 from app.performance.dates import horizon_cutoff
 from app.supply_chain.service import contract_settings
@@ -311,11 +312,14 @@ def replication_statements() -> list[tuple[str, str]]:
 
 
 REPLICATED = ("participants", "events", "milestones")
-# The copies repeat the base's events exactly (same days, providers, groups, types and lags),
-# so each daily count becomes `scale` times the base's.
-SCALE_DAILY_COUNTS = [f"UPDATE {table} SET events = events * :scale "
-                      "WHERE contract_id = :contract_id"
-                      for table in ("event_lag_counts", "paid_event_counts")]
+# The copies repeat the base's events and checks exactly (same days, providers, groups, types,
+# lags and check outcomes), so each daily count and total becomes `scale` times the base's.
+SCALE_DAILY_COUNTS = [
+    f"UPDATE {table} SET {', '.join(f'{c} = {c} * :scale' for c in columns)} "
+    "WHERE contract_id = :contract_id"
+    for table, columns in (("event_lag_counts", ("events",)),
+                           ("paid_event_counts", ("events",)),
+                           ("provider_daily_totals", TOTALS))]
 
 
 def replicate_sqlite(path: str, contract_id: int, scale: int) -> None:

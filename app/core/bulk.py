@@ -67,17 +67,18 @@ def _postgres_type(column_type: Any) -> str:
     return _POSTGRES_TYPES[name]
 
 
-def add_counts(session: Session, table: Table, keys: Sequence[str], count: str,
+def add_counts(session: Session, table: Table, keys: Sequence[str], counts: Sequence[str],
                rows: list[dict[str, Any]]) -> None:
-    """Upsert `rows` adding their `count` to the stored row with the same `keys` (the primary
+    """Upsert `rows` adding their `counts` to the stored row with the same `keys` (the primary
     key), in one statement on PostgreSQL (`unnest` of one array per column) and the driver's
     executemany on SQLite. Rows must have distinct keys; callers sort them so that concurrent
     transactions lock shared rows in the same order."""
     if not rows:
         return
-    columns = [*keys, count]
-    upsert = (f"ON CONFLICT ({', '.join(keys)}) DO UPDATE "
-              f"SET {count} = {table.name}.{count} + excluded.{count}")
+    columns = [*keys, *counts]
+    upsert = (f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+              + ", ".join(f"{count} = {table.name}.{count} + excluded.{count}"
+                          for count in counts))
     if not is_postgresql(session):
         _sqlite_executemany(session, table, rows, suffix=upsert)
         return

@@ -41,6 +41,7 @@ from app.models import (
     Participant,
 )
 from app.models.participants import LAG_DAYS_CAP
+from app.performance import daily_totals
 from app.performance.milestones import SpellCheckRule, check_timing
 from app.performance.payments import PAID_EVENT_TYPES
 from app.supply_chain.schemas import MilestoneSchedule
@@ -177,7 +178,8 @@ class _Batch:
         self.received_at = received_at
         self.today = local_date(received_at)
         self._lock_participants()
-        self.contracts = self._load_contracts(sorted({event.contract_id for _, event in parsed}))
+        self.contracts, self.daily_terms = self._load_contracts(
+            sorted({event.contract_id for _, event in parsed}))
         self.existing_hashes = self._load_existing_hashes()
         self.states, self.loaded_summaries = self._load_states()
 
@@ -193,10 +195,14 @@ class _Batch:
             "SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
             {"keys": keys})
 
-    def _load_contracts(self, contract_ids: list[int]) -> dict[int, rules.ContractRules]:
+    def _load_contracts(self, contract_ids: list[int]
+                        ) -> tuple[dict[int, rules.ContractRules],
+                                   dict[int, daily_totals.DailyTerms]]:
         found = self.session.scalars(Scope(self.principal).contracts(
             select(Contract).where(Contract.id.in_(contract_ids)))).all()
-        return {contract.id: contract_rules(self.session, contract) for contract in found}
+        return ({contract.id: contract_rules(self.session, contract) for contract in found},
+                {contract.id: daily_totals.terms_of(contract)
+                 for contract in found})
 
     def submitter_org(self, event: EventIn) -> int:
         """Whose idempotency key space the event is in: an admin's go to the contract's prime."""
@@ -317,19 +323,17 @@ class _Batch:
         event_rows = [self._event_row(event, digest) for event, digest in staged]
         insert_rows(self.session, _table(Event), event_rows)
         _add_daily_counts(self.session, event_rows)
-        self._write_milestones({(e.contract_id, e.participant_ref) for e, _ in staged})
-
-    def _write_milestones(self, touched: set[tuple[int, str]]) -> None:
-        """Replace the scheduled checks of every participant the batch changed."""
-        states = [(key[0], self.states[key]) for key in touched]
-        existing = [s.participant_id for _, s in states
-                    if s.participant_id in self.loaded_summaries]
-        for chunk in _chunks(existing):
-            self.session.execute(delete(Milestone).where(
-                column_in(self.session, Milestone.participant_id, chunk)))
-        rows = [row for contract_id, state in states
-                for row in _milestone_rows(contract_id, state, self.contracts[contract_id])]
-        insert_rows(self.session, _table(Milestone), rows)
+        deltas = daily_totals.DailyDeltas()
+        deltas.add_events(event_rows, self.daily_terms)
+        touched = [(key[0], self.states[key])
+                   for key in {(e.contract_id, e.participant_ref) for e, _ in staged}]
+        _replace_milestones(
+            self.session, [s.participant_id for _, s in touched
+                           if s.participant_id in self.loaded_summaries],
+            [row for contract_id, state in touched
+             for row in _milestone_rows(contract_id, state, self.contracts[contract_id])],
+            deltas)
+        deltas.write(self.session)
 
     def _event_row(self, event: EventIn, digest: str) -> dict[str, Any]:
         state = self.states[(event.contract_id, event.participant_ref)]
@@ -362,7 +366,7 @@ def _add_daily_counts(session: Session, event_rows: list[dict[str, Any]]) -> Non
                    for row in event_rows if row["type"] in PAID_EVENT_TYPES)
     for model, key, counts in ((EventLagCount, _LAG_KEY, lags),
                                (PaidEventCount, _PAID_KEY, paid)):
-        add_counts(session, _table(model), key, "events",
+        add_counts(session, _table(model), key, ("events",),
                    [{**dict(zip(key, values, strict=True)), "events": events}
                     for values, events in sorted(counts.items())])
 
@@ -407,6 +411,20 @@ def _fold_stored_events(session: Session, by_id: dict[int, rules.ParticipantStat
                     e.reason, e.result)
 
 
+def _replace_milestones(session: Session, participant_ids: list[int],
+                        rows: list[dict[str, Any]], deltas: daily_totals.DailyDeltas) -> None:
+    """Replace the scheduled checks of these participants with `rows`, noting in `deltas`
+    the checks taken away and those added."""
+    counted = (Milestone.contract_id, Milestone.due_date, Milestone.provider_id,
+               Milestone.cancelled_on, Milestone.check_timing)
+    for chunk in _chunks(participant_ids):
+        removed = session.execute(delete(Milestone).where(
+            column_in(session, Milestone.participant_id, chunk)).returning(*counted))
+        deltas.add_checks((row._mapping for row in removed), sign=-1)
+    insert_rows(session, _table(Milestone), rows)
+    deltas.add_checks(rows)
+
+
 def _milestone_rows(contract_id: int, state: rules.ParticipantState,
                     contract: rules.ContractRules) -> list[dict[str, Any]]:
     return [{"participant_id": state.participant_id, "contract_id": contract_id,
@@ -432,11 +450,11 @@ def reschedule_checks(session: Session, contract: Contract, chunk: int = 5000) -
             return done
         by_id = {p.id: _state_of(p) for p in participants}
         _fold_stored_events(session, by_id)
-        session.execute(delete(Milestone).where(
-            column_in(session, Milestone.participant_id, list(by_id))))
-        insert_rows(session, _table(Milestone), [
+        deltas = daily_totals.DailyDeltas()
+        _replace_milestones(session, list(by_id), [
             row for state in by_id.values()
-            for row in _milestone_rows(contract.id, state, rules_now)])
+            for row in _milestone_rows(contract.id, state, rules_now)], deltas)
+        deltas.write(session)
         done += len(participants)
         last_id = participants[-1].id
 

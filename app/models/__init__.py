@@ -13,11 +13,12 @@ from app.models.participants import (
     Milestone,
     PaidEventCount,
     Participant,
+    ProviderDailyTotal,
 )
 
 __all__ = [
     "ApiKey", "AuditEntry", "Base", "Complaint", "ComplaintEntry", "ComplianceContractState",
     "ComplianceFlag", "Contract", "Event", "EventLagCount", "Membership",
     "MembershipStatusChange", "Milestone", "Notification", "NotificationAddress", "Organisation",
-    "PaidEventCount", "Participant", "Payment", "TariffRow", "User",
+    "PaidEventCount", "Participant", "Payment", "ProviderDailyTotal", "TariffRow", "User",
 ]

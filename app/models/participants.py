@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Date,
     Float,
     ForeignKey,
@@ -144,3 +145,31 @@ class PaidEventCount(Base):
     payment_group: Mapped[str] = mapped_column(String(32), primary_key=True)
     type: Mapped[str] = mapped_column(String(16), primary_key=True)
     events: Mapped[int] = mapped_column(Integer)
+
+
+class ProviderDailyTotal(Base):
+    """Per contract, day and provider, the league table's three period measures, kept in step
+    at ingestion so that it adds up a few thousand rows instead of every event and check:
+
+    - events dated that day, and how many were reported within the contract's
+      timeliness_days (data timeliness);
+    - the fees they earned, in pence, at the tariff row in force that day (payments earned);
+    - the scheduled checks due that day that no job end or exit cancelled, and how many were
+      checked on time (check compliance).
+
+    A check's cancellation always falls before its due date and an on-time check within 7 days
+    after it, so for the checks that count on any as_of (due + 7 <= as_of) these two counts are
+    the same whatever the as_of: one row per due day answers for every as_of. The timely
+    events and the fees follow the contract's settings and tariff: changing either rebuilds
+    the contract's rows (app.performance.daily_totals.rebuild)."""
+
+    __tablename__ = "provider_daily_totals"
+
+    contract_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    provider_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    timely_events: Mapped[int] = mapped_column(Integer, default=0)
+    earned_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    live_checks_due: Mapped[int] = mapped_column(Integer, default=0)
+    checks_on_time: Mapped[int] = mapped_column(Integer, default=0)

@@ -436,7 +436,11 @@ def _day_number(column: Any) -> ColumnElement[int]:
 
 
 def load_tariff(session: Session, contract_id: int) -> Tariff:
-    rows = session.scalars(select(TariffRow).where(TariffRow.contract_id == contract_id))
+    return tariff_of(session.scalars(select(TariffRow).where(
+        TariffRow.contract_id == contract_id)))
+
+
+def tariff_of(rows: Iterable[TariffRow]) -> Tariff:
     return Tariff(Terms(r.payment_group, r.valid_from, r.attachment_fee, r.outcome_fee,
                         r.sustainment_fee, r.max_sustainments, r.outcome_weeks) for r in rows)
 

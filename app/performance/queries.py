@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, extract, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.models import EventLagCount, Milestone, Participant
+from app.models import Milestone, Participant
 from app.performance.milestones import GRACE_DAYS
 
 
@@ -91,35 +91,9 @@ def _checked_on_time(as_of: date) -> ColumnElement[bool]:
     return and_(Milestone.checked_on <= as_of, Milestone.check_timing == "on_time")
 
 
-def check_compliance_by_provider(session: Session, contract_id: int, period_from: date,
-                                 period_to: date, as_of: date) -> dict[int, float | None]:
-    """On-time checks / checks due in the period whose grace ended by as_of, less cancelled."""
-    rows = session.execute(
-        select(Milestone.provider_id, func.count(), _count(_checked_on_time(as_of)))
-        .where(Milestone.contract_id == contract_id,
-               _checks_counted(period_from, period_to, as_of))
-        .group_by(Milestone.provider_id))
-    return {provider: (int(hits) / int(total) if total else None)
-            for provider, total, hits in rows}
-
-
-def data_timeliness_by_provider(session: Session, contract_id: int, period_from: date,
-                                period_to: date, as_of: date,
-                                limit_days: int) -> dict[int, float | None]:
-    """Share of the events dated in the period that were reported within `limit_days`."""
-    daily = EventLagCount
-    rows = session.execute(
-        select(daily.provider_id, func.sum(daily.events),
-               func.sum(case((daily.lag_days <= limit_days, daily.events), else_=0)))
-        .where(daily.contract_id == contract_id, daily.event_date >= period_from,
-               daily.event_date <= min(period_to, as_of))
-        .group_by(daily.provider_id))
-    return {provider: int(timely) / int(total) for provider, total, timely in rows}
-
-
 def check_compliance_by_month(session: Session, contract_id: int, provider_id: int,
                               period_from: date, as_of: date) -> list[tuple[int, int, int]]:
-    """check_compliance_by_provider's counts for one provider, per month of the due date:
+    """Check compliance's counts for one provider, per month of the due date:
     (app.performance.cohorts.month_index, checks counted, on time), oldest first."""
     month = extract("year", Milestone.due_date) * 12 + extract("month", Milestone.due_date) - 1
     rows = session.execute(

@@ -16,7 +16,7 @@ from app.core.pagination import PageParams
 from app.core.timeutil import today
 from app.models import Contract, Membership, Milestone, Organisation, Participant
 from app.performance import cohorts as cohort_maths
-from app.performance import league, payments, queries, schemas
+from app.performance import daily_totals, league, payments, queries, schemas
 from app.performance.dates import horizon_cutoff
 from app.supply_chain.schemas import MilestoneSchedule
 from app.supply_chain.service import contract_settings, get_contract
@@ -96,12 +96,8 @@ def league_table(session: Session, principal: Principal, contract_id: int, *,
 
     counts = queries.provider_group_counts(session, contract.id, period_from, period_to, as_of,
                                            horizon_cutoff(as_of, horizon), horizon)
-    compliance = queries.check_compliance_by_provider(session, contract.id, period_from,
-                                                      period_to, as_of)
-    timeliness = queries.data_timeliness_by_provider(session, contract.id, period_from,
-                                                     period_to, as_of, settings.timeliness_days)
-    earned = payments.earned_by_provider(session, contract.id, period_from,
-                                                 min(period_to, as_of))
+    totals = daily_totals.period_totals(session, contract.id, period_from, period_to, as_of)
+    nothing = daily_totals.PeriodTotals(None, None, Decimal("0.00"))
     providers = []
     for org, membership in _providers(session, contract):
         mine = [c for c in counts if c.provider_id == org.id]
@@ -111,8 +107,9 @@ def league_table(session: Session, principal: Principal, contract_id: int, *,
             referrals=sum(c.referrals for c in mine),
             contracted_share=membership.contracted_share if membership else None,
             job_starts=sum(c.job_starts for c in mine),
-            check_compliance=compliance.get(org.id), data_timeliness=timeliness.get(org.id),
-            payments_earned=earned.get(org.id, Decimal(0))))
+            check_compliance=totals.get(org.id, nothing).check_compliance,
+            data_timeliness=totals.get(org.id, nothing).data_timeliness,
+            payments_earned=totals.get(org.id, nothing).payments_earned))
     known = {p.provider_id for p in providers}
     table = league.build_league_table(
         providers,

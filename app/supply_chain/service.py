@@ -187,6 +187,11 @@ def update_contract(session: Session, principal: Principal, contract_id: int,
 
         session.flush()
         reschedule_checks(session, contract)
+    if {"milestone_schedule", "tariff", "settings.timeliness_days"} & set(changed):
+        from app.performance import daily_totals  # the engine builds on set-up
+
+        session.flush()
+        daily_totals.rebuild(session, contract)
     if changed:
         record_audit(session, principal, "contract.update", "contract", contract.id,
                      fields=",".join(changed), **{f"settings.{k}": v

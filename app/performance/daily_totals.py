@@ -1,0 +1,153 @@
+"""The league table's period measures from per-day totals (table provider_daily_totals).
+
+Data timeliness, payments earned and check compliance are sums over days of the period; the
+totals per contract, day and provider are kept in step as ingestion stores events and
+rewrites scheduled checks (`DailyDeltas`), and rebuilt from the finer counts when a contract's
+timeliness_days, tariff or schedule changes (`rebuild`). Reading them costs a few thousand
+rows whatever the number of participants (docs/metrics.md, "Where the league table's numbers
+come from").
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import Table, case, delete, func, select
+from sqlalchemy.orm import Session
+
+from app.core.bulk import add_counts, insert_rows
+from app.models import Contract, EventLagCount, Milestone, PaidEventCount, ProviderDailyTotal
+from app.performance.milestones import GRACE_DAYS
+from app.performance.payments import PAID_EVENT_TYPES, Tariff, tariff_of
+from app.supply_chain.service import contract_settings
+
+KEY = ("contract_id", "day", "provider_id")
+TOTALS = ("events", "timely_events", "earned_pence", "live_checks_due", "checks_on_time")
+_TABLE = cast(Table, ProviderDailyTotal.__table__)
+
+
+@dataclass(frozen=True)
+class DailyTerms:
+    """What the totals of one contract depend on besides the events and checks themselves."""
+
+    timeliness_days: int
+    tariff: Tariff
+
+    def fee_pence(self, payment_group: str, event_type: str, day: date) -> int:
+        return int(self.tariff.fee(payment_group, event_type, day) * 100)
+
+
+def terms_of(contract: Contract) -> DailyTerms:
+    return DailyTerms(contract_settings(contract).timeliness_days,
+                      tariff_of(contract.tariff_rows))
+
+
+class DailyDeltas:
+    """Changes to the daily totals, gathered over one transaction and written at once."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[tuple[int, date, int], list[int]] = defaultdict(lambda: [0] * 5)
+
+    def add_events(self, rows: Iterable[Mapping[str, Any]],
+                   terms: Mapping[int, DailyTerms]) -> None:
+        """Stored events: each needs contract_id, event_date, provider_id, lag_days, type and
+        payment_group."""
+        for row in rows:
+            contract_terms = terms[row["contract_id"]]
+            totals = self.by_key[(row["contract_id"], row["event_date"], row["provider_id"])]
+            totals[0] += 1
+            totals[1] += row["lag_days"] <= contract_terms.timeliness_days
+            if row["type"] in PAID_EVENT_TYPES:
+                totals[2] += contract_terms.fee_pence(row["payment_group"], row["type"],
+                                                      row["event_date"])
+
+    def add_checks(self, rows: Iterable[Mapping[Any, Any]], sign: int = 1) -> None:
+        """Scheduled checks stored (sign 1) or deleted (sign -1): each needs contract_id,
+        due_date, provider_id, cancelled_on and check_timing. A cancelled check never counts."""
+        for row in rows:
+            if row["cancelled_on"] is not None:
+                continue
+            totals = self.by_key[(row["contract_id"], row["due_date"], row["provider_id"])]
+            totals[3] += sign
+            totals[4] += sign * (row["check_timing"] == "on_time")
+
+    def write(self, session: Session) -> None:
+        """Add the deltas to the stored totals, in key order (concurrent batches lock shared
+        rows in the same order, so they never deadlock)."""
+        add_counts(session, _TABLE, KEY, TOTALS,
+                   [{"contract_id": key[0], "day": key[1], "provider_id": key[2],
+                     **dict(zip(TOTALS, totals, strict=True))}
+                    for key, totals in sorted(self.by_key.items()) if any(totals)])
+        self.by_key.clear()
+
+
+def rebuild(session: Session, contract: Contract) -> None:
+    """Recompute the contract's totals from the daily event counts and the scheduled checks,
+    with its settings and tariff as they are now; in the caller's transaction."""
+    terms = terms_of(contract)
+    deltas = DailyDeltas()
+    lags = session.execute(
+        select(EventLagCount.event_date, EventLagCount.provider_id, func.sum(EventLagCount.events),
+               func.sum(case((EventLagCount.lag_days <= terms.timeliness_days,
+                              EventLagCount.events), else_=0)))
+        .where(EventLagCount.contract_id == contract.id)
+        .group_by(EventLagCount.event_date, EventLagCount.provider_id))
+    for day, provider_id, events, timely in lags:
+        totals = deltas.by_key[(contract.id, day, provider_id)]
+        totals[0], totals[1] = int(events), int(timely)
+    paid = session.execute(
+        select(PaidEventCount.event_date, PaidEventCount.provider_id,
+               PaidEventCount.payment_group, PaidEventCount.type, PaidEventCount.events)
+        .where(PaidEventCount.contract_id == contract.id))
+    for day, provider_id, group, event_type, events in paid:
+        deltas.by_key[(contract.id, day, provider_id)][2] += (
+            events * terms.fee_pence(group, event_type, day))
+    live = Milestone.cancelled_on.is_(None)
+    checks = session.execute(
+        select(Milestone.due_date, Milestone.provider_id, func.count(),
+               func.sum(case((Milestone.check_timing == "on_time", 1), else_=0)))
+        .where(Milestone.contract_id == contract.id, live)
+        .group_by(Milestone.due_date, Milestone.provider_id))
+    for day, provider_id, due, on_time in checks:
+        totals = deltas.by_key[(contract.id, day, provider_id)]
+        totals[3], totals[4] = int(due), int(on_time)
+    session.execute(delete(ProviderDailyTotal).where(
+        ProviderDailyTotal.contract_id == contract.id))
+    insert_rows(session, _TABLE, [
+        {"contract_id": key[0], "day": key[1], "provider_id": key[2],
+         **dict(zip(TOTALS, totals, strict=True))}
+        for key, totals in sorted(deltas.by_key.items())])
+
+
+@dataclass(frozen=True)
+class PeriodTotals:
+    """One provider's period measures for the league table."""
+
+    check_compliance: float | None  # on-time checks / live checks due, None when none
+    data_timeliness: float | None  # timely events / events, None when none
+    payments_earned: Decimal
+
+
+def period_totals(session: Session, contract_id: int, period_from: date, period_to: date,
+                  as_of: date) -> dict[int, PeriodTotals]:
+    """Per provider over the period: check compliance (DOMAIN.md section 4: checks due in the
+    period whose grace ended by as_of), data timeliness and fees earned (events dated in the
+    period up to as_of). One range read of the daily totals."""
+    daily = ProviderDailyTotal
+    grace_ended = daily.day <= as_of - timedelta(days=GRACE_DAYS)
+    rows = session.execute(
+        select(daily.provider_id, func.sum(daily.events), func.sum(daily.timely_events),
+               func.sum(daily.earned_pence),
+               func.sum(case((grace_ended, daily.live_checks_due), else_=0)),
+               func.sum(case((grace_ended, daily.checks_on_time), else_=0)))
+        .where(daily.contract_id == contract_id, daily.day >= period_from,
+               daily.day <= min(period_to, as_of))
+        .group_by(daily.provider_id))
+    return {int(provider): PeriodTotals(
+                check_compliance=int(on_time) / int(due) if due else None,
+                data_timeliness=int(timely) / int(events) if events else None,
+                payments_earned=Decimal(int(pence)).scaleb(-2))
+            for provider, events, timely, pence, due, on_time in rows}
