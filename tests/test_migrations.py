@@ -20,7 +20,7 @@ from app.core.db import make_engine
 from app.core.timeutil import today
 from app.demo.generator import generate_cpa
 from app.demo.loader import load_demo
-from app.models import Base, EventLagCount, PaidEventCount, Participant
+from app.models import Base, EventLagCount, PaidEventCount, Participant, ProviderDailyTotal
 from tests.conftest import _postgres_database
 
 
@@ -47,10 +47,10 @@ def _alembic(url: str) -> Config:
     return config
 
 
-def test_0004_backfills_daily_counts_and_months_to_outcome_from_existing_data(
+def test_0004_and_0005_backfill_daily_counts_totals_and_months_to_outcome(
         scratch_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Data ingested, then 0004 undone and redone: what its backfill computes equals what
-    ingestion wrote."""
+    """Data ingested, then 0004 and 0005 undone and redone: what their backfills compute
+    equals what ingestion wrote."""
     cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
     monkeypatch.setattr("app.auth.service.hash_password", cheap.hash)
     command.upgrade(_alembic(scratch_url), "head")
@@ -64,7 +64,10 @@ def test_0004_backfills_daily_counts_and_months_to_outcome_from_existing_data(
                 return (set(conn.execute(select(Participant.id, Participant.months_to_outcome)
                                          ).all()),
                         set(conn.execute(select(EventLagCount.__table__)).all()),
-                        set(conn.execute(select(PaidEventCount.__table__)).all()))
+                        set(conn.execute(select(PaidEventCount.__table__)).all()),
+                        # Rows whose checks all moved to other days stay, at zero.
+                        {row for row in conn.execute(select(ProviderDailyTotal.__table__))
+                         if any(row[3:])})
 
         ingested = snapshot()
         engine.dispose()
@@ -72,6 +75,6 @@ def test_0004_backfills_daily_counts_and_months_to_outcome_from_existing_data(
         command.upgrade(_alembic(scratch_url), "head")
         assert snapshot() == ingested
         assert any(months is not None for _, months in ingested[0])
-        assert ingested[1] and ingested[2]
+        assert ingested[1] and ingested[2] and ingested[3]
     finally:
         engine.dispose()
