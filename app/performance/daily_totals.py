@@ -8,7 +8,7 @@ rows whatever the number of participants (docs/metrics.md, "Where the league tab
 come from").
 """
 
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -45,43 +45,66 @@ def terms_of(contract: Contract) -> DailyTerms:
                       tariff_of(contract.tariff_rows))
 
 
+Key = tuple[int, date, int]  # contract_id, day, provider_id
+
+
 class DailyDeltas:
-    """Changes to the daily totals, gathered over one transaction and written at once."""
+    """Changes to the daily totals, gathered over one transaction and written at once: one
+    Counter per total (Counter.update counts a batch's keys in C)."""
 
     def __init__(self) -> None:
-        self.by_key: dict[tuple[int, date, int], list[int]] = defaultdict(lambda: [0] * 5)
+        self.totals: dict[str, Counter[Key]] = {name: Counter() for name in TOTALS}
 
     def add_events(self, rows: Iterable[Mapping[str, Any]],
                    terms: Mapping[int, DailyTerms]) -> None:
         """Stored events: each needs contract_id, event_date, provider_id, lag_days, type and
         payment_group."""
-        for row in rows:
-            contract_terms = terms[row["contract_id"]]
-            totals = self.by_key[(row["contract_id"], row["event_date"], row["provider_id"])]
-            totals[0] += 1
-            totals[1] += row["lag_days"] <= contract_terms.timeliness_days
+        rows = list(rows)
+        keys = [(row["contract_id"], row["event_date"], row["provider_id"]) for row in rows]
+        self.totals["events"].update(keys)
+        self.totals["timely_events"].update(
+            key for key, row in zip(keys, rows, strict=True)
+            if row["lag_days"] <= terms[key[0]].timeliness_days)
+        earned = self.totals["earned_pence"]
+        fees: dict[tuple[int, str, str, date], int] = {}  # a batch repeats them: look up once
+        for key, row in zip(keys, rows, strict=True):
             if row["type"] in PAID_EVENT_TYPES:
-                totals[2] += contract_terms.fee_pence(row["payment_group"], row["type"],
-                                                      row["event_date"])
+                fee_key = (key[0], row["payment_group"], row["type"], key[1])
+                if fee_key not in fees:
+                    fees[fee_key] = terms[key[0]].fee_pence(*fee_key[1:])
+                earned[key] += fees[fee_key]
 
     def add_checks(self, rows: Iterable[Mapping[Any, Any]], sign: int = 1) -> None:
         """Scheduled checks stored (sign 1) or deleted (sign -1): each needs contract_id,
         due_date, provider_id, cancelled_on and check_timing. A cancelled check never counts."""
-        for row in rows:
-            if row["cancelled_on"] is not None:
-                continue
-            totals = self.by_key[(row["contract_id"], row["due_date"], row["provider_id"])]
-            totals[3] += sign
-            totals[4] += sign * (row["check_timing"] == "on_time")
+        live = [(row["contract_id"], row["due_date"], row["provider_id"], row["check_timing"])
+                for row in rows if row["cancelled_on"] is None]
+        due = Counter(key[:3] for key in live)
+        on_time = Counter(key[:3] for key in live if key[3] == "on_time")
+        if sign < 0:
+            self.totals["live_checks_due"].subtract(due)
+            self.totals["checks_on_time"].subtract(on_time)
+        else:
+            self.totals["live_checks_due"].update(due)
+            self.totals["checks_on_time"].update(on_time)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per key with a change, in key order."""
+        counters = [self.totals[name] for name in TOTALS]
+        rows = []
+        for key in sorted(set().union(*counters)):
+            values = [counter.get(key, 0) for counter in counters]
+            if any(values):
+                rows.append({"contract_id": key[0], "day": key[1], "provider_id": key[2],
+                             **dict(zip(TOTALS, values, strict=True))})
+        return rows
 
     def write(self, session: Session) -> None:
         """Add the deltas to the stored totals, in key order (concurrent batches lock shared
         rows in the same order, so they never deadlock)."""
-        add_counts(session, _TABLE, KEY, TOTALS,
-                   [{"contract_id": key[0], "day": key[1], "provider_id": key[2],
-                     **dict(zip(TOTALS, totals, strict=True))}
-                    for key, totals in sorted(self.by_key.items()) if any(totals)])
-        self.by_key.clear()
+        add_counts(session, _TABLE, KEY, TOTALS, self.rows())
+        for counter in self.totals.values():
+            counter.clear()
 
 
 def rebuild(session: Session, contract: Contract) -> None:
@@ -89,6 +112,7 @@ def rebuild(session: Session, contract: Contract) -> None:
     with its settings and tariff as they are now; in the caller's transaction."""
     terms = terms_of(contract)
     deltas = DailyDeltas()
+    totals = deltas.totals
     lags = session.execute(
         select(EventLagCount.event_date, EventLagCount.provider_id, func.sum(EventLagCount.events),
                func.sum(case((EventLagCount.lag_days <= terms.timeliness_days,
@@ -96,30 +120,26 @@ def rebuild(session: Session, contract: Contract) -> None:
         .where(EventLagCount.contract_id == contract.id)
         .group_by(EventLagCount.event_date, EventLagCount.provider_id))
     for day, provider_id, events, timely in lags:
-        totals = deltas.by_key[(contract.id, day, provider_id)]
-        totals[0], totals[1] = int(events), int(timely)
+        key = (contract.id, day, provider_id)
+        totals["events"][key], totals["timely_events"][key] = int(events), int(timely)
     paid = session.execute(
         select(PaidEventCount.event_date, PaidEventCount.provider_id,
                PaidEventCount.payment_group, PaidEventCount.type, PaidEventCount.events)
         .where(PaidEventCount.contract_id == contract.id))
     for day, provider_id, group, event_type, events in paid:
-        deltas.by_key[(contract.id, day, provider_id)][2] += (
+        totals["earned_pence"][(contract.id, day, provider_id)] += (
             events * terms.fee_pence(group, event_type, day))
-    live = Milestone.cancelled_on.is_(None)
     checks = session.execute(
         select(Milestone.due_date, Milestone.provider_id, func.count(),
                func.sum(case((Milestone.check_timing == "on_time", 1), else_=0)))
-        .where(Milestone.contract_id == contract.id, live)
+        .where(Milestone.contract_id == contract.id, Milestone.cancelled_on.is_(None))
         .group_by(Milestone.due_date, Milestone.provider_id))
     for day, provider_id, due, on_time in checks:
-        totals = deltas.by_key[(contract.id, day, provider_id)]
-        totals[3], totals[4] = int(due), int(on_time)
+        key = (contract.id, day, provider_id)
+        totals["live_checks_due"][key], totals["checks_on_time"][key] = int(due), int(on_time)
     session.execute(delete(ProviderDailyTotal).where(
         ProviderDailyTotal.contract_id == contract.id))
-    insert_rows(session, _TABLE, [
-        {"contract_id": key[0], "day": key[1], "provider_id": key[2],
-         **dict(zip(TOTALS, totals, strict=True))}
-        for key, totals in sorted(deltas.by_key.items())])
+    insert_rows(session, _TABLE, deltas.rows())
 
 
 @dataclass(frozen=True)
