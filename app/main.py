@@ -33,9 +33,13 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     # Runs at startup in every server process (each uvicorn worker builds its own app). One
     # 5,000-event batch holds tens of thousands of objects until its answer (pydantic models,
     # row dicts): at CPython's default threshold of 700 the collector ran over a hundred times
-    # per batch, its older generations walking ever more of the heap, and freed next to
-    # nothing (those objects go by reference count). Above a batch's peak it seldom runs.
-    gc.set_threshold(100_000)
+    # per batch, its older generations walking the whole heap, and freed next to nothing.
+    # Freezing what startup built (it lives as long as the process) takes it out of every
+    # collection; 10,000 runs them a fourteenth as often. 100,000 was barely faster
+    # and kept request garbage for longer: peak memory rose by a half (docs/operations.md).
+    gc.collect()  # startup's garbage is freed now, not frozen for good
+    gc.freeze()
+    gc.set_threshold(10_000)
     yield
 
 

@@ -15,4 +15,4 @@ def test_unauthenticated_requests_get_401(client):
 
 def test_the_server_collects_garbage_less_often(client):
     # The app's lifespan (run by the client) raises it; ingestion pays for the default of 700.
-    assert gc.get_threshold()[0] == 100_000
+    assert gc.get_threshold()[0] == 10_000
