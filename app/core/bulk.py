@@ -5,6 +5,7 @@ PostgreSQL gets COPY (one round trip, no statement text to parse for thousands o
 """
 
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam, func, select, text
@@ -98,19 +99,31 @@ def _sqlite_executemany(session: Session, table: Table, rows: list[dict[str, Any
     columns = list(rows[0])
     values = [[row[name] for name in columns] for row in rows]
     for position, name in enumerate(columns):
-        process = table.c[name].type.bind_processor(dialect)
-        if process is not None:
-            # Dates and the batch's one timestamp repeat across rows: convert each once
-            # (the columns written here hold scalars, which are hashable).
-            converted: dict[Any, Any] = {}
-            for row_values in values:
-                value = row_values[position]
-                if value not in converted:
-                    converted[value] = process(value)
-                row_values[position] = converted[value]
+        column_type = table.c[name].type
+        process = column_type.bind_processor(dialect)
+        if process is None and column_type.python_type not in (date, datetime):
+            continue
+        # Dates and the batch's one timestamp repeat across rows: convert each once
+        # (the columns written here hold scalars, which are hashable).
+        converted: dict[Any, Any] = {}
+        for row_values in values:
+            value = row_values[position]
+            if value not in converted:
+                converted[value] = _sqlite_text(process(value) if process else value)
+            row_values[position] = converted[value]
     placeholders = ", ".join("?" * len(columns))
     driver_connection = session.connection().connection.driver_connection
     assert driver_connection is not None
     driver_connection.executemany(
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders}) {suffix}",
         values)
+
+
+def _sqlite_text(value: Any) -> Any:
+    """A date or datetime as the text sqlite3's default adapters store (deprecated in Python
+    3.12), converted here once per distinct value instead of by the driver once per row."""
+    if isinstance(value, datetime):
+        return value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

@@ -130,11 +130,14 @@ def ingest_events(session: Session, principal: Principal, raw_events: Sequence[A
             parsed.append((index, EventIn.model_validate(raw)))
         except ValidationError as exc:
             invalid.reject(index, raw.get("event_id"), validation_messages(exc), lines)
+    # Hashed here, not under the write lock that the transaction below takes.
+    digests = {index: content_hash(event) for index, event in parsed}
 
     for attempt in range(_ATTEMPTS):
         result = IngestResult(rejected=list(invalid.rejected))
         try:
-            _apply_in_one_transaction(session, principal, parsed, result, partial, lines)
+            _apply_in_one_transaction(session, principal, parsed, digests, result, partial,
+                                      lines)
             break
         except IntegrityError:
             # A concurrent batch of the same organisation stored one of these event_ids for
@@ -148,13 +151,14 @@ def ingest_events(session: Session, principal: Principal, raw_events: Sequence[A
 
 
 def _apply_in_one_transaction(session: Session, principal: Principal,
-                              parsed: list[tuple[int, EventIn]], result: IngestResult,
-                              partial: bool, lines: Sequence[int] | None) -> None:
+                              parsed: list[tuple[int, EventIn]], digests: dict[int, str],
+                              result: IngestResult, partial: bool,
+                              lines: Sequence[int] | None) -> None:
     session.rollback()  # end any read transaction so that the write one begins here, locked
     session.connection(execution_options={SQLITE_IMMEDIATE: True})
     try:
         batch = _Batch(session, principal, parsed, utcnow())
-        staged = batch.apply(result, lines)
+        staged = batch.apply(digests, result, lines)
         if result.rejected and not partial:
             session.rollback()
             return
@@ -245,9 +249,10 @@ class _Batch:
         return states, summaries
 
     # -- checking ----------------------------------------------------------------------------
-    def apply(self, result: IngestResult,
+    def apply(self, digests: dict[int, str], result: IngestResult,
               lines: Sequence[int] | None) -> list[tuple[EventIn, str]]:
-        """Check each event in API order; return the accepted ones with their content hash."""
+        """Check each event in API order; return the accepted ones with their content hash
+        (`digests`, by the event's index in the batch)."""
         staged: list[tuple[EventIn, str]] = []
         seen_in_batch: dict[tuple[int, str], tuple[str, int, bool]] = {}
         rules_org = None if self.principal.is_admin else self.principal.organisation_id
@@ -259,7 +264,7 @@ class _Batch:
                 result.reject(index, event.event_id,
                               [f"contract_id: contract {event.contract_id} not found"], lines)
                 continue
-            digest = content_hash(event)
+            digest = digests[index]
             key = (self.submitter_org(event), event.event_id)
             if key in self.existing_hashes:
                 if self.existing_hashes[key] == digest:
