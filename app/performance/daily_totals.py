@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import repeat
 from typing import Any, cast
 
 from sqlalchemy import Table, case, delete, func, select
@@ -91,13 +92,10 @@ class DailyDeltas:
     def rows(self) -> list[dict[str, Any]]:
         """One row per key with a change, in key order."""
         counters = [self.totals[name] for name in TOTALS]
-        rows = []
-        for key in sorted(set().union(*counters)):
-            values = [counter.get(key, 0) for counter in counters]
-            if any(values):
-                rows.append({"contract_id": key[0], "day": key[1], "provider_id": key[2],
-                             **dict(zip(TOTALS, values, strict=True))})
-        return rows
+        keys = sorted(set().union(*counters))
+        columns = [list(map(counter.get, keys, repeat(0))) for counter in counters]
+        return [dict(zip((*KEY, *TOTALS), (*key, *values), strict=True))
+                for key, *values in zip(keys, *columns, strict=True) if any(values)]
 
     def write(self, session: Session) -> None:
         """Add the deltas to the stored totals, in key order (concurrent batches lock shared
