@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, extract, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.core.bulk import is_postgresql
 from app.models import Milestone, Participant
 from app.performance.milestones import GRACE_DAYS
 
@@ -63,16 +64,24 @@ def provider_group_counts(session: Session, contract_id: int, period_from: date,
                           horizon_months: int) -> list[ProviderGroupCounts]:
     """Per provider and payment group, over participants referred in the period: referrals,
     eligible (referred on or before `cutoff`), outcomes within the horizon, job starters."""
+    in_period = and_(Participant.referral_date >= period_from,
+                     Participant.referral_date <= min(period_to, as_of))
     eligible = Participant.referral_date <= cutoff
-    stmt = (
-        select(Participant.provider_id, Participant.payment_group, func.count(),
-               _count(eligible),
-               _count(and_(eligible, outcome_within_horizon(horizon_months, as_of))),
-               _count(Participant.first_job_start_date <= as_of))
-        .where(Participant.contract_id == contract_id,
-               Participant.referral_date >= period_from,
-               Participant.referral_date <= min(period_to, as_of))
-        .group_by(Participant.provider_id, Participant.payment_group))
+    measures = (eligible, and_(eligible, outcome_within_horizon(horizon_months, as_of)),
+                Participant.first_job_start_date <= as_of)
+    where = [Participant.contract_id == contract_id]
+    if is_postgresql(session):
+        # With the period in WHERE, PostgreSQL scans the table (referral_date is the covering
+        # index's fourth column, no range to seek); with the period in each count's FILTER it
+        # reads the covering index alone, about twice as fast on a large contract. SQLite
+        # reads that index either way, and filtered counts cost it more per row.
+        counts: list[Any] = [func.count().filter(in_period),
+                  *(func.count().filter(and_(in_period, m)) for m in measures)]
+    else:
+        counts = [func.count(), *map(_count, measures)]
+        where.append(in_period)
+    stmt = (select(Participant.provider_id, Participant.payment_group, *counts)
+            .where(*where).group_by(Participant.provider_id, Participant.payment_group))
     return [ProviderGroupCounts(*map(_int_or_str, row)) for row in session.execute(stmt)]
 
 
