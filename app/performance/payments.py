@@ -4,9 +4,9 @@ participants now in work (docs/metrics.md, Payments and forecast).
 **Earned**: attachment, outcome and sustainment fees by event date, from the tariff row in
 force on that date. SQL counts events per provider, payment group, type, tariff period (the
 spans between the contract's tariff start dates, in which every group's row is constant) and
-calendar month; the fees are applied here. `earned_by_provider` is the total of
-app.performance.queries.payments_earned_by_provider, which the league table uses, and a test
-keeps the two equal.
+calendar month; the fees are applied here. The league table reads the same fees from the
+per-day provider totals (app.performance.daily_totals); tests/performance/test_daily_totals.py
+checks them against the fees of each event.
 
 **Forecast**: two life tables per payment group, estimated from the contract's own history on
 `as_of`, then the expected fees of each participant now in work:
