@@ -978,8 +978,8 @@ SQLite reads at about the cost of the participants themselves). Then:
 6. **Per-day provider totals** (migration 0005, `provider_daily_totals`, 2026-12-01): per
    contract, day and provider, the events and how many were timely, the fees they earned in
    pence, the live checks due and how many were on time, kept in step at ingestion (the
-   checks a batch deletes come back from `DELETE ... RETURNING` and are taken off) and
-   rebuilt when timeliness_days, the tariff or the schedule changes. A check's cancellation
+   checks a batch or a new schedule deletes come back from `DELETE ... RETURNING` and are
+   taken off) and rebuilt when timeliness_days or the tariff changes. A check's cancellation
    always falls before its due date and an on-time check within the grace after it, so for
    the checks that count on an as_of the two check counts do not depend on the as_of: the
    totals answer for every as_of exactly, not only for today (tests/performance/

@@ -1,11 +1,11 @@
 """The league table's period measures from per-day totals (table provider_daily_totals).
 
-Data timeliness, payments earned and check compliance are sums over days of the period; the
-totals per contract, day and provider are kept in step as ingestion stores events and
-rewrites scheduled checks (`DailyDeltas`), and rebuilt from the finer counts when a contract's
-timeliness_days, tariff or schedule changes (`rebuild`). Reading them costs a few thousand
-rows whatever the number of participants (docs/metrics.md, "Where the league table's numbers
-come from").
+Data timeliness, payments earned and check compliance are sums over days of the period. The
+totals per contract, day and provider are kept in step whenever scheduled checks are written
+(ingestion, a new schedule) and events stored (`DailyDeltas`), and rebuilt from the finer
+counts when a contract's timeliness_days or tariff changes (`rebuild`). Reading them costs a
+few thousand rows whatever the number of participants (docs/metrics.md, "Where the league
+table's numbers come from").
 """
 
 from collections import Counter

@@ -76,7 +76,7 @@ def provider_group_counts(session: Session, contract_id: int, period_from: date,
         # reads the covering index alone, about twice as fast on a large contract. SQLite
         # reads that index either way, and filtered counts cost it more per row.
         counts: list[Any] = [func.count().filter(in_period),
-                  *(func.count().filter(and_(in_period, m)) for m in measures)]
+                             *(func.count().filter(and_(in_period, m)) for m in measures)]
     else:
         counts = [func.count(), *map(_count, measures)]
         where.append(in_period)

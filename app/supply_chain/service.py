@@ -187,7 +187,8 @@ def update_contract(session: Session, principal: Principal, contract_id: int,
 
         session.flush()
         reschedule_checks(session, contract)
-    if {"milestone_schedule", "tariff", "settings.timeliness_days"} & set(changed):
+    if {"tariff", "settings.timeliness_days"} & set(changed):
+        # Timely events and fees follow these (a new schedule's checks were counted above).
         from app.performance import daily_totals  # the engine builds on set-up
 
         session.flush()

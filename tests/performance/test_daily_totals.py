@@ -179,3 +179,17 @@ def test_changing_timeliness_days_or_the_tariff_rebuilds_the_totals(db, demo_con
     raised = same(db, demo_contract, start, as_of, as_of)
     assert sum(v[2] for v in raised.values()) > sum(v[2] for v in after.values())
     assert_totals_equal_a_rebuild(db, demo_contract)
+
+
+def test_a_new_schedule_moves_the_check_totals_with_the_checks(db, demo_contract):
+    as_of = today()
+    start = db.get_one(Contract, demo_contract).start_date
+    before = same(db, demo_contract, start, as_of, as_of)
+
+    # D28 and D91 become D35 and D84: every check moves, no rebuild runs.
+    update_contract(db, ADMIN, demo_contract, setup.ContractUpdate.model_validate(
+        {"milestone_schedule": {"spell_checks": [{"milestone": "D35", "days": 35},
+                                                 {"milestone": "D84", "days": 84}]}}))
+    after = same(db, demo_contract, start, as_of, as_of)
+    assert any(after[p][0] != before[p][0] for p in after)  # on-time checks are late now
+    assert_totals_equal_a_rebuild(db, demo_contract)
