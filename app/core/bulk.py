@@ -10,24 +10,55 @@ from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam, func, select, text
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Select,
+    Table,
+    any_,
+    bindparam,
+    func,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 
 def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def column_in(session: Session, column: InstrumentedAttribute[Any],
-              values: Sequence[Any]) -> ColumnElement[bool]:
+def column_in(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
     """`column IN values` with the values as one parameter: an array on PostgreSQL, a JSON
     array read by json_each on SQLite (thousands of bound parameters cost more to compile
-    than to look up). The values are numbers or strings."""
+    than to look up). `column`: a mapped attribute or a table column; the values are numbers
+    or strings."""
     if is_postgresql(session):
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     listed = func.json_each(json.dumps(list(values))).table_valued("value")
     return column.in_(select(listed.c.value))
+
+
+def select_by_unique_key(session: Session, columns: Sequence[Any], key_column: Any,
+                         values: Sequence[Any], *conditions: ColumnElement[bool]
+                         ) -> Select[*tuple[Any, ...]]:
+    """`columns` of the rows where `conditions` hold and `key_column` is one of `values`; with
+    the conditions, a value matches at most one row (a unique index on them).
+
+    On PostgreSQL, one index probe per value (a LATERAL subquery with LIMIT 1), whatever the
+    table's statistics say. With `= ANY(array)` and statistics out of date (autovacuum off or
+    behind, a table just bulk loaded), the planner reads every row matching `conditions`, all
+    of an organisation's events, and filters them by the array: each batch then costs in
+    proportion to everything stored before it."""
+    if not is_postgresql(session):
+        return select(*columns).where(*conditions, column_in(session, key_column, values))
+    keys = func.unnest(bindparam(None, list(values), type_=ARRAY(key_column.type))
+                       ).table_valued("value").render_derived(name="keys")
+    probe = (select(*columns).where(*conditions, key_column == keys.c.value)
+             .limit(1).lateral("probe"))
+    return select(probe).select_from(keys).join(probe, true())
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]],

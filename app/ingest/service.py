@@ -23,7 +23,13 @@ from app.auth.permissions import authorize
 from app.auth.principal import Principal
 from app.auth.scope import Scope
 from app.compliance.service import mark_contracts_stale
-from app.core.bulk import add_counts, column_in, insert_rows, is_postgresql
+from app.core.bulk import (
+    add_counts,
+    column_in,
+    insert_rows,
+    is_postgresql,
+    select_by_unique_key,
+)
 from app.core.config import get_settings
 from app.core.db import SQLITE_IMMEDIATE
 from app.core.errors import Invalid
@@ -221,10 +227,9 @@ class _Batch:
         for org_id in {org for org, _ in keys}:
             ids = sorted(event_id for org, event_id in keys if org == org_id)
             for chunk in _chunks(ids):
-                for event_id, digest in self.session.execute(
-                        select(Event.event_id, Event.content_hash).where(
-                            Event.submitted_by_org_id == org_id,
-                            column_in(self.session, Event.event_id, chunk))):
+                for event_id, digest in self.session.execute(select_by_unique_key(
+                        self.session, (Event.event_id, Event.content_hash), Event.event_id,
+                        chunk, Event.submitted_by_org_id == org_id)):
                     found[(org_id, event_id)] = digest
         return found
 
@@ -238,9 +243,9 @@ class _Batch:
         by_id: dict[int, rules.ParticipantState] = {}
         for contract_id, refs in wanted.items():
             for chunk in _chunks(sorted(refs)):
-                for p in self.session.scalars(select(Participant).where(
-                        Participant.contract_id == contract_id,
-                        column_in(self.session, Participant.participant_ref, chunk))):
+                for p in self.session.execute(select_by_unique_key(
+                        self.session, _STATE_COLUMNS, Participant.participant_ref, chunk,
+                        Participant.contract_id == contract_id)):
                     state = _state_of(p)
                     states[(contract_id, p.participant_ref)] = state
                     by_id[p.id] = state
@@ -394,7 +399,13 @@ def contract_rules(session: Session, contract: Contract) -> rules.ContractRules:
         sustainment_interval_days=schedule.sustainment_interval_days)
 
 
-def _state_of(participant: Participant) -> rules.ParticipantState:
+_STATE_COLUMNS = (Participant.id, Participant.participant_ref, Participant.provider_id,
+                  Participant.payment_group, Participant.referral_date)
+
+
+def _state_of(participant: Any) -> rules.ParticipantState:
+    """A participant's state before its events: from a Participant or a row of
+    _STATE_COLUMNS."""
     return rules.ParticipantState(
         participant_ref=participant.participant_ref, provider_id=participant.provider_id,
         payment_group=participant.payment_group, referral_date=participant.referral_date,

@@ -1,11 +1,27 @@
-"""app.core.bulk on SQLite: the fast path stores what SQLAlchemy's own insert would."""
+"""app.core.bulk: the SQLite fast path stores what SQLAlchemy's own insert would; look-ups by
+a unique key find each key's row and, on PostgreSQL, probe the index whatever the statistics."""
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, Date, Float, Integer, MetaData, String, Table, insert, select, text
+import pytest
+from sqlalchemy import (
+    Column,
+    Date,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
-from app.core.bulk import insert_rows
+from app.core.bulk import insert_rows, select_by_unique_key
 from app.core.db import make_engine
 from app.models.base import UTCDateTime
 
@@ -45,3 +61,47 @@ def test_sqlite_bulk_insert_stores_what_sqlalchemy_stores() -> None:
         "2026-03-02 09:30:05.123456", "2026-03-02 09:00:00", None]
     assert [tuple(row) for row in read_back] == [
         (r["id"], r["day"], r["at"], r["hours"], r["note"]) for r in _ROWS]
+
+
+@pytest.fixture()
+def keyed(engine: Engine) -> Iterator[tuple[Session, Table]]:
+    """A table with a unique (org, key), 3,000 rows of one organisation and 10 of another,
+    never analysed (as after a bulk load, or with autovacuum off)."""
+    metadata = MetaData()
+    table = Table("bulk_probe_test", metadata, Column("id", Integer, primary_key=True),
+                  Column("org", Integer, nullable=False), Column("key", String(16), nullable=False),
+                  Column("digest", String(8)), UniqueConstraint("org", "key"))
+    metadata.create_all(engine)
+    try:
+        with Session(engine) as session:
+            insert_rows(session, table, [
+                {"id": n, "org": 1 if n <= 3000 else 2, "key": f"K{n % 3000:05d}",
+                 "digest": f"d{n}"} for n in range(1, 3011)])
+            session.commit()
+            yield session, table
+    finally:
+        metadata.drop_all(engine)
+
+
+def test_select_by_unique_key_finds_each_present_key_once(keyed: tuple[Session, Table]) -> None:
+    session, table = keyed
+    wanted = ["K00007", "K02999", "nope", "K00001"]
+    rows = session.execute(select_by_unique_key(
+        session, (table.c.key, table.c.digest), table.c.key, wanted, table.c.org == 2)).all()
+    # org 2 holds K03001..K03010 as keys K00001..K00010: only K00001 and K00007 are its own.
+    assert sorted(map(tuple, rows)) == [("K00001", "d3001"), ("K00007", "d3007")]
+
+
+def test_select_by_unique_key_probes_the_index_without_statistics(
+        keyed: tuple[Session, Table]) -> None:
+    session, table = keyed
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the planner question is PostgreSQL's")
+    stmt = select_by_unique_key(session, (table.c.key,), table.c.key,
+                                [f"K{n:05d}" for n in range(2000)], table.c.org == 1)
+    compiled = stmt.compile(session.get_bind())
+    plan = "\n".join(row[0] for row in session.connection().exec_driver_sql(
+        f"EXPLAIN {compiled}", compiled.params))
+    # Each key is an index condition: no scan of all of org 1's rows filtered by the list.
+    conditions = [line for line in plan.splitlines() if "Index Cond" in line]
+    assert any("org = 1" in line and "keys.value" in line for line in conditions), plan
