@@ -316,8 +316,7 @@ REPLICATED = ("participants", "events", "milestones")
 SCALE_DAILY_COUNTS = [
     f"UPDATE {table} SET {', '.join(f'{c} = {c} * :scale' for c in columns)} "
     "WHERE contract_id = :contract_id"
-    for table, columns in (("event_lag_counts", ("events",)),
-                           ("paid_event_counts", ("events",)),
+    for table, columns in (("paid_event_counts", ("events",)),
                            ("provider_daily_totals", TOTALS))]
 
 
@@ -994,6 +993,9 @@ SQLite reads at about the cost of the participants themselves). Then:
    SQLite keeps the WHERE form: it reads the covering index either way and filtered counts
    cost it more per row (on the same copies the filtered form took 2.2x to 2.9x the bare
    query, the WHERE form 1.2x to 1.9x).
+8. **No more `event_lag_counts`** (migration 0006, 2026-12-02): since 6. nothing read it but
+   the rebuild of timely counts after a timeliness_days change, which now groups the
+   contract's events instead; every ingestion batch saves one upsert.
 """
 
 

@@ -12,7 +12,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import sessionmaker
 
 from app.cli import PROJECT_ROOT
@@ -20,7 +20,7 @@ from app.core.db import make_engine
 from app.core.timeutil import today
 from app.demo.generator import generate_cpa
 from app.demo.loader import load_demo
-from app.models import Base, EventLagCount, PaidEventCount, Participant, ProviderDailyTotal
+from app.models import Base, PaidEventCount, Participant, ProviderDailyTotal
 from tests.conftest import _postgres_database
 
 
@@ -47,10 +47,10 @@ def _alembic(url: str) -> Config:
     return config
 
 
-def test_0004_and_0005_backfill_daily_counts_totals_and_months_to_outcome(
+def test_0004_to_0006_backfill_daily_counts_totals_and_months_to_outcome(
         scratch_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Data ingested, then 0004 and 0005 undone and redone: what their backfills compute
-    equals what ingestion wrote."""
+    """Data ingested, then 0004 to 0006 undone and redone: what their backfills compute
+    equals what ingestion wrote, and undoing 0006 counts every event by day and lag."""
     cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
     monkeypatch.setattr("app.auth.service.hash_password", cheap.hash)
     command.upgrade(_alembic(scratch_url), "head")
@@ -63,7 +63,6 @@ def test_0004_and_0005_backfill_daily_counts_totals_and_months_to_outcome(
             with engine.connect() as conn:
                 return (set(conn.execute(select(Participant.id, Participant.months_to_outcome)
                                          ).all()),
-                        set(conn.execute(select(EventLagCount.__table__)).all()),
                         set(conn.execute(select(PaidEventCount.__table__)).all()),
                         # Rows whose checks all moved to other days stay, at zero.
                         {row for row in conn.execute(select(ProviderDailyTotal.__table__))
@@ -71,10 +70,21 @@ def test_0004_and_0005_backfill_daily_counts_totals_and_months_to_outcome(
 
         ingested = snapshot()
         engine.dispose()
+        command.downgrade(_alembic(scratch_url), "0005")
+        with engine.connect() as conn:
+            lag = "CASE WHEN lag_days > 366 THEN 366 ELSE lag_days END"
+            assert set(conn.execute(text(
+                "SELECT contract_id, event_date, provider_id, lag_days, events "
+                "FROM event_lag_counts")).all()) == set(conn.execute(text(
+                    f"SELECT contract_id, event_date, provider_id, {lag}, COUNT(*) FROM events "
+                    f"GROUP BY contract_id, event_date, provider_id, {lag}")).all())
+            assert conn.scalar(text("SELECT SUM(events) FROM event_lag_counts")) == \
+                conn.scalar(text("SELECT COUNT(*) FROM events"))
+        engine.dispose()
         command.downgrade(_alembic(scratch_url), "0003")
         command.upgrade(_alembic(scratch_url), "head")
         assert snapshot() == ingested
         assert any(months is not None for _, months in ingested[0])
-        assert ingested[1] and ingested[2] and ingested[3]
+        assert ingested[1] and ingested[2]
     finally:
         engine.dispose()

@@ -40,13 +40,11 @@ from app.ingest.schemas import TYPE_ORDER, EventIn
 from app.models import (
     Contract,
     Event,
-    EventLagCount,
     Membership,
     Milestone,
     PaidEventCount,
     Participant,
 )
-from app.models.participants import LAG_DAYS_CAP
 from app.performance import daily_totals
 from app.performance.milestones import SpellCheckRule, check_timing
 from app.performance.payments import PAID_EVENT_TYPES
@@ -332,7 +330,7 @@ class _Batch:
             self.session.execute(update(Participant), changed)
         event_rows = [self._event_row(event, digest) for event, digest in staged]
         insert_rows(self.session, _table(Event), event_rows)
-        _add_daily_counts(self.session, event_rows)
+        _add_paid_counts(self.session, event_rows)
         deltas = daily_totals.DailyDeltas()
         deltas.add_events(event_rows, self.daily_terms)
         touched = [(key[0], self.states[key])
@@ -362,23 +360,18 @@ class _Batch:
         }
 
 
-_LAG_KEY = ("contract_id", "event_date", "provider_id", "lag_days")
 _PAID_KEY = ("contract_id", "event_date", "provider_id", "payment_group", "type")
 
 
-def _add_daily_counts(session: Session, event_rows: list[dict[str, Any]]) -> None:
-    """Add the batch's events to the daily counts (event_lag_counts, paid_event_counts), in key
-    order so that concurrent batches lock shared rows in the same order (no deadlock)."""
-    lags = Counter((row["contract_id"], row["event_date"], row["provider_id"],
-                    min(row["lag_days"], LAG_DAYS_CAP)) for row in event_rows)
+def _add_paid_counts(session: Session, event_rows: list[dict[str, Any]]) -> None:
+    """Add the batch's paid events to paid_event_counts, in key order so that concurrent
+    batches lock shared rows in the same order (no deadlock)."""
     paid = Counter((row["contract_id"], row["event_date"], row["provider_id"],
                     row["payment_group"], row["type"])
                    for row in event_rows if row["type"] in PAID_EVENT_TYPES)
-    for model, key, counts in ((EventLagCount, _LAG_KEY, lags),
-                               (PaidEventCount, _PAID_KEY, paid)):
-        add_counts(session, _table(model), key, ("events",),
-                   [{**dict(zip(key, values, strict=True)), "events": events}
-                    for values, events in sorted(counts.items())])
+    add_counts(session, _table(PaidEventCount), _PAID_KEY, ("events",),
+               [{**dict(zip(_PAID_KEY, values, strict=True)), "events": events}
+                for values, events in sorted(paid.items())])
 
 
 def contract_rules(session: Session, contract: Contract) -> rules.ContractRules:

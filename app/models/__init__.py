@@ -9,7 +9,6 @@ from app.models.contracts import Contract, Membership, MembershipStatusChange, P
 from app.models.organisations import Organisation
 from app.models.participants import (
     Event,
-    EventLagCount,
     Milestone,
     PaidEventCount,
     Participant,
@@ -18,7 +17,7 @@ from app.models.participants import (
 
 __all__ = [
     "ApiKey", "AuditEntry", "Base", "Complaint", "ComplaintEntry", "ComplianceContractState",
-    "ComplianceFlag", "Contract", "Event", "EventLagCount", "Membership",
+    "ComplianceFlag", "Contract", "Event", "Membership",
     "MembershipStatusChange", "Milestone", "Notification", "NotificationAddress", "Organisation",
     "PaidEventCount", "Participant", "Payment", "ProviderDailyTotal", "TariffRow", "User",
 ]

@@ -114,25 +114,6 @@ class Milestone(Base):
     cancelled_on: Mapped[date | None] = mapped_column(Date)
 
 
-# Reporting lags above this are all "late" for any contract (timeliness_days is at most 365),
-# so the lag counts keep them together.
-LAG_DAYS_CAP = 366
-
-
-class EventLagCount(Base):
-    """Accepted events per contract, day, provider and reporting lag (capped at LAG_DAYS_CAP),
-    kept in step at ingestion: what data timeliness adds up, instead of every event. Events are
-    immutable and carry their provider and lag, so the counts are exact."""
-
-    __tablename__ = "event_lag_counts"
-
-    contract_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    event_date: Mapped[date] = mapped_column(Date, primary_key=True)
-    provider_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    lag_days: Mapped[int] = mapped_column(Integer, primary_key=True)
-    events: Mapped[int] = mapped_column(Integer)
-
-
 class PaidEventCount(Base):
     """Accepted paid events (attachments, job outcomes, sustainments) per contract, day,
     provider, payment group and type, kept in step at ingestion: what payments earned add up."""

@@ -2,10 +2,10 @@
 
 Data timeliness, payments earned and check compliance are sums over days of the period. The
 totals per contract, day and provider are kept in step whenever scheduled checks are written
-(ingestion, a new schedule) and events stored (`DailyDeltas`), and rebuilt from the finer
-counts when a contract's timeliness_days or tariff changes (`rebuild`). Reading them costs a
-few thousand rows whatever the number of participants (docs/metrics.md, "Where the league
-table's numbers come from").
+(ingestion, a new schedule) and events stored (`DailyDeltas`), and rebuilt from the events,
+the paid event counts and the checks when a contract's timeliness_days or tariff changes
+(`rebuild`). Reading them costs a few thousand rows whatever the number of participants
+(docs/metrics.md, "Where the league table's numbers come from").
 """
 
 from collections import Counter
@@ -20,7 +20,7 @@ from sqlalchemy import Table, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from app.core.bulk import add_counts, insert_rows
-from app.models import Contract, EventLagCount, Milestone, PaidEventCount, ProviderDailyTotal
+from app.models import Contract, Event, Milestone, PaidEventCount, ProviderDailyTotal
 from app.performance.milestones import GRACE_DAYS
 from app.performance.payments import PAID_EVENT_TYPES, Tariff, tariff_of
 from app.supply_chain.service import contract_settings
@@ -106,18 +106,19 @@ class DailyDeltas:
 
 
 def rebuild(session: Session, contract: Contract) -> None:
-    """Recompute the contract's totals from the daily event counts and the scheduled checks,
-    with its settings and tariff as they are now; in the caller's transaction."""
+    """Recompute the contract's totals from its events, paid event counts and scheduled
+    checks, with its settings and tariff as they are now; in the caller's transaction."""
     terms = terms_of(contract)
     deltas = DailyDeltas()
     totals = deltas.totals
-    lags = session.execute(
-        select(EventLagCount.event_date, EventLagCount.provider_id, func.sum(EventLagCount.events),
-               func.sum(case((EventLagCount.lag_days <= terms.timeliness_days,
-                              EventLagCount.events), else_=0)))
-        .where(EventLagCount.contract_id == contract.id)
-        .group_by(EventLagCount.event_date, EventLagCount.provider_id))
-    for day, provider_id, events, timely in lags:
+    # Every event of the contract: a rare change (timeliness_days or the tariff), where each
+    # ingestion batch would otherwise keep finer counts up to date for it.
+    counted = session.execute(
+        select(Event.event_date, Event.provider_id, func.count(),
+               func.sum(case((Event.lag_days <= terms.timeliness_days, 1), else_=0)))
+        .where(Event.contract_id == contract.id)
+        .group_by(Event.event_date, Event.provider_id))
+    for day, provider_id, events, timely in counted:
         key = (contract.id, day, provider_id)
         totals["events"][key], totals["timely_events"][key] = int(events), int(timely)
     paid = session.execute(

@@ -1,12 +1,11 @@
-"""The daily counts data timeliness and payments earned add up always equal a GROUP BY over
-the stored events: after duplicates, rejected atomic batches and partial ones."""
+"""The daily paid event counts that payments earned add up always equal a GROUP BY over the
+stored events: after duplicates, rejected atomic batches and partial ones."""
 
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
-from app.models import Event, EventLagCount, PaidEventCount
-from app.models.participants import LAG_DAYS_CAP
+from app.models import Event, PaidEventCount
 from app.performance.payments import PAID_EVENT_TYPES
 from tests.ingest.events import ev, journey
 
@@ -20,20 +19,17 @@ def stored(db, model, key):
 
 
 def grouped(db, key, *where):
-    columns = [LAG if name == "lag_days" else getattr(Event, name) for name in key]
+    columns = [getattr(Event, name) for name in key]
     return {tuple(row[:-1]): row[-1] for row in db.execute(
         select(*columns, func.count()).where(*where).group_by(*columns))}
 
 
-LAG = case((Event.lag_days > LAG_DAYS_CAP, LAG_DAYS_CAP), else_=Event.lag_days)
-LAG_KEY = ("contract_id", "event_date", "provider_id", "lag_days")
 PAID_KEY = ("contract_id", "event_date", "provider_id", "payment_group", "type")
 
 
 def test_daily_counts_follow_the_stored_events(client, world, db):
     third, private = world.headers["third"], world.headers["private"]
-    # Two participants referred the same day by one provider share rows; the lag is today -
-    # event date, so these old events all sit beyond the cap.
+    # Two participants referred the same day by one provider share rows.
     first = journey(world.contract_id, "C-1", world.third_id, D)
     second = journey(world.contract_id, "C-2", world.third_id, D)
     assert client.post("/api/v1/events", json=first + second,
@@ -45,10 +41,7 @@ def test_daily_counts_follow_the_stored_events(client, world, db):
     partial = client.post("/api/v1/events?partial=true", json=rejected, headers=private).json()
     assert partial["accepted"] == 5 and len(partial["rejected"]) == 1
 
-    lags = stored(db, EventLagCount, LAG_KEY)
-    assert lags == grouped(db, LAG_KEY)
-    assert lags[(world.contract_id, D, world.third_id, LAG_DAYS_CAP)] == 2  # the referrals
-    assert sum(lags.values()) == 15
+    assert db.scalar(select(func.count()).select_from(Event)) == 15
     paid = stored(db, PaidEventCount, PAID_KEY)
     assert paid == grouped(db, PAID_KEY, Event.type.in_(PAID_EVENT_TYPES))
     # Each journey pays an attachment and a job outcome; C-1 and C-2 share their days.
