@@ -124,7 +124,18 @@ def add_counts(session: Session, table: Table, keys: Sequence[str], counts: Sequ
     session.execute(
         text(f"INSERT INTO {table.name} ({', '.join(columns)}) "
              f"SELECT * FROM unnest({arrays}) {upsert}"),
-        {name: [row[name] for row in rows] for name in columns})
+        {name: _array_literal([row[name] for row in rows]) for name in columns})
+
+
+def _array_literal(values: list[Any]) -> str:
+    """A PostgreSQL array literal of numbers, dates or strings (no NULLs), for the statement
+    to cast: psycopg adapts a list element by element in Python, at about four times the cost
+    of this join (a tenth of a batch's server time went there)."""
+    if isinstance(values[0], str):
+        quoted = ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+                  for value in values)
+        return "{" + ",".join(quoted) + "}"
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def _sqlite_executemany(session: Session, table: Table, rows: list[dict[str, Any]],

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app.core.bulk import insert_rows, select_by_unique_key
+from app.core.bulk import add_counts, insert_rows, select_by_unique_key
 from app.core.db import make_engine
 from app.models.base import UTCDateTime
 
@@ -105,3 +105,27 @@ def test_select_by_unique_key_probes_the_index_without_statistics(
     # Each key is an index condition: no scan of all of org 1's rows filtered by the list.
     conditions = [line for line in plan.splitlines() if "Index Cond" in line]
     assert any("org = 1" in line and "keys.value" in line for line in conditions), plan
+
+
+def test_add_counts_adds_to_rows_with_awkward_keys(engine: Engine) -> None:
+    """Upserted counts add up per key, whatever characters a text key holds (PostgreSQL gets
+    them inside an array literal)."""
+    metadata = MetaData()
+    table = Table("bulk_counts_test", metadata,
+                  Column("name", String(16), primary_key=True),
+                  Column("day", Date, primary_key=True), Column("events", Integer))
+    names = ['plain', 'with "quotes"', "back\\slash", "{brace},comma", " spaced ", "NULL", "é"]
+    day = date(2026, 3, 2)
+    metadata.create_all(engine)
+    try:
+        with Session(engine) as session:
+            add_counts(session, table, ("name", "day"), ("events",),
+                       [{"name": name, "day": day, "events": 1} for name in names])
+            add_counts(session, table, ("name", "day"), ("events",),
+                       [{"name": name, "day": day, "events": 2} for name in names[:3]])
+            session.commit()
+            stored = dict(session.execute(select(table.c.name, table.c.events)).all())
+        assert stored == {name: 3 if name in names[:3] else 1 for name in names}
+        assert set(stored) == set(names)
+    finally:
+        metadata.drop_all(engine)
