@@ -15,8 +15,10 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Table,
+    Text,
     any_,
     bindparam,
+    cast,
     func,
     select,
     text,
@@ -36,7 +38,7 @@ def column_in(session: Session, column: Any, values: Sequence[Any]) -> ColumnEle
     than to look up). `column`: a mapped attribute or a table column; the values are numbers
     or strings."""
     if is_postgresql(session):
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+        return column == any_(_array_parameter(values, column.type))
     listed = func.json_each(json.dumps(list(values))).table_valued("value")
     return column.in_(select(listed.c.value))
 
@@ -54,7 +56,7 @@ def select_by_unique_key(session: Session, columns: Sequence[Any], key_column: A
     proportion to everything stored before it."""
     if not is_postgresql(session):
         return select(*columns).where(*conditions, column_in(session, key_column, values))
-    keys = func.unnest(bindparam(None, list(values), type_=ARRAY(key_column.type))
+    keys = func.unnest(_array_parameter(values, key_column.type)
                        ).table_valued("value").render_derived(name="keys")
     probe = (select(*columns).where(*conditions, key_column == keys.c.value)
              .limit(1).lateral("probe"))
@@ -124,14 +126,19 @@ def add_counts(session: Session, table: Table, keys: Sequence[str], counts: Sequ
     session.execute(
         text(f"INSERT INTO {table.name} ({', '.join(columns)}) "
              f"SELECT * FROM unnest({arrays}) {upsert}"),
-        {name: _array_literal([row[name] for row in rows]) for name in columns})
+        {name: array_literal([row[name] for row in rows]) for name in columns})
 
 
-def _array_literal(values: list[Any]) -> str:
+def _array_parameter(values: Sequence[Any], element_type: Any) -> ColumnElement[Any]:
+    """One PostgreSQL array parameter of `values`, sent as a literal (see array_literal)."""
+    return cast(bindparam(None, array_literal(values), type_=Text()), ARRAY(element_type))
+
+
+def array_literal(values: Sequence[Any]) -> str:
     """A PostgreSQL array literal of numbers, dates or strings (no NULLs), for the statement
     to cast: psycopg adapts a list element by element in Python, at about four times the cost
-    of this join (a tenth of a batch's server time went there)."""
-    if isinstance(values[0], str):
+    of this join (a tenth of an ingestion batch's server time went there)."""
+    if values and isinstance(values[0], str):
         quoted = ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
                   for value in values)
         return "{" + ",".join(quoted) + "}"

@@ -25,6 +25,7 @@ from app.auth.scope import Scope
 from app.compliance.service import mark_contracts_stale
 from app.core.bulk import (
     add_counts,
+    array_literal,
     column_in,
     insert_rows,
     is_postgresql,
@@ -201,7 +202,7 @@ class _Batch:
         keys = sorted(_participant_lock_key(*participant) for participant in participants)
         self.session.execute(text(
             "SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
-            {"keys": keys})
+            {"keys": array_literal(keys)})
 
     def _load_contracts(self, contract_ids: list[int]
                         ) -> tuple[dict[int, rules.ContractRules],

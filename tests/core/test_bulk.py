@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app.core.bulk import add_counts, insert_rows, select_by_unique_key
+from app.core.bulk import add_counts, array_literal, insert_rows, select_by_unique_key
 from app.core.db import make_engine
 from app.models.base import UTCDateTime
 
@@ -129,3 +129,15 @@ def test_add_counts_adds_to_rows_with_awkward_keys(engine: Engine) -> None:
         assert set(stored) == set(names)
     finally:
         metadata.drop_all(engine)
+
+
+@pytest.mark.parametrize("values", [[], [3, -1, 2], [date(2026, 3, 2), date(999, 1, 9)],
+                                    ['a "b"', "c\\d", "{e},f", " g ", "NULL", ""]])
+def test_array_literal_reads_back_as_the_values(engine: Engine, values: list[object]) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL array literal")
+    element = {int: "int8", date: "date", str: "text"}[type(values[0]) if values else int]
+    with engine.connect() as conn:
+        read = conn.execute(text(f"SELECT CAST(:values AS {element}[])"),
+                            {"values": array_literal(values)}).scalar_one()
+    assert read == values
