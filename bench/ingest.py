@@ -6,12 +6,14 @@ POSTs the generated events to /api/v1/events with an API key in 5,000-event batc
 participant's history whole inside one batch), and measures events/s and the server process's
 peak RSS. Then, on another fresh database of the same kind, the baseline: the same rows written
 with a plain SQLAlchemy Core executemany (participants, then events), with no validation.
+Each measurement is repeated (--repeats, in turns: ours for each setup, then the baseline) and
+the medians are compared: one run of either moves by a fifth on a shared machine.
 
 Request bodies and baseline rows are built before the clock starts: the figures are the
 server's and the database's, not the client's JSON encoding.
 
     .venv/bin/python bench/ingest.py                  # ~1,000,000 events, both backends
-    .venv/bin/python bench/ingest.py --events 50000   # a quick run
+    .venv/bin/python bench/ingest.py --events 50000 --repeats 1   # a quick run
     .venv/bin/python bench/ingest.py --setups 1x1     # one worker, one client only
 """
 
@@ -20,6 +22,7 @@ import json
 import math
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import threading
@@ -56,24 +59,40 @@ GOAL_RATIO = 1 / 3  # of the plain insert
 
 
 @dataclass
-class Figures:
-    backend: str
-    workers: int
-    clients: int
+class Run:
+    """One measured ingestion: events accepted in `seconds`."""
+
     events: int
     seconds: float
-    peak_rss_bytes: int
-    rejected: int
-    plain_events: int
-    plain_seconds: float
+    peak_rss_bytes: int = 0
+    rejected: int = 0
 
     @property
     def rate(self) -> float:
         return self.events / self.seconds
 
+
+@dataclass
+class Figures:
+    """One backend and setup: its runs and the backend's plain insert runs."""
+
+    backend: str
+    workers: int
+    clients: int
+    runs: list[Run]
+    plain: list[Run]
+
+    @property
+    def rate(self) -> float:
+        return statistics.median(run.rate for run in self.runs)
+
     @property
     def plain_rate(self) -> float:
-        return self.plain_events / self.plain_seconds
+        return statistics.median(run.rate for run in self.plain)
+
+    @property
+    def ratio(self) -> float:
+        return self.rate / self.plain_rate
 
 
 def main() -> None:
@@ -83,6 +102,8 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--setups", default="1x1,2x2",
                         help="server worker processes x concurrent HTTP clients, each measured")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs of each setup and of the plain insert; medians are compared")
     parser.add_argument("--pg-server", default=PG_SERVER,
                         help="PostgreSQL server URL; bench databases are created and dropped")
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
@@ -91,30 +112,34 @@ def main() -> None:
     machine, code = machine_description(), code_version()
     cpa = sized_cpa(args.events, args.seed)
     print(f"{cpa.participants} participants (seed {args.seed}, as of {cpa.as_of})", flush=True)
-    setups = [tuple(int(n) for n in setup.split("x")) for setup in args.setups.split(",")]
+    setups = [(int(setup.split("x")[0]), int(setup.split("x")[1]))
+              for setup in args.setups.split(",")]
     results = []
     for backend in args.backends.split(","):
-        plain: tuple[float, int] | None = None  # measured once per backend
-        for workers, clients in setups:
-            with fresh_database(backend, args.pg_server) as ours_url, \
-                    fresh_database(backend, args.pg_server) as plain_url:
-                seconds, events, peak_rss, rejected = run_server_ingest(cpa, ours_url,
-                                                                         workers, clients)
-                print(f"{backend}, {workers} worker(s), {clients} client(s): ours {events} "
-                      f"events in {seconds:.1f} s = {events / seconds:,.0f} events/s, server "
-                      f"peak RSS {peak_rss / 2**20:,.0f} MiB, {rejected} rejected", flush=True)
-                if plain is None:
-                    plain = run_plain_insert(cpa, ours_url, plain_url)
-                    print(f"{backend}: plain insert {plain[1] / plain[0]:,.0f} events/s",
-                          flush=True)
-            results.append(Figures(backend, workers, clients, events, seconds, peak_rss,
-                                   rejected, plain[1], plain[0]))
+        runs: dict[tuple[int, int], list[Run]] = {setup: [] for setup in setups}
+        plain: list[Run] = []
+        for repeat in range(1, args.repeats + 1):
+            for workers, clients in setups:
+                with fresh_database(backend, args.pg_server) as ours_url:
+                    run = run_server_ingest(cpa, ours_url, workers, clients)
+                    runs[(workers, clients)].append(run)
+                    print(f"{backend}, {workers} worker(s), {clients} client(s), run {repeat}: "
+                          f"ours {run.events} events in {run.seconds:.1f} s = {run.rate:,.0f} "
+                          f"events/s, server peak RSS {run.peak_rss_bytes / 2**20:,.0f} MiB, "
+                          f"{run.rejected} rejected", flush=True)
+                    if len(plain) < repeat:  # the baseline copies what this run stored
+                        with fresh_database(backend, args.pg_server) as plain_url:
+                            plain.append(run_plain_insert(cpa, ours_url, plain_url))
+                        print(f"{backend}, run {repeat}: plain insert {plain[-1].rate:,.0f} "
+                              "events/s", flush=True)
+        results += [Figures(backend, workers, clients, runs[(workers, clients)], plain)
+                    for workers, clients in setups]
     table, verdict = results_table(results), goals_verdict(results)
     print(table, verdict, sep="\n\n")
     if not args.no_write:
         command = "python bench/ingest.py " + " ".join(sys.argv[1:])
         replace_section(HEADING, section_body(table, verdict, machine, code, command.strip(),
-                                              cpa))
+                                              cpa, args.repeats))
         print("updated docs/benchmarks.md")
 
 
@@ -174,11 +199,22 @@ def batches(cpa: DemoCPA, ids: DemoIds) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-def run_server_ingest(cpa: DemoCPA, url: str, workers: int,
-                      clients: int) -> tuple[float, int, int, int]:
+_encoded: list[tuple[DemoCPA, DemoIds, list[tuple[bytes, int]]]] = []  # the last encoded
+
+
+def request_bodies(cpa: DemoCPA, ids: DemoIds) -> list[tuple[bytes, int]]:
+    """The JSON request bodies and their event counts, encoded again only when the CPA or its
+    set-up's ids differ from the last call's."""
+    if not _encoded or _encoded[0][0] is not cpa or _encoded[0][1] != ids:
+        _encoded[:] = [(cpa, ids, [(json.dumps(batch).encode(), len(batch))
+                                   for batch in batches(cpa, ids)])]
+    return _encoded[0][2]
+
+
+def run_server_ingest(cpa: DemoCPA, url: str, workers: int, clients: int) -> Run:
     ids = prepare(cpa, url)
     key = prime_manager_key(url, ids.organisations[cpa.prime_key])
-    bodies = [(json.dumps(batch).encode(), len(batch)) for batch in batches(cpa, ids)]
+    bodies = request_bodies(cpa, ids)
     with chainboard_server({**os.environ, "DATABASE_URL": url}, "ingest",
                            workers) as (base, server):
         sampler = RssSampler(server.pid)
@@ -187,7 +223,7 @@ def run_server_ingest(cpa: DemoCPA, url: str, workers: int,
             seconds, events, rejected = post_batches(base, key, bodies, clients)
         finally:
             sampler.stop()
-    return seconds, events, sampler.peak, rejected
+    return Run(events, seconds, sampler.peak, rejected)
 
 
 def post_batches(base: str, key: str, bodies: list[tuple[bytes, int]],
@@ -213,7 +249,7 @@ def post_batches(base: str, key: str, bodies: list[tuple[bytes, int]],
     return seconds, sum(a for a, _ in answers), sum(r for _, r in answers)
 
 
-def run_plain_insert(cpa: DemoCPA, ours_url: str, plain_url: str) -> tuple[float, int]:
+def run_plain_insert(cpa: DemoCPA, ours_url: str, plain_url: str) -> Run:
     """The participant and event rows the service stored in `ours_url` (every column), written
     to `plain_url` with a Core executemany, one transaction per 5,000 events: seconds inserting
     and events inserted. Copying the stored rows keeps the baseline's columns the service's."""
@@ -246,7 +282,7 @@ def run_plain_insert(cpa: DemoCPA, ours_url: str, plain_url: str) -> tuple[float
     finally:
         source.dispose()
         target.dispose()
-    return seconds, events
+    return Run(events, seconds)
 
 
 class RssSampler:
@@ -277,13 +313,20 @@ class RssSampler:
 
 
 def results_table(results: list[Figures]) -> str:
+    def spread(runs: list[Run]) -> str:
+        rates = sorted(run.rate for run in runs)
+        return f" ({rates[0]:,.0f}-{rates[-1]:,.0f})" if len(rates) > 1 else ""
+
     lines = ["| backend | workers x clients | events | ours: events/s | server peak RSS | "
              "plain insert: events/s | ours / plain | rejected |",
              "|---|---|---:|---:|---:|---:|---:|---:|"]
     for r in results:
-        lines.append(f"| {r.backend} | {r.workers} x {r.clients} | {r.events:,} | {r.rate:,.0f} | "
-                     f"{r.peak_rss_bytes / 2**20:,.0f} MiB | {r.plain_rate:,.0f} | "
-                     f"{r.rate / r.plain_rate:.2f} | {r.rejected} |")
+        lines.append(
+            f"| {r.backend} | {r.workers} x {r.clients} | {r.runs[0].events:,} | "
+            f"{r.rate:,.0f}{spread(r.runs)} | "
+            f"{max(run.peak_rss_bytes for run in r.runs) / 2**20:,.0f} MiB | "
+            f"{r.plain_rate:,.0f}{spread(r.plain)} | {r.ratio:.2f} | "
+            f"{sum(run.rejected for run in r.runs)} |")
     return "\n".join(lines)
 
 
@@ -294,17 +337,19 @@ def goals_verdict(results: list[Figures]) -> str:
     return "\n".join(
         f"- {r.backend}, {r.workers} worker(s) x {r.clients} client(s): {r.rate:,.0f} events/s "
         f"against the goal of {GOAL_RATE:,}: "
-        f"{verdict(r.rate >= GOAL_RATE)}; {r.rate / r.plain_rate:.2f} of the plain insert "
-        f"against {GOAL_RATIO:.2f}: {verdict(r.rate / r.plain_rate >= GOAL_RATIO)}."
+        f"{verdict(r.rate >= GOAL_RATE)}; {r.ratio:.2f} of the plain insert "
+        f"against {GOAL_RATIO:.2f}: {verdict(r.ratio >= GOAL_RATIO)}."
         for r in results)
 
 
 def section_body(table: str, verdict: str, machine: str, code: str, command: str,
-                 cpa: DemoCPA) -> str:
+                 cpa: DemoCPA, repeats: int) -> str:
     return f"""
 Run on {date.today().isoformat()} on {machine}; {code}.
 
 Command: `{command}` ({cpa.participants:,} generated participants, seed {cpa.seed}).
+Events/s are the median of {repeats} runs (lowest-highest in brackets); the ratio compares
+the medians.
 
 {table}
 
@@ -328,7 +373,9 @@ How it is measured:
   rows, such as the milestone table; the baseline does not.) On PostgreSQL, psycopg runs an
   `executemany` as one pipelined INSERT per row, while the service writes with COPY, so there
   the service can beat this baseline.
-- Other processes may share the machine (see the load average above); the figures are one run.
+- **runs in turns**: for each repeat, ours for each setup, then the plain insert (copying
+  what the first setup's run stored), so that a slow spell of the shared machine falls on
+  both sides; other processes may share it (see the load average above).
 """
 
 
