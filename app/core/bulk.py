@@ -1,7 +1,8 @@
 """Fast multi-row writes and key look-ups, the same on both backends in effect.
 
 PostgreSQL gets COPY (one round trip, no statement text to parse for thousands of rows) and
-`= ANY(array)` look-ups; SQLite gets the driver's executemany and ordinary IN lists.
+look-ups with one array parameter, sent as a literal; SQLite gets the driver's executemany and
+look-ups with one JSON parameter read by json_each.
 """
 
 import json
@@ -50,10 +51,11 @@ def select_by_unique_key(session: Session, columns: Sequence[Any], key_column: A
     the conditions, a value matches at most one row (a unique index on them).
 
     On PostgreSQL, one index probe per value (a LATERAL subquery with LIMIT 1), whatever the
-    table's statistics say. With `= ANY(array)` and statistics out of date (autovacuum off or
-    behind, a table just bulk loaded), the planner reads every row matching `conditions`, all
-    of an organisation's events, and filters them by the array: each batch then costs in
-    proportion to everything stored before it."""
+    table's statistics say. With `= ANY(array)` on the key's last column and statistics out of
+    date (autovacuum off or behind, a table just bulk loaded), the planner seeks the index on
+    `conditions` alone, reads every row they match (all of an organisation's events) and
+    filters those by the array: each batch then costs in proportion to everything stored
+    before it. (A one-column index keeps the array as its condition: `column_in` suffices.)"""
     if not is_postgresql(session):
         return select(*columns).where(*conditions, column_in(session, key_column, values))
     keys = func.unnest(_array_parameter(values, key_column.type)
