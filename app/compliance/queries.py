@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth.principal import Principal
 from app.compliance import rules
 from app.core.timeutil import local_date
 from app.models import (
@@ -18,10 +17,7 @@ from app.models import (
     Participant,
     Payment,
 )
-
-# The league table is read as the system, not as a user: flags are computed for everyone and
-# scoped when they are read (app.auth.scope).
-SYSTEM = Principal(role="admin", organisation_id=None)
+from app.performance.service import contract_league_table
 
 
 def daily_referrals(session: Session, contract_id: int, first: date,
@@ -106,9 +102,8 @@ def league_results(session: Session, contract: Contract, as_of: date
                    ) -> tuple[list[rules.ProviderResult], rules.LeaguePeriod]:
     """The contract's league table with its defaults (referrals from the contract's start
     to as_of, the default horizon and min_n): the figures the league page shows."""
-    from app.performance.service import league_table  # performance builds on supply chain
-
-    table = league_table(session, SYSTEM, contract.id, as_of=as_of)
+    # Flags are computed for everyone and scoped when they are read (app.auth.scope).
+    table = contract_league_table(session, contract, as_of=as_of)
     statuses = dict(session.execute(select(Membership.provider_id, Membership.status)
                                     .where(Membership.contract_id == contract.id)).all())
     results = [rules.ProviderResult(

@@ -83,6 +83,27 @@ def league_table(session: Session, principal: Principal, contract_id: int, *,
     """The league table of DOMAIN.md section 5 for the principal: anonymised for a
     subcontractor's users unless the contract shows it named."""
     contract = get_contract(session, principal, contract_id)
+    anonymised = _sees_anonymised(principal, contract,
+                                  contract_settings(contract).league_visibility)
+    return _league_table(session, contract, period_from=period_from, period_to=period_to,
+                         as_of=as_of, horizon_months=horizon_months, min_n=min_n,
+                         anonymised_for=principal.organisation_id if anonymised else None,
+                         anonymised=anonymised)
+
+
+def contract_league_table(session: Session, contract: Contract, *,
+                          as_of: date | None = None) -> schemas.LeagueTableOut:
+    """The whole contract's league table with its defaults (referrals from the contract's
+    start to as_of, the default horizon and min_n), every provider named: for the engine's
+    own readers (the compliance rules), never shown to a principal as it is."""
+    return _league_table(session, contract, as_of=as_of)
+
+
+def _league_table(session: Session, contract: Contract, *, period_from: date | None = None,
+                  period_to: date | None = None, as_of: date | None = None,
+                  horizon_months: int | None = None, min_n: int | None = None,
+                  anonymised: bool = False,
+                  anonymised_for: int | None = None) -> schemas.LeagueTableOut:
     settings = contract_settings(contract)
     as_of = as_of or today()
     period_from = period_from or contract.start_date
@@ -117,8 +138,8 @@ def league_table(session: Session, principal: Principal, contract_id: int, *,
          for c in counts if c.provider_id in known],
         league.LeagueParameters(min_n=min_n))
     rows = list(table.rows)
-    if _sees_anonymised(principal, contract, settings.league_visibility):
-        rows = league.anonymise(rows, principal.organisation_id)
+    if anonymised:
+        rows = league.anonymise(rows, anonymised_for)
     return schemas.LeagueTableOut.model_validate({
         "contract_id": contract.id, "from": period_from, "to": period_to, "as_of": as_of,
         "horizon_months": horizon, "min_n": min_n, "pooled_rate": table.pooled_rate,
