@@ -15,6 +15,14 @@ cli = typer.Typer(help="chainboard: supply-chain performance management", no_arg
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+@cli.callback()
+def _start() -> None:
+    """Every command runs with the domains' reactions to changes installed (app.wiring)."""
+    from app.wiring import install_reactions
+
+    install_reactions()
+
+
 def run_migrations(database_url: str | None = None) -> None:
     from alembic import command
     from alembic.config import Config

@@ -16,6 +16,7 @@ from app.api import api_router
 from app.core.config import get_settings
 from app.core.errors import DomainError
 from app.core.http import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.wiring import install_reactions
 
 log = logging.getLogger("chainboard")
 
@@ -44,6 +45,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(with_dashboard: bool = True) -> FastAPI:
+    install_reactions()
     app = FastAPI(title="chainboard", version="0.1.0", description=DESCRIPTION,
                   lifespan=lifespan)
     app.include_router(api_router)

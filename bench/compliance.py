@@ -44,6 +44,7 @@ from app.performance import daily_totals, queries
 from app.performance.dates import horizon_cutoff
 from app.supply_chain import schemas
 from app.supply_chain.service import change_member_status, contract_settings, record_payment
+from app.wiring import install_reactions
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 HEADING = "## Compliance flags (bench/compliance.py)"
@@ -280,6 +281,7 @@ def report(results: list[dict[str, Any]], repeat: int, command: str) -> str:
 
 
 def main() -> None:
+    install_reactions()  # the services below publish their changes (app.core.changes)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=7)

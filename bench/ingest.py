@@ -50,6 +50,7 @@ from app.core.timeutil import today
 from app.demo.generator import DemoCPA, generate_cpa
 from app.demo.loader import ADMIN, DemoIds, event_batches, set_up
 from app.models import Event, Participant
+from app.wiring import install_reactions
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 HEADING = "## Ingestion (bench/ingest.py)"
@@ -96,6 +97,7 @@ class Figures:
 
 
 def main() -> None:
+    install_reactions()  # the services below publish their changes (app.core.changes)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000, help="about this many events")
     parser.add_argument("--seed", type=int, default=7)

@@ -85,6 +85,7 @@ from app.performance import daily_totals, queries, service
 from app.performance.daily_totals import TOTALS
 from app.performance.dates import horizon_cutoff
 from app.supply_chain.service import contract_settings
+from app.wiring import install_reactions
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 HEADING = "## League table, milestones, cohorts (bench/league.py)"
@@ -872,6 +873,7 @@ def drop_cache(pg_server: str) -> None:
 
 
 def main() -> None:
+    install_reactions()  # the services below publish their changes (app.core.changes)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, default=200_000,
                         help="participants ingested (the base contract)")

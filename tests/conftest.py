@@ -54,7 +54,9 @@ def engine(database_url: str) -> Iterator[Engine]:
     from app.cli import run_migrations
     from app.core.config import get_settings
     from app.core.db import get_engine, get_sessionmaker
+    from app.wiring import install_reactions
 
+    install_reactions()
     get_settings.cache_clear()
     get_engine.cache_clear()
     get_sessionmaker.cache_clear()

@@ -8,12 +8,12 @@ from app.auth import schemas
 from app.auth.permissions import GRANTABLE_KEY_ROLES, authorize
 from app.auth.principal import Principal
 from app.auth.scope import Scope
-from app.core.audit import record_audit
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.pagination import PageParams, paginate
 from app.core.security import hash_api_key, hash_password, new_api_key, verify_password
 from app.core.timeutil import utcnow
 from app.models import ApiKey, Organisation, User
+from app.models.audit import record_audit
 
 # Which kind of organisation each role belongs to (admins belong to none).
 ROLE_ORG_KINDS = {

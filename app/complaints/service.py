@@ -20,13 +20,13 @@ from app.auth.scope import Scope
 from app.complaints import schemas, workflow
 from app.complaints.notifications import queue_notification
 from app.complaints.sla import SlaClock, sla_clock
-from app.compliance.service import flags_after_commit
-from app.core.audit import record_audit
+from app.core.changes import Kind, publish
 from app.core.db import SQLITE_IMMEDIATE
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.pagination import PageParams, paginate
 from app.core.timeutil import local_date, utcnow
 from app.models import Complaint, ComplaintEntry, Contract, Membership, Organisation, User
+from app.models.audit import record_audit
 from app.supply_chain.service import contract_settings, get_contract
 
 PARTY_OF_ROLE: dict[str, workflow.Party] = {
@@ -257,8 +257,8 @@ def raise_complaint(session: Session, principal: Principal, payload: schemas.Com
                  confidential=payload.confidential)
     _record_entry(session, principal, complaint, contract, now, kind="transition",
                   to_status="submitted", body="complaint raised")
+    publish(session, contract.id, Kind.COMPLAINT)
     session.commit()
-    flags_after_commit(session, contract.id, "complaint")
     return complaint_view(session, principal, complaint, now)
 
 
@@ -302,8 +302,8 @@ def transition(session: Session, principal: Principal, complaint_id: int,
     _record_entry(session, principal, complaint, contract, now, kind="transition",
                   from_status=previous, to_status=payload.to,
                   decision=payload.triage or payload.outcome, body=payload.note)
+    publish(session, contract.id, Kind.COMPLAINT)
     session.commit()
-    flags_after_commit(session, contract.id, "complaint")
     return complaint_view(session, principal, complaint, now)
 
 
@@ -375,7 +375,7 @@ def _record_entry(session: Session, principal: Principal, complaint: Complaint,
 def _complaint_changed(session: Session, complaint: Complaint, contract: Contract,
                        change: ComplaintEntry, now: datetime) -> None:
     """Called once after a complaint is raised or makes a transition, in its transaction (the
-    compliance flags it feeds, CON-1 and CON-3, follow once that commits)."""
+    compliance flags it feeds, CON-1 and CON-3, follow the change published with it)."""
     _notify_entry(session, complaint, contract, change, now)
     record_breaches(session, complaint, contract, now)
 
@@ -473,8 +473,8 @@ def sweep_breaches(session: Session, now: datetime | None = None) -> list[tuple[
     for complaint in candidates:
         contract = session.get_one(Contract, complaint.contract_id)
         breaches = record_breaches(session, complaint, contract, now)
-        session.commit()
         if breaches:
-            flags_after_commit(session, contract.id, "complaint")
+            publish(session, contract.id, Kind.COMPLAINT)
+        session.commit()
         found += [(complaint.id, what) for what in breaches]
     return found

@@ -7,20 +7,19 @@ when there is none or the last was resolved *and* its condition had gone away si
 with `cleared_at` the flags whose condition no longer holds. Status (open, acknowledged,
 resolved) is only ever changed by a person; recomputation never touches it.
 
-When recomputation runs:
-- after a payment is recorded or paid (COM-1), a member's status changes (SCD-1, CON-2,
-  CON-3) and a complaint changes (CON-1, CON-3): `recompute_after`, synchronously;
-- after an ingest batch, set-up and settings changes: `mark_contracts_stale` (one cheap UPDATE
-  in the writer's transaction); the flags endpoint recomputes stale contracts in the reader's
-  scope before it answers, and so does `chainboard recompute-flags`, on a schedule. A contract
-  last computed before today is stale too (time alone moves deadlines and windows).
+When recomputation runs (the reactions are in app.compliance.reactions):
+- every change another domain publishes (app.core.changes) marks its contract stale, in the
+  writer's transaction (one cheap UPDATE); the flags endpoint recomputes stale contracts in the
+  reader's scope before it answers, and so does `chainboard recompute-flags`, on a schedule. A
+  contract last computed before today is stale too (time alone moves deadlines and windows);
+- once a payment is recorded or paid (COM-1), a member's status changes (SCD-1, CON-2,
+  CON-3) or a complaint changes (CON-1, CON-3), those rules are recomputed at once, after the
+  change commits (`GROUPS_AFTER`).
 """
 
-import logging
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -32,16 +31,15 @@ from app.auth.principal import Principal
 from app.auth.scope import Scope
 from app.compliance import queries, rules
 from app.compliance.schemas import FlagFilters, FlagRead, FlagStatusChange
-from app.core.audit import record_audit
+from app.core.changes import Kind
 from app.core.db import SQLITE_IMMEDIATE
 from app.core.errors import Conflict, NotFound
 from app.core.pagination import PageParams, paginate
 from app.core.timeutil import local_date, today, utcnow
 from app.models import ComplianceContractState, ComplianceFlag, Contract
+from app.models.audit import record_audit
 from app.supply_chain.schemas import ContractSettings
 from app.supply_chain.service import contract_settings
-
-log = logging.getLogger(__name__)
 
 Evaluator = Callable[[Session, Contract, ContractSettings, date], list[rules.FlagCandidate]]
 
@@ -103,12 +101,12 @@ RULE_GROUPS: dict[str, RuleGroup] = {
     "CON-3": RuleGroup(("CON-3",), _con3),
     "league": RuleGroup(("REV-1", "CC-CHECKS", "CC-TIMELINESS", "CC-RAG"), _league),
 }
-# What each kind of change can alter; the rest waits for the next full recomputation.
-Change = Literal["payment", "member_status", "complaint"]
-GROUPS_AFTER: dict[Change, tuple[str, ...]] = {
-    "payment": ("COM-1",),
-    "member_status": ("SCD-1", "CON-2", "CON-3"),
-    "complaint": ("CON-1", "CON-3"),
+# The rule groups worth recomputing as soon as a change of these kinds commits (its reaction
+# is in app.compliance.reactions); the rest waits for the next read of the flags.
+GROUPS_AFTER: dict[Kind, tuple[str, ...]] = {
+    Kind.PAYMENT: ("COM-1",),
+    Kind.MEMBER_STATUS: ("SCD-1", "CON-2", "CON-3"),
+    Kind.COMPLAINT: ("CON-1", "CON-3"),
 }
 
 
@@ -160,30 +158,6 @@ def recompute_flags(session: Session, contract_id: int, now: datetime | None = N
             session.commit()
         raise
     return result
-
-
-def flags_after_commit(session: Session, contract_id: int, change: Change | None) -> None:
-    """Compliance flags follow a change the caller has just written (set-up, payments, member
-    status, complaints): its contract is marked stale and committed, then the rules the change
-    can alter are recomputed now, the others when the contract's flags are next read."""
-    mark_contracts_stale(session, [contract_id])
-    session.commit()
-    if change is None:
-        return
-    try:
-        recompute_after(session, contract_id, change)
-    except Exception:
-        # The change itself is committed; the contract stays stale, so the next read of its
-        # flags recomputes them. The caller's answer should not fail for the flags' sake.
-        session.rollback()
-        log.exception("recomputing the flags of contract %s after a %s change", contract_id,
-                      change)
-
-
-def recompute_after(session: Session, contract_id: int, change: Change) -> RecomputeResult:
-    """The flags a committed change can alter, now: a payment recorded or paid, a member's
-    status changed, a complaint submitted or moved on (for the complaint workflow)."""
-    return recompute_flags(session, contract_id, groups=GROUPS_AFTER[change])
 
 
 def _state_for_update(session: Session, contract_id: int) -> ComplianceContractState:

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from app.auth.permissions import authorize
 from app.auth.principal import Principal
 from app.auth.scope import Scope
-from app.compliance.service import mark_contracts_stale
 from app.core.bulk import (
     add_counts,
     array_literal,
@@ -31,6 +30,7 @@ from app.core.bulk import (
     is_postgresql,
     select_by_unique_key,
 )
+from app.core.changes import Kind, publish
 from app.core.config import get_settings
 from app.core.db import SQLITE_IMMEDIATE
 from app.core.errors import Invalid
@@ -168,8 +168,8 @@ def _apply_in_one_transaction(session: Session, principal: Principal,
             session.rollback()
             return
         batch.write(staged)
-        # The contracts' compliance flags are recomputed when next read (app.compliance).
-        mark_contracts_stale(session, {event.contract_id for event, _ in staged})
+        for contract_id in sorted({event.contract_id for event, _ in staged}):
+            publish(session, contract_id, Kind.EVENTS)
         session.commit()
     except BaseException:
         session.rollback()

@@ -1,11 +1,31 @@
+"""The audit log: who changed what. Rows are only ever inserted; the database refuses UPDATE and
+DELETE on audit_log (migration 0003's triggers).
+
+Every service that changes something calls `record_audit` once per change, in the same
+transaction as the change (before `session.commit()`), so the entry exists exactly when the
+change does:
+
+    record_audit(session, principal, "complaint.transition", "complaint", complaint.id,
+                 from_status="submitted", to_status="acknowledged")
+
+`action` is `<entity>.<verb>`; `details` are the facts a reader needs (ids, old and new values,
+the reason), never secrets or personal data. Each entry is also logged with the request id.
+
+The writer sits beside its table rather than in app.core: the ground floor knows no table.
+It takes any `Actor` (app.auth's Principal is one), so it knows no domain either.
+"""
+
+import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import JSON, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.core.timeutil import utcnow
 from app.models.base import Base, BigIntPK, UTCDateTime
+
+log = logging.getLogger("chainboard.audit")
 
 
 class AuditEntry(Base):
@@ -21,3 +41,34 @@ class AuditEntry(Base):
     entity_type: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[int | None] = mapped_column(Integer)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Actor(Protocol):
+    """Who acted, as far as the audit log needs to know."""
+
+    @property
+    def user_id(self) -> int | None: ...
+
+    @property
+    def organisation_id(self) -> int | None: ...
+
+    @property
+    def api_key_id(self) -> int | None: ...
+
+
+def record_audit(session: Session, principal: Actor | None, action: str, entity_type: str,
+                 entity_id: int | None, **details: Any) -> None:
+    """`principal` is None for the operator's CLI and for scheduled jobs."""
+    if principal is not None and principal.api_key_id is not None:
+        details = {**details, "api_key_id": principal.api_key_id}
+    session.add(AuditEntry(
+        actor_user_id=principal.user_id if principal else None,
+        actor_org_id=principal.organisation_id if principal else None,
+        action=action, entity_type=entity_type, entity_id=entity_id,
+        details={k: (str(v) if not isinstance(v, int | float | str | bool | None) else v)
+                 for k, v in details.items()},
+    ))
+    log.info("%s %s %s", action, entity_type, entity_id, extra={
+        "action": action, "entity_type": entity_type, "entity_id": entity_id,
+        "actor_user_id": principal.user_id if principal else None,
+        "actor_org_id": principal.organisation_id if principal else None})

@@ -3,7 +3,7 @@
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.auth.permissions import PRIME_EDITABLE_SETTINGS, authorize, may
 from app.auth.principal import Principal
 from app.auth.scope import Scope
-from app.core.audit import record_audit
+from app.core.changes import Kind, publish
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.pagination import PageParams, paginate
 from app.core.timeutil import today
@@ -24,6 +24,7 @@ from app.models import (
     Payment,
     TariffRow,
 )
+from app.models.audit import record_audit
 from app.supply_chain import schemas
 from app.supply_chain.defaults import default_tariff_rows
 
@@ -36,13 +37,6 @@ def display_name(name: str) -> str:
 def name_key(name: str) -> str:
     """What makes two organisation names the same: " Acme  Ltd" and "acme ltd" are."""
     return display_name(name).casefold()
-
-
-def _flags_after(session: Session, contract_id: int,
-                 change: "Literal['payment', 'member_status'] | None") -> None:
-    from app.compliance.service import flags_after_commit
-
-    flags_after_commit(session, contract_id, change)
 
 
 # -- organisations -------------------------------------------------------------------------------
@@ -182,25 +176,20 @@ def update_contract(session: Session, principal: Principal, contract_id: int,
                                f"{row.valid_from} exists already; tariff rows are history")
             contract.tariff_rows.append(TariffRow(**row.model_dump()))
         changed.append("tariff")
-    if "milestone_schedule" in changed or "tariff" in changed:
-        from app.ingest.service import reschedule_checks  # ingestion builds on set-up
-
-        session.flush()
-        reschedule_checks(session, contract)
-    if {"tariff", "settings.timeliness_days"} & set(changed):
-        # Timely events and fees follow these (a new schedule's checks were counted above).
-        from app.performance import daily_totals  # the engine builds on set-up
-
-        session.flush()
-        daily_totals.rebuild(session, contract)
     if changed:
         record_audit(session, principal, "contract.update", "contract", contract.id,
                      fields=",".join(changed), **{f"settings.{k}": v
                                                   for k, v in settings_given.items()})
+        publish(session, contract.id, *_kinds_of(changed))
     session.commit()
-    if changed:
-        _flags_after(session, contract.id, None)  # thresholds or schedule changed
     return contract
+
+
+def _kinds_of(changed: list[str]) -> set[Kind]:
+    """What a contract update changed, as the domains that follow it know it."""
+    named = {"milestone_schedule": Kind.SCHEDULE, "tariff": Kind.TARIFF,
+             "settings.timeliness_days": Kind.TIMELINESS}
+    return {named.get(field, Kind.SETTINGS) for field in changed}
 
 
 def contract_read(contract: Contract) -> schemas.ContractRead:
@@ -256,8 +245,8 @@ def add_member(session: Session, principal: Principal, contract_id: int,
     record_audit(session, principal, "member.add", "membership", membership.id,
                  contract_id=contract.id, provider_id=provider.id, tier=payload.tier,
                  contracted_share=payload.contracted_share)
+    publish(session, contract.id, Kind.MEMBER_ADDED)
     session.commit()
-    _flags_after(session, contract.id, None)
     return membership
 
 
@@ -306,8 +295,8 @@ def change_member_status(session: Session, principal: Principal, contract_id: in
     record_audit(session, principal, "member.status", "membership", membership.id,
                  contract_id=contract_id, provider_id=provider_id, previous=previous,
                  status=payload.status, effective_date=effective, reason=payload.reason)
+    publish(session, contract_id, Kind.MEMBER_STATUS)
     session.commit()
-    _flags_after(session, contract_id, "member_status")
     return membership
 
 
@@ -378,8 +367,8 @@ def record_payment(session: Session, principal: Principal, contract_id: int,
                  contract_id=contract.id, provider_id=payload.provider_id, amount=payload.amount,
                  invoice_date=payload.invoice_date, paid_date=payload.paid_date,
                  terms_days=terms)
+    publish(session, contract.id, Kind.PAYMENT)
     session.commit()
-    _flags_after(session, contract.id, "payment")
     return payment
 
 
@@ -399,8 +388,8 @@ def mark_payment_paid(session: Session, principal: Principal, contract_id: int, 
     payment.paid_date = payload.paid_date
     record_audit(session, principal, "payment.paid", "payment", payment.id,
                  contract_id=contract_id, paid_date=payload.paid_date)
+    publish(session, contract_id, Kind.PAYMENT)
     session.commit()
-    _flags_after(session, contract_id, "payment")
     return payment
 
 
