@@ -277,7 +277,8 @@ def run_plain_insert(cpa: DemoCPA, ours_url: str, plain_url: str) -> Run:
                 copied.update(new_ids)
                 started = time.perf_counter()
                 with target.begin() as conn:
-                    conn.execute(insert(participants_table), participant_rows)
+                    if participant_rows:  # an empty list would insert one row of defaults
+                        conn.execute(insert(participants_table), participant_rows)
                     conn.execute(insert(events_table), event_rows)
                 seconds += time.perf_counter() - started
                 events += len(event_rows)

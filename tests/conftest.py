@@ -33,6 +33,14 @@ def _postgres_database(server_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def reactions() -> None:
+    """The domains' reactions to each other's changes, as the app and the CLI install them."""
+    from app.wiring import install_reactions
+
+    install_reactions()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server_url = os.environ.get("TEST_DATABASE_URL", "")
@@ -54,9 +62,7 @@ def engine(database_url: str) -> Iterator[Engine]:
     from app.cli import run_migrations
     from app.core.config import get_settings
     from app.core.db import get_engine, get_sessionmaker
-    from app.wiring import install_reactions
 
-    install_reactions()
     get_settings.cache_clear()
     get_engine.cache_clear()
     get_sessionmaker.cache_clear()
