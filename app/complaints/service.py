@@ -27,9 +27,10 @@ from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.pagination import PageParams, paginate
 from app.core.timeutil import local_date, utcnow
 from app.models import Complaint, ComplaintEntry, Contract, Membership, Organisation, User
+from app.models.auth import Role
 from app.supply_chain.service import contract_settings, get_contract
 
-PARTY_OF_ROLE: dict[str, workflow.Party] = {
+PARTY_OF_ROLE: dict[Role, workflow.Party] = {
     "provider_user": "complainant", "prime_manager": "prime", "reviewer": "reviewer",
     "admin": "admin",
 }
@@ -395,9 +396,9 @@ def _recipients(session: Session, complaint: Complaint, contract: Contract,
 
 
 def _recipient_principal(party: workflow.Party, org_id: int) -> Principal:
-    role = {"complainant": "provider_user", "prime": "prime_manager",
-            "reviewer": "reviewer"}[party]
-    return Principal(role=role, organisation_id=org_id)
+    roles: dict[workflow.Party, Role] = {"complainant": "provider_user",
+                                         "prime": "prime_manager", "reviewer": "reviewer"}
+    return Principal(role=roles[party], organisation_id=org_id)
 
 
 def _notify(session: Session, complaint: Complaint, contract: Contract, now: datetime, *,
