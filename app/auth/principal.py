@@ -13,13 +13,14 @@ from app.core.logs import request_context
 from app.core.ratelimit import principal_limiter
 from app.core.security import hash_api_key, user_id_from_token
 from app.models import ApiKey, User
+from app.models.auth import Role
 
 MAX_RECORD_ID = 2**31 - 1  # the largest integer primary key on either backend
 
 
 @dataclass(frozen=True)
 class Principal:
-    role: str
+    role: Role
     organisation_id: int | None
     user_id: int | None = None  # None for an API key
     api_key_id: int | None = None

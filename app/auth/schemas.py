@@ -1,12 +1,12 @@
 import math
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.auth.principal import MAX_RECORD_ID
+from app.models.auth import Role
 
-Role = Literal["admin", "prime_manager", "provider_user", "reviewer"]
 # A record id in a request body: out-of-range ids are a validation error naming the field,
 # never a database error.
 RecordId = Annotated[int, Field(ge=1, le=MAX_RECORD_ID)]

@@ -4,12 +4,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.schemas import RecordId, StrictInput
+from app.models.complaints import ComplaintPrinciple as Principle
+from app.models.complaints import ComplaintStage, EntryKind, Outcome, Triage
+from app.models.complaints import ComplaintStatus as Status
 
-Principle = Literal["supply_chain_design", "commitment", "conduct", "review", "commercial"]
-Status = Literal["submitted", "acknowledged", "investigating", "resolved", "escalated",
-                 "triaged", "independent_review", "decided", "closed", "withdrawn"]
-Triage = Literal["merlin", "commercial"]
-Outcome = Literal["upheld", "partially_upheld", "not_upheld"]
 Party = Literal["complainant", "prime", "reviewer", "admin"]
 
 
@@ -72,7 +70,7 @@ class EntryRead(BaseModel):
     complainant's entries carry no user or organisation: `actor_party` says "complainant"."""
 
     id: int
-    kind: Literal["transition", "message", "confidentiality"]
+    kind: EntryKind
     from_status: str | None
     to_status: str | None
     decision: str | None = Field(description="the triage or outcome the transition gave")
@@ -100,7 +98,7 @@ class ComplaintRead(BaseModel):
     title: str
     description: str
     status: Status
-    stage: Literal["prime_procedure", "merlin_triage", "independent_review"]
+    stage: ComplaintStage
     triage: Triage | None
     outcome: Outcome | None
     submitted_at: datetime

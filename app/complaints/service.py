@@ -27,9 +27,10 @@ from app.core.pagination import PageParams, paginate
 from app.core.timeutil import local_date, utcnow
 from app.models import Complaint, ComplaintEntry, Contract, Membership, Organisation, User
 from app.models.audit import record_audit
+from app.models.auth import Role
 from app.supply_chain.service import contract_settings, get_contract
 
-PARTY_OF_ROLE: dict[str, workflow.Party] = {
+PARTY_OF_ROLE: dict[Role, workflow.Party] = {
     "provider_user": "complainant", "prime_manager": "prime", "reviewer": "reviewer",
     "admin": "admin",
 }
@@ -107,7 +108,7 @@ def _entry_read(entry: ComplaintEntry, complaint: Complaint, reveal: bool,
     party = PARTY_OF_ROLE[entry.actor_role]
     hidden = party == "complainant" and not reveal
     return schemas.EntryRead(
-        id=entry.id, kind=entry.kind, from_status=entry.from_status,  # type: ignore[arg-type]
+        id=entry.id, kind=entry.kind, from_status=entry.from_status,
         to_status=entry.to_status, decision=entry.decision, body=entry.body, at=entry.at,
         actor_party=party,
         actor_user_id=None if hidden else entry.actor_user_id,
@@ -151,16 +152,16 @@ def complaint_views(session: Session, principal: Principal, complaints: Sequence
             raised_by_user_id=complaint.raised_by_user_id if reveal else None,
             raised_by_username=(names.users.get(complaint.raised_by_user_id)
                                 if reveal and complaint.raised_by_user_id else None),
-            confidential=complaint.confidential, principle=complaint.principle,  # type: ignore[arg-type]
+            confidential=complaint.confidential, principle=complaint.principle,
             title=complaint.title, description=complaint.description,
-            status=complaint.status, stage=complaint.stage,  # type: ignore[arg-type]
-            triage=complaint.triage, outcome=complaint.outcome,  # type: ignore[arg-type]
+            status=complaint.status, stage=complaint.stage,
+            triage=complaint.triage, outcome=complaint.outcome,
             submitted_at=complaint.submitted_at, acknowledged_at=complaint.acknowledged_at,
             resolved_at=complaint.resolved_at, escalated_at=complaint.escalated_at,
             decided_at=complaint.decided_at, closed_at=complaint.closed_at,
             updated_at=complaint.updated_at,
             sla=schemas.SlaRead(**clock.__dict__),
-            allowed_transitions=workflow.allowed_transitions(  # type: ignore[arg-type]
+            allowed_transitions=workflow.allowed_transitions(
                 _situation(complaint, clock), party),
             history=[e for e in thread if e.kind != "message"],
             messages=[e for e in thread if e.kind == "message"]))
@@ -395,9 +396,9 @@ def _recipients(session: Session, complaint: Complaint, contract: Contract,
 
 
 def _recipient_principal(party: workflow.Party, org_id: int) -> Principal:
-    role = {"complainant": "provider_user", "prime": "prime_manager",
-            "reviewer": "reviewer"}[party]
-    return Principal(role=role, organisation_id=org_id)
+    roles: dict[workflow.Party, Role] = {"complainant": "provider_user",
+                                         "prime": "prime_manager", "reviewer": "reviewer"}
+    return Principal(role=roles[party], organisation_id=org_id)
 
 
 def _notify(session: Session, complaint: Complaint, contract: Contract, now: datetime, *,

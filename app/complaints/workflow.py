@@ -10,24 +10,27 @@ transition needs (triage, outcome) are required of the admin too.
 from dataclasses import dataclass
 from typing import Literal
 
+from app.models.complaints import ComplaintStage, ComplaintStatus, Triage
+
 Party = Literal["complainant", "prime", "reviewer", "admin"]
 Condition = Literal["sla_breached", "triaged_merlin", "triaged_commercial"]
 
 # Where the complaint sits in the Merlin route, by status. A finished complaint (closed or
 # withdrawn) keeps the stage it finished in.
-STAGE_OF_STATUS = {
+STAGE_OF_STATUS: dict[ComplaintStatus, ComplaintStage] = {
     "submitted": "prime_procedure", "acknowledged": "prime_procedure",
     "investigating": "prime_procedure", "resolved": "prime_procedure",
     "escalated": "merlin_triage", "triaged": "merlin_triage",
     "independent_review": "independent_review", "decided": "independent_review",
 }
-FINAL_STATUSES = frozenset({"closed", "withdrawn"})
+FINAL_STATUSES: frozenset[ComplaintStatus] = frozenset({"closed", "withdrawn"})
 # The complainant may withdraw until a decision is made: a decision is the reviewer's finding
 # and is not the complainant's to take back.
-OPEN_STATUSES = ("submitted", "acknowledged", "investigating", "resolved", "escalated",
-                 "triaged", "independent_review")
+OPEN_STATUSES: tuple[ComplaintStatus, ...] = (
+    "submitted", "acknowledged", "investigating", "resolved", "escalated", "triaged",
+    "independent_review")
 # The prime's own procedure: the SLA clocks run here, and a breach lets the complainant escalate.
-PRIME_PROCEDURE = ("submitted", "acknowledged", "investigating")
+PRIME_PROCEDURE: tuple[ComplaintStatus, ...] = ("submitted", "acknowledged", "investigating")
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class Edge:
     action: str = ""
 
 
-EDGES: dict[tuple[str, str], Edge] = {
+EDGES: dict[tuple[ComplaintStatus, ComplaintStatus], Edge] = {
     ("submitted", "acknowledged"): Edge("prime", action="acknowledge the complaint"),
     ("acknowledged", "investigating"): Edge("prime", action="start investigating"),
     ("investigating", "resolved"): Edge("prime", action="propose a resolution"),
@@ -74,9 +77,9 @@ CONDITION_REFUSALS: dict[Condition, str] = {
 class Situation:
     """The facts about a complaint that transition conditions read."""
 
-    status: str
+    status: ComplaintStatus
     sla_breached: bool
-    triage: str | None
+    triage: Triage | None
 
 
 def _condition_holds(condition: Condition | None, situation: Situation) -> bool:
@@ -89,7 +92,7 @@ def _condition_holds(condition: Condition | None, situation: Situation) -> bool:
     return situation.triage == "commercial"
 
 
-def allowed_transitions(situation: Situation, party: Party | None) -> list[str]:
+def allowed_transitions(situation: Situation, party: Party | None) -> list[ComplaintStatus]:
     """The statuses this party may move the complaint to now, in the graph's order."""
     if party is None:
         return []
@@ -108,7 +111,7 @@ class Refusal:
     reason: str
 
 
-def refusal(situation: Situation, to: str, party: Party | None) -> Refusal | None:
+def refusal(situation: Situation, to: ComplaintStatus, party: Party | None) -> Refusal | None:
     """None when `party` may move the complaint to `to` now."""
     edge = EDGES.get((situation.status, to))
     if edge is None:
@@ -122,5 +125,5 @@ def refusal(situation: Situation, to: str, party: Party | None) -> Refusal | Non
     return None
 
 
-def stage_after(current_stage: str, to: str) -> str:
+def stage_after(current_stage: ComplaintStage, to: ComplaintStatus) -> ComplaintStage:
     return STAGE_OF_STATUS.get(to, current_stage)

@@ -14,12 +14,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from math import ceil
-from typing import Any, Literal
+from typing import Any
 
 from app.core.workdays import add_working_days, working_days_between
+from app.models.compliance import Severity
 from app.supply_chain.schemas import ContractSettings
 
-Severity = Literal["low", "medium", "high"]
 MERLIN_2012 = "merlin-2012"
 CONTRACT = "contract"
 

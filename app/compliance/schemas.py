@@ -4,14 +4,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.schemas import RecordId, StrictInput
-
-FlagStatus = Literal["open", "acknowledged", "resolved"]
-Standard = Literal["merlin-2012", "contract"]
-Principle = Literal["supply_chain_design", "commitment", "conduct", "review",
-                    "check_compliance", "data_timeliness", "performance"]
-RuleCode = Literal["SCD-1", "COM-1", "CON-1", "CON-2", "CON-3", "REV-1", "CC-CHECKS",
-                   "CC-TIMELINESS", "CC-RAG"]
-Severity = Literal["low", "medium", "high"]
+from app.models.compliance import FlagPrinciple as Principle
+from app.models.compliance import FlagStatus, RuleCode, Severity, Standard
 
 
 class FlagFilters(BaseModel):

@@ -14,6 +14,7 @@ from app.auth.principal import Principal
 from app.complaints import schemas, service
 from app.demo.generator import DemoCPA
 from app.models import Complaint
+from app.models.auth import Role
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def load_demo_complaints(session_factory: sessionmaker[Session], cpa: DemoCPA,
         reviewer = next(u for u in cpa.users if u.role == "reviewer")
         manager = next(u for u in cpa.users if u.role == "prime_manager")
 
-        def principal(username: str, role: str, org_id: int | None) -> Principal:
+        def principal(username: str, role: Role, org_id: int | None) -> Principal:
             return Principal(role=role, organisation_id=org_id, user_id=users[username],
                              username=username)
 

@@ -24,6 +24,7 @@ from app.demo.generator import DemoCPA
 from app.demo.progress import progress_bar
 from app.ingest.service import ingest_events
 from app.models import Contract, Membership, Organisation, Payment, User
+from app.models.auth import Role
 from app.supply_chain import schemas
 from app.supply_chain.service import (
     add_member,
@@ -165,7 +166,7 @@ def event_batches(cpa: DemoCPA, ids: DemoIds, *, backfill: bool,
         yield batch, participants
 
 
-def _principal(cpa: DemoCPA, ids: DemoIds, role: str) -> Principal:
+def _principal(cpa: DemoCPA, ids: DemoIds, role: Role) -> Principal:
     user = next(u for u in cpa.users if u.role == role)
     org_id = ids.organisations[user.organisation_key] if user.organisation_key else None
     return Principal(role=role, organisation_id=org_id, user_id=ids.users[user.username],

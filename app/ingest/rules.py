@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from app.ingest.schemas import EventIn
+from app.models.contracts import MemberStatus
 from app.performance.cohorts import months_to_outcome
 from app.performance.milestones import ScheduledCheck, SpellCheckRule, scheduled_checks
 
-ACTIVE_MEMBER_STATUSES = ("active", "on_improvement_plan")
+ACTIVE_MEMBER_STATUSES: tuple[MemberStatus, ...] = ("active", "on_improvement_plan")
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class ContractRules:
     prime_id: int
     # payment group -> its tariff rows, sorted by valid_from
     tariff: dict[str, list[TariffTerms]]
-    member_status: dict[int, str]  # provider id -> current membership status
+    member_status: dict[int, MemberStatus]  # provider id -> current membership status
     spell_checks: dict[str, SpellCheckRule]  # milestone code -> when it falls due
     sustainment_interval_days: int
 

@@ -2,15 +2,13 @@
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from app.auth.principal import MAX_RECORD_ID
-from app.supply_chain.schemas import PaymentGroup
-
-EventType = Literal["referral", "attachment", "job_start", "job_end", "in_work_check",
-                    "job_outcome", "sustainment", "exit"]
+from app.models.contracts import PaymentGroup
+from app.models.participants import CheckResult, EventType, ExitReason
 
 # The order in which one batch is applied (API.md), then by event_date.
 TYPE_ORDER: dict[str, int] = {t: i for i, t in enumerate(
@@ -89,9 +87,9 @@ class EventIn(BaseModel):
     provider_id: int | None = Field(default=None, ge=1, le=MAX_RECORD_ID)
     hours_per_week: float | None = Field(default=None, gt=0, le=168)
     milestone: str | None = Field(default=None, pattern=r"^(D\d{1,4}|S\d{1,2})$")
-    result: Literal["in_work", "not_in_work", "no_contact"] | None = None
+    result: CheckResult | None = None
     number: int | None = Field(default=None, ge=1, le=99)
-    reason: Literal["completed", "left_early", "moved_area", "deceased", "other"] | None = None
+    reason: ExitReason | None = None
     reported_at: datetime | None = Field(
         default=None, description="admin backfills only: when the provider first reported it")
 

@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Literal, get_args
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -6,8 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.timeutil import utcnow
 from app.models.base import Base, UTCDateTime
 
-ROLES = ("admin", "prime_manager", "provider_user", "reviewer")
-_ROLE_CHECK = "role IN ('admin', 'prime_manager', 'provider_user', 'reviewer')"
+Role = Literal["admin", "prime_manager", "provider_user", "reviewer"]
+ROLES: tuple[Role, ...] = get_args(Role)
+_ROLE_CHECK = "role IN ('" + "', '".join(ROLES) + "')"
 
 
 class User(Base):
@@ -17,7 +19,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)  # stored lower-cased
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(String(16))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -31,7 +33,7 @@ class ApiKey(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)

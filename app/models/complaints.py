@@ -1,18 +1,29 @@
 """Merlin complaints (DOMAIN.md section 8) and their append-only history."""
 
 from datetime import datetime
+from typing import Literal, get_args
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.timeutil import utcnow
+from app.models.auth import Role
 from app.models.base import Base, UTCDateTime
 
-COMPLAINT_PRINCIPLES = ("supply_chain_design", "commitment", "conduct", "review", "commercial")
-COMPLAINT_STATUSES = (
+ComplaintPrinciple = Literal["supply_chain_design", "commitment", "conduct", "review",
+                             "commercial"]
+ComplaintStatus = Literal[
     "submitted", "acknowledged", "investigating", "resolved", "escalated", "triaged",
     "independent_review", "decided", "closed", "withdrawn",
-)
+]
+# Where the complaint sits in the Merlin route (app.complaints.workflow.STAGE_OF_STATUS).
+ComplaintStage = Literal["prime_procedure", "merlin_triage", "independent_review"]
+Triage = Literal["merlin", "commercial"]
+Outcome = Literal["upheld", "partially_upheld", "not_upheld"]
+EntryKind = Literal["transition", "message", "confidentiality"]
+
+COMPLAINT_PRINCIPLES: tuple[ComplaintPrinciple, ...] = get_args(ComplaintPrinciple)
+COMPLAINT_STATUSES: tuple[ComplaintStatus, ...] = get_args(ComplaintStatus)
 _STATUS_CHECK = "status IN ('" + "', '".join(COMPLAINT_STATUSES) + "')"
 
 
@@ -35,15 +46,15 @@ class Complaint(Base):
     # The member complaining. Hidden from the prime's users while `confidential` is set.
     complainant_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     raised_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    principle: Mapped[str] = mapped_column(String(32))
+    principle: Mapped[ComplaintPrinciple] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(24), default="submitted")
+    status: Mapped[ComplaintStatus] = mapped_column(String(24), default="submitted")
     # prime_procedure -> merlin_triage -> independent_review (where the complaint now sits).
-    stage: Mapped[str] = mapped_column(String(24), default="prime_procedure")
-    triage: Mapped[str | None] = mapped_column(String(16))  # merlin | commercial
-    outcome: Mapped[str | None] = mapped_column(String(24))  # upheld | partially_upheld | ...
+    stage: Mapped[ComplaintStage] = mapped_column(String(24), default="prime_procedure")
+    triage: Mapped[Triage | None] = mapped_column(String(16))
+    outcome: Mapped[Outcome | None] = mapped_column(String(24))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -65,13 +76,14 @@ class ComplaintEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # transition | message | confidentiality
-    from_status: Mapped[str | None] = mapped_column(String(24))
-    to_status: Mapped[str | None] = mapped_column(String(24))
-    decision: Mapped[str | None] = mapped_column(String(24))  # the triage or the outcome given
+    kind: Mapped[EntryKind] = mapped_column(String(16))
+    from_status: Mapped[ComplaintStatus | None] = mapped_column(String(24))
+    to_status: Mapped[ComplaintStatus | None] = mapped_column(String(24))
+    # The triage or the outcome given.
+    decision: Mapped[Triage | Outcome | None] = mapped_column(String(24))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
-    actor_role: Mapped[str] = mapped_column(String(16))
+    actor_role: Mapped[Role] = mapped_column(String(16))
     body: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

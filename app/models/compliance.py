@@ -1,7 +1,7 @@
 """Merlin Standard and contract-compliance flags (DOMAIN.md section 7)."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -9,7 +9,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.timeutil import utcnow
 from app.models.base import Base, UTCDateTime
 
-FLAG_STATUSES = ("open", "acknowledged", "resolved")
+FlagStatus = Literal["open", "acknowledged", "resolved"]
+Severity = Literal["low", "medium", "high"]
+Standard = Literal["merlin-2012", "contract"]
+# The 2012 principle for Merlin rules; the obligation for contract rules.
+FlagPrinciple = Literal["supply_chain_design", "commitment", "conduct", "review",
+                        "check_compliance", "data_timeliness", "performance"]
+RuleCode = Literal["SCD-1", "COM-1", "CON-1", "CON-2", "CON-3", "REV-1", "CC-CHECKS",
+                   "CC-TIMELINESS", "CC-RAG"]
+
+FLAG_STATUSES: tuple[FlagStatus, ...] = get_args(FlagStatus)
 
 
 class ComplianceFlag(Base):
@@ -27,18 +36,18 @@ class ComplianceFlag(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
     subject_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    rule: Mapped[str] = mapped_column(String(16))  # SCD-1, COM-1, ..., CC-CHECKS
+    rule: Mapped[RuleCode] = mapped_column(String(16))
     # What makes this flag distinct within its rule (the member, a payment id, a complaint id).
     key: Mapped[str] = mapped_column(String(100))
     # The complaint a CON-1 / CON-3 flag is about: its confidentiality decides what the
     # prime's users may see of the flag (app.auth.scope).
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
-    standard: Mapped[str] = mapped_column(String(16))  # merlin-2012 | contract
-    principle: Mapped[str] = mapped_column(String(40))
-    severity: Mapped[str] = mapped_column(String(8))  # low | medium | high
+    standard: Mapped[Standard] = mapped_column(String(16))
+    principle: Mapped[FlagPrinciple] = mapped_column(String(40))
+    severity: Mapped[Severity] = mapped_column(String(8))
     summary: Mapped[str] = mapped_column(Text)
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[FlagStatus] = mapped_column(String(16), default="open")
     first_detected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_detected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Set when a recomputation no longer finds the condition (the flag stays for the record).

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import (
     JSON,
@@ -19,7 +19,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.timeutil import utcnow
 from app.models.base import Base, UTCDateTime
 
-MEMBER_STATUSES = ("active", "on_improvement_plan", "suspended", "terminated")
+PaymentGroup = Literal[
+    "jsa_18_24", "jsa_25_plus", "jsa_early_access", "jsa_ex_ib", "esa_volunteers", "esa_new",
+    "esa_ex_ib", "ib_is", "jsa_prison_leavers",
+]
+MemberStatus = Literal["active", "on_improvement_plan", "suspended", "terminated"]
+MEMBER_STATUSES: tuple[MemberStatus, ...] = get_args(MemberStatus)
 
 
 class Contract(Base):
@@ -51,7 +56,7 @@ class TariffRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"))
-    payment_group: Mapped[str] = mapped_column(String(32))
+    payment_group: Mapped[PaymentGroup] = mapped_column(String(32))
     valid_from: Mapped[date] = mapped_column(Date)
     attachment_fee: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     outcome_fee: Mapped[Decimal] = mapped_column(Numeric(12, 2))
@@ -79,7 +84,7 @@ class Membership(Base):
     tier: Mapped[int] = mapped_column(Integer)
     contracted_share: Mapped[Decimal] = mapped_column(Numeric(6, 4))
     # The latest entry of the status history, kept here so queries need no subselect.
-    status: Mapped[str] = mapped_column(String(24), default="active")
+    status: Mapped[MemberStatus] = mapped_column(String(24), default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -90,7 +95,7 @@ class MembershipStatusChange(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
-    status: Mapped[str] = mapped_column(String(24))
+    status: Mapped[MemberStatus] = mapped_column(String(24))
     effective_date: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text)
     changed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

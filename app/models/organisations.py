@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Literal, get_args
 
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -6,8 +7,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.timeutil import utcnow
 from app.models.base import Base, UTCDateTime
 
-ORG_KINDS = ("prime", "subcontractor", "reviewer")
-SECTORS = ("private", "public", "third")
+OrgKind = Literal["prime", "subcontractor", "reviewer"]
+Sector = Literal["private", "public", "third"]
+
+ORG_KINDS: tuple[OrgKind, ...] = get_args(OrgKind)
+SECTORS: tuple[Sector, ...] = get_args(Sector)
 
 
 class Organisation(Base):
@@ -21,6 +25,6 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200))
     # Lower-cased, trimmed, inner spaces collapsed: names are unique case-insensitively.
     name_key: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    sector: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[OrgKind] = mapped_column(String(16))
+    sector: Mapped[Sector] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

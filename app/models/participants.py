@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from typing import Literal
 
 from sqlalchemy import (
     BigInteger,
@@ -15,6 +16,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.timeutil import utcnow
 from app.models.base import Base, BigIntPK, UTCDateTime
+from app.models.contracts import PaymentGroup
+
+EventType = Literal["referral", "attachment", "job_start", "job_end", "in_work_check",
+                    "job_outcome", "sustainment", "exit"]
+CheckResult = Literal["in_work", "not_in_work", "no_contact"]
+ExitReason = Literal["completed", "left_early", "moved_area", "deceased", "other"]
+# Where an in-work check fell against its due date.
+CheckTiming = Literal["early", "on_time", "late"]
 
 
 class Participant(Base):
@@ -34,7 +43,7 @@ class Participant(Base):
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
     participant_ref: Mapped[str] = mapped_column(String(64))
     provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
-    payment_group: Mapped[str] = mapped_column(String(32))
+    payment_group: Mapped[PaymentGroup] = mapped_column(String(32))
     referral_date: Mapped[date] = mapped_column(Date)
     attachment_date: Mapped[date | None] = mapped_column(Date)
     first_job_start_date: Mapped[date | None] = mapped_column(Date)
@@ -44,7 +53,7 @@ class Participant(Base):
     months_to_outcome: Mapped[int | None] = mapped_column(SmallInteger)
     sustainments: Mapped[int] = mapped_column(SmallInteger, default=0)
     exit_date: Mapped[date | None] = mapped_column(Date)
-    exit_reason: Mapped[str | None] = mapped_column(String(16))
+    exit_reason: Mapped[ExitReason | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -68,7 +77,7 @@ class Event(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     contract_id: Mapped[int] = mapped_column(Integer)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
-    type: Mapped[str] = mapped_column(String(16))
+    type: Mapped[EventType] = mapped_column(String(16))
     event_date: Mapped[date] = mapped_column(Date)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -77,13 +86,13 @@ class Event(Base):
     lag_days: Mapped[int] = mapped_column(Integer)
     # The participant's payment group and allocated provider on every event (for a referral,
     # the fields as sent), so that payments and timeliness aggregate without a join.
-    payment_group: Mapped[str] = mapped_column(String(32))
+    payment_group: Mapped[PaymentGroup] = mapped_column(String(32))
     provider_id: Mapped[int] = mapped_column(Integer)
     hours_per_week: Mapped[float | None] = mapped_column(Float)
     milestone: Mapped[str | None] = mapped_column(String(8))
-    result: Mapped[str | None] = mapped_column(String(16))
+    result: Mapped[CheckResult | None] = mapped_column(String(16))
     number: Mapped[int | None] = mapped_column(SmallInteger)
-    reason: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[ExitReason | None] = mapped_column(String(16))
 
 
 class Milestone(Base):
@@ -108,8 +117,8 @@ class Milestone(Base):
     due_date: Mapped[date] = mapped_column(Date)
     checked_on: Mapped[date | None] = mapped_column(Date)
     # early / on_time / late: where the check fell against the due date (None: no check).
-    check_timing: Mapped[str | None] = mapped_column(String(8))
-    result: Mapped[str | None] = mapped_column(String(16))
+    check_timing: Mapped[CheckTiming | None] = mapped_column(String(8))
+    result: Mapped[CheckResult | None] = mapped_column(String(16))
     # The job_end or exit that made the check unnecessary, when dated before the due date.
     cancelled_on: Mapped[date | None] = mapped_column(Date)
 
@@ -123,8 +132,8 @@ class PaidEventCount(Base):
     contract_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_date: Mapped[date] = mapped_column(Date, primary_key=True)
     provider_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    payment_group: Mapped[str] = mapped_column(String(32), primary_key=True)
-    type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    payment_group: Mapped[PaymentGroup] = mapped_column(String(32), primary_key=True)
+    type: Mapped[EventType] = mapped_column(String(16), primary_key=True)
     events: Mapped[int] = mapped_column(Integer)
 
 

@@ -5,16 +5,9 @@ from typing import Annotated, Literal, cast
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from app.auth.schemas import RecordId, StrictInput
+from app.models.contracts import MemberStatus, PaymentGroup
+from app.models.organisations import OrgKind, Sector
 from app.supply_chain.defaults import DEFAULT_MILESTONE_SCHEDULE, PAYMENT_GROUPS
-
-OrgKind = Literal["prime", "subcontractor", "reviewer"]
-Sector = Literal["private", "public", "third"]
-MemberStatus = Literal["active", "on_improvement_plan", "suspended", "terminated"]
-PaymentGroup = Literal[
-    "jsa_18_24", "jsa_25_plus", "jsa_early_access", "jsa_ex_ib", "esa_volunteers", "esa_new",
-    "esa_ex_ib", "ib_is", "jsa_prison_leavers",
-]
-
 
 # Dates wide enough for any real contract and narrow enough that date arithmetic downstream
 # (contract years, payment terms, sustainment due dates) cannot leave Python's date range.

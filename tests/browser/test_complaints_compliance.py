@@ -60,7 +60,9 @@ def test_member_raises_a_confidential_complaint_the_prime_acknowledges_it_unname
         "#confidentiality-explained").inner_text()
     page.get_by_role("button", name="Raise the complaint").click()
     page.locator("#complaint-raised").wait_for()
-    raised_id = int(re.search(r"#(\d+)", page.locator("#complaint-raised").inner_text())[1])
+    raised = re.search(r"#(\d+)", page.locator("#complaint-raised").inner_text())
+    assert raised is not None
+    raised_id = int(raised[1])
     row = page.locator(f"#complaint-row-{raised_id}")
     row.wait_for()
     staff = principal_of(engine, "calder.staff")

@@ -15,7 +15,7 @@ STATUSES = ("submitted", "acknowledged", "investigating", "resolved", "escalated
 WHO = {"complainant": "s1", "prime": "manager_a", "reviewer": "reviewer", "admin": "admin"}
 
 # How to reach each state: (party, to, extra fields). "+breach": submitted 60 days ago.
-STEPS = {
+STEPS: dict[str, list[tuple[str, str, dict[str, str]]]] = {
     "acknowledged": [("prime", "acknowledged", {})],
     "investigating": [("prime", "acknowledged", {}), ("prime", "investigating", {})],
 }
@@ -94,7 +94,7 @@ def test_each_allowed_transition(client, db, cw, state, to, party, extra, stage)
 
 # Hand-written: (state, party) -> what that party may do there. A missing party cannot see the
 # complaint (the reviewer before escalation).
-ALLOWED = {
+ALLOWED: dict[str, dict[str, list[str]]] = {
     "submitted": {"complainant": ["withdrawn"], "prime": ["acknowledged"],
                   "admin": ["acknowledged", "escalated", "withdrawn"]},
     "submitted+breach": {"complainant": ["escalated", "withdrawn"], "prime": ["acknowledged"],

@@ -3,6 +3,7 @@ a unique key find each key's row and, on PostgreSQL, probe the index whatever th
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import (
@@ -25,7 +26,7 @@ from app.core.bulk import add_counts, array_literal, insert_rows, select_by_uniq
 from app.core.db import make_engine
 from app.models.base import UTCDateTime
 
-_ROWS = [
+_ROWS: list[dict[str, Any]] = [
     {"id": 1, "day": date(2026, 3, 2), "at": datetime(2026, 3, 2, 9, 30, 5, 123456, tzinfo=UTC),
      "hours": 37.5, "note": "a"},
     # Microseconds 0, a year below 1000 and empty values: the edges of the text formats.

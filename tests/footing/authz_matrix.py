@@ -19,7 +19,7 @@ manager), "other" contract B and SB (prime B for the manager).
 """
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +50,7 @@ class Context:
     client: TestClient
     world: World
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    _counter: itertools.count = field(default_factory=itertools.count)  # type: ignore[type-arg]
+    _counter: Iterator[int] = field(default_factory=itertools.count)
 
     @property
     def admin(self) -> dict[str, str]:
@@ -180,7 +180,8 @@ def _events_csv(ctx: Context, role: str, target: str) -> Call:
 _CONTRACT_READERS = expect(anonymous=401, admin=200, prime_manager=(200, 404),
                            provider_user=(200, 404), reviewer=200)
 # Changing a contract's supply chain: the admin, and the contract's own prime manager.
-_CHAIN_MANAGERS = dict(anonymous=401, prime_manager=(200, 404), provider_user=403, reviewer=403)
+_CHAIN_MANAGERS: dict[str, int | tuple[int, int]] = dict(
+    anonymous=401, prime_manager=(200, 404), provider_user=403, reviewer=403)
 
 MATRIX: dict[tuple[str, str], Entry] = {
     ("GET", f"{API}/health"): Entry(_same(f"{API}/health"), expect(

@@ -193,8 +193,9 @@ def _messages(body: Any) -> str:
 
 def _stored(db: Any) -> tuple[int, int, int]:
     db.rollback()
-    return tuple(int(db.scalar(select(func.count()).select_from(model)) or 0)  # type: ignore
-                 for model in (Event, Organisation, Payment))
+    events, organisations, payments = (int(db.scalar(select(func.count()).select_from(model)) or 0)
+                                       for model in (Event, Organisation, Payment))
+    return events, organisations, payments
 
 
 @pytest.mark.parametrize("bad", CORPUS, ids=[bad.name for bad in CORPUS])

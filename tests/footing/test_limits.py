@@ -190,12 +190,12 @@ def test_a_batch_that_cannot_get_its_lock_in_time_answers_503_and_stores_nothing
                 release.wait(10)
             holder.dispose()
         else:
-            conn = sqlite3.connect(engine.url.database, timeout=5)
-            conn.execute("BEGIN IMMEDIATE")
+            locker = sqlite3.connect(engine.url.database, timeout=5)
+            locker.execute("BEGIN IMMEDIATE")
             holder_ready.set()
             release.wait(10)
-            conn.rollback()
-            conn.close()
+            locker.rollback()
+            locker.close()
 
     holder = threading.Thread(target=hold_the_lock)
     holder.start()

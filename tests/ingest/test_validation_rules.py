@@ -1,7 +1,9 @@
 """Every validation rule of DOMAIN.md section 3, each with one rejected example and its
 message, through HTTP; and the boundary cases that must be accepted."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -33,8 +35,11 @@ def referral(w, ref="R", **fields):
               **{"payment_group": "jsa_ex_ib", "provider_id": w.third_id, **fields})
 
 
-# (case name, stored history up to, the event (built from the world), expected error)
-CASES = [
+MakeEvent = Callable[[Any], dict[str, Any]]
+# (case name, stored history up to, the event (built from the world), expected error[, who
+# sends it: the third-sector member unless named])
+Case = tuple[str, str | None, MakeEvent, str] | tuple[str, str | None, MakeEvent, str, str]
+CASES: list[Case] = [
     ("empty event_id", None, lambda w: {**referral(w), "event_id": ""},
      "event_id: String should have at least 1 character"),
     ("long event_id", None, lambda w: {**referral(w), "event_id": "x" * 65},

@@ -2,6 +2,7 @@
 month, and checks due by a day. Same scoping as the API: another provider's figures are 404."""
 
 from datetime import date, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy.orm import Session
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.auth.principal import Principal
 from app.core.errors import NotFound
 from app.core.pagination import PageParams
+from app.models.auth import Role
 from app.performance import service
 from tests.ingest.events import journey
 from tests.world import World
@@ -28,7 +30,7 @@ def load(client, world: World) -> None:
         assert response.status_code == 200, response.text
 
 
-def principal(role: str, org: int | None) -> Principal:
+def principal(role: Role, org: int | None) -> Principal:
     return Principal(role=role, organisation_id=org)
 
 
@@ -36,12 +38,12 @@ def test_national_benchmark_weights_the_national_rates_by_case_mix(client, db: S
                                                                    world: World) -> None:
     load(client, world)
     prime = principal("prime_manager", world.prime_id)
-    arguments = {"period_from": D, "period_to": D, "as_of": AS_OF, "horizon_months": 12}
+    benchmark = partial(service.national_benchmark, db, prime, world.contract_id,
+                        period_from=D, period_to=D, as_of=AS_OF, horizon_months=12)
     # DOMAIN.md section 2: esa_ex_ib 5.4%, jsa_25_plus 31.7%; two ESA ex-IB, one JSA 25+.
-    whole = service.national_benchmark(db, prime, world.contract_id, **arguments)
+    whole = benchmark()
     assert whole == pytest.approx((2 * 0.054 + 0.317) / 3)
-    third = service.national_benchmark(db, prime, world.contract_id,
-                                       provider_id=world.third_id, **arguments)
+    third = benchmark(provider_id=world.third_id)
     assert third == pytest.approx(0.054)
     # Nobody referred in the period has reached the horizon: no benchmark.
     assert service.national_benchmark(db, prime, world.contract_id, period_from=D,

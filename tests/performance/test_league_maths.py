@@ -11,6 +11,7 @@ from decimal import Decimal
 from fractions import Fraction
 from math import sqrt
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,18 +33,12 @@ TOLERANCE = 1e-9
 G1, G2 = "jsa_25_plus", "esa_ex_ib"
 
 
-def facts(provider_id: int, name: str, referrals: int, **extra: object) -> ProviderFacts:
-    values: dict[str, object] = {
-        "sector": "third",
-        "tier": 1,
-        "contracted_share": Decimal("0.5"),
-        "job_starts": 0,
-        "check_compliance": None,
-        "data_timeliness": None,
-        "payments_earned": Decimal("0"),
-    }
-    values.update(extra)
-    return ProviderFacts(provider_id=provider_id, name=name, referrals=referrals, **values)  # type: ignore[arg-type]
+def facts(provider_id: int, name: str, referrals: int, **extra: Any) -> ProviderFacts:
+    defaults = ProviderFacts(
+        provider_id=provider_id, name=name, sector="third", tier=1, referrals=referrals,
+        contracted_share=Decimal("0.5"), job_starts=0, check_compliance=None,
+        data_timeliness=None, payments_earned=Decimal("0"))
+    return replace(defaults, **extra)
 
 
 def counts(provider_id: int, group: str, eligible: int, outcomes: int) -> GroupCounts:
