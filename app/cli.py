@@ -46,7 +46,8 @@ def migrate() -> None:
 @cli.command("create-user")
 def create_user(
     username: Annotated[str, typer.Option(help="login name")],
-    password: Annotated[str, typer.Option(help="password (8 characters or more)")],
+    password: Annotated[str, typer.Option(
+        help="a passphrase of several unrelated words (8 characters or more, hard to guess)")],
     role: Annotated[str, typer.Option(help="admin | prime_manager | provider_user | reviewer")],
     org: Annotated[int | None, typer.Option(help="organisation id (not for admins)")] = None,
 ) -> None:

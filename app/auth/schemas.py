@@ -54,7 +54,10 @@ class UserCreate(StrictInput):
                       "role": "provider_user", "organisation_id": 3}]})
 
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
-    password: str = Field(min_length=8, max_length=256)
+    password: str = Field(
+        min_length=8, max_length=256,
+        description="8 characters or more, hard to guess (app.auth.passwords): a passphrase of "
+                    "several unrelated words, not containing the username or organisation name")
     role: Role
     organisation_id: RecordId | None = None
 

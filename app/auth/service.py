@@ -5,6 +5,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth import schemas
+from app.auth.passwords import check_password
 from app.auth.permissions import GRANTABLE_KEY_ROLES, authorize
 from app.auth.principal import Principal
 from app.auth.scope import Scope
@@ -26,11 +27,13 @@ ROLE_ORG_KINDS = {
 _DUMMY_HASH = hash_password("timing-equaliser")
 
 
-def _check_role_org(session: Session, role: str, organisation_id: int | None) -> None:
+def _check_role_org(session: Session, role: str,
+                    organisation_id: int | None) -> Organisation | None:
+    """The organisation a user or key with this role would belong to (None for admins)."""
     if role == "admin":
         if organisation_id is not None:
             raise Invalid("organisation_id: admins belong to no organisation")
-        return
+        return None
     if organisation_id is None:
         raise Invalid(f"organisation_id: required for role {role}")
     org = session.get(Organisation, organisation_id)
@@ -38,6 +41,7 @@ def _check_role_org(session: Session, role: str, organisation_id: int | None) ->
         raise Invalid(f"organisation_id: organisation {organisation_id} does not exist")
     if org.kind not in ROLE_ORG_KINDS[role]:
         raise Invalid(f"role: a {role} cannot belong to a {org.kind} organisation")
+    return org
 
 
 def create_user(session: Session, principal: Principal | None,
@@ -45,8 +49,10 @@ def create_user(session: Session, principal: Principal | None,
     """`principal` is None when the operator runs the CLI on the server."""
     if principal is not None:
         authorize(principal, "users.create")
-    _check_role_org(session, payload.role, payload.organisation_id)
+    org = _check_role_org(session, payload.role, payload.organisation_id)
     username = payload.username.lower()
+    check_password(payload.password, username=username,
+                   other_inputs={"the organisation's name": org.name if org else None})
     taken = Conflict(f"username: '{username}' is taken")
     if session.scalar(select(User.id).where(User.username == username)):
         raise taken

@@ -6,7 +6,9 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from app.auth.passwords import check_password
 from app.cli import cli
+from app.core.errors import Invalid
 from app.models import User
 from tests.helpers import API, make_world
 
@@ -92,3 +94,20 @@ def test_the_cli_accepts_a_passphrase_of_unrelated_words(db):
                                       "--password", STRONG, "--role", "admin"])
     assert result.exit_code == 0, result.output
     assert _usernames(db) == ["nia.okafor"]
+
+
+def test_passwords_longer_than_the_estimator_reads_are_still_judged():
+    # zxcvbn raises on more than 72 characters; the policy scores the first 72 and still
+    # looks for the username in the whole password.
+    check_password("walnut ferry lantern oboe " * 9, username="nia.okafor")  # 234 characters
+    with pytest.raises(Invalid, match=r"^password: too easy to guess \("):
+        check_password("a" * 200, username="nia.okafor")
+    with pytest.raises(Invalid, match="^password: must not contain the username"):
+        check_password("walnut ferry lantern oboe " * 4 + "Nia Okafor", username="nia.okafor")
+
+
+def test_the_usernames_parts_and_the_services_name_count_as_guessable_words():
+    with pytest.raises(Invalid, match=r"^password: too easy to guess \("):
+        check_password("okafor2024", username="nia.okafor")
+    with pytest.raises(Invalid, match=r"^password: too easy to guess \("):
+        check_password("chainboard1", username="nia.okafor")
