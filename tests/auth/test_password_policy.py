@@ -4,6 +4,7 @@ names the field and says why in plain words; a passphrase of unrelated words is 
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.auth.passwords import check_password
@@ -29,7 +30,7 @@ def _refusal(detail: object) -> str:
     return detail
 
 
-def _usernames(db) -> list[str]:  # type: ignore[no-untyped-def]
+def _usernames(db: Session) -> list[str]:
     db.rollback()  # see the commits made by the request or the command
     return list(db.scalars(select(User.username)))
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from app.auth.passwords import check_password
 from app.demo.generator import DemoCPA, generate_cpa
 from app.ingest.schemas import EventIn
 from app.supply_chain.defaults import PAYMENT_GROUPS
@@ -50,7 +51,11 @@ def test_one_login_per_role_and_per_provider(cpa: DemoCPA) -> None:
     staffed = {u.organisation_key for u in cpa.users if u.role == "provider_user"}
     assert staffed == {o.key for o in cpa.organisations if o.kind != "reviewer"}
     assert len({u.username for u in cpa.users}) == len(cpa.users)
-    assert all(len(u.password) >= 8 for u in cpa.users)
+    names: dict[int | None, str] = {o.key: o.name for o in cpa.organisations}
+    for seed in (3, 7, 11):  # `make demo` uses the default seed, 7
+        for user in generate_cpa(300, seed, AS_OF).users:
+            check_password(user.password, username=user.username, other_inputs={
+                "the organisation's name": names.get(user.organisation_key)})
 
 
 def test_events_are_valid_ingestion_input_up_to_as_of(cpa: DemoCPA) -> None:
