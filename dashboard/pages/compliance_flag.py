@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, dcc, html
+from dash import ALL, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from app.auth.principal import Principal
 from app.compliance import schemas, service
 from app.core.errors import DomainError
 from dashboard.auth import PREFIX, current_principal, db_session
+from dashboard.components.callbacks import callback
 from dashboard.components.evidence import evidence_table
 from dashboard.components.filters import contract_options
 from dashboard.components.flags import organisation_names, subject_name
