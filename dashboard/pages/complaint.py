@@ -8,7 +8,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, dcc, html
+from dash import ALL, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from app.auth.principal import Principal
 from app.complaints import schemas, service, workflow
 from app.core.errors import DomainError
 from dashboard.auth import PREFIX, current_principal, db_session
+from dashboard.components.callbacks import callback
 from dashboard.components.complaints import actor_words, complainant_words, sla_lines
 from dashboard.components.filters import contract_options
 from dashboard.components.formatting import (

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from app.complaints import schemas, service
 from app.core.errors import DomainError
 from app.core.pagination import PageParams
 from dashboard.auth import PREFIX, current_principal, db_session
+from dashboard.components.callbacks import callback
 from dashboard.components.complaints import complainant_words, sla_lines
 from dashboard.components.filters import (
     any_contract,

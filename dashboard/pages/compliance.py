@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 import dash
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from app.compliance import schemas, service
 from app.core.export import to_csv
 from app.core.pagination import PageParams
 from dashboard.auth import PREFIX, current_principal, db_session
+from dashboard.components.callbacks import callback
 from dashboard.components.filters import (
     any_contract,
     contract_options,

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, dcc, html
+from dash import ALL, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -17,6 +17,8 @@ from app.auth.principal import Principal
 from app.compliance import schemas, service
 from app.core.errors import DomainError
 from dashboard.auth import PREFIX, current_principal, db_session
+from dashboard.components.callbacks import callback
+from dashboard.components.evidence import evidence_table
 from dashboard.components.filters import contract_options
 from dashboard.components.flags import organisation_names, subject_name
 from dashboard.components.formatting import (
@@ -25,7 +27,6 @@ from dashboard.components.formatting import (
     SEVERITY,
     flag_status_label,
     severity_label,
-    words,
 )
 from dashboard.components.page import aria_label, guarded, not_found
 
@@ -33,31 +34,6 @@ dash.register_page(__name__, path_template="/compliance/flags/<flag_id>",
                    name="Compliance flag", title="Compliance flag - chainboard")
 ACTION_WORDS = {"acknowledged": "Acknowledge", "resolved": "Resolve"}
 ARIA_LIVE: dict[str, Any] = {"aria-live": "polite"}
-
-
-def value_view(value: Any) -> Any:
-    """An evidence value, readable: lists joined, nested records as their own table."""
-    if value is None:
-        return DASH
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, dict):
-        return evidence_table(value, nested=True)
-    if isinstance(value, list):
-        if all(not isinstance(v, dict | list) for v in value):
-            return ", ".join(str(v) for v in value) or DASH
-        return html.Ul([html.Li(value_view(v)) for v in value], className="mb-0 ps-3")
-    if isinstance(value, float):
-        return f"{value:,.4g}"
-    return str(value)
-
-
-def evidence_table(evidence: dict[str, Any], nested: bool = False) -> dbc.Table:
-    rows = [html.Tr([html.Th(words(key), scope="row", className="fw-normal text-muted"),
-                     html.Td(value_view(value))]) for key, value in evidence.items()]
-    return dbc.Table(html.Tbody(rows), bordered=True, size="sm",
-                     className="mb-0" if nested else "mb-3",
-                     id=None if nested else "flag-evidence")
 
 
 def facts(flag: schemas.FlagRead, subject: str, contract: str) -> html.Dl:
@@ -124,7 +100,8 @@ def detail(session: Session, principal: Principal, flag_id: int,
         html.Section([html.H2("Evidence", className="h5"),
                       html.P("The figures and record ids the rule read when it last found "
                              "this.", className="small text-muted"),
-                      evidence_table(flag.evidence)], **aria_label("Evidence")),
+                      evidence_table(flag.evidence, table_id="flag-evidence")],
+                     **aria_label("Evidence")),
         status_section(flag, allowed),
         dcc.Store(id="flag-id", data=flag.id),
     ])

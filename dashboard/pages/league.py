@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from app.auth.principal import Principal
 from app.core.export import safe_cell, to_csv
 from app.performance.schemas import LEAGUE_COLUMNS
 from dashboard.auth import PREFIX, current_principal, db_session
+from dashboard.components.callbacks import callback
 from dashboard.components.filters import filter_bar, parse_filters
 from dashboard.components.formatting import RAG, pct, rag_label
 from dashboard.components.grid import MONEY, PERCENT, decimals, grid, number

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from app.core.timeutil import today
 from app.performance import service
 from app.supply_chain.service import list_organisations
 from dashboard.auth import current_principal, db_session
+from dashboard.components.callbacks import callback
 from dashboard.components.filters import filter_bar, filter_control, parse_filters
 from dashboard.components.grid import grid, number
 from dashboard.components.league_data import chosen_contract

@@ -7,7 +7,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from app.core.errors import DomainError
 from app.ingest.csv_upload import KNOWN_COLUMNS, REQUIRED_COLUMNS, parse_events_csv
 from app.ingest.service import ingest_events
 from dashboard.auth import current_principal, db_session
+from dashboard.components.callbacks import callback
 from dashboard.components.grid import grid, number
 from dashboard.components.page import guarded, page_header
 
