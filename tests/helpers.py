@@ -1,13 +1,11 @@
 """Shared test helpers: organisations, contracts, members and users, and logging in through HTTP.
 
-Set-up goes through the API as the admin, so every world also exercises the set-up endpoints.
 Users are stored directly with a *low-cost* argon2id hash (m=1 MiB, t=1, computed once per run):
 logging in still goes through `POST /api/v1/auth/token` and the production verifier, which reads
 the cost from the hash, so a login takes ~1 ms instead of ~200 ms. Users created through
 `POST /api/v1/users` (tests/auth) pay the full production cost.
 """
 
-from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from typing import Any
@@ -125,59 +123,3 @@ class Logins(dict[str, dict[str, str]]):
     def __missing__(self, who: str) -> dict[str, str]:
         self[who] = login(self._client, self._usernames[who])
         return self[who]
-
-
-@dataclass
-class World:
-    """Two primes' supply chains, a reviewer, and a logged-in user for each role.
-
-    Contract A (prime A, 2024-04-01 to 2029-03-31): S1 (third sector, tier 2, share 0.1) and
-    S2 (private, tier 1, share 0.4); prime A also delivers in-house. Contract B (prime B,
-    2025-01-01 to 2029-12-31): SB (public, tier 1, share 0.5).
-    `headers` keys: admin, manager_a, inhouse_a, s1, s2, manager_b, sb, reviewer (each user
-    logs in through HTTP on first use); `user_ids` and `usernames` have the same keys.
-    """
-
-    prime_a: int
-    s1: int
-    s2: int
-    prime_b: int
-    sb: int
-    reviewer_org: int
-    contract_a: int
-    contract_b: int
-    user_ids: dict[str, int] = field(default_factory=dict)
-    usernames: dict[str, str] = field(default_factory=dict)
-    headers: dict[str, dict[str, str]] = field(default_factory=dict)  # a Logins
-
-
-def make_world(client: TestClient, db: Session) -> World:
-    admin_id = add_user(db, "admin", "admin")
-    admin = login(client, "admin")
-    prime_a = create_org(client, admin, "Prime A Ltd", "prime", "private")
-    s1 = create_org(client, admin, "S1 Community Trust", "subcontractor", "third")
-    s2 = create_org(client, admin, "S2 Employment Ltd", "subcontractor", "private")
-    prime_b = create_org(client, admin, "Prime B plc", "prime", "private")
-    sb = create_org(client, admin, "SB Council Services", "subcontractor", "public")
-    reviewer_org = create_org(client, admin, "Independent Case Examiner", "reviewer", "public")
-    contract_a = create_contract(client, admin, prime_a, "CPA18", "West Yorkshire")
-    contract_b = create_contract(client, admin, prime_b, "CPA07", "Greater Manchester",
-                                 start_date=date(2025, 1, 1), end_date=date(2029, 12, 31))
-    add_member(client, admin, contract_a, s1, tier=2, contracted_share="0.1")
-    add_member(client, admin, contract_a, s2, tier=1, contracted_share="0.4")
-    add_member(client, admin, contract_b, sb, tier=1, contracted_share="0.5")
-    world = World(prime_a, s1, s2, prime_b, sb, reviewer_org, contract_a, contract_b)
-    world.user_ids["admin"] = admin_id
-    world.usernames["admin"] = "admin"
-    world.headers = Logins(client, world.usernames)
-    world.headers["admin"] = admin
-    for who, role, org in (("manager_a", "prime_manager", prime_a),
-                           ("inhouse_a", "provider_user", prime_a),
-                           ("s1", "provider_user", s1), ("s2", "provider_user", s2),
-                           ("manager_b", "prime_manager", prime_b),
-                           ("sb", "provider_user", sb),
-                           ("reviewer", "reviewer", reviewer_org)):
-        username = f"{who}.user"
-        world.user_ids[who] = add_user(db, username, role, org)
-        world.usernames[who] = username
-    return world

@@ -106,15 +106,8 @@ def league_results(session: Session, contract: Contract, as_of: date
     table = contract_league_table(session, contract, as_of=as_of)
     statuses = dict(session.execute(select(Membership.provider_id, Membership.status)
                                     .where(Membership.contract_id == contract.id)).all())
-    results = [rules.ProviderResult(
-        provider_id=row.provider_id, name=row.provider_name,
-        member_status=statuses.get(row.provider_id), eligible=row.eligible,
-        outcomes=row.outcomes, rate=row.rate, expected=row.expected,
-        performance_index=row.performance_index, adjusted_rate=row.adjusted_rate,
-        funnel_lower_95=row.funnel_lower_95, funnel_lower_998=row.funnel_lower_998,
-        rag=row.rag, rank=row.rank, raw_rank=row.raw_rank,
-        check_compliance=row.check_compliance, data_timeliness=row.data_timeliness)
-        for row in table.rows if row.provider_id is not None]
+    results = [rules.ProviderResult(row, statuses.get(row.provider_id))
+               for row in table.rows if row.provider_id is not None]
     period = rules.LeaguePeriod(period_from=table.period_from, period_to=table.period_to,
                                 as_of=table.as_of, horizon_months=table.horizon_months,
                                 min_n=table.min_n, pooled_rate=table.pooled_rate)

@@ -18,6 +18,7 @@ from typing import Any
 
 from app.core.workdays import add_working_days, working_days_between
 from app.models.compliance import Severity
+from app.performance.league import LeagueRow
 from app.supply_chain.schemas import ContractSettings
 
 MERLIN_2012 = "merlin-2012"
@@ -437,24 +438,16 @@ def _downgrades(history: Sequence[StatusChangeFacts], first: date,
 # -- REV-1 and the contract flags: from the league table -------------------------------------------
 @dataclass(frozen=True)
 class ProviderResult:
-    """One league-table row (app.performance) as the rules need it."""
+    """One provider's league-table row (app.performance, named) and its membership status."""
 
-    provider_id: int
-    name: str
+    row: LeagueRow
     member_status: str | None  # None for the prime's in-house delivery
-    eligible: int
-    outcomes: int
-    rate: float | None
-    expected: float
-    performance_index: float | None
-    adjusted_rate: float | None
-    funnel_lower_95: float | None
-    funnel_lower_998: float | None
-    rag: str | None
-    rank: int | None
-    raw_rank: int | None
-    check_compliance: float | None
-    data_timeliness: float | None
+
+    @property
+    def provider_id(self) -> int:
+        if self.row.provider_id is None:
+            raise ValueError("an anonymised league-table row")
+        return self.row.provider_id
 
 
 @dataclass(frozen=True)
@@ -474,7 +467,7 @@ class LeaguePeriod:
                 "pooled_rate": self.pooled_rate, **self.extra}
 
 
-def _row_evidence(row: ProviderResult) -> dict[str, Any]:
+def _row_evidence(row: LeagueRow) -> dict[str, Any]:
     return {"eligible": row.eligible, "outcomes": row.outcomes, "rate": row.rate,
             "expected": row.expected,
             "expected_rate": row.expected / row.eligible if row.eligible else None,
@@ -488,29 +481,30 @@ def unfair_comparison(rows: Sequence[ProviderResult], period: LeaguePeriod) -> l
     ranked providers; n >= 4) whose RAG is `green` against their case mix. `high` when the
     member is on an improvement plan, suspended or terminated (it may have been judged on the
     raw rank), else `medium`. The prime's in-house delivery is not a member: no REV-1."""
-    ranked = [row for row in rows if row.raw_rank is not None]
+    ranked = [result for result in rows if result.row.raw_rank is not None]
     n = len(ranked)
     if n < 4:
         return []
     bottom_from = n - ceil(n / 4) + 1
     found = []
-    for row in ranked:
-        if row.member_status is None or row.raw_rank is None or row.raw_rank < bottom_from:
+    for result in ranked:
+        row, status = result.row, result.member_status
+        if status is None or row.raw_rank is None or row.raw_rank < bottom_from:
             continue
         if row.rag != "green":
             continue
-        acted_on = row.member_status != "active"
+        acted_on = status != "active"
         found.append(FlagCandidate(
-            rule="REV-1", key=str(row.provider_id), subject_org_id=row.provider_id,
+            rule="REV-1", key=str(result.provider_id), subject_org_id=result.provider_id,
             severity="high" if acted_on else "medium",
-            summary=(f"{row.name} is {row.raw_rank} of {n} on raw job-outcome rate "
+            summary=(f"{row.provider_name} is {row.raw_rank} of {n} on raw job-outcome rate "
                      f"({(row.rate or 0):.1%}) but green once its case mix is allowed for "
                      f"(performance index {(row.performance_index or 0):.2f}, adjusted rank "
-                     f"{row.rank})" + (f"; it is {row.member_status.replace('_', ' ')}"
+                     f"{row.rank})" + (f"; it is {status.replace('_', ' ')}"
                                        if acted_on else "") + "."),
             evidence={**period.as_evidence(), **_row_evidence(row), "ranked_providers": n,
                       "bottom_quartile_from_raw_rank": bottom_from,
-                      "member_status": row.member_status}))
+                      "member_status": status}))
     return found
 
 
@@ -520,7 +514,8 @@ def contract_compliance(rows: Iterable[ProviderResult], period: LeaguePeriod,
     compliance below check_compliance_min, data timeliness below data_timeliness_min (each
     `high` when more than 10 points below, else `medium`), RAG `red` (`high`)."""
     found = []
-    for row in rows:
+    for result in rows:
+        row = result.row
         measures = (("CC-CHECKS", "check compliance", row.check_compliance,
                      settings.check_compliance_min),
                     ("CC-TIMELINESS", "data timeliness", row.data_timeliness,
@@ -529,17 +524,17 @@ def contract_compliance(rows: Iterable[ProviderResult], period: LeaguePeriod,
             if value is None or _ratio(value) >= _ratio(minimum):
                 continue
             found.append(FlagCandidate(
-                rule=rule, key=str(row.provider_id), subject_org_id=row.provider_id,
+                rule=rule, key=str(result.provider_id), subject_org_id=result.provider_id,
                 severity="high" if value < minimum - CONTRACT_HIGH_MARGIN else "medium",
-                summary=(f"{row.name}'s {label} is {value:.1%} from {period.period_from} to "
-                         f"{period.period_to}, below the contract's minimum of "
-                         f"{minimum:.0%}."),
+                summary=(f"{row.provider_name}'s {label} is {value:.1%} from "
+                         f"{period.period_from} to {period.period_to}, below the contract's "
+                         f"minimum of {minimum:.0%}."),
                 evidence={**period.as_evidence(), "value": value, "minimum": minimum}))
         if row.rag == "red":
             found.append(FlagCandidate(
-                rule="CC-RAG", key=str(row.provider_id), subject_org_id=row.provider_id,
+                rule="CC-RAG", key=str(result.provider_id), subject_org_id=result.provider_id,
                 severity="high",
-                summary=(f"{row.name}'s job-outcome rate is {(row.rate or 0):.1%} "
+                summary=(f"{row.provider_name}'s job-outcome rate is {(row.rate or 0):.1%} "
                          f"({row.outcomes:,} of {row.eligible:,} eligible), below the 99.8% "
                          f"funnel limit of {(row.funnel_lower_998 or 0):.1%} for its case "
                          "mix (red)."),

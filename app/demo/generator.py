@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from app.auth.schemas import Role
+from app.performance.dates import add_months
 from app.supply_chain.defaults import PAYMENT_GROUPS
 from app.supply_chain.schemas import MemberStatus, OrgKind, Sector, default_schedule
 
@@ -197,14 +198,6 @@ class DemoCPA:
             "users": [{"username": u.username, "password": u.password, "role": u.role,
                        "organisation_id": u.organisation_key} for u in self.users],
         }
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day of the month `months` later (earlier when negative), clipped to its end."""
-    month_index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(month_index, 12)
-    next_month = date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
-    return date(year, month + 1, min(day.day, (next_month - timedelta(days=1)).day))
 
 
 def generate_cpa(participants: int, seed: int, as_of: date) -> DemoCPA:

@@ -14,15 +14,10 @@ from app.ingest.schemas import EventIn
 from app.models.contracts import MemberStatus
 from app.performance.cohorts import months_to_outcome
 from app.performance.milestones import ScheduledCheck, SpellCheckRule, scheduled_checks
+from app.performance.payments import Tariff
+from app.supply_chain.schemas import TariffRowRead
 
 ACTIVE_MEMBER_STATUSES: tuple[MemberStatus, ...] = ("active", "on_improvement_plan")
-
-
-@dataclass(frozen=True)
-class TariffTerms:
-    valid_from: date
-    max_sustainments: int
-    outcome_weeks: int
 
 
 @dataclass
@@ -31,25 +26,10 @@ class ContractRules:
 
     contract_id: int
     prime_id: int
-    # payment group -> its tariff rows, sorted by valid_from
-    tariff: dict[str, list[TariffTerms]]
+    tariff: Tariff
     member_status: dict[int, MemberStatus]  # provider id -> current membership status
     spell_checks: dict[str, SpellCheckRule]  # milestone code -> when it falls due
     sustainment_interval_days: int
-
-    def __post_init__(self) -> None:
-        self._valid_from = {group: [r.valid_from for r in rows]
-                            for group, rows in self.tariff.items()}
-
-    def terms_on(self, payment_group: str, day: date) -> TariffTerms | None:
-        starts = self._valid_from.get(payment_group)
-        position = bisect.bisect_right(starts, day) if starts else 0
-        return self.tariff[payment_group][position - 1] if position else None
-
-    def group_terms(self, payment_group: str, day: date) -> TariffTerms | None:
-        """The row in force on `day`, or the group's first row for days before the tariff."""
-        rows = self.tariff.get(payment_group, [])
-        return self.terms_on(payment_group, day) or (rows[0] if rows else None)
 
 
 @dataclass
@@ -138,7 +118,7 @@ def _check_referral(event: EventIn, state: ParticipantState | None, contract: Co
         why = f"its membership is {status}" if status else "it is not a member"
         errors.append(f"provider_id: {event.provider_id} cannot take referrals in contract "
                       f"{contract.contract_id}: {why}")
-    if event.payment_group not in contract.tariff:
+    if event.payment_group not in contract.tariff.rows:
         errors.append(f"payment_group: {event.payment_group} is not in contract "
                       f"{contract.contract_id}'s tariff")
     return errors
@@ -175,7 +155,7 @@ def _check_in_work_check(event: EventIn, state: ParticipantState,
                          contract: ContractRules) -> list[str]:
     assert event.milestone is not None
     code = event.milestone
-    terms = contract.group_terms(state.payment_group, event.event_date)
+    terms = contract.tariff.structure(state.payment_group, event.event_date)
     if code.startswith("S"):
         number = int(code[1:])
         limit = terms.max_sustainments if terms else 0
@@ -198,7 +178,7 @@ def _check_in_work_check(event: EventIn, state: ParticipantState,
     return []
 
 
-def _applies(rule: SpellCheckRule, terms: TariffTerms | None) -> bool:
+def _applies(rule: SpellCheckRule, terms: TariffRowRead | None) -> bool:
     return (rule.min_outcome_weeks is None or terms is None
             or terms.outcome_weeks >= rule.min_outcome_weeks)
 
@@ -207,7 +187,7 @@ def _check_job_outcome(event: EventIn, state: ParticipantState,
                        contract: ContractRules) -> list[str]:
     if state.outcome_date is not None:
         return [f"type: the participant already has a job outcome (on {state.outcome_date})"]
-    terms = contract.terms_on(state.payment_group, event.event_date)
+    terms = contract.tariff.in_force(state.payment_group, event.event_date)
     if terms is None:
         return [f"event_date: no tariff row for {state.payment_group} is in force on "
                 f"{event.event_date}"]
@@ -225,7 +205,7 @@ def _check_sustainment(event: EventIn, state: ParticipantState,
     number = event.number
     if state.outcome_date is None:
         return ["type: a sustainment needs the job outcome first"]
-    terms = contract.terms_on(state.payment_group, event.event_date)
+    terms = contract.tariff.in_force(state.payment_group, event.event_date)
     limit = terms.max_sustainments if terms else 0
     if number > limit:
         return [f"number: {number} is above the {limit} sustainments of {state.payment_group}"]
@@ -306,8 +286,8 @@ def apply(state: ParticipantState, type_: str, day: date, milestone: str | None 
 
 def owed_checks(state: ParticipantState, contract: ContractRules) -> list[ScheduledCheck]:
     """The in-work checks the participant owes, from its state (DOMAIN.md section 4)."""
-    at_referral = contract.group_terms(state.payment_group, state.referral_date)
-    at_outcome = (contract.group_terms(state.payment_group, state.outcome_date)
+    at_referral = contract.tariff.structure(state.payment_group, state.referral_date)
+    at_outcome = (contract.tariff.structure(state.payment_group, state.outcome_date)
                   if state.outcome_date else None)
     return scheduled_checks(
         spells=[(s.start, s.end) for s in state.spells], outcome_date=state.outcome_date,

@@ -48,7 +48,7 @@ from app.models import (
 )
 from app.performance import daily_totals
 from app.performance.milestones import SpellCheckRule, check_timing
-from app.performance.payments import PAID_EVENT_TYPES
+from app.performance.payments import PAID_EVENT_TYPES, tariff_of
 from app.supply_chain.schemas import MilestoneSchedule
 
 _CHUNK = 2000  # keys per IN (...) list: far below SQLite's and psycopg's parameter limits
@@ -378,15 +378,12 @@ def _add_paid_counts(session: Session, event_rows: list[dict[str, Any]]) -> None
 def contract_rules(session: Session, contract: Contract) -> rules.ContractRules:
     """What the validation rules and the check schedule need to know of a contract."""
     schedule = MilestoneSchedule.model_validate(contract.milestone_schedule)
-    tariff: dict[str, list[rules.TariffTerms]] = {}
-    for row in sorted(contract.tariff_rows, key=lambda r: r.valid_from):
-        tariff.setdefault(row.payment_group, []).append(rules.TariffTerms(
-            row.valid_from, row.max_sustainments, row.outcome_weeks))
     statuses = {provider_id: status for provider_id, status in session.execute(
         select(Membership.provider_id, Membership.status)
         .where(Membership.contract_id == contract.id))}
     return rules.ContractRules(
-        contract_id=contract.id, prime_id=contract.prime_id, tariff=tariff,
+        contract_id=contract.id, prime_id=contract.prime_id,
+        tariff=tariff_of(contract.tariff_rows),
         member_status=statuses,
         spell_checks={c.milestone: SpellCheckRule(c.days, c.min_outcome_weeks)
                       for c in schedule.spell_checks},

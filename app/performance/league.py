@@ -13,7 +13,7 @@ need a square root, are computed in floating point.
 
 import string
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from fractions import Fraction
 from math import sqrt
@@ -23,8 +23,6 @@ Z_95 = 1.959964
 Z_998 = 3.090232
 
 Rag = Literal["red", "amber", "green"]
-# Passed through untouched: the service may hold them as Decimal (NUMERIC columns) or float.
-Amount = Decimal | float
 
 
 @dataclass(frozen=True)
@@ -46,11 +44,11 @@ class ProviderFacts:
     sector: str
     tier: int | None
     referrals: int
-    contracted_share: Amount | None
+    contracted_share: Decimal | None
     job_starts: int
     check_compliance: float | None
     data_timeliness: float | None
-    payments_earned: Amount | None
+    payments_earned: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -60,15 +58,17 @@ class LeagueParameters:
 
 @dataclass(frozen=True)
 class LeagueRow:
-    """One provider's row; the fields and their order are API.md's."""
+    """One provider's row; the fields and their order are API.md's. The API serves these rows
+    as they are (app.performance.schemas.LeagueRowOut); a field's "description" metadata is its
+    description there."""
 
-    provider_id: int | None
+    provider_id: int | None = field(metadata={"description": "null on anonymised rows"})
     provider_name: str
     sector: str
-    tier: int | None
+    tier: int | None = field(metadata={"description": "null for the prime's in-house delivery"})
     referrals: int
     referral_share: float | None
-    contracted_share: Amount | None
+    contracted_share: Decimal | None
     eligible: int
     outcomes: int
     rate: float | None
@@ -88,7 +88,7 @@ class LeagueRow:
     job_starts: int
     check_compliance: float | None
     data_timeliness: float | None
-    payments_earned: Amount | None
+    payments_earned: Decimal | None
 
 
 @dataclass(frozen=True)

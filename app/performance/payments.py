@@ -49,6 +49,7 @@ from sqlalchemy.orm import Session
 from app.models import Event, PaidEventCount, Participant, TariffRow
 from app.performance.cohorts import month_label
 from app.performance.milestones import GRACE_DAYS
+from app.supply_chain.schemas import TariffRowRead
 
 PAID_EVENT_TYPES = ("attachment", "job_outcome", "sustainment")
 PENNY = Decimal("0.01")
@@ -65,37 +66,24 @@ def pennies(amount: Decimal | Fraction) -> Decimal:
 
 
 # -- the tariff ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Terms:
-    """One tariff row (app.models.TariffRow without the session)."""
-
-    payment_group: str
-    valid_from: date
-    attachment_fee: Decimal
-    outcome_fee: Decimal
-    sustainment_fee: Decimal
-    max_sustainments: int
-    outcome_weeks: int
-
-
 class Tariff:
-    """A contract's tariff rows: the row in force on a day is the group's latest row with
-    valid_from <= day."""
+    """A contract's tariff rows (app.models.TariffRow without the session): the row in force
+    on a day is the group's latest row with valid_from <= day."""
 
-    def __init__(self, rows: Iterable[Terms]) -> None:
-        self.rows: dict[str, list[Terms]] = {}
+    def __init__(self, rows: Iterable[TariffRowRead]) -> None:
+        self.rows: dict[str, list[TariffRowRead]] = {}
         for row in sorted(rows, key=lambda r: (r.payment_group, r.valid_from)):
             self.rows.setdefault(row.payment_group, []).append(row)
         self._starts = {group: [r.valid_from for r in rows] for group, rows in self.rows.items()}
         # Between two consecutive start dates (of any group) every group's row is constant.
         self.period_starts = sorted({r.valid_from for rows in self.rows.values() for r in rows})
 
-    def in_force(self, payment_group: str, day: date) -> Terms | None:
+    def in_force(self, payment_group: str, day: date) -> TariffRowRead | None:
         starts = self._starts.get(payment_group)
         position = bisect.bisect_right(starts, day) if starts else 0
         return self.rows[payment_group][position - 1] if position else None
 
-    def structure(self, payment_group: str, day: date) -> Terms | None:
+    def structure(self, payment_group: str, day: date) -> TariffRowRead | None:
         """The row in force on `day`, or the group's first row for a day before the tariff
         (ingestion's rule for the outcome weeks and number of sustainments)."""
         rows = self.rows.get(payment_group)
@@ -441,8 +429,7 @@ def load_tariff(session: Session, contract_id: int) -> Tariff:
 
 
 def tariff_of(rows: Iterable[TariffRow]) -> Tariff:
-    return Tariff(Terms(r.payment_group, r.valid_from, r.attachment_fee, r.outcome_fee,
-                        r.sustainment_fee, r.max_sustainments, r.outcome_weeks) for r in rows)
+    return Tariff(TariffRowRead.model_validate(r) for r in rows)
 
 
 def _no_scope(_contract: Any, _provider: Any) -> ColumnElement[bool]:

@@ -1,5 +1,6 @@
 """HTTP for the performance engine."""
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -59,7 +60,7 @@ def league_table(
                                  period_to=period_to, as_of=as_of,
                                  horizon_months=horizon_months, min_n=min_n)
     if format == "csv" or (format is None and "text/csv" in request.headers.get("accept", "")):
-        body = to_csv(schemas.LEAGUE_COLUMNS, (row.model_dump() for row in table.rows))
+        body = to_csv(schemas.LEAGUE_COLUMNS, (asdict(row) for row in table.rows))
         filename = f"league-table-contract-{contract_id}-{table.as_of}.csv"
         return Response(body, media_type="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})

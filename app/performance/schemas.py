@@ -1,8 +1,12 @@
+from dataclasses import fields
 from datetime import date
 from decimal import Decimal
 from typing import Literal
 
+import pydantic.dataclasses
 from pydantic import BaseModel, ConfigDict, Field
+
+from app.performance.league import LeagueRow
 
 MilestoneStatus = Literal["on_time", "late", "early", "overdue", "pending", "cancelled"]
 
@@ -33,39 +37,14 @@ class MilestonePage(BaseModel):
     next_cursor: str | None
 
 
-class LeagueRowOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    provider_id: int | None = Field(description="null on anonymised rows")
-    provider_name: str
-    sector: str
-    tier: int | None = Field(description="null for the prime's in-house delivery")
-    referrals: int
-    referral_share: float | None
-    contracted_share: Decimal | None
-    eligible: int
-    outcomes: int
-    rate: float | None
-    expected: float
-    performance_index: float | None
-    adjusted_rate: float | None
-    ci_low: float | None
-    ci_high: float | None
-    funnel_lower_95: float | None
-    funnel_upper_95: float | None
-    funnel_lower_998: float | None
-    funnel_upper_998: float | None
-    rag: Literal["red", "amber", "green"] | None
-    high_outlier: bool | None
-    rank: int | None
-    raw_rank: int | None
-    job_starts: int
-    check_compliance: float | None
-    data_timeliness: float | None
-    payments_earned: Decimal | None
+# The rows of app.performance.league as the API serves them: the fields, their order and
+# their descriptions are LeagueRow's, validated and serialised by pydantic.
+@pydantic.dataclasses.dataclass(frozen=True)
+class LeagueRowOut(LeagueRow):
+    pass
 
 
-LEAGUE_COLUMNS = tuple(LeagueRowOut.model_fields)
+LEAGUE_COLUMNS = tuple(f.name for f in fields(LeagueRowOut))
 
 
 class LeagueTableOut(BaseModel):

@@ -143,7 +143,7 @@ def _league_table(session: Session, contract: Contract, *, period_from: date | N
     return schemas.LeagueTableOut.model_validate({
         "contract_id": contract.id, "from": period_from, "to": period_to, "as_of": as_of,
         "horizon_months": horizon, "min_n": min_n, "pooled_rate": table.pooled_rate,
-        "rows": [schemas.LeagueRowOut.model_validate(row) for row in rows]})
+        "rows": [schemas.LeagueRowOut(**asdict(row)) for row in rows]})
 
 
 def _providers(session: Session, contract: Contract

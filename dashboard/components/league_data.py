@@ -1,6 +1,7 @@
 """The league table behind the league, funnel and overview pages, read through the scoped
 performance service with the filters from the URL."""
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -35,7 +36,7 @@ def league_rows(table: schemas.LeagueTableOut) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts (money as numbers) for the grid and the plots."""
     rows = []
     for row in table.rows:
-        values = row.model_dump()
+        values = asdict(row)
         for name in ("contracted_share", "payments_earned"):
             if values[name] is not None:
                 values[name] = float(values[name])

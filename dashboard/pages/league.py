@@ -2,6 +2,7 @@
 RAG as word, shape and colour; sorting, filtering, CSV and Excel export."""
 
 import io
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -154,7 +155,7 @@ def export_rows(search: str | None) -> tuple[list[dict[str, Any]], int, date]:
     with db_session() as session:
         contract_id, _ = chosen_contract(session, principal, filters)
         table = league_table(session, principal, filters, contract_id)
-    return [row.model_dump() for row in table.rows], contract_id, table.as_of
+    return [asdict(row) for row in table.rows], contract_id, table.as_of
 
 
 @callback(Output("league-download", "data"),

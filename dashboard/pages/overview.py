@@ -17,8 +17,8 @@ from app.complaints.service import complaint_counts, open_complaints
 from app.compliance.service import flag_counts
 from app.core.pagination import PageParams
 from app.core.timeutil import today
-from app.demo.generator import add_months
 from app.performance import schemas, service
+from app.performance.dates import add_months
 from dashboard.auth import PREFIX
 from dashboard.components.filters import filter_bar, parse_filters
 from dashboard.components.formatting import DASH, count, money, pct

@@ -5,7 +5,7 @@ import hashlib
 from sqlalchemy import select
 
 from app.models import ApiKey
-from tests.helpers import API, audit_entries, make_world, page_through
+from tests.helpers import API, audit_entries, page_through
 
 NOT_AUTHENTICATED = ("Not authenticated: send 'Authorization: Bearer <token>' or "
                      "'X-API-Key: <key>'")
@@ -15,8 +15,7 @@ def _create(client, headers, **payload):
     return client.post(f"{API}/api-keys", headers=headers, json={"name": "nightly", **payload})
 
 
-def test_an_admin_key_for_a_subcontractor_authenticates_as_that_organisation(client, db):
-    world = make_world(client, db)
+def test_an_admin_key_for_a_subcontractor_authenticates_as_that_organisation(client, world):
     response = _create(client, world.headers["admin"], organisation_id=world.s1,
                        role="provider_user")
     assert response.status_code == 201
@@ -38,8 +37,7 @@ def test_an_admin_key_for_a_subcontractor_authenticates_as_that_organisation(cli
                       headers={"X-API-Key": key}).status_code == 404
 
 
-def test_only_the_hash_of_a_key_is_stored_and_lists_never_show_the_key(client, db):
-    world = make_world(client, db)
+def test_only_the_hash_of_a_key_is_stored_and_lists_never_show_the_key(client, db, world):
     body = _create(client, world.headers["admin"], organisation_id=world.s1,
                    role="provider_user").json()
     stored = db.scalars(select(ApiKey).where(ApiKey.id == body["id"])).one()
@@ -52,8 +50,7 @@ def test_only_the_hash_of_a_key_is_stored_and_lists_never_show_the_key(client, d
     assert row["prefix"] == body["prefix"]
 
 
-def test_a_revoked_key_gets_401_and_leaves_the_list(client, db):
-    world = make_world(client, db)
+def test_a_revoked_key_gets_401_and_leaves_the_list(client, db, world):
     admin = world.headers["admin"]
     body = _create(client, admin, organisation_id=world.s2, role="provider_user").json()
     key_headers = {"X-API-Key": body["key"]}
@@ -77,15 +74,13 @@ def test_a_revoked_key_gets_401_and_leaves_the_list(client, db):
     assert revoked.details["prefix"] == body["prefix"]
 
 
-def test_an_unknown_key_gets_401(client, db):
-    make_world(client, db)
+def test_an_unknown_key_gets_401(client, world):
     response = client.get(f"{API}/contracts", headers={"X-API-Key": "cbk_made-up"})
     assert response.status_code == 401
     assert response.json() == {"detail": NOT_AUTHENTICATED}
 
 
-def test_a_prime_manager_creates_keys_for_its_own_organisation_at_or_below_its_role(client, db):
-    world = make_world(client, db)
+def test_a_prime_manager_creates_keys_for_its_own_organisation_at_or_below_its_role(client, world):
     manager = world.headers["manager_a"]
     own = _create(client, manager)
     assert own.status_code == 201
@@ -104,8 +99,8 @@ def test_a_prime_manager_creates_keys_for_its_own_organisation_at_or_below_its_r
     assert other_org.json() == {"detail": f"organisation {world.s1} not found"}
 
 
-def test_a_provider_user_creates_only_provider_user_keys_for_its_own_organisation(client, db):
-    world = make_world(client, db)
+def test_a_provider_user_creates_only_provider_user_keys_for_its_own_organisation(client, db,
+                                                                               world):
     s1 = world.headers["s1"]
     own = _create(client, s1)
     assert own.status_code == 201
@@ -118,8 +113,7 @@ def test_a_provider_user_creates_only_provider_user_keys_for_its_own_organisatio
     assert len(audit_entries(db, "api_key.create")) == 1
 
 
-def test_reviewers_may_not_manage_keys_and_keys_may_not_mint_keys(client, db):
-    world = make_world(client, db)
+def test_reviewers_may_not_manage_keys_and_keys_may_not_mint_keys(client, world):
     for method, path in (("POST", "/api-keys"), ("GET", "/api-keys"),
                          ("DELETE", "/api-keys/1")):
         response = client.request(method, f"{API}{path}", headers=world.headers["reviewer"],
@@ -134,8 +128,7 @@ def test_reviewers_may_not_manage_keys_and_keys_may_not_mint_keys(client, db):
         "detail": "API keys are created by signed-in users, not by other API keys"}
 
 
-def test_an_admin_must_name_the_role_of_a_key_for_an_organisation(client, db):
-    world = make_world(client, db)
+def test_an_admin_must_name_the_role_of_a_key_for_an_organisation(client, world):
     response = _create(client, world.headers["admin"], organisation_id=world.s1)
     assert response.status_code == 422
     assert response.json() == {
@@ -147,8 +140,7 @@ def test_an_admin_must_name_the_role_of_a_key_for_an_organisation(client, db):
         "detail": "role: a prime_manager cannot belong to a subcontractor organisation"}
 
 
-def test_each_principal_lists_and_revokes_only_keys_it_could_have_created(client, db):
-    world = make_world(client, db)
+def test_each_principal_lists_and_revokes_only_keys_it_could_have_created(client, world):
     manager_key = _create(client, world.headers["manager_a"]).json()
     inhouse_key = _create(client, world.headers["inhouse_a"]).json()
     s1_key = _create(client, world.headers["s1"]).json()
@@ -178,8 +170,7 @@ def test_each_principal_lists_and_revokes_only_keys_it_could_have_created(client
                       headers={"X-API-Key": inhouse_key["key"]}).status_code == 401
 
 
-def test_the_key_list_pages_with_a_cursor(client, db):
-    world = make_world(client, db)
+def test_the_key_list_pages_with_a_cursor(client, world):
     ids = [_create(client, world.headers["admin"], organisation_id=world.s1,
                    role="provider_user").json()["id"] for _ in range(5)]
     pages = page_through(client, f"{API}/api-keys", world.headers["admin"], limit=2)
@@ -187,8 +178,7 @@ def test_the_key_list_pages_with_a_cursor(client, db):
     assert [row["id"] for page in pages for row in page] == ids
 
 
-def test_a_key_id_out_of_range_is_a_validation_error_not_a_server_error(client, db):
-    world = make_world(client, db)
+def test_a_key_id_out_of_range_is_a_validation_error_not_a_server_error(client, world):
     response = client.delete(f"{API}/api-keys/{2**63}", headers=world.headers["admin"])
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["path", "key_id"]

@@ -11,7 +11,8 @@ from app.auth.passwords import check_password
 from app.cli import cli
 from app.core.errors import Invalid
 from app.models import User
-from tests.helpers import API, make_world
+from tests.helpers import API
+from tests.world import make_world
 
 STRONG = "walnut ferry lantern oboe"
 

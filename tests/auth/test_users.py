@@ -1,11 +1,10 @@
 """POST /api/v1/users: admins create users; role and organisation must fit together."""
 
 from app.models import User
-from tests.helpers import API, audit_entries, make_world
+from tests.helpers import API, audit_entries
 
 
-def test_an_admin_creates_a_user_who_can_then_log_in(client, db):
-    world = make_world(client, db)
+def test_an_admin_creates_a_user_who_can_then_log_in(client, db, world):
     response = client.post(f"{API}/users", headers=world.headers["admin"], json={
         "username": "Nia.Okafor", "password": "a long passphrase", "role": "provider_user",
         "organisation_id": world.s1})
@@ -31,8 +30,7 @@ def test_an_admin_creates_a_user_who_can_then_log_in(client, db):
     assert entry.details["role"] == "provider_user"
 
 
-def test_usernames_are_unique_case_insensitively(client, db):
-    world = make_world(client, db)
+def test_usernames_are_unique_case_insensitively(client, world):
     response = client.post(f"{API}/users", headers=world.headers["admin"], json={
         "username": "S1.USER", "password": "a long passphrase", "role": "provider_user",
         "organisation_id": world.s1})
@@ -40,8 +38,7 @@ def test_usernames_are_unique_case_insensitively(client, db):
     assert response.json() == {"detail": "username: 's1.user' is taken"}
 
 
-def test_a_role_must_fit_its_organisation(client, db):
-    world = make_world(client, db)
+def test_a_role_must_fit_its_organisation(client, db, world):
     admin = world.headers["admin"]
 
     def attempt(role: str, organisation_id: int | None) -> tuple[int, str]:
@@ -62,8 +59,7 @@ def test_a_role_must_fit_its_organisation(client, db):
     assert audit_entries(db, "user.create") == []
 
 
-def test_user_input_is_validated_field_by_field(client, db):
-    world = make_world(client, db)
+def test_user_input_is_validated_field_by_field(client, world):
     response = client.post(f"{API}/users", headers=world.headers["admin"], json={
         "username": "has space", "password": "short", "role": "superuser",
         "organisation_id": 2**31})
@@ -72,8 +68,7 @@ def test_user_input_is_validated_field_by_field(client, db):
     assert fields == {"username", "password", "role", "organisation_id"}
 
 
-def test_only_admins_create_users(client, db):
-    world = make_world(client, db)
+def test_only_admins_create_users(client, world):
     for who in ("manager_a", "s1", "reviewer"):
         response = client.post(f"{API}/users", headers=world.headers[who], json={
             "username": "sneaky", "password": "a long passphrase", "role": "admin"})

@@ -1,19 +1,13 @@
-"""Complaint tests share the two-prime world of tests.helpers and a few moves through HTTP."""
+"""Complaint tests share the world of tests.world and a few moves through HTTP."""
 
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.models import Complaint, Notification
-from tests.helpers import API, World, make_world
-
-
-@pytest.fixture()
-def cw(client: TestClient, db: Session) -> World:
-    return make_world(client, db)
+from tests.helpers import API
 
 
 def raise_complaint(client: TestClient, headers: dict[str, str], contract_id: int,

@@ -48,12 +48,12 @@ class Leaks:
                     assert value not in self.user_ids, f"{key} leaked"
 
 
-def test_the_prime_never_learns_who_raised_a_confidential_complaint(client: TestClient, db, cw):
-    second_user = add_user(db, "asha.s1", "provider_user", cw.s1)
-    s1, asha, manager = cw.headers["s1"], login(client, "asha.s1"), cw.headers["manager_a"]
-    leaks = Leaks(["S1 Community Trust", "s1.user", "asha.s1"], cw.s1,
-                  [cw.user_ids["s1"], second_user])
-    complaint = raise_complaint(client, s1, cw.contract_a, confidential=True,
+def test_the_prime_never_learns_who_raised_a_confidential_complaint(client: TestClient, db, world):
+    second_user = add_user(db, "asha.s1", "provider_user", world.s1)
+    s1, asha, manager = world.headers["s1"], login(client, "asha.s1"), world.headers["manager_a"]
+    leaks = Leaks(["S1 Community Trust", "s1.user", "asha.s1"], world.s1,
+                  [world.user_ids["s1"], second_user])
+    complaint = raise_complaint(client, s1, world.contract_a, confidential=True,
                                 title="Referrals stopped after our invoice query")
     cid = complaint["id"]
     assert complaint["complainant_name"] == "S1 Community Trust"  # the complainant sees itself
@@ -88,7 +88,7 @@ def test_the_prime_never_learns_who_raised_a_confidential_complaint(client: Test
     assert as_prime("POST", "/transitions", json={"to": "nowhere", "note": "x"}).status_code == 422
     assert as_prime("POST", "/messages", json={"body": ""}).status_code == 422
     moved(client, s1, cid, "escalated", note="Not enough")
-    for params in ({}, {"contract_id": cw.contract_a}, {"status": "escalated"},
+    for params in ({}, {"contract_id": world.contract_a}, {"status": "escalated"},
                    {"format": "csv"}):
         listed = client.get(f"{API}/complaints", headers=manager, params=params)
         leaks.response(listed)
@@ -96,10 +96,10 @@ def test_the_prime_never_learns_who_raised_a_confidential_complaint(client: Test
     for rule in ("CON-1", "CON-3"):
         for params in ({"rule": rule}, {"rule": rule, "format": "csv"}):
             leaks.response(client.get(f"{API}/compliance/flags", headers=manager,
-                                      params={"contract_id": cw.contract_a, **params}))
+                                      params={"contract_id": world.contract_a, **params}))
     csv_rows = client.get(f"{API}/complaints", headers={**manager, "Accept": "text/csv"})
     leaks.response(csv_rows)
-    assert csv_rows.text.splitlines()[1].startswith(f"{cid},{cw.contract_a},,,True,")
+    assert csv_rows.text.splitlines()[1].startswith(f"{cid},{world.contract_a},,,True,")
     final = as_prime("GET").json()
     assert [e["actor_party"] for e in final["history"]] == [
         "complainant", "prime", "prime", "prime", "complainant"]
@@ -109,23 +109,23 @@ def test_the_prime_never_learns_who_raised_a_confidential_complaint(client: Test
 
     # Notifications to the prime carry no identity; the complainant's own do.
     for note in notifications(db, cid):
-        if note.recipient_org_id == cw.prime_a:
+        if note.recipient_org_id == world.prime_a:
             leaks.text(note.subject + "\n" + note.body)
             assert "a supply-chain member (confidential)" in note.body
-    to_reviewer = [n for n in notifications(db, cid) if n.recipient_org_id == cw.reviewer_org]
+    to_reviewer = [n for n in notifications(db, cid) if n.recipient_org_id == world.reviewer_org]
     assert to_reviewer and "S1 Community Trust" in to_reviewer[0].body
     assert leaks.checked > 40
 
     # The reviewer sees who complained, and so does the complainant.
     for who in ("reviewer", "s1", "admin"):
-        seen = client.get(url, headers=cw.headers[who]).json()
+        seen = client.get(url, headers=world.headers[who]).json()
         assert seen["complainant_name"] == "S1 Community Trust", who
         assert seen["history"][0]["actor_username"] == "s1.user"
 
 
-def test_the_complainant_lifts_confidentiality_for_good(client, db, cw):
-    s1, manager = cw.headers["s1"], cw.headers["manager_a"]
-    cid = raise_complaint(client, s1, cw.contract_a, confidential=True)["id"]
+def test_the_complainant_lifts_confidentiality_for_good(client, db, world):
+    s1, manager = world.headers["s1"], world.headers["manager_a"]
+    cid = raise_complaint(client, s1, world.contract_a, confidential=True)["id"]
     url = f"{API}/complaints/{cid}"
     keep = client.post(f"{url}/confidentiality", headers=s1, json={"confidential": True})
     assert keep.status_code == 200 and keep.json()["confidential"] is True
@@ -133,26 +133,26 @@ def test_the_complainant_lifts_confidentiality_for_good(client, db, cw):
     assert lifted.status_code == 200, lifted.text
     seen = client.get(url, headers=manager).json()
     assert (seen["confidential"], seen["complainant_org_id"], seen["complainant_name"]) == (
-        False, cw.s1, "S1 Community Trust")
+        False, world.s1, "S1 Community Trust")
     assert seen["history"][0]["actor_username"] == "s1.user"
     assert seen["history"][-1]["kind"] == "confidentiality"
     again = client.post(f"{url}/confidentiality", headers=s1, json={"confidential": True})
     assert again.status_code == 409
     assert "cannot be restored" in again.json()["detail"]
     [audit] = audit_entries(db, "complaint.confidentiality")
-    assert (audit.entity_id, audit.actor_user_id) == (cid, cw.user_ids["s1"])
+    assert (audit.entity_id, audit.actor_user_id) == (cid, world.user_ids["s1"])
     told = [n for n in notifications(db, cid) if n.kind == "complaint.confidentiality"]
-    assert [n.recipient_org_id for n in told] == [cw.prime_a]
+    assert [n.recipient_org_id for n in told] == [world.prime_a]
     assert "S1 Community Trust" in told[0].body
-    assert client.post(f"{url}/confidentiality", headers=cw.headers["s2"],
+    assert client.post(f"{url}/confidentiality", headers=world.headers["s2"],
                        json={"confidential": False}).status_code == 404
 
 
-def test_a_non_confidential_complaint_names_the_complainant_to_the_prime(client, db, cw):
-    cid = raise_complaint(client, cw.headers["s1"], cw.contract_a)["id"]
-    seen = client.get(f"{API}/complaints/{cid}", headers=cw.headers["manager_a"]).json()
-    assert (seen["complainant_org_id"], seen["raised_by_username"]) == (cw.s1, "s1.user")
-    [to_prime] = [n for n in notifications(db, cid) if n.recipient_org_id == cw.prime_a]
+def test_a_non_confidential_complaint_names_the_complainant_to_the_prime(client, db, world):
+    cid = raise_complaint(client, world.headers["s1"], world.contract_a)["id"]
+    seen = client.get(f"{API}/complaints/{cid}", headers=world.headers["manager_a"]).json()
+    assert (seen["complainant_org_id"], seen["raised_by_username"]) == (world.s1, "s1.user")
+    [to_prime] = [n for n in notifications(db, cid) if n.recipient_org_id == world.prime_a]
     assert "Complainant: S1 Community Trust" in to_prime.body
-    assert json.loads(move(client, cw.headers["manager_a"], cid, "closed").text)["allowed"] == [
+    assert json.loads(move(client, world.headers["manager_a"], cid, "closed").text)["allowed"] == [
         "acknowledged"]

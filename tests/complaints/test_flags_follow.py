@@ -12,12 +12,12 @@ def con1_flags(db, complaint_id):
         ComplianceFlag.rule == "CON-1", ComplianceFlag.complaint_id == complaint_id)))
 
 
-def test_an_acknowledgement_past_its_sla_raises_con1_when_it_is_made(client, db, cw):
-    complaint = raise_complaint(client, cw.headers["s1"], cw.contract_a, confidential=False)
+def test_an_acknowledgement_past_its_sla_raises_con1_when_it_is_made(client, db, world):
+    complaint = raise_complaint(client, world.headers["s1"], world.contract_a, confidential=False)
     assert con1_flags(db, complaint["id"]) == []
     backdate(db, complaint["id"], days=14)  # submitted two weeks ago: 5 working days passed
-    moved(client, cw.headers["manager_a"], complaint["id"], "acknowledged", note="late")
+    moved(client, world.headers["manager_a"], complaint["id"], "acknowledged", note="late")
     # Stored by the transition itself, before anyone reads the flags.
     [flag] = con1_flags(db, complaint["id"])
-    assert flag.subject_org_id == cw.s1 and flag.status == "open"
+    assert flag.subject_org_id == world.s1 and flag.status == "open"
     assert "acknowledg" in flag.summary

@@ -48,43 +48,43 @@ def _settings(**smtp: Any) -> Settings:
     return Settings(environment="test", smtp_from="complaints@chainboard.test", **smtp)
 
 
-def test_each_change_tells_the_other_parties(client, db, cw):
-    cid = raise_complaint(client, cw.headers["s1"], cw.contract_a)["id"]
-    moved(client, cw.headers["manager_a"], cid, "acknowledged")
+def test_each_change_tells_the_other_parties(client, db, world):
+    cid = raise_complaint(client, world.headers["s1"], world.contract_a)["id"]
+    moved(client, world.headers["manager_a"], cid, "acknowledged")
     # Ten days ago: acknowledged late (5 working days), still within resolution's 20.
     backdate(db, cid, 10)
-    moved(client, cw.headers["s1"], cid, "escalated")
-    moved(client, cw.headers["reviewer"], cid, "triaged", triage="commercial")
+    moved(client, world.headers["s1"], cid, "escalated")
+    moved(client, world.headers["reviewer"], cid, "triaged", triage="commercial")
     told = [(n.kind, n.subject.split(": ", 1)[1], n.recipient_org_id)
             for n in notifications(db, cid)]
     assert told == [
-        ("complaint.transition", "raised by the complainant", cw.prime_a),
-        ("complaint.transition", "submitted -> acknowledged by the prime", cw.s1),
-        ("complaint.transition", "acknowledged -> escalated by the complainant", cw.prime_a),
+        ("complaint.transition", "raised by the complainant", world.prime_a),
+        ("complaint.transition", "submitted -> acknowledged by the prime", world.s1),
+        ("complaint.transition", "acknowledged -> escalated by the complainant", world.prime_a),
         ("complaint.transition", "acknowledged -> escalated by the complainant",
-         cw.reviewer_org),
+         world.reviewer_org),
         # Escalating recorded the breach it relied on: everyone concerned hears of it once.
-        ("complaint.acknowledgement_breach", "acknowledgement SLA breached", cw.s1),
-        ("complaint.acknowledgement_breach", "acknowledgement SLA breached", cw.prime_a),
-        ("complaint.acknowledgement_breach", "acknowledgement SLA breached", cw.reviewer_org),
-        ("complaint.transition", "escalated -> triaged by the reviewer", cw.s1),
-        ("complaint.transition", "escalated -> triaged by the reviewer", cw.prime_a),
+        ("complaint.acknowledgement_breach", "acknowledgement SLA breached", world.s1),
+        ("complaint.acknowledgement_breach", "acknowledgement SLA breached", world.prime_a),
+        ("complaint.acknowledgement_breach", "acknowledgement SLA breached", world.reviewer_org),
+        ("complaint.transition", "escalated -> triaged by the reviewer", world.s1),
+        ("complaint.transition", "escalated -> triaged by the reviewer", world.prime_a),
     ]
     triaged = notifications(db, cid)[-1]
     assert "Decision: commercial" in triaged.body and "Note: noted" in triaged.body
 
 
-def test_the_sender_emails_through_smtp(client, db, cw, smtp_server):
+def test_the_sender_emails_through_smtp(client, db, world, smtp_server):
     inbox, port = smtp_server
     runner = CliRunner()
-    result = runner.invoke(cli, ["notification-address", "--org", str(cw.prime_a),
+    result = runner.invoke(cli, ["notification-address", "--org", str(world.prime_a),
                                  "--email", "complaints@prime-a.test"])
     assert result.exit_code == 0, result.output
-    bad = runner.invoke(cli, ["notification-address", "--org", str(cw.s1), "--email", "nope"])
+    bad = runner.invoke(cli, ["notification-address", "--org", str(world.s1), "--email", "nope"])
     assert bad.exit_code == 2 and "email: not an e-mail address" in bad.output
-    cid = raise_complaint(client, cw.headers["s1"], cw.contract_a,
+    cid = raise_complaint(client, world.headers["s1"], world.contract_a,
                           title="Referrals withheld since March")["id"]
-    moved(client, cw.headers["manager_a"], cid, "acknowledged")  # to S1: no address
+    moved(client, world.headers["manager_a"], cid, "acknowledged")  # to S1: no address
 
     report = send_pending(db, _settings(smtp_host="127.0.0.1", smtp_port=port))
 
@@ -100,11 +100,11 @@ def test_the_sender_emails_through_smtp(client, db, cw, smtp_server):
     assert send_pending(db, _settings(smtp_host="127.0.0.1", smtp_port=port)).emailed == 0
 
 
-def test_a_failed_send_is_kept_with_its_error_and_retried_until_the_limit(client, db, cw):
+def test_a_failed_send_is_kept_with_its_error_and_retried_until_the_limit(client, db, world):
     runner = CliRunner()
-    runner.invoke(cli, ["notification-address", "--org", str(cw.prime_a),
+    runner.invoke(cli, ["notification-address", "--org", str(world.prime_a),
                         "--email", "complaints@prime-a.test"])
-    cid = raise_complaint(client, cw.headers["s1"], cw.contract_a)["id"]
+    cid = raise_complaint(client, world.headers["s1"], world.contract_a)["id"]
     dead = _settings(smtp_host="127.0.0.1", smtp_port=_free_port(), smtp_max_attempts=2,
                      smtp_timeout_seconds=2)
     assert send_pending(db, dead).failed == 1
@@ -117,8 +117,9 @@ def test_a_failed_send_is_kept_with_its_error_and_retried_until_the_limit(client
     assert (row.sent_at, row.attempts) == (None, 2)
 
 
-def test_without_smtp_notifications_are_logged_and_marked_sent(client, db, cw, caplog):
-    cid = raise_complaint(client, cw.headers["s1"], cw.contract_a, title="Unpaid invoice")["id"]
+def test_without_smtp_notifications_are_logged_and_marked_sent(client, db, world, caplog):
+    cid = raise_complaint(client, world.headers["s1"], world.contract_a,
+                          title="Unpaid invoice")["id"]
     with caplog.at_level(logging.INFO, logger="chainboard.notifications"):
         result = CliRunner().invoke(cli, ["send-notifications"])
     assert result.exit_code == 0, result.output
@@ -128,8 +129,8 @@ def test_without_smtp_notifications_are_logged_and_marked_sent(client, db, cw, c
     assert any("Unpaid invoice" in record.getMessage() for record in caplog.records)
 
 
-def test_the_sweep_command_reports_new_breaches_once(client, db, cw):
-    cid = raise_complaint(client, cw.headers["s1"], cw.contract_a)["id"]
+def test_the_sweep_command_reports_new_breaches_once(client, db, world):
+    cid = raise_complaint(client, world.headers["s1"], world.contract_a)["id"]
     db.execute(update(Notification).values(sent_at=Notification.created_at))
     db.commit()
     backdate(db, cid, 60)

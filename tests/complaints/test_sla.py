@@ -15,7 +15,8 @@ from app.core.errors import Conflict
 from app.models import Complaint
 from app.models.auth import Role
 from tests.complaints.conftest import move, notifications
-from tests.helpers import API, World
+from tests.helpers import API
+from tests.world import World
 
 FRI = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 HOLIDAY = date(2026, 11, 25)  # a Wednesday
@@ -38,41 +39,41 @@ def _sla(db: Session, world: World, complaint_id: int, now: datetime) -> dict[st
     return service.get_complaint(db, s1, complaint_id, now=now).sla.model_dump()
 
 
-def test_deadlines_skip_the_weekend(client, db, cw):
-    complaint_id = _raise_at(db, cw, FRI)
+def test_deadlines_skip_the_weekend(client, db, world):
+    complaint_id = _raise_at(db, world, FRI)
     # Through HTTP the deadlines are the same whatever today is.
-    sla = client.get(f"{API}/complaints/{complaint_id}", headers=cw.headers["s1"]).json()["sla"]
+    sla = client.get(f"{API}/complaints/{complaint_id}", headers=world.headers["s1"]).json()["sla"]
     assert (sla["acknowledge_by"], sla["resolve_by"]) == ("2026-11-27", "2026-12-18")
-    saturday = _sla(db, cw, complaint_id, datetime(2026, 11, 21, 12, tzinfo=UTC))
-    monday = _sla(db, cw, complaint_id, datetime(2026, 11, 23, 12, tzinfo=UTC))
+    saturday = _sla(db, world, complaint_id, datetime(2026, 11, 21, 12, tzinfo=UTC))
+    monday = _sla(db, world, complaint_id, datetime(2026, 11, 23, 12, tzinfo=UTC))
     assert saturday["acknowledgement_working_days_left"] == 5
     assert monday["acknowledgement_working_days_left"] == 4
     assert monday["resolution_working_days_left"] == 19
-    due_day = _sla(db, cw, complaint_id, datetime(2026, 11, 27, 23, 0, tzinfo=UTC))
+    due_day = _sla(db, world, complaint_id, datetime(2026, 11, 27, 23, 0, tzinfo=UTC))
     assert (due_day["acknowledgement_working_days_left"],
             due_day["acknowledgement_breached"]) == (0, False)
-    next_monday = _sla(db, cw, complaint_id, datetime(2026, 11, 30, 9, tzinfo=UTC))
+    next_monday = _sla(db, world, complaint_id, datetime(2026, 11, 30, 9, tzinfo=UTC))
     assert (next_monday["acknowledgement_working_days_left"],
             next_monday["acknowledgement_breached"],
             next_monday["resolution_breached"]) == (-1, True, False)
 
 
-def test_a_contract_holiday_moves_both_deadlines(client, db, cw):
-    response = client.patch(f"{API}/contracts/{cw.contract_a}", headers=cw.headers["admin"],
+def test_a_contract_holiday_moves_both_deadlines(client, db, world):
+    response = client.patch(f"{API}/contracts/{world.contract_a}", headers=world.headers["admin"],
                             json={"settings": {"holidays": [HOLIDAY.isoformat()]}})
     assert response.status_code == 200, response.text
-    complaint_id = _raise_at(db, cw, FRI)
-    sla = _sla(db, cw, complaint_id, datetime(2026, 11, 23, 12, tzinfo=UTC))
+    complaint_id = _raise_at(db, world, FRI)
+    sla = _sla(db, world, complaint_id, datetime(2026, 11, 23, 12, tzinfo=UTC))
     assert (sla["acknowledge_by"], sla["resolve_by"]) == (date(2026, 11, 30), date(2026, 12, 21))
     assert sla["acknowledgement_working_days_left"] == 4  # Tue, Thu, Fri, Mon
 
 
-def test_the_contracts_sla_days_are_used(client, db, cw):
-    client.patch(f"{API}/contracts/{cw.contract_a}", headers=cw.headers["admin"],
+def test_the_contracts_sla_days_are_used(client, db, world):
+    client.patch(f"{API}/contracts/{world.contract_a}", headers=world.headers["admin"],
                  json={"settings": {"complaint_ack_working_days": 2,
                                     "complaint_resolve_working_days": 10}})
-    complaint_id = _raise_at(db, cw, FRI)
-    sla = _sla(db, cw, complaint_id, FRI)
+    complaint_id = _raise_at(db, world, FRI)
+    sla = _sla(db, world, complaint_id, FRI)
     assert (sla["acknowledge_by"], sla["resolve_by"]) == (date(2026, 11, 24), date(2026, 12, 4))
 
 
@@ -105,15 +106,15 @@ def test_a_stopped_clock_keeps_its_verdict():
 
 
 def test_a_breach_is_recorded_and_notified_once_and_lets_the_complainant_escalate(
-        client, db, cw):
-    second = _raise_at(db, cw, FRI)
+        client, db, world):
+    second = _raise_at(db, world, FRI)
     before_due = datetime(2026, 11, 27, 12, tzinfo=UTC)
     assert service.sweep_breaches(db, now=before_due) == []
     after_ack_due = datetime(2026, 11, 30, 9, tzinfo=UTC)
     assert service.sweep_breaches(db, now=after_ack_due) == [(second, "acknowledgement")]
     assert service.sweep_breaches(db, now=after_ack_due) == []
     breach_notes = [n for n in notifications(db, second) if n.kind.endswith("_breach")]
-    assert Counter(n.recipient_org_id for n in breach_notes) == Counter([cw.s1, cw.prime_a])
+    assert Counter(n.recipient_org_id for n in breach_notes) == Counter([world.s1, world.prime_a])
     assert all("not acknowledged by 2026-11-27" in n.body for n in breach_notes)
 
     after_resolve_due = datetime(2026, 12, 21, 9, tzinfo=UTC)
@@ -127,9 +128,9 @@ def test_a_breach_is_recorded_and_notified_once_and_lets_the_complainant_escalat
     assert stored.resolution_breach_at == after_resolve_due
 
 
-def test_escalation_waits_for_the_breach(client, db, cw):
-    complaint_id = _raise_at(db, cw, FRI)
-    s1 = _principal(cw, "s1", "provider_user", cw.s1)
+def test_escalation_waits_for_the_breach(client, db, world):
+    complaint_id = _raise_at(db, world, FRI)
+    s1 = _principal(world, "s1", "provider_user", world.s1)
     escalate = schemas.TransitionCreate(to="escalated", note="no answer")
     before = datetime(2026, 11, 27, 16, tzinfo=UTC)
     view = service.get_complaint(db, s1, complaint_id, now=before)
@@ -145,18 +146,18 @@ def test_escalation_waits_for_the_breach(client, db, cw):
     assert (view.status, view.stage, view.escalated_at) == ("escalated", "merlin_triage", after)
     # Escalating recorded the breach it relied on, and told the reviewer.
     kinds = {(n.kind, n.recipient_org_id) for n in notifications(db, complaint_id)}
-    assert ("complaint.acknowledgement_breach", cw.prime_a) in kinds
-    assert ("complaint.transition", cw.reviewer_org) in kinds
+    assert ("complaint.acknowledgement_breach", world.prime_a) in kinds
+    assert ("complaint.transition", world.reviewer_org) in kinds
     # The clock stopped when the complaint left the prime's procedure.
     later = service.get_complaint(db, s1, complaint_id, now=datetime(2027, 2, 1, tzinfo=UTC))
     assert later.sla.resolution_working_days_left is None
     assert later.sla.resolution_breached is False
 
 
-def test_through_http_a_long_unanswered_complaint_may_be_escalated(client, db, cw):
+def test_through_http_a_long_unanswered_complaint_may_be_escalated(client, db, world):
     # Long before today: both deadlines have passed.
-    complaint_id = _raise_at(db, cw, datetime(2025, 6, 6, 10, tzinfo=UTC))
-    sla = client.get(f"{API}/complaints/{complaint_id}", headers=cw.headers["s1"]).json()["sla"]
+    complaint_id = _raise_at(db, world, datetime(2025, 6, 6, 10, tzinfo=UTC))
+    sla = client.get(f"{API}/complaints/{complaint_id}", headers=world.headers["s1"]).json()["sla"]
     assert sla["acknowledgement_breached"] and sla["resolution_breached"]
     assert sla["acknowledgement_working_days_left"] < 0
-    assert move(client, cw.headers["s1"], complaint_id, "escalated").status_code == 200
+    assert move(client, world.headers["s1"], complaint_id, "escalated").status_code == 200

@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.complaints.conftest import backdate, move, moved, raise_complaint
-from tests.helpers import API, World
+from tests.helpers import API
+from tests.world import World
 
 STATUSES = ("submitted", "acknowledged", "investigating", "resolved", "escalated", "triaged",
             "independent_review", "decided", "closed", "withdrawn")
@@ -73,14 +74,14 @@ EDGES: list[tuple[str, str, str, dict[str, Any], str]] = [
 
 @pytest.mark.parametrize(("state", "to", "party", "extra", "stage"), EDGES,
                          ids=[f"{e[0]}->{e[1]}-{e[3]}" for e in EDGES])
-def test_each_allowed_transition(client, db, cw, state, to, party, extra, stage):
-    complaint_id = make_state(client, db, cw, state)
-    body = moved(client, cw.headers[WHO[party]], complaint_id, to, note="because", **extra)
+def test_each_allowed_transition(client, db, world, state, to, party, extra, stage):
+    complaint_id = make_state(client, db, world, state)
+    body = moved(client, world.headers[WHO[party]], complaint_id, to, note="because", **extra)
     assert body["stage"] == stage
     last = body["history"][-1]
     assert (last["from_status"], last["to_status"], last["actor_party"], last["body"]) == (
         state.split("/")[0].split("+")[0], to, party, "because")
-    assert last["actor_user_id"] == cw.user_ids[WHO[party]]
+    assert last["actor_user_id"] == world.user_ids[WHO[party]]
     if "triage" in extra:
         assert body["triage"] == extra["triage"] == last["decision"]
     if "outcome" in extra:
@@ -137,12 +138,12 @@ GRAPH = {
 
 
 @pytest.mark.parametrize("state", list(ALLOWED))
-def test_refused_transitions_list_exactly_what_is_allowed(client, db, cw, state):
-    complaint_id = make_state(client, db, cw, state)
+def test_refused_transitions_list_exactly_what_is_allowed(client, db, world, state):
+    complaint_id = make_state(client, db, world, state)
     status = state.split("/")[0].split("+")[0]
     url = f"{API}/complaints/{complaint_id}"
     for party, allowed in ALLOWED[state].items():
-        headers = cw.headers[WHO[party]]
+        headers = world.headers[WHO[party]]
         shown = client.get(url, headers=headers).json()
         assert sorted(shown["allowed_transitions"]) == allowed, party
         for to in STATUSES:
@@ -155,24 +156,24 @@ def test_refused_transitions_list_exactly_what_is_allowed(client, db, cw, state)
             body = response.json()
             assert sorted(body["allowed"]) == allowed, (party, to)
             assert body["detail"].startswith("to: ")
-    assert client.get(url, headers=cw.headers["s1"]).json()["status"] == status
+    assert client.get(url, headers=world.headers["s1"]).json()["status"] == status
     if "reviewer" not in ALLOWED[state]:  # not escalated: the reviewer cannot see it
-        assert move(client, cw.headers["reviewer"], complaint_id, "triaged",
+        assert move(client, world.headers["reviewer"], complaint_id, "triaged",
                     triage="merlin").status_code == 404
 
 
-def test_other_organisations_cannot_move_a_complaint(client, db, cw):
-    complaint_id = make_state(client, db, cw, "resolved")
+def test_other_organisations_cannot_move_a_complaint(client, db, world):
+    complaint_id = make_state(client, db, world, "resolved")
     for who in ("s2", "manager_b", "sb", "inhouse_a", "reviewer"):
         for to in ("closed", "escalated", "withdrawn"):
-            response = move(client, cw.headers[who], complaint_id, to)
+            response = move(client, world.headers[who], complaint_id, to)
             assert response.status_code == 404, (who, to)
             assert response.json() == {"detail": f"complaint {complaint_id} not found"}
 
 
-def test_triage_and_outcome_are_required_where_they_belong(client, db, cw):
-    escalated = make_state(client, db, cw, "escalated")
-    reviewer = cw.headers["reviewer"]
+def test_triage_and_outcome_are_required_where_they_belong(client, db, world):
+    escalated = make_state(client, db, world, "escalated")
+    reviewer = world.headers["reviewer"]
     missing = move(client, reviewer, escalated, "triaged")
     assert (missing.status_code, missing.json()) == (
         422, {"detail": "triage: required when to is triaged"})
@@ -183,7 +184,7 @@ def test_triage_and_outcome_are_required_where_they_belong(client, db, cw):
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "triage"]
     assert client.get(f"{API}/complaints/{escalated}",
                       headers=reviewer).json()["status"] == "escalated"
-    in_review = make_state(client, db, cw, "independent_review")
+    in_review = make_state(client, db, world, "independent_review")
     no_outcome = move(client, reviewer, in_review, "decided")
     assert no_outcome.json() == {"detail": "outcome: required when to is decided"}
     no_note = client.post(f"{API}/complaints/{in_review}/transitions", headers=reviewer,
@@ -191,20 +192,20 @@ def test_triage_and_outcome_are_required_where_they_belong(client, db, cw):
     assert no_note.status_code == 422 and no_note.json()["detail"][0]["loc"] == ["body", "note"]
 
 
-def test_an_admin_may_make_any_move_of_the_procedure_for_the_data(client, db, cw):
-    complaint_id = make_state(client, db, cw, "submitted")
-    body = moved(client, cw.headers["admin"], complaint_id, "escalated",
+def test_an_admin_may_make_any_move_of_the_procedure_for_the_data(client, db, world):
+    complaint_id = make_state(client, db, world, "submitted")
+    body = moved(client, world.headers["admin"], complaint_id, "escalated",
                  note="entered from the paper file")
     assert body["stage"] == "merlin_triage"
     assert body["history"][-1]["actor_party"] == "admin"
-    refused = move(client, cw.headers["admin"], complaint_id, "decided", outcome="upheld")
+    refused = move(client, world.headers["admin"], complaint_id, "decided", outcome="upheld")
     assert refused.status_code == 409
     assert sorted(refused.json()["allowed"]) == ["triaged", "withdrawn"]
 
 
-def test_a_complainant_cannot_escalate_before_a_breach_or_a_resolution(client, db, cw):
-    complaint_id = make_state(client, db, cw, "investigating")
-    response = move(client, cw.headers["s1"], complaint_id, "escalated")
+def test_a_complainant_cannot_escalate_before_a_breach_or_a_resolution(client, db, world):
+    complaint_id = make_state(client, db, world, "investigating")
+    response = move(client, world.headers["s1"], complaint_id, "escalated")
     assert response.status_code == 409
     assert "SLA" in response.json()["detail"]
     assert response.json()["allowed"] == ["withdrawn"]

@@ -18,12 +18,12 @@ from tests.world import ADMIN
 
 def _principals(world: Any) -> dict[str, Principal]:
     return {"admin": ADMIN,
-            "prime": Principal(role="prime_manager", organisation_id=world.prime_id),
-            "inhouse": Principal(role="provider_user", organisation_id=world.prime_id),
-            "private": Principal(role="provider_user", organisation_id=world.private_id),
-            "third": Principal(role="provider_user", organisation_id=world.third_id),
+            "prime": Principal(role="prime_manager", organisation_id=world.prime_a),
+            "inhouse": Principal(role="provider_user", organisation_id=world.prime_a),
+            "private": Principal(role="provider_user", organisation_id=world.s2),
+            "third": Principal(role="provider_user", organisation_id=world.s1),
             "other_prime": Principal(role="prime_manager",
-                                     organisation_id=world.other_prime_id),
+                                     organisation_id=world.prime_b),
             "reviewer": Principal(role="reviewer", organisation_id=None)}
 
 
@@ -31,20 +31,20 @@ def test_counts_by_status_follow_the_scope_and_the_status(client: TestClient, db
                                                           world: Any) -> None:
     flag = _late_payment(client, world)  # COM-1 about `private`; CON-2 about `suspended`
     who = _principals(world)
-    assert flag_counts(db, who["admin"], world.contract_id) == {
+    assert flag_counts(db, who["admin"], world.contract_a) == {
         "open": 2, "acknowledged": 0, "resolved": 0}
     assert flag_counts(db, who["reviewer"]) == flag_counts(db, who["prime"],
-                                                           world.contract_id)
+                                                           world.contract_a)
     assert flag_counts(db, who["private"])["open"] == 1  # only the flag about itself
     assert flag_counts(db, who["third"])["open"] == 0
     assert flag_counts(db, who["other_prime"])["open"] == 0
-    assert flag_counts(db, who["admin"], world.other_contract_id)["open"] == 0
+    assert flag_counts(db, who["admin"], world.contract_b)["open"] == 0
     # The counts agree with the list the API answers.
-    assert len(flags(client, world.headers["private"])) == 1
+    assert len(flags(client, world.keys["s2"])) == 1
 
     change_flag_status(db, who["prime"], flag["id"],
                        FlagStatusChange(status="acknowledged", note="seen"))
-    assert flag_counts(db, who["prime"], world.contract_id) == {
+    assert flag_counts(db, who["prime"], world.contract_a) == {
         "open": 1, "acknowledged": 1, "resolved": 0}
 
 

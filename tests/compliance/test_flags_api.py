@@ -14,27 +14,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth.schemas import ApiKeyCreate
-from app.auth.service import create_api_key
 from app.compliance.service import recompute_flags
 from app.core.timeutil import today
 from app.models import Complaint, ComplianceFlag, Membership, MembershipStatusChange
-from app.supply_chain import schemas as setup
-from app.supply_chain import service as setup_service
 from tests.helpers import API, audit_entries, page_through
 from tests.ingest.events import ev, journey
-from tests.world import ADMIN
 
 FLAGS = f"{API}/compliance/flags"
 
 
 @pytest.fixture()
-def reviewer(db: Session, world: Any) -> dict[str, str]:
-    org = setup_service.create_organisation(db, ADMIN, setup.OrganisationCreate(
-        name="Independent Case Examiner", kind="reviewer", sector="public"))
-    _, key = create_api_key(db, ADMIN, ApiKeyCreate(name="reviewer key", organisation_id=org.id,
-                                                     role="reviewer"))
-    return {"X-API-Key": key}
+def reviewer(world: Any) -> dict[str, str]:
+    return world.keys["reviewer"]
 
 
 def flags(client: TestClient, headers: dict[str, str], **params: Any) -> list[dict[str, Any]]:
@@ -78,15 +69,15 @@ def add_complaint(db: Session, contract_id: int, complainant: int, submitted: da
 
 # -- each rule -------------------------------------------------------------------------------------
 def test_scd1_starved_member_cleared_when_fed_and_raised_anew_after_resolution(client, world):
-    c, prime = world.contract_id, world.headers["prime"]
+    c, prime = world.contract_a, world.keys["manager_a"]
     day = today() - timedelta(days=5)
-    post_events(client, prime, referrals(c, world.private_id, day, 9, "a")
-                + referrals(c, world.prime_id, day, 10, "a")
-                + referrals(c, world.third_id, today() - timedelta(days=95), 4, "old"))
+    post_events(client, prime, referrals(c, world.s2, day, 9, "a")
+                + referrals(c, world.prime_a, day, 10, "a")
+                + referrals(c, world.s1, today() - timedelta(days=95), 4, "old"))
 
     [flag] = flags(client, prime, rule="SCD-1")
     assert (flag["subject_org_id"], flag["severity"], flag["status"]) == (
-        world.third_id, "high", "open")
+        world.s1, "high", "open")
     assert flag["standard"] == "merlin-2012" and flag["principle"] == "supply_chain_design"
     evidence = flag["evidence"]
     assert (evidence["referrals_to_member"], evidence["referrals_in_contract"]) == (0, 19)
@@ -94,7 +85,7 @@ def test_scd1_starved_member_cleared_when_fed_and_raised_anew_after_resolution(c
     assert flag["merlin_2018_principles"] == ["Design", "Performance Manage"]
 
     # One referral for the member: 1 of 20 is exactly half of its 10% share: no longer starved.
-    post_events(client, prime, referrals(c, world.third_id, day, 1, "b"))
+    post_events(client, prime, referrals(c, world.s1, day, 1, "b"))
     [after] = flags(client, prime, rule="SCD-1")
     assert after["id"] == flag["id"] and after["cleared_at"] is not None
     assert after["status"] == "open"
@@ -103,7 +94,7 @@ def test_scd1_starved_member_cleared_when_fed_and_raised_anew_after_resolution(c
     resolve = client.post(f"{FLAGS}/{flag['id']}/status", headers=prime,
                           json={"status": "resolved", "note": "Referral routing fixed"})
     assert resolve.status_code == 200, resolve.text
-    post_events(client, prime, referrals(c, world.private_id, day, 2, "c"))
+    post_events(client, prime, referrals(c, world.s2, day, 2, "c"))
     rows = flags(client, prime, rule="SCD-1")
     assert [(r["id"] == flag["id"], r["status"], r["cleared_at"] is None) for r in rows] == [
         (True, "resolved", False), (False, "open", True)]
@@ -111,11 +102,11 @@ def test_scd1_starved_member_cleared_when_fed_and_raised_anew_after_resolution(c
 
 
 def test_com1_late_and_unpaid_payments_but_not_on_the_last_day(client, world):
-    c, prime = world.contract_id, world.headers["prime"]
+    c, prime = world.contract_a, world.keys["manager_a"]
 
     def pay(invoice_days_ago: int, paid_days_ago: int | None) -> int:
         response = client.post(f"{API}/contracts/{c}/payments", headers=prime, json={
-            "provider_id": world.private_id, "amount": "1000.00",
+            "provider_id": world.s2, "amount": "1000.00",
             "invoice_date": (today() - timedelta(days=invoice_days_ago)).isoformat(),
             "paid_date": (None if paid_days_ago is None
                           else (today() - timedelta(days=paid_days_ago)).isoformat())})
@@ -130,7 +121,7 @@ def test_com1_late_and_unpaid_payments_but_not_on_the_last_day(client, world):
     assert paid_on_time not in found and unpaid_due_today not in found
     late = found[paid_a_day_late]
     assert (late["subject_org_id"], late["severity"], late["principle"]) == (
-        world.private_id, "low", "commitment")
+        world.s2, "low", "commitment")
     assert late["evidence"]["days_late"] == 1 and late["evidence"]["unpaid"] is False
     assert found[unpaid_a_day_over]["evidence"]["unpaid"] is True
 
@@ -145,23 +136,23 @@ def test_com1_late_and_unpaid_payments_but_not_on_the_last_day(client, world):
 
 
 def test_con1_acknowledged_on_the_sixth_working_day_not_the_fifth(client, db, world):
-    c = world.contract_id
+    c = world.contract_a
     monday = date(2026, 3, 2)
-    late = add_complaint(db, c, world.third_id, monday, acknowledged=date(2026, 3, 10))
-    in_time = add_complaint(db, c, world.private_id, monday, acknowledged=date(2026, 3, 9))
+    late = add_complaint(db, c, world.s1, monday, acknowledged=date(2026, 3, 10))
+    in_time = add_complaint(db, c, world.s2, monday, acknowledged=date(2026, 3, 9))
     recompute_flags(db, c, now=datetime(2026, 3, 20, 12, tzinfo=UTC))
 
-    [flag] = flags(client, world.headers["prime"], rule="CON-1")
-    assert flag["complaint_id"] == late and flag["subject_org_id"] == world.third_id
+    [flag] = flags(client, world.keys["manager_a"], rule="CON-1")
+    assert flag["complaint_id"] == late and flag["subject_org_id"] == world.s1
     assert flag["severity"] == "medium" and flag["principle"] == "conduct"
     assert flag["evidence"]["acknowledge_due"] == "2026-03-09"
     assert flag["evidence"]["acknowledge_working_days"] == 6
-    assert flag["evidence"]["complainant_org_id"] == world.third_id
-    assert in_time not in {f["complaint_id"] for f in flags(client, world.headers["admin"])}
+    assert flag["evidence"]["complainant_org_id"] == world.s1
+    assert in_time not in {f["complaint_id"] for f in flags(client, world.keys["admin"])}
 
 
 def test_con2_exit_without_plan_and_not_after_a_plan_of_exactly_90_days(client, db, world):
-    c, prime = world.contract_id, world.headers["prime"]
+    c, prime = world.contract_a, world.keys["manager_a"]
 
     def status(provider: int, to: str, days_ago: int) -> None:
         response = client.post(f"{API}/contracts/{c}/members/{provider}/status", headers=prime,
@@ -170,47 +161,47 @@ def test_con2_exit_without_plan_and_not_after_a_plan_of_exactly_90_days(client, 
                                      .isoformat()})
         assert response.status_code == 200, response.text
 
-    status(world.third_id, "on_improvement_plan", 90)
-    status(world.third_id, "suspended", 0)  # exactly 90 days on the plan: due process
-    status(world.private_id, "on_improvement_plan", 89)
-    status(world.private_id, "terminated", 0)  # one day short
+    status(world.s1, "on_improvement_plan", 90)
+    status(world.s1, "suspended", 0)  # exactly 90 days on the plan: due process
+    status(world.s2, "on_improvement_plan", 89)
+    status(world.s2, "terminated", 0)  # one day short
 
     found = {f["subject_org_id"]: f for f in flags(client, prime, rule="CON-2")}
-    assert sorted(found) == sorted([world.private_id, world.suspended_id])
-    terminated = found[world.private_id]
+    assert sorted(found) == sorted([world.s2, world.s3])
+    terminated = found[world.s2]
     assert terminated["severity"] == "high"
     assert terminated["evidence"]["days_on_improvement_plan"] == 89
     changes = list(db.scalars(
         select(MembershipStatusChange.id)
         .join(Membership, Membership.id == MembershipStatusChange.membership_id)
-        .where(Membership.provider_id == world.private_id,
+        .where(Membership.provider_id == world.s2,
                MembershipStatusChange.status != "active").order_by(MembershipStatusChange.id)))
     plan_id, terminated_id = changes[-2], changes[-1]
     assert terminated["evidence"]["status_change_id"] == terminated_id
     assert terminated["evidence"]["improvement_plan_change_id"] == plan_id
     # The world's member suspended today without any plan.
-    suspended = found[world.suspended_id]
+    suspended = found[world.s3]
     assert suspended["severity"] == "medium"
     assert suspended["evidence"]["improvement_plan_change_id"] is None
 
 
 def test_con3_share_drop_of_exactly_30_percent_then_just_over(client, db, world):
-    c, prime = world.contract_id, world.headers["prime"]
+    c, prime = world.contract_a, world.keys["manager_a"]
     submitted = today() - timedelta(days=120)
     before, after = submitted - timedelta(days=10), submitted + timedelta(days=10)
-    complaint = add_complaint(db, c, world.third_id, submitted,
+    complaint = add_complaint(db, c, world.s1, submitted,
                               acknowledged=submitted + timedelta(days=1))
     # Before: 10 of 100 referrals (10%); after: 7 of 100 (7%): exactly 30% lower.
-    post_events(client, prime, referrals(c, world.third_id, before, 10, "b")
-                + referrals(c, world.prime_id, before, 90, "b")
-                + referrals(c, world.third_id, after, 7, "a")
-                + referrals(c, world.prime_id, after, 93, "a"))
-    assert flags(client, world.headers["admin"], rule="CON-3") == []
+    post_events(client, prime, referrals(c, world.s1, before, 10, "b")
+                + referrals(c, world.prime_a, before, 90, "b")
+                + referrals(c, world.s1, after, 7, "a")
+                + referrals(c, world.prime_a, after, 93, "a"))
+    assert flags(client, world.keys["admin"], rule="CON-3") == []
 
-    post_events(client, prime, referrals(c, world.prime_id, after, 1, "x"))  # 7 of 101
-    [flag] = flags(client, world.headers["admin"], rule="CON-3")
+    post_events(client, prime, referrals(c, world.prime_a, after, 1, "x"))  # 7 of 101
+    [flag] = flags(client, world.keys["admin"], rule="CON-3")
     assert (flag["complaint_id"], flag["subject_org_id"], flag["severity"]) == (
-        complaint, world.third_id, "medium")
+        complaint, world.s1, "medium")
     evidence = flag["evidence"]
     assert (evidence["before"]["member_referrals"], evidence["before"]["contract_referrals"]) \
         == (10, 100)
@@ -220,7 +211,7 @@ def test_con3_share_drop_of_exactly_30_percent_then_just_over(client, db, world)
 
 
 def test_league_flags_carry_the_league_tables_figures(client, world):
-    c, admin = world.contract_id, world.headers["admin"]
+    c, admin = world.contract_a, world.keys["admin"]
     response = client.patch(f"{API}/contracts/{c}", headers=admin,
                             json={"settings": {"min_n": 5}})
     assert response.status_code == 200, response.text
@@ -242,23 +233,23 @@ def test_league_flags_carry_the_league_tables_figures(client, world):
                                   provider_id=provider),
                                ev(c, ref, "attachment", referred + timedelta(days=3))])
 
-    cohort(world.prime_id, "jsa_25_plus", 10, 6, 26)
-    cohort(world.private_id, "jsa_25_plus", 10, 5, 26)
+    cohort(world.prime_a, "jsa_25_plus", 10, 6, 26)
+    cohort(world.s2, "jsa_25_plus", 10, 5, 26)
     cohort(fourth, "jsa_25_plus", 10, 5, 26)
     cohort(fourth, "esa_ex_ib", 10, 0, 13)
-    cohort(world.third_id, "esa_ex_ib", 10, 2, 13)  # bottom on raw rate, fine for its mix
-    post_events(client, world.headers["prime"], events)
+    cohort(world.s1, "esa_ex_ib", 10, 2, 13)  # bottom on raw rate, fine for its mix
+    post_events(client, world.keys["manager_a"], events)
 
     table = client.get(f"{API}/contracts/{c}/league-table", headers=admin).json()
     rows = {row["provider_id"]: row for row in table["rows"]}
-    assert rows[world.third_id]["raw_rank"] == 4 and rows[world.third_id]["rag"] == "green"
+    assert rows[world.s1]["raw_rank"] == 4 and rows[world.s1]["rag"] == "green"
     found = live(flags(client, admin, contract_id=c))
 
     [rev1] = [f for f in found if f["rule"] == "REV-1"]
-    assert rev1["subject_org_id"] == world.third_id and rev1["principle"] == "review"
+    assert rev1["subject_org_id"] == world.s1 and rev1["principle"] == "review"
     for name in ("raw_rank", "rank", "rate", "performance_index", "adjusted_rate", "rag",
                  "eligible", "outcomes"):
-        assert rev1["evidence"][name] == rows[world.third_id][name], name
+        assert rev1["evidence"][name] == rows[world.s1][name], name
     assert rev1["evidence"]["ranked_providers"] == 4
 
     for rule, column, minimum in (("CC-CHECKS", "check_compliance", 0.9),
@@ -276,27 +267,27 @@ def test_league_flags_carry_the_league_tables_figures(client, world):
 
 # -- recomputation ---------------------------------------------------------------------------------
 def _late_payment(client: TestClient, world: Any) -> dict[str, Any]:
-    response = client.post(f"{API}/contracts/{world.contract_id}/payments",
-                           headers=world.headers["prime"], json={
-                               "provider_id": world.private_id, "amount": "500.00",
+    response = client.post(f"{API}/contracts/{world.contract_a}/payments",
+                           headers=world.keys["manager_a"], json={
+                               "provider_id": world.s2, "amount": "500.00",
                                "invoice_date": (today() - timedelta(days=80)).isoformat(),
                                "paid_date": (today() - timedelta(days=10)).isoformat()})
     assert response.status_code == 201, response.text
-    [flag] = flags(client, world.headers["prime"], rule="COM-1")
+    [flag] = flags(client, world.keys["manager_a"], rule="COM-1")
     return flag
 
 
 def test_recomputing_twice_keeps_one_flag_and_the_managers_acknowledgement(client, db, world):
     flag = _late_payment(client, world)
-    prime = world.headers["prime"]
+    prime = world.keys["manager_a"]
     response = client.post(f"{FLAGS}/{flag['id']}/status", headers=prime,
                            json={"status": "acknowledged", "note": "Paid in the next run"})
     assert response.status_code == 200, response.text
     assert response.json()["status_note"] == "Paid in the next run"
 
     later = datetime.now(UTC) + timedelta(minutes=5)
-    recompute_flags(db, world.contract_id, now=later)
-    recompute_flags(db, world.contract_id, now=later + timedelta(minutes=1))
+    recompute_flags(db, world.contract_a, now=later)
+    recompute_flags(db, world.contract_a, now=later + timedelta(minutes=1))
 
     db.rollback()
     assert db.scalar(select(func.count()).select_from(ComplianceFlag).where(
@@ -315,35 +306,35 @@ def test_recomputing_twice_keeps_one_flag_and_the_managers_acknowledgement(clien
 def test_status_changes_allowed_and_refused(client, world, reviewer):
     flag = _late_payment(client, world)
     url = f"{FLAGS}/{flag['id']}/status"
-    prime = world.headers["prime"]
+    prime = world.keys["manager_a"]
     assert client.post(url, headers=prime, json={"status": "acknowledged"}).status_code == 422
     empty = client.post(url, headers=prime, json={"status": "acknowledged", "note": " "})
     assert empty.status_code == 422 and "note" in str(empty.json()["detail"])
     assert client.post(url, headers=prime, json={"status": "open", "note": "x"}).status_code \
         == 422
-    for who in ("private", "prime_inhouse"):
-        assert client.post(url, headers=world.headers[who],
+    for who in ("s2", "inhouse_a"):
+        assert client.post(url, headers=world.keys[who],
                            json={"status": "resolved", "note": "x"}).status_code == 403
     assert client.post(url, headers=reviewer,
                        json={"status": "resolved", "note": "x"}).status_code == 403
-    assert client.post(url, headers=world.headers["other_prime"],
+    assert client.post(url, headers=world.keys["manager_b"],
                        json={"status": "resolved", "note": "x"}).status_code == 404
 
     assert client.post(url, headers=prime,
                        json={"status": "resolved", "note": "Paid"}).status_code == 200
-    refused = client.post(url, headers=world.headers["admin"],
+    refused = client.post(url, headers=world.keys["admin"],
                           json={"status": "acknowledged", "note": "again"})
     assert refused.status_code == 409
     assert refused.json()["allowed"] == [] and "resolved" in refused.json()["detail"]
     # Resolved while the condition still holds: recomputation keeps that flag, no new one.
-    again = flags(client, world.headers["admin"], rule="COM-1")
+    again = flags(client, world.keys["admin"], rule="COM-1")
     assert [(f["id"], f["status"]) for f in again] == [(flag["id"], "resolved")]
 
 
 def test_acknowledged_flag_may_only_be_resolved(client, world):
     flag = _late_payment(client, world)
     url = f"{FLAGS}/{flag['id']}/status"
-    admin = world.headers["admin"]
+    admin = world.keys["admin"]
     assert client.post(url, headers=admin, json={"status": "acknowledged",
                                                  "note": "seen"}).status_code == 200
     refused = client.post(url, headers=admin, json={"status": "acknowledged", "note": "again"})
@@ -353,48 +344,48 @@ def test_acknowledged_flag_may_only_be_resolved(client, world):
 # -- scoping ---------------------------------------------------------------------------------------
 def test_who_sees_which_flags(client, world, reviewer):
     flag = _late_payment(client, world)  # COM-1 about `private`; CON-2 about `suspended`
-    everything = flags(client, world.headers["admin"])
+    everything = flags(client, world.keys["admin"])
     assert {f["rule"] for f in everything} == {"COM-1", "CON-2"}
     assert flags(client, reviewer) == everything
-    assert flags(client, world.headers["prime"]) == everything
-    assert flags(client, world.headers["other_prime"]) == []
+    assert flags(client, world.keys["manager_a"]) == everything
+    assert flags(client, world.keys["manager_b"]) == []
     assert client.get(f"{FLAGS}/{flag['id']}",
-                      headers=world.headers["other_prime"]).status_code == 404
-    assert [f["id"] for f in flags(client, world.headers["private"])] == [flag["id"]]
-    assert flags(client, world.headers["third"]) == []
-    assert client.get(f"{FLAGS}/{flag['id']}", headers=world.headers["third"]).status_code == 404
-    mine = client.get(f"{FLAGS}/{flag['id']}", headers=world.headers["private"])
+                      headers=world.keys["manager_b"]).status_code == 404
+    assert [f["id"] for f in flags(client, world.keys["s2"])] == [flag["id"]]
+    assert flags(client, world.keys["s1"]) == []
+    assert client.get(f"{FLAGS}/{flag['id']}", headers=world.keys["s1"]).status_code == 404
+    mine = client.get(f"{FLAGS}/{flag['id']}", headers=world.keys["s2"])
     assert mine.status_code == 200 and mine.json()["evidence"]["days_late"] == 40
-    assert client.get(f"{FLAGS}/999999", headers=world.headers["admin"]).status_code == 404
+    assert client.get(f"{FLAGS}/999999", headers=world.keys["admin"]).status_code == 404
     assert client.get(FLAGS).status_code == 401
-    assert [f["rule"] for f in flags(client, world.headers["admin"], standard="merlin-2012",
+    assert [f["rule"] for f in flags(client, world.keys["admin"], standard="merlin-2012",
                                      principle="commitment", status="open")] == ["COM-1"]
-    assert flags(client, world.headers["admin"], subject_org_id=world.suspended_id)[0][
+    assert flags(client, world.keys["admin"], subject_org_id=world.s3)[0][
         "rule"] == "CON-2"
-    bad = client.get(FLAGS, headers=world.headers["admin"], params={"status": "closed"})
+    bad = client.get(FLAGS, headers=world.keys["admin"], params={"status": "closed"})
     assert bad.status_code == 422 and "status" in str(bad.json()["detail"])
 
 
 def test_confidential_complainant_hidden_from_the_prime(client, db, world, reviewer):
-    c = world.contract_id
-    complaint = add_complaint(db, c, world.private_id, today() - timedelta(days=20),
+    c = world.contract_a
+    complaint = add_complaint(db, c, world.s2, today() - timedelta(days=20),
                               confidential=True)
-    response = client.post(f"{API}/contracts/{c}/members/{world.private_id}/status",
-                           headers=world.headers["prime"],
+    response = client.post(f"{API}/contracts/{c}/members/{world.s2}/status",
+                           headers=world.keys["manager_a"],
                            json={"status": "on_improvement_plan", "reason": "targets"})
     assert response.status_code == 200, response.text
 
     seen_by_reviewer = {f["rule"]: f for f in flags(client, reviewer) if f["complaint_id"]}
     assert set(seen_by_reviewer) == {"CON-1", "CON-3"}
-    assert all(f["subject_org_id"] == world.private_id for f in seen_by_reviewer.values())
+    assert all(f["subject_org_id"] == world.s2 for f in seen_by_reviewer.values())
     con3 = seen_by_reviewer["CON-3"]
     assert con3["severity"] == "high" and con3["evidence"]["downgrades"][0]["to"] \
         == "on_improvement_plan"
-    assert {f["rule"] for f in flags(client, world.headers["private"])
+    assert {f["rule"] for f in flags(client, world.keys["s2"])
             if f["complaint_id"]} == {"CON-1", "CON-3"}
-    assert [f for f in flags(client, world.headers["third"]) if f["complaint_id"]] == []
+    assert [f for f in flags(client, world.keys["s1"]) if f["complaint_id"]] == []
 
-    prime = world.headers["prime"]
+    prime = world.keys["manager_a"]
     by_prime = [f for f in flags(client, prime) if f["complaint_id"]]
     assert [f["rule"] for f in by_prime] == ["CON-1"]
     assert by_prime[0]["subject_org_id"] is None and by_prime[0]["complainant_hidden"] is True
@@ -403,7 +394,7 @@ def test_confidential_complainant_hidden_from_the_prime(client, db, world, revie
     assert client.get(f"{FLAGS}/{con3['id']}", headers=prime).status_code == 404
     assert client.post(f"{FLAGS}/{con3['id']}/status", headers=prime,
                        json={"status": "acknowledged", "note": "x"}).status_code == 404
-    assert [f for f in flags(client, prime, subject_org_id=world.private_id)
+    assert [f for f in flags(client, prime, subject_org_id=world.s2)
             if f["complaint_id"]] == []
     exported = csv.DictReader(io.StringIO(
         client.get(FLAGS, headers=prime, params={"format": "csv"}).text))
@@ -416,17 +407,17 @@ def test_confidential_complainant_hidden_from_the_prime(client, db, world, revie
     db.commit()
     lifted = {f["rule"]: f for f in flags(client, prime) if f["complaint_id"]}
     assert set(lifted) == {"CON-1", "CON-3"}
-    assert lifted["CON-1"]["subject_org_id"] == world.private_id
+    assert lifted["CON-1"]["subject_org_id"] == world.s2
 
 
 # -- lists -----------------------------------------------------------------------------------------
 def test_pages_and_csv(client, world):
-    c, prime = world.contract_id, world.headers["prime"]
+    c, prime = world.contract_a, world.keys["manager_a"]
     for days in (40, 50, 60):
         client.post(f"{API}/contracts/{c}/payments", headers=prime, json={
-            "provider_id": world.private_id, "amount": "10.00",
+            "provider_id": world.s2, "amount": "10.00",
             "invoice_date": (today() - timedelta(days=days)).isoformat()})
-    admin = world.headers["admin"]
+    admin = world.keys["admin"]
     everything = flags(client, admin)
     assert len(everything) == 4  # three unpaid invoices, the suspended member
     pages = page_through(client, FLAGS, admin, limit=3)

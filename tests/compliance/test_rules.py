@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from app.compliance import rules
+from app.performance.league import LeagueRow, Rag
 from app.supply_chain.schemas import ContractSettings
 
 SETTINGS = ContractSettings()
@@ -253,14 +254,17 @@ PERIOD = rules.LeaguePeriod(period_from=date(2024, 1, 1), period_to=AS_OF, as_of
                             horizon_months=12, min_n=30, pooled_rate=0.3)
 
 
-def result(provider_id: int, raw_rank: int | None, rag: str | None, *,
+def result(provider_id: int, raw_rank: int | None, rag: Rag | None, *,
            status: str | None = "active", checks: float | None = 0.95,
            timeliness: float | None = 0.9) -> rules.ProviderResult:
-    return rules.ProviderResult(
-        provider_id=provider_id, name=f"Provider {provider_id}", member_status=status,
-        eligible=100, outcomes=20, rate=0.2, expected=15.0, performance_index=1.33,
-        adjusted_rate=0.4, funnel_lower_95=0.08, funnel_lower_998=0.05, rag=rag,
-        rank=1, raw_rank=raw_rank, check_compliance=checks, data_timeliness=timeliness)
+    return rules.ProviderResult(LeagueRow(
+        provider_id=provider_id, provider_name=f"Provider {provider_id}", sector="private",
+        tier=1, referrals=200, referral_share=0.2, contracted_share=None, eligible=100,
+        outcomes=20, rate=0.2, expected=15.0, performance_index=1.33, adjusted_rate=0.4,
+        ci_low=0.13, ci_high=0.29, funnel_lower_95=0.08, funnel_upper_95=0.22,
+        funnel_lower_998=0.05, funnel_upper_998=0.25, rag=rag, high_outlier=False, rank=1,
+        raw_rank=raw_rank, job_starts=40, check_compliance=checks, data_timeliness=timeliness,
+        payments_earned=None), status)
 
 
 def test_rev1_worked_example_bottom_raw_rank_but_green() -> None:

@@ -28,7 +28,7 @@ def probes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, Change]]
 
 def _late_payment(db: Session, world: World) -> None:
     """A payment whose 30-day terms ended 20 days ago, written without the service."""
-    db.add(Payment(contract_id=world.contract_id, provider_id=world.private_id,
+    db.add(Payment(contract_id=world.contract_a, provider_id=world.s2,
                    invoice_date=today() - timedelta(days=50), amount=Decimal("1200.00"),
                    paid_date=None, terms_days=30))
     db.flush()
@@ -37,18 +37,18 @@ def _late_payment(db: Session, world: World) -> None:
 def _com1_flags(db: Session, world: World) -> int:
     db.rollback()  # a fresh snapshot
     return db.scalar(select(func.count()).select_from(ComplianceFlag).where(
-        ComplianceFlag.contract_id == world.contract_id, ComplianceFlag.rule == "COM-1")) or 0
+        ComplianceFlag.contract_id == world.contract_a, ComplianceFlag.rule == "COM-1")) or 0
 
 
 def test_the_wired_flags_follow_a_published_payment_only_once_it_commits(db, world):
-    changes.publish(db, world.contract_id, Kind.PAYMENT)
+    changes.publish(db, world.contract_a, Kind.PAYMENT)
     db.rollback()  # the recomputation queued above is dropped with the change
     _late_payment(db, world)
     db.commit()  # stored, but unpublished: nothing recomputes the flags
     assert _com1_flags(db, world) == 0
 
     _late_payment(db, world)
-    changes.publish(db, world.contract_id, Kind.PAYMENT)
+    changes.publish(db, world.contract_a, Kind.PAYMENT)
     assert _com1_flags_in_another_session(db, world) == 0  # nothing before the commit
     db.commit()
     assert _com1_flags(db, world) == 2
@@ -57,7 +57,7 @@ def test_the_wired_flags_follow_a_published_payment_only_once_it_commits(db, wor
 def _com1_flags_in_another_session(db: Session, world: World) -> int:
     with Session(bind=db.get_bind()) as other:
         return other.scalar(select(func.count()).select_from(ComplianceFlag).where(
-            ComplianceFlag.contract_id == world.contract_id,
+            ComplianceFlag.contract_id == world.contract_a,
             ComplianceFlag.rule == "COM-1")) or 0
 
 
@@ -65,16 +65,16 @@ def test_marking_flags_stale_commits_or_rolls_back_with_the_change(db, world):
     def stale_since() -> object:
         db.rollback()
         return db.scalar(select(ComplianceContractState.stale_since).where(
-            ComplianceContractState.contract_id == world.contract_id))
+            ComplianceContractState.contract_id == world.contract_a))
 
     from app.compliance.service import recompute_flags
 
-    recompute_flags(db, world.contract_id)  # computed now: not stale
+    recompute_flags(db, world.contract_a)  # computed now: not stale
     assert stale_since() is None
-    changes.publish(db, world.contract_id, Kind.EVENTS)
+    changes.publish(db, world.contract_a, Kind.EVENTS)
     db.rollback()
     assert stale_since() is None
-    changes.publish(db, world.contract_id, Kind.EVENTS)
+    changes.publish(db, world.contract_a, Kind.EVENTS)
     db.commit()
     assert stale_since() is not None
 

@@ -79,8 +79,8 @@ def dashboard(db: Session, world: World) -> Iterator[Dashboard]:
 
     reviewer = setup_service.create_organisation(db, ADMIN, setup.OrganisationCreate(
         name="Independent Case Examiner", kind="reviewer", sector="public")).id
-    orgs = {"prime.boss": world.prime_id, "site.admin": None, "the.reviewer": reviewer,
-            "other.boss": world.other_prime_id, "third.staff": world.third_id}
+    orgs = {"prime.boss": world.prime_a, "site.admin": None, "the.reviewer": reviewer,
+            "other.boss": world.prime_b, "third.staff": world.s1}
     for username, role in USERS.items():
         add_user(db, username, role, orgs[username])
     with TestClient(create_app(), follow_redirects=False) as client:
@@ -92,11 +92,11 @@ def nested_flags(db: Session, world: World, dashboard: Dashboard) -> dict[str, i
     """A CON-2 flag (the world's member suspended without a plan) and a CON-3 flag (a member
     put on an improvement plan after its complaint, not confidential, so the prime sees it);
     rule -> flag id. Also the complaint: "complaint" -> its id."""
-    complaint = add_complaint(db, world.contract_id, world.private_id,
+    complaint = add_complaint(db, world.contract_a, world.s2,
                               today() - timedelta(days=20))
     response = dashboard.client.post(
-        f"{API}/contracts/{world.contract_id}/members/{world.private_id}/status",
-        headers=world.headers["prime"], json={"status": "on_improvement_plan",
+        f"{API}/contracts/{world.contract_a}/members/{world.s2}/status",
+        headers=world.keys["manager_a"], json={"status": "on_improvement_plan",
                                               "reason": "targets"})
     assert response.status_code == 200, response.text
     found: dict[str, int] = {str(rule): flag_id for rule, flag_id in db.execute(
@@ -210,9 +210,9 @@ def test_an_export_for_an_unseen_or_absent_contract_answers_alike(
         dashboard: Dashboard, world: World, output: str, buttons: list[str],
         status: int) -> None:
     dashboard.sign_in("prime.boss")
-    mine = _export(dashboard, output, buttons, f"?contract={world.contract_id}")
+    mine = _export(dashboard, output, buttons, f"?contract={world.contract_a}")
     assert mine.status_code == 200 and "content" in mine.json()["response"][output]["data"]
-    unseen = _export(dashboard, output, buttons, f"?contract={world.other_contract_id}")
+    unseen = _export(dashboard, output, buttons, f"?contract={world.contract_b}")
     missing = _export(dashboard, output, buttons, f"?contract={MISSING}")
     _same_answer(unseen, missing)
     assert unseen.status_code == status  # 204: no file, and nothing said about the contract
@@ -233,7 +233,7 @@ def test_raising_a_complaint_in_an_unseen_or_absent_contract_is_refused_alike(
             + [{"id": "_pages_location", "property": "search", "value": ""}],
             "complaint-raise.n_clicks")
 
-    unseen, missing = raise_in(world.other_contract_id), raise_in(MISSING)
+    unseen, missing = raise_in(world.contract_b), raise_in(MISSING)
     _same_answer(unseen, missing)
     assert "complaint-raise-error" in unseen.text
 

@@ -17,7 +17,7 @@ LOGIN = "/dashboard/auth/login"
 def browser_like(db: Session, world: World) -> Iterator[TestClient]:
     from app.main import create_app
 
-    add_user(db, "third.staff", "provider_user", world.third_id)
+    add_user(db, "third.staff", "provider_user", world.s1)
     with TestClient(create_app(), follow_redirects=False) as client:
         yield client
 

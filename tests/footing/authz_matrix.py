@@ -12,7 +12,7 @@ Adding an endpoint: add one `MATRIX[(METHOD, path)] = Entry(...)` with
 - `leaks(ctx, role, body)`: for lists, the rows of another organisation the caller was shown
   (must be none).
 
-The world (tests/helpers.make_world): contract A of prime A with members S1 and S2, contract B
+The world (tests/world.py): contract A of prime A with members S1, S2 and S3, contract B
 of prime B with member SB, a reviewer organisation. The callers are the admin, prime A's
 manager, S1's provider user and the reviewer; "own" means contract A and S1 (prime A for the
 manager), "other" contract B and SB (prime B for the manager).
@@ -25,7 +25,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.helpers import API, PASSWORD, World, add_member, create_org, record_payment
+from tests.helpers import API, PASSWORD, add_member, create_org, record_payment
+from tests.world import World
 
 ROLES = ("anonymous", "admin", "prime_manager", "provider_user", "reviewer")
 TARGETS = ("own", "other")

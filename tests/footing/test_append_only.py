@@ -7,13 +7,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from app.models import Complaint, ComplaintEntry
-from tests.helpers import API, audit_entries, make_world, record_payment
+from tests.helpers import API, audit_entries, record_payment
+from tests.world import make_world
 
 HISTORY_TABLES = ("audit_log", "membership_status_changes", "complaint_entries")
 
 
-def _a_row_in_each_history_table(client, db) -> None:
-    world = make_world(client, db)  # audit rows, and the members' "joined" status changes
+def _a_row_in_each_history_table(client, db, world) -> None:
     complaint = Complaint(contract_id=world.contract_a, complainant_org_id=world.s1,
                           principle="conduct", title="Late payment",
                           description="Invoices paid after 60 days")
@@ -26,8 +26,8 @@ def _a_row_in_each_history_table(client, db) -> None:
 
 @pytest.mark.parametrize("table", HISTORY_TABLES)
 @pytest.mark.parametrize("statement", ["UPDATE {table} SET id = id", "DELETE FROM {table}"])
-def test_the_database_refuses_to_change_history(client, db, engine, table, statement):
-    _a_row_in_each_history_table(client, db)
+def test_the_database_refuses_to_change_history(client, db, world, engine, table, statement):
+    _a_row_in_each_history_table(client, db, world)
     with engine.connect() as conn:
         rows_before = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
         assert rows_before > 0
@@ -37,17 +37,17 @@ def test_the_database_refuses_to_change_history(client, db, engine, table, state
         assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == rows_before
 
 
-def test_truncate_is_refused_on_postgresql(client, db, engine):
+def test_truncate_is_refused_on_postgresql(client, db, world, engine):
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no TRUNCATE")
-    _a_row_in_each_history_table(client, db)
+    _a_row_in_each_history_table(client, db, world)
     for table in HISTORY_TABLES:
         with engine.connect() as conn, pytest.raises(DatabaseError, match="append-only"):
             conn.execute(text(f"TRUNCATE {table} CASCADE"))
 
 
 def test_inserting_history_still_works_and_names_the_actor(client, db):
-    world = make_world(client, db)
+    world = make_world(client, db, suspended_member=False)
     manager = world.headers["manager_a"]
     response = client.post(f"{API}/contracts/{world.contract_a}/members/{world.s1}/status",
                            headers=manager, json={"status": "suspended", "reason": "late data"})

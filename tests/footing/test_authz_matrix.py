@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from app.models import AuditEntry
 from tests.footing.authz_matrix import ACTOR, MATRIX, ROLES, TARGETS, Context
-from tests.helpers import make_world
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -38,10 +37,9 @@ def _audit_count(db, action: str) -> int:
 
 
 @pytest.mark.parametrize("operation", sorted(MATRIX), ids=" ".join)
-def test_each_role_gets_the_declared_answer(client, db, operation):
+def test_each_role_gets_the_declared_answer(client, db, world, operation):
     method, path = operation
     entry = MATRIX[operation]
-    world = make_world(client, db)
     ctx = Context(client, world)
     # One event on each contract, so that lists have another organisation's rows to hide.
     for target in TARGETS:

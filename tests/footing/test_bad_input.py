@@ -22,9 +22,9 @@ FORMULA = "=cmd|' /C calc'!A0"
 
 
 def _event(w: Any, **fields: Any) -> dict[str, Any]:
-    return {"event_id": "bad-1", "contract_id": w.contract_id, "participant_ref": "BAD-1",
+    return {"event_id": "bad-1", "contract_id": w.contract_a, "participant_ref": "BAD-1",
             "type": "referral", "event_date": "2024-03-01", "payment_group": "jsa_25_plus",
-            "provider_id": w.third_id, **fields}
+            "provider_id": w.s1, **fields}
 
 
 def _csv(header: str, *rows: str, encoding: str = "utf-8") -> dict[str, Any]:
@@ -60,7 +60,7 @@ def _orgs_path(w: Any) -> str:
 
 
 def _payments_path(w: Any) -> str:
-    return f"{API}/contracts/{w.contract_id}/payments"
+    return f"{API}/contracts/{w.contract_a}/payments"
 
 
 JSON = {"Content-Type": "application/json"}
@@ -86,7 +86,7 @@ CORPUS = [
     Bad("organisations: a form, not JSON", "POST", _orgs_path,
         lambda w: {"data": {"name": "Form Ltd"}}, 422, "body"),
     Bad("payments: NaN amount", "POST", _payments_path,
-        lambda w: {"content": json.dumps({"provider_id": w.third_id, "amount": float("nan"),
+        lambda w: {"content": json.dumps({"provider_id": w.s1, "amount": float("nan"),
                                           "invoice_date": "2026-01-31"}).encode()},
         422, "amount", extra_headers=JSON),
     # -- wrong types --------------------------------------------------------------------------
@@ -98,7 +98,7 @@ CORPUS = [
     Bad("events: an event that is a list", "POST", _events_path,
         lambda w: {"json": [[1, 2]]}, 422, "event: must be a JSON object"),
     Bad("payments: amount is a list", "POST", _payments_path,
-        lambda w: {"json": {"provider_id": w.third_id, "amount": [1],
+        lambda w: {"json": {"provider_id": w.s1, "amount": [1],
                             "invoice_date": "2026-01-31"}}, 422, "body.amount"),
     Bad("contract id in the path is text", "GET", lambda w: f"{API}/contracts/abc",
         lambda w: {}, 422, "path.contract_id"),
@@ -125,8 +125,8 @@ CORPUS = [
         lambda w: {"json": [_event(w, participant_ref="QQ123456C")]}, 422,
         "participant_ref: looks like a National Insurance number"),
     Bad("csv: a National Insurance number as reference", "POST", _csv_path,
-        lambda w: _csv(CSV_HEADER, f"n1,{w.contract_id},AB123456D,referral,2024-03-01,"
-                                   f"jsa_25_plus,{w.third_id}"), 422,
+        lambda w: _csv(CSV_HEADER, f"n1,{w.contract_a},AB123456D,referral,2024-03-01,"
+                                   f"jsa_25_plus,{w.s1}"), 422,
         "participant_ref: looks like a National Insurance number"),
     # -- future dates -------------------------------------------------------------------------
     Bad("events: dated next year", "POST", _events_path,
@@ -135,10 +135,10 @@ CORPUS = [
     Bad("events: year 10000", "POST", _events_path,
         lambda w: {"json": [_event(w, event_date="10000-01-01")]}, 422, "event_date:"),
     Bad("payments: paid tomorrow", "POST", _payments_path,
-        lambda w: {"json": {"provider_id": w.third_id, "amount": "10.00",
+        lambda w: {"json": {"provider_id": w.s1, "amount": "10.00",
                             "invoice_date": "2026-01-31",
                             "paid_date": (today() + timedelta(days=1)).isoformat()}},
-        422, "paid_date:", who="prime"),
+        422, "paid_date:", who="manager_a"),
     # -- unknown enum values ------------------------------------------------------------------
     Bad("events: an unknown type", "POST", _events_path,
         lambda w: {"json": [_event(w, type="teleport")]}, 422, "type:"),
@@ -146,35 +146,35 @@ CORPUS = [
         lambda w: {"json": {"name": "Odd", "kind": "alien", "sector": "private"}}, 422,
         "body.kind"),
     Bad("milestones: an unknown status", "GET",
-        lambda w: f"{API}/contracts/{w.contract_id}/milestones",
+        lambda w: f"{API}/contracts/{w.contract_a}/milestones",
         lambda w: {"params": {"status": "sideways"}}, 422, "query.status"),
     Bad("league table: an unknown format", "GET",
-        lambda w: f"{API}/contracts/{w.contract_id}/league-table",
+        lambda w: f"{API}/contracts/{w.contract_a}/league-table",
         lambda w: {"params": {"format": "xlsx"}}, 422, "query.format"),
     Bad("lists: a made-up cursor", "GET", _orgs_path,
         lambda w: {"params": {"cursor": "bm90IGEgY3Vyc29y"}}, 422, "cursor:"),
     # -- CSV files ----------------------------------------------------------------------------
     Bad("csv: Latin-1, not UTF-8", "POST", _csv_path,
-        lambda w: _csv(CSV_HEADER, f"é1,{w.contract_id},P-1,referral,2024-03-01,jsa_25_plus,"
-                                   f"{w.third_id}", encoding="latin-1"), 422,
+        lambda w: _csv(CSV_HEADER, f"é1,{w.contract_a},P-1,referral,2024-03-01,jsa_25_plus,"
+                                   f"{w.s1}", encoding="latin-1"), 422,
         "file: line 2 is not UTF-8 text"),
     Bad("csv: UTF-16", "POST", _csv_path,
         lambda w: _csv(CSV_HEADER, encoding="utf-16"), 422, "not UTF-8 text"),
     Bad("csv: missing columns", "POST", _csv_path,
-        lambda w: _csv("event_id,contract_id,type", f"m1,{w.contract_id},referral"), 422,
+        lambda w: _csv("event_id,contract_id,type", f"m1,{w.contract_a},referral"), 422,
         "columns: missing required column(s) participant_ref, event_date"),
     Bad("csv: an unknown column", "POST", _csv_path,
         lambda w: _csv(CSV_HEADER + ",national_insurance_number",
-                       f"x1,{w.contract_id},P-1,referral,2024-03-01,jsa_25_plus,"
-                       f"{w.third_id},QQ123456C"), 422,
+                       f"x1,{w.contract_a},P-1,referral,2024-03-01,jsa_25_plus,"
+                       f"{w.s1},QQ123456C"), 422,
         "columns: unknown column(s) 'national_insurance_number'"),
     Bad("csv: a row with more cells than columns", "POST", _csv_path,
-        lambda w: _csv(CSV_HEADER, f"x1,{w.contract_id},P-1,referral,2024-03-01,jsa_25_plus,"
-                                   f"{w.third_id},surplus"), 422,
+        lambda w: _csv(CSV_HEADER, f"x1,{w.contract_a},P-1,referral,2024-03-01,jsa_25_plus,"
+                                   f"{w.s1},surplus"), 422,
         "line 2: more cells than columns"),
     Bad("csv: a formula cell", "POST", _csv_path,
-        lambda w: _csv(CSV_HEADER, f"\"{FORMULA}\",{w.contract_id},P-1,referral,2024-03-01,"
-                                   f"jsa_25_plus,{w.third_id}"), 422,
+        lambda w: _csv(CSV_HEADER, f"\"{FORMULA}\",{w.contract_a},P-1,referral,2024-03-01,"
+                                   f"jsa_25_plus,{w.s1}"), 422,
         "event_id: must not start with = + - @"),
     Bad("csv: not a file field", "POST", _csv_path,
         lambda w: {"data": {"file": "event_id\n"}}, 422, "body.file"),
@@ -201,7 +201,7 @@ def _stored(db: Any) -> tuple[int, int, int]:
 @pytest.mark.parametrize("bad", CORPUS, ids=[bad.name for bad in CORPUS])
 def test_bad_input_gets_a_4xx_naming_the_problem_and_changes_nothing(client, world, db, bad):
     before = _stored(db)
-    headers = {**world.headers[bad.who], **bad.extra_headers}
+    headers = {**world.keys[bad.who], **bad.extra_headers}
     response = client.request(bad.method, bad.path(world), headers=headers,
                               **bad.request(world))
     assert response.status_code == bad.status, response.text[:500]
@@ -211,18 +211,18 @@ def test_bad_input_gets_a_4xx_naming_the_problem_and_changes_nothing(client, wor
 
 def test_csv_exports_neutralise_formula_cells(client, world, db):
     """An organisation named like a formula shows in the league table's CSV as text."""
-    admin = world.headers["admin"]
+    admin = world.keys["admin"]
     formula_org = client.post(f"{API}/organisations", headers=admin, json={
         "name": "=HYPERLINK(\"http://x\")", "kind": "subcontractor", "sector": "private"})
     assert formula_org.status_code == 201, formula_org.text
     org_id = formula_org.json()["id"]
-    joined = client.post(f"{API}/contracts/{world.contract_id}/members", headers=admin,
+    joined = client.post(f"{API}/contracts/{world.contract_a}/members", headers=admin,
                          json={"provider_id": org_id, "tier": 2, "contracted_share": "0.05"})
     assert joined.status_code == 201, joined.text
     referral = _event(world, event_id="f-1", participant_ref="F-1", provider_id=org_id)
     stored = client.post(f"{API}/events", headers=admin, json=[referral])
     assert stored.status_code == 200, stored.text
-    answer = client.get(f"{API}/contracts/{world.contract_id}/league-table",
+    answer = client.get(f"{API}/contracts/{world.contract_a}/league-table",
                         headers=admin, params={"format": "csv", "min_n": 1})
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("text/csv")

@@ -46,7 +46,7 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_no_request_of_an_admin_gets_a_5xx_or_an_undeclared_answer(case: Any, world: Any) -> None:
-    case.call_and_validate(headers=world.headers["admin"], checks=CHECKS)
+    case.call_and_validate(headers=world.keys["admin"], checks=CHECKS)
 
 
 @fuzz_schema.parametrize()
@@ -55,4 +55,4 @@ def test_no_request_of_an_admin_gets_a_5xx_or_an_undeclared_answer(case: Any, wo
 def test_no_request_of_a_subcontractor_gets_a_5xx_or_an_undeclared_answer(
         case: Any, world: Any) -> None:
     """The scoped paths: a provider user's key, mostly answered 403, 404 or 422."""
-    case.call_and_validate(headers=world.headers["third"], checks=CHECKS)
+    case.call_and_validate(headers=world.keys["s1"], checks=CHECKS)

@@ -20,7 +20,7 @@ from app.core.ratelimit import login_limiter, principal_limiter
 from app.ingest.service import _participant_lock_key
 from app.main import create_app
 from app.models import Event
-from tests.helpers import API, PASSWORD, add_user, make_world
+from tests.helpers import API, PASSWORD, add_user
 
 
 def _referral(contract_id: int, provider_id: int, number: int) -> dict[str, Any]:
@@ -55,9 +55,9 @@ def _stored_events(db) -> int:
 
 # -- body size ---------------------------------------------------------------------------------
 def test_a_body_over_the_limit_answers_413_and_stores_nothing(world, db):
-    events = [_referral(world.contract_id, world.third_id, n) for n in range(40)]
+    events = [_referral(world.contract_a, world.s1, n) for n in range(40)]
     with app_with(MAX_BODY_BYTES="2000") as app, TestClient(app) as client:
-        headers = world.headers["third"]
+        headers = world.keys["s1"]
         declared = client.post(f"{API}/events", headers=headers, json=events)
         # No Content-Length: the body streams in chunks and is cut off as it passes the limit.
         chunks = (bytes([byte]) * 500 for byte in b"[" * 10)
@@ -78,8 +78,8 @@ def test_a_body_over_the_limit_answers_413_and_stores_nothing(world, db):
 # -- rate limits -------------------------------------------------------------------------------
 def test_each_api_key_has_its_own_rate_limit(world):
     with app_with(RATE_LIMIT="3/minute") as app, TestClient(app) as client:
-        third = [client.get(f"{API}/auth/me", headers=world.headers["third"]) for _ in range(4)]
-        private = client.get(f"{API}/auth/me", headers=world.headers["private"])
+        third = [client.get(f"{API}/auth/me", headers=world.keys["s1"]) for _ in range(4)]
+        private = client.get(f"{API}/auth/me", headers=world.keys["s2"])
     assert [a.status_code for a in third] == [200, 200, 200, 429]
     refused = third[-1]
     assert 0 < int(refused.headers["Retry-After"]) <= 60
@@ -133,8 +133,7 @@ def _list_operations(app: Any) -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
-def test_every_list_is_paged_and_capped_at_1000_rows(client, app, db):
-    world = make_world(client, db)
+def test_every_list_is_paged_and_capped_at_1000_rows(client, app, world):
     lists = _list_operations(app)
     assert len(lists) >= 7  # api keys, organisations, contracts, members, payments, events, ...
     for path, operation in lists:
@@ -177,7 +176,8 @@ def test_a_batch_that_cannot_get_its_lock_in_time_answers_503_and_stores_nothing
         with impatient_sessions() as session:
             yield session
 
-    events = [_referral(world.contract_id, world.third_id, n) for n in range(3)]
+    events = [_referral(world.contract_a, world.s1, n) for n in range(3)]
+    headers = world.keys["s1"]  # its key is stored before the lock is taken
     holder_ready, release = threading.Event(), threading.Event()
 
     def hold_the_lock() -> None:
@@ -185,7 +185,7 @@ def test_a_batch_that_cannot_get_its_lock_in_time_answers_503_and_stores_nothing
             holder = create_engine(database_url)
             with holder.begin() as conn:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {
-                    "key": _participant_lock_key(world.contract_id, "LIM-0")})
+                    "key": _participant_lock_key(world.contract_a, "LIM-0")})
                 holder_ready.set()
                 release.wait(10)
             holder.dispose()
@@ -203,10 +203,10 @@ def test_a_batch_that_cannot_get_its_lock_in_time_answers_503_and_stores_nothing
     try:
         assert holder_ready.wait(10)
         with TestClient(app) as client:
-            busy = client.post(f"{API}/events", headers=world.headers["third"], json=events)
+            busy = client.post(f"{API}/events", headers=headers, json=events)
             release.set()
             holder.join()
-            again = client.post(f"{API}/events", headers=world.headers["third"], json=events)
+            again = client.post(f"{API}/events", headers=headers, json=events)
     finally:
         release.set()
         app.dependency_overrides.clear()

@@ -26,7 +26,7 @@ def _batch(world: Any, size: int = 10_000) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
     for number in range(size // 5):
         referred = date(2024, 2, 1) + timedelta(days=number % 300)
-        events += journey(world.contract_id, f"CRASH-{number:05d}", world.third_id, referred)
+        events += journey(world.contract_a, f"CRASH-{number:05d}", world.s1, referred)
     assert len(events) == size
     return events
 
@@ -62,7 +62,7 @@ def _counts(db: Any, contract_id: int) -> tuple[int, int, int]:
 
 def test_a_server_killed_mid_batch_leaves_all_or_nothing(world, db, engine, tmp_path):
     events = _batch(world)
-    headers = world.headers["third"]
+    headers = world.keys["s1"]
     answers: list[Any] = []
     with served(tmp_path / "server.log", PGAPPNAME=APP_NAME) as server:
         def send() -> None:
@@ -82,7 +82,7 @@ def test_a_server_killed_mid_batch_leaves_all_or_nothing(world, db, engine, tmp_
         server.kill()
         sender.join(30)
     assert answers and isinstance(answers[0], httpx.HTTPError), answers  # no answer came
-    stored, participants, milestones = _counts(db, world.contract_id)
+    stored, participants, milestones = _counts(db, world.contract_a)
     assert (stored, participants) in ((0, 0), (10_000, 2_000)), (stored, participants)
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
@@ -96,7 +96,7 @@ def test_a_server_killed_mid_batch_leaves_all_or_nothing(world, db, engine, tmp_
     assert body["rejected"] == []
     assert body["accepted"] == 10_000 - stored
     assert body["duplicates"] == stored
-    stored_after, participants_after, milestones_after = _counts(db, world.contract_id)
+    stored_after, participants_after, milestones_after = _counts(db, world.contract_a)
     assert (stored_after, participants_after) == (10_000, 2_000)
     assert milestones_after > 0 and (milestones in (0, milestones_after))
 
@@ -105,9 +105,9 @@ def test_served_logs_are_json_lines_carrying_the_request_id(world, tmp_path):
     request_id = f"trace-{uuid.uuid4().hex}"
     with served(tmp_path / "server.log", LOG_FORMAT="json") as server:
         given = httpx.get(f"{server.base_url}/api/v1/auth/me", headers={
-            **world.headers["third"], "X-Request-ID": request_id})
+            **world.keys["s1"], "X-Request-ID": request_id})
         made = httpx.get(f"{server.base_url}/api/v1/contracts/999999",
-                         headers={**world.headers["third"], "X-Request-ID": BAD_ID})
+                         headers={**world.keys["s1"], "X-Request-ID": BAD_ID})
         time.sleep(0.3)  # let the log line reach the file
         lines = [json.loads(line) for line in server.log_lines() if line.startswith("{")]
     assert given.headers["X-Request-ID"] == request_id

@@ -15,8 +15,8 @@ from tests.ingest.events import journey
 
 def test_the_same_batch_sent_four_times_at_once_is_stored_once(world, db):
     events = [e for i in range(150)
-              for e in journey(world.contract_id, f"C-{i}", world.third_id, date(2024, 3, 1))]
-    principal = Principal(role="provider_user", organisation_id=world.third_id)
+              for e in journey(world.contract_a, f"C-{i}", world.s1, date(2024, 3, 1))]
+    principal = Principal(role="provider_user", organisation_id=world.s1)
 
     def send(_: int) -> tuple[int, int, int]:
         with get_sessionmaker()() as session:
@@ -62,7 +62,7 @@ def test_eight_clients_with_resent_and_overlapping_batches_store_each_event_once
     import httpx
 
     from tests.footing.served import served
-    from tests.world import _key
+    from tests.world import api_key
 
     clients, per_client = 8, 10_000 if engine.dialect.name == "postgresql" else 2_000
     journeys_per_client = per_client // 5
@@ -71,7 +71,7 @@ def test_eight_clients_with_resent_and_overlapping_batches_store_each_event_once
     referred = date(2024, 3, 1)
 
     def journeys(prefix: str, count: int) -> list[list[dict]]:
-        return [journey(world.contract_id, f"{prefix}-{n:05d}", world.third_id,
+        return [journey(world.contract_a, f"{prefix}-{n:05d}", world.s1,
                         referred + timedelta(days=n % 200)) for n in range(count)]
 
     shared = [journeys(f"S{c}", shared_per_pair) for c in range(clients)]  # c and c+1 send it
@@ -87,7 +87,7 @@ def test_eight_clients_with_resent_and_overlapping_batches_store_each_event_once
             sends.insert(rng.randint(sends.index(batch) + 1, len(sends)), batch)
         plans.append(sends)
     distinct = {e["event_id"]: e for plan in plans for batch in plan for e in batch}
-    keys = [_key(db, world.third_id, "provider_user") for _ in range(clients)]
+    keys = [api_key(db, world.s1, "provider_user") for _ in range(clients)]
 
     answers: list[tuple[int, int, dict]] = []
     failures: list[str] = []
@@ -115,7 +115,7 @@ def test_eight_clients_with_resent_and_overlapping_batches_store_each_event_once
         assert body["accepted"] + body["duplicates"] == size, (c, body)
     assert sum(body["accepted"] for _, _, body in answers) == len(distinct)
     db.rollback()
-    stored = set(db.scalars(select(Event.event_id).where(Event.contract_id == world.contract_id)))
+    stored = set(db.scalars(select(Event.event_id).where(Event.contract_id == world.contract_a)))
     assert stored == set(distinct)
     participants = clients * (own_per_client + shared_per_pair)
     assert db.scalar(select(func.count()).select_from(Participant)) == participants

@@ -8,14 +8,14 @@ HEADER = ("event_id,contract_id,participant_ref,type,event_date,payment_group,pr
           "milestone,result,number,reason")
 
 
-def upload(client, world, text, who="third", partial=False, encoding="utf-8"):
+def upload(client, world, text, who="s1", partial=False, encoding="utf-8"):
     url = "/api/v1/events/csv" + ("?partial=true" if partial else "")
     files = {"file": ("events.csv", text.encode(encoding), "text/csv")}
-    return client.post(url, files=files, headers=world.headers[who])
+    return client.post(url, files=files, headers=world.keys[who])
 
 
 def rows(world, *lines):
-    return "\n".join([HEADER, *(line.format(c=world.contract_id, p=world.third_id)
+    return "\n".join([HEADER, *(line.format(c=world.contract_a, p=world.s1)
                                 for line in lines)]) + "\n"
 
 

@@ -28,15 +28,15 @@ PAID_KEY = ("contract_id", "event_date", "provider_id", "payment_group", "type")
 
 
 def test_daily_counts_follow_the_stored_events(client, world, db):
-    third, private = world.headers["third"], world.headers["private"]
+    third, private = world.keys["s1"], world.keys["s2"]
     # Two participants referred the same day by one provider share rows.
-    first = journey(world.contract_id, "C-1", world.third_id, D)
-    second = journey(world.contract_id, "C-2", world.third_id, D)
+    first = journey(world.contract_a, "C-1", world.s1, D)
+    second = journey(world.contract_a, "C-2", world.s1, D)
     assert client.post("/api/v1/events", json=first + second,
                        headers=third).json()["accepted"] == 10
     assert client.post("/api/v1/events", json=first, headers=third).json()["duplicates"] == 5
-    rejected = [*journey(world.contract_id, "C-3", world.private_id, D),
-                ev(world.contract_id, "C-3", "exit", D - timedelta(days=1), reason="retired")]
+    rejected = [*journey(world.contract_a, "C-3", world.s2, D),
+                ev(world.contract_a, "C-3", "exit", D - timedelta(days=1), reason="retired")]
     assert client.post("/api/v1/events", json=rejected, headers=private).status_code == 422
     partial = client.post("/api/v1/events?partial=true", json=rejected, headers=private).json()
     assert partial["accepted"] == 5 and len(partial["rejected"]) == 1

@@ -18,22 +18,22 @@ def checks(db):
 
 
 def test_checks_are_scheduled_recorded_and_cancelled_as_events_arrive(client, world, db):
-    headers = world.headers["third"]
-    history = journey(world.contract_id, "M-1", world.third_id, D)[:4]  # up to the D28 check
+    headers = world.keys["s1"]
+    history = journey(world.contract_a, "M-1", world.s1, D)[:4]  # up to the D28 check
     assert client.post("/api/v1/events", json=history, headers=headers).status_code == 200
     d28, d91 = START + timedelta(days=28), START + timedelta(days=91)
     assert checks(db) == {("D28", d28): (d28, None), ("D91", d91): (None, None)}
 
     end = START + timedelta(days=60)
-    client.post("/api/v1/events", json=[ev(world.contract_id, "M-1", "job_end", end)],
+    client.post("/api/v1/events", json=[ev(world.contract_a, "M-1", "job_end", end)],
                 headers=headers)
     assert checks(db) == {("D28", d28): (d28, None), ("D91", d91): (None, end)}
 
 
 def test_a_job_outcome_schedules_its_sustainment_checks(client, world, db):
-    events = journey(world.contract_id, "M-2", world.third_id, D)
+    events = journey(world.contract_a, "M-2", world.s1, D)
     assert client.post("/api/v1/events", json=events,
-                       headers=world.headers["third"]).json()["accepted"] == 5
+                       headers=world.keys["s1"]).json()["accepted"] == 5
     outcome = START + timedelta(days=91)
     s_dues = sorted(due for (code, due) in checks(db) if code.startswith("S"))
     assert len(s_dues) == 20  # jsa_ex_ib: 20 sustainments
@@ -42,7 +42,7 @@ def test_a_job_outcome_schedules_its_sustainment_checks(client, world, db):
 
 
 def test_a_rejected_atomic_batch_schedules_nothing(client, world, db):
-    events = journey(world.contract_id, "M-3", world.third_id, D)
-    bad = ev(world.contract_id, "M-3", "exit", D, reason="retired")
-    client.post("/api/v1/events", json=[*events, bad], headers=world.headers["third"])
+    events = journey(world.contract_a, "M-3", world.s1, D)
+    bad = ev(world.contract_a, "M-3", "exit", D, reason="retired")
+    client.post("/api/v1/events", json=[*events, bad], headers=world.keys["s1"])
     assert checks(db) == {}

@@ -19,20 +19,20 @@ OUTCOME = STARTED + timedelta(days=91)  # 13 weeks for jsa_ex_ib
 def history(w, ref, upto):
     """A participant's stored history of jsa_ex_ib events, up to the named step."""
     steps = [
-        ev(w.contract_id, ref, "referral", D, payment_group="jsa_ex_ib", provider_id=w.third_id),
-        ev(w.contract_id, ref, "attachment", ATTACHED),
-        ev(w.contract_id, ref, "job_start", STARTED),
-        ev(w.contract_id, ref, "job_outcome", OUTCOME),
-        ev(w.contract_id, ref, "sustainment", OUTCOME + timedelta(days=28), number=1),
-        ev(w.contract_id, ref, "exit", OUTCOME + timedelta(days=60), reason="completed"),
+        ev(w.contract_a, ref, "referral", D, payment_group="jsa_ex_ib", provider_id=w.s1),
+        ev(w.contract_a, ref, "attachment", ATTACHED),
+        ev(w.contract_a, ref, "job_start", STARTED),
+        ev(w.contract_a, ref, "job_outcome", OUTCOME),
+        ev(w.contract_a, ref, "sustainment", OUTCOME + timedelta(days=28), number=1),
+        ev(w.contract_a, ref, "exit", OUTCOME + timedelta(days=60), reason="completed"),
     ]
     names = ["referral", "attachment", "job_start", "job_outcome", "sustainment", "exit"]
     return steps[: names.index(upto) + 1] if upto else []
 
 
 def referral(w, ref="R", **fields):
-    return ev(w.contract_id, ref, "referral", fields.pop("day", D),
-              **{"payment_group": "jsa_ex_ib", "provider_id": w.third_id, **fields})
+    return ev(w.contract_a, ref, "referral", fields.pop("day", D),
+              **{"payment_group": "jsa_ex_ib", "provider_id": w.s1, **fields})
 
 
 MakeEvent = Callable[[Any], dict[str, Any]]
@@ -62,7 +62,7 @@ CASES: list[Case] = [
      lambda w: {k: v for k, v in referral(w).items() if k != "payment_group"},
      "payment_group: required for referral events"),
     ("field of another type", "referral",
-     lambda w: ev(w.contract_id, "R", "attachment", ATTACHED, milestone="D28"),
+     lambda w: ev(w.contract_a, "R", "attachment", ATTACHED, milestone="D28"),
      "milestone: not a field of attachment events"),
     ("unknown field", None, lambda w: {**referral(w), "name": "Jane Smith"},
      "name: unknown field"),
@@ -72,86 +72,86 @@ CASES: list[Case] = [
     ("second referral", "referral", lambda w: referral(w, day=D + timedelta(days=5)),
      "participant_ref: already referred in contract {contract} (on 2024-03-01)"),
     ("referral to a suspended member", None,
-     lambda w: referral(w, provider_id=w.suspended_id),
+     lambda w: referral(w, provider_id=w.s3),
      "provider_id: {suspended} cannot take referrals in contract {contract}: its membership is "
-     "suspended", "prime"),
-    ("referral to a non-member", None, lambda w: referral(w, provider_id=w.other_prime_id),
+     "suspended", "manager_a"),
+    ("referral to a non-member", None, lambda w: referral(w, provider_id=w.prime_b),
      "provider_id: {other_prime} cannot take referrals in contract {contract}: it is not a "
-     "member", "prime"),
-    ("referral to another provider", None, lambda w: referral(w, provider_id=w.private_id),
+     "member", "manager_a"),
+    ("referral to another provider", None, lambda w: referral(w, provider_id=w.s2),
      "provider_id: a provider may refer participants only to itself"),
     ("unknown contract", None, lambda w: {**referral(w), "contract_id": 999_999},
      "contract_id: contract 999999 not found"),
     ("event before the referral", "referral",
-     lambda w: ev(w.contract_id, "R", "attachment", D - timedelta(days=1)),
+     lambda w: ev(w.contract_a, "R", "attachment", D - timedelta(days=1)),
      "event_date: before the participant's referral on 2024-03-01"),
-    ("event without a referral", None, lambda w: ev(w.contract_id, "R", "attachment", D),
+    ("event without a referral", None, lambda w: ev(w.contract_a, "R", "attachment", D),
      "participant_ref: no referral for this participant in contract {contract} (send the "
      "referral first, or in the same batch)"),
     ("second attachment", "attachment",
-     lambda w: ev(w.contract_id, "R", "attachment", ATTACHED + timedelta(days=1)),
+     lambda w: ev(w.contract_a, "R", "attachment", ATTACHED + timedelta(days=1)),
      "type: the participant is already attached (on 2024-03-04)"),
     ("job start before attachment exists", "referral",
-     lambda w: ev(w.contract_id, "R", "job_start", STARTED),
+     lambda w: ev(w.contract_a, "R", "job_start", STARTED),
      "type: a job_start needs the participant's attachment first"),
     ("job start before the attachment date", "attachment",
-     lambda w: ev(w.contract_id, "R", "job_start", ATTACHED - timedelta(days=1)),
+     lambda w: ev(w.contract_a, "R", "job_start", ATTACHED - timedelta(days=1)),
      "event_date: before the participant's attachment on 2024-03-04"),
     ("job end without an open job", "attachment",
-     lambda w: ev(w.contract_id, "R", "job_end", STARTED),
+     lambda w: ev(w.contract_a, "R", "job_end", STARTED),
      "type: no open job spell started on or before this job_end"),
     ("check milestone not in the schedule", "job_start",
-     lambda w: ev(w.contract_id, "R", "in_work_check", STARTED + timedelta(days=35),
+     lambda w: ev(w.contract_a, "R", "in_work_check", STARTED + timedelta(days=35),
                   milestone="D35", result="in_work"),
      "milestone: D35 is not in the contract's schedule for jsa_ex_ib (D28, D91, S1..)"),
     ("D182 for a 13-week group", "job_start",
-     lambda w: ev(w.contract_id, "R", "in_work_check", STARTED + timedelta(days=182),
+     lambda w: ev(w.contract_a, "R", "in_work_check", STARTED + timedelta(days=182),
                   milestone="D182", result="in_work"),
      "milestone: D182 is not in the contract's schedule for jsa_ex_ib (D28, D91, S1..)"),
     ("check without a job", "attachment",
-     lambda w: ev(w.contract_id, "R", "in_work_check", STARTED, milestone="D28",
+     lambda w: ev(w.contract_a, "R", "in_work_check", STARTED, milestone="D28",
                   result="no_contact"),
      "event_date: no job spell started on or before this check"),
     ("sustainment check before an outcome", "job_start",
-     lambda w: ev(w.contract_id, "R", "in_work_check", STARTED + timedelta(days=40),
+     lambda w: ev(w.contract_a, "R", "in_work_check", STARTED + timedelta(days=40),
                   milestone="S1", result="in_work"),
      "milestone: S1 checks follow a job outcome; none is reported"),
     ("sustainment check beyond the group's maximum", "job_outcome",
-     lambda w: ev(w.contract_id, "R", "in_work_check", OUTCOME + timedelta(days=28),
+     lambda w: ev(w.contract_a, "R", "in_work_check", OUTCOME + timedelta(days=28),
                   milestone="S21", result="in_work"),
      "milestone: S21 is not in the schedule for jsa_ex_ib (S1..S20)"),
     ("check result unknown", "job_start",
-     lambda w: ev(w.contract_id, "R", "in_work_check", STARTED + timedelta(days=28),
+     lambda w: ev(w.contract_a, "R", "in_work_check", STARTED + timedelta(days=28),
                   milestone="D28", result="maybe"),
      "result: Input should be 'in_work', 'not_in_work' or 'no_contact'"),
     ("outcome too soon", "job_start",
-     lambda w: ev(w.contract_id, "R", "job_outcome", OUTCOME - timedelta(days=1)),
+     lambda w: ev(w.contract_a, "R", "job_outcome", OUTCOME - timedelta(days=1)),
      "event_date: 90 days in work by then; a job outcome for jsa_ex_ib needs 91 (13 weeks)"),
     ("second outcome", "job_outcome",
-     lambda w: ev(w.contract_id, "R", "job_outcome", OUTCOME + timedelta(days=1)),
+     lambda w: ev(w.contract_a, "R", "job_outcome", OUTCOME + timedelta(days=1)),
      "type: the participant already has a job outcome (on 2024-06-10)"),
     ("sustainment without an outcome", "job_start",
-     lambda w: ev(w.contract_id, "R", "sustainment", OUTCOME + timedelta(days=28), number=1),
+     lambda w: ev(w.contract_a, "R", "sustainment", OUTCOME + timedelta(days=28), number=1),
      "type: a sustainment needs the job outcome first"),
     ("sustainment too early", "job_outcome",
-     lambda w: ev(w.contract_id, "R", "sustainment", OUTCOME + timedelta(days=27), number=1),
+     lambda w: ev(w.contract_a, "R", "sustainment", OUTCOME + timedelta(days=27), number=1),
      "event_date: sustainment 1 is not due before 2024-07-08 (the outcome on 2024-06-10 + 28 x "
      "1 days)"),
     ("sustainment out of sequence", "job_outcome",
-     lambda w: ev(w.contract_id, "R", "sustainment", OUTCOME + timedelta(days=56), number=2),
+     lambda w: ev(w.contract_a, "R", "sustainment", OUTCOME + timedelta(days=56), number=2),
      "number: sustainment 2 needs sustainment 1 first"),
     ("sustainment repeated", "sustainment",
-     lambda w: ev(w.contract_id, "R", "sustainment", OUTCOME + timedelta(days=30), number=1),
+     lambda w: ev(w.contract_a, "R", "sustainment", OUTCOME + timedelta(days=30), number=1),
      "number: sustainment 1 is already reported"),
     ("sustainment above the maximum", "job_outcome",
-     lambda w: ev(w.contract_id, "R", "sustainment", OUTCOME + timedelta(days=28 * 21),
+     lambda w: ev(w.contract_a, "R", "sustainment", OUTCOME + timedelta(days=28 * 21),
                   number=21),
      "number: 21 is above the 20 sustainments of jsa_ex_ib"),
     ("second exit", "exit",
-     lambda w: ev(w.contract_id, "R", "exit", OUTCOME + timedelta(days=61), reason="other"),
+     lambda w: ev(w.contract_a, "R", "exit", OUTCOME + timedelta(days=61), reason="other"),
      "type: the participant already exited (on 2024-08-09)"),
     ("exit reason unknown", "referral",
-     lambda w: ev(w.contract_id, "R", "exit", D + timedelta(days=1), reason="retired"),
+     lambda w: ev(w.contract_a, "R", "exit", D + timedelta(days=1), reason="retired"),
      "reason: Input should be 'completed', 'left_early', 'moved_area', 'deceased' or 'other'"),
     ("reported_at from a provider", None,
      lambda w: {**referral(w), "reported_at": "2024-03-02T09:00:00Z"},
@@ -160,30 +160,30 @@ CASES: list[Case] = [
 
 
 @pytest.mark.parametrize(("stored", "make_event", "expected", "who"),
-                         [(*case[1:], "third")[:4] for case in CASES],
+                         [(*case[1:], "s1")[:4] for case in CASES],
                          ids=[case[0] for case in CASES])
 def test_rule_rejects_with_its_reason(client, world, stored, make_event, expected, who):
     if stored:
         setup = client.post("/api/v1/events", json=history(world, "R", stored),
-                            headers=world.headers["third"])
+                            headers=world.keys["s1"])
         assert setup.status_code == 200, setup.text
     event = make_event(world)
-    response = client.post("/api/v1/events", json=[event], headers=world.headers[who])
+    response = client.post("/api/v1/events", json=[event], headers=world.keys[who])
     assert response.status_code == 422, response.text
     errors = response.json()["rejected"][0]["errors"]
-    assert expected.format(contract=world.contract_id, suspended=world.suspended_id,
-                           other_prime=world.other_prime_id) in errors
+    assert expected.format(contract=world.contract_a, suspended=world.s3,
+                           other_prime=world.prime_b) in errors
 
 
 BOUNDARIES = [
     ("dated today", None, lambda w: referral(w, day=today())),
     ("outcome on the day the weeks are complete", "job_start",
-     lambda w: ev(w.contract_id, "R", "job_outcome", OUTCOME)),
+     lambda w: ev(w.contract_a, "R", "job_outcome", OUTCOME)),
     ("sustainment exactly 28 days after the outcome", "job_outcome",
-     lambda w: ev(w.contract_id, "R", "sustainment", OUTCOME + timedelta(days=28), number=1)),
-    ("job end on its start day", "job_start", lambda w: ev(w.contract_id, "R", "job_end", STARTED)),
+     lambda w: ev(w.contract_a, "R", "sustainment", OUTCOME + timedelta(days=28), number=1)),
+    ("job end on its start day", "job_start", lambda w: ev(w.contract_a, "R", "job_end", STARTED)),
     ("referral to a member on an improvement plan is allowed", None,
-     lambda w: referral(w, provider_id=w.private_id)),
+     lambda w: referral(w, provider_id=w.s2)),
     ("an admin backfill with reported_at", None,
      lambda w: {**referral(w), "reported_at": "2024-03-02T09:00:00Z"}),
 ]
@@ -194,21 +194,21 @@ BOUNDARIES = [
 def test_boundary_is_accepted(client, world, db, stored, make_event):
     if stored:
         setup = client.post("/api/v1/events", json=history(world, "R", stored),
-                            headers=world.headers["third"])
+                            headers=world.keys["s1"])
         assert setup.status_code == 200, setup.text
     event = make_event(world)
-    who = "third"
-    if event.get("provider_id") == world.private_id:
+    who = "s1"
+    if event.get("provider_id") == world.s2:
         from app.supply_chain import schemas, service
         from tests.world import ADMIN
 
-        service.change_member_status(db, ADMIN, world.contract_id, world.private_id,
+        service.change_member_status(db, ADMIN, world.contract_a, world.s2,
                                      schemas.StatusChangeIn(status="on_improvement_plan",
                                                             reason="late checks"))
-        who = "private"
+        who = "s2"
     if "reported_at" in event:
         who = "admin"
-    response = client.post("/api/v1/events", json=[event], headers=world.headers[who])
+    response = client.post("/api/v1/events", json=[event], headers=world.keys[who])
     assert response.status_code == 200, response.text
     assert response.json()["accepted"] == 1
 
@@ -218,14 +218,14 @@ def test_cumulative_time_adds_up_several_job_spells(client, world):
     second = STARTED + timedelta(days=80)
     events = [
         *history(world, "R", "job_start"),
-        ev(world.contract_id, "R", "job_end", STARTED + timedelta(days=50)),
-        ev(world.contract_id, "R", "job_start", second),
-        ev(world.contract_id, "R", "in_work_check", second + timedelta(days=28),
+        ev(world.contract_a, "R", "job_end", STARTED + timedelta(days=50)),
+        ev(world.contract_a, "R", "job_start", second),
+        ev(world.contract_a, "R", "in_work_check", second + timedelta(days=28),
            milestone="D28", result="in_work"),
     ]
-    early = ev(world.contract_id, "R", "job_outcome", second + timedelta(days=40))
-    on_time = ev(world.contract_id, "R", "job_outcome", second + timedelta(days=41))
-    headers = world.headers["third"]
+    early = ev(world.contract_a, "R", "job_outcome", second + timedelta(days=40))
+    on_time = ev(world.contract_a, "R", "job_outcome", second + timedelta(days=41))
+    headers = world.keys["s1"]
     response = client.post("/api/v1/events", json=[*events, early], headers=headers)
     assert response.json()["rejected"][0]["errors"] == [
         "event_date: 90 days in work by then; a job outcome for jsa_ex_ib needs 91 (13 weeks)"]

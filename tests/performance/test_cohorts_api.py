@@ -21,23 +21,23 @@ def load(client, world):
     """third: A (31 Jan, outcome 31 May: 4 months), B (30 Jan, outcome 31 May: 5 months, as
     30 Jan + 4 months is 30 May), D (29 Feb, outcome 29 Jun: 4 months); private: C (15 Jan, no
     outcome), E (10 Feb, outcome 20 Aug: 7 months)."""
-    c = world.contract_id
+    c = world.contract_a
     batches = {
-        "third": [*participant(c, "A", world.third_id, date(2024, 1, 31), date(2024, 5, 31)),
-                  *participant(c, "B", world.third_id, date(2024, 1, 30), date(2024, 5, 31)),
-                  *participant(c, "D", world.third_id, date(2024, 2, 29), date(2024, 6, 29))],
-        "private": [*participant(c, "C", world.private_id, date(2024, 1, 15)),
-                    *participant(c, "E", world.private_id, date(2024, 2, 10),
+        "s1": [*participant(c, "A", world.s1, date(2024, 1, 31), date(2024, 5, 31)),
+                  *participant(c, "B", world.s1, date(2024, 1, 30), date(2024, 5, 31)),
+                  *participant(c, "D", world.s1, date(2024, 2, 29), date(2024, 6, 29))],
+        "s2": [*participant(c, "C", world.s2, date(2024, 1, 15)),
+                    *participant(c, "E", world.s2, date(2024, 2, 10),
                                  date(2024, 8, 20))],
     }
     for who, events in batches.items():
-        response = client.post("/api/v1/events", json=events, headers=world.headers[who])
+        response = client.post("/api/v1/events", json=events, headers=world.keys[who])
         assert response.status_code == 200, response.text
 
 
 def cohorts(client, world, who, expect=200, **params):
-    response = client.get(f"/api/v1/contracts/{world.contract_id}/cohorts", params=params,
-                          headers=world.headers[who])
+    response = client.get(f"/api/v1/contracts/{world.contract_a}/cohorts", params=params,
+                          headers=world.keys[who])
     assert response.status_code == expect, response.text
     return response.json()
 
@@ -48,9 +48,9 @@ def curve(points):
 
 def test_the_contracts_cohorts_on_a_day_that_is_not_a_month_end(client, world):
     load(client, world)
-    body = cohorts(client, world, "prime", as_of="2024-06-29", horizon_months=6)
+    body = cohorts(client, world, "manager_a", as_of="2024-06-29", horizon_months=6)
     assert (body["contract_id"], body["provider_id"], body["as_of"], body["horizon_months"]) == (
-        world.contract_id, None, "2024-06-29", 6)
+        world.contract_a, None, "2024-06-29", 6)
     assert body["next_cursor"] is None and body["contract_rows"] is None
     january, february = body["rows"]
     assert (january["month"], january["referrals"]) == ("2024-01", 3)
@@ -69,7 +69,7 @@ def test_the_contracts_cohorts_on_a_day_that_is_not_a_month_end(client, world):
 
 def test_on_the_months_last_day_the_31st_has_had_its_months(client, world):
     load(client, world)
-    body = cohorts(client, world, "prime", as_of="2024-06-30", horizon_months=6)
+    body = cohorts(client, world, "manager_a", as_of="2024-06-30", horizon_months=6)
     january, february = body["rows"]
     # 30 and 31 Jan + 5 months = 30 Jun: all eligible; B's outcome came within 5 months.
     assert curve(january["points"])[3:] == [(3, 1, 1 / 3), (3, 2, 2 / 3), (0, 0, None)]
@@ -78,7 +78,7 @@ def test_on_the_months_last_day_the_31st_has_had_its_months(client, world):
 
 def test_the_default_horizon_is_24_months(client, world):
     load(client, world)
-    body = cohorts(client, world, "prime", as_of="2026-03-01")
+    body = cohorts(client, world, "manager_a", as_of="2026-03-01")
     assert body["horizon_months"] == 24 and len(body["overall"]) == 24
     january = body["rows"][0]
     # E's outcome (10 Feb -> 20 Aug) counts from month 7.
@@ -89,9 +89,9 @@ def test_the_default_horizon_is_24_months(client, world):
 
 def test_a_providers_cohorts_beside_the_contracts(client, world):
     load(client, world)
-    body = cohorts(client, world, "third", as_of="2024-06-29", horizon_months=6,
-                   provider_id=world.third_id)
-    assert body["provider_id"] == world.third_id
+    body = cohorts(client, world, "s1", as_of="2024-06-29", horizon_months=6,
+                   provider_id=world.s1)
+    assert body["provider_id"] == world.s1
     january, february = body["rows"]
     assert january["referrals"] == 2 and february["referrals"] == 1
     assert curve(january["points"]) == [(2, 0, 0.0), (2, 0, 0.0), (2, 0, 0.0), (2, 1, 0.5),
@@ -99,40 +99,40 @@ def test_a_providers_cohorts_beside_the_contracts(client, world):
     assert curve(february["points"])[3] == (1, 1, 1.0)
     assert curve(body["overall"])[3] == (3, 2, 2 / 3)
     # The contract's curve to draw against: an aggregate, the same as the prime's.
-    whole = cohorts(client, world, "prime", as_of="2024-06-29", horizon_months=6)
+    whole = cohorts(client, world, "manager_a", as_of="2024-06-29", horizon_months=6)
     assert body["contract_rows"] == whole["rows"]
     assert body["contract_overall"] == whole["overall"]
 
 
 def test_scoping(client, world):
     load(client, world)
-    url = f"/api/v1/contracts/{world.contract_id}/cohorts"
+    url = f"/api/v1/contracts/{world.contract_a}/cohorts"
     # A provider may ask for its own curve and the contract's, not another provider's.
-    cohorts(client, world, "third", provider_id=world.private_id, expect=404)
-    assert cohorts(client, world, "third")["rows"]
-    cohorts(client, world, "prime_inhouse", provider_id=world.prime_id)
-    cohorts(client, world, "prime_inhouse", provider_id=world.third_id, expect=404)
+    cohorts(client, world, "s1", provider_id=world.s2, expect=404)
+    assert cohorts(client, world, "s1")["rows"]
+    cohorts(client, world, "inhouse_a", provider_id=world.prime_a)
+    cohorts(client, world, "inhouse_a", provider_id=world.s1, expect=404)
     # The prime sees any of its providers; nobody sees an organisation outside the contract.
-    assert cohorts(client, world, "prime", provider_id=world.private_id)["rows"]
-    cohorts(client, world, "admin", provider_id=world.other_prime_id, expect=404)
+    assert cohorts(client, world, "manager_a", provider_id=world.s2)["rows"]
+    cohorts(client, world, "admin", provider_id=world.prime_b, expect=404)
     # Another prime's manager does not see the contract at all.
-    response = client.get(url, headers=world.headers["other_prime"])
+    response = client.get(url, headers=world.keys["manager_b"])
     assert response.status_code == 404
     assert client.get(url).status_code == 401
 
 
 def test_a_suspended_member_still_has_its_cohorts(client, world):
-    body = cohorts(client, world, "prime", provider_id=world.suspended_id)
+    body = cohorts(client, world, "manager_a", provider_id=world.s3)
     assert body["rows"] == [] and all(p["rate"] is None for p in body["overall"])
 
 
 def test_bad_parameters_answer_422_naming_them(client, world):
     for params in ({"horizon_months": 0}, {"horizon_months": 25}, {"as_of": "2024-02-30"},
                    {"as_of": "0001-01-01"}, {"provider_id": 2**40}, {"provider_id": "x"}):
-        response = client.get(f"/api/v1/contracts/{world.contract_id}/cohorts", params=params,
-                              headers=world.headers["prime"])
+        response = client.get(f"/api/v1/contracts/{world.contract_a}/cohorts", params=params,
+                              headers=world.keys["manager_a"])
         assert response.status_code == 422, (params, response.text)
         assert next(iter(params)) in str(response.json()["detail"])
     response = client.get("/api/v1/contracts/99999999999/cohorts",
-                          headers=world.headers["prime"])
+                          headers=world.keys["manager_a"])
     assert response.status_code == 422

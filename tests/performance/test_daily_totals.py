@@ -98,14 +98,14 @@ def assert_totals_equal_a_rebuild(db: Session, contract_id: int) -> None:
 
 
 def test_totals_follow_checks_rewritten_by_later_batches(client, world, db):
-    c, third, private = world.contract_id, world.headers["third"], world.headers["private"]
+    c, third, private = world.contract_a, world.keys["s1"], world.keys["s2"]
     group = {"payment_group": "jsa_ex_ib"}
     start = D + timedelta(days=10)
     batches = [
-        (third, [ev(c, "R-1", "referral", D, provider_id=world.third_id, **group),
+        (third, [ev(c, "R-1", "referral", D, provider_id=world.s1, **group),
                  ev(c, "R-1", "attachment", D + timedelta(days=2)),
                  ev(c, "R-1", "job_start", start),
-                 ev(c, "R-2", "referral", D, provider_id=world.third_id, **group),
+                 ev(c, "R-2", "referral", D, provider_id=world.s1, **group),
                  ev(c, "R-2", "attachment", D + timedelta(days=1)),
                  ev(c, "R-2", "job_start", start)]),
         # D28 on time for R-1, late for R-2: the checks of both are rewritten.
@@ -121,7 +121,7 @@ def test_totals_follow_checks_rewritten_by_later_batches(client, world, db):
                  ev(c, "R-1", "job_outcome", start + timedelta(days=91)),
                  ev(c, "R-1", "in_work_check", start + timedelta(days=119), milestone="S1",
                     result="in_work")]),
-        (private, [ev(c, "P-1", "referral", D, provider_id=world.private_id, **group),
+        (private, [ev(c, "P-1", "referral", D, provider_id=world.s2, **group),
                    ev(c, "P-1", "attachment", D + timedelta(days=5)),
                    ev(c, "P-1", "job_start", D + timedelta(days=6))]),
     ]
@@ -144,8 +144,8 @@ def test_totals_follow_checks_rewritten_by_later_batches(client, world, db):
             same(db, c, period_from, period_to, as_of)
     # R-1's D28 on time, R-2's late, P-1's cancelled by its job end, R-1's D91 on time.
     expected = reference(db, c, D, D + timedelta(days=400), D + timedelta(days=400))
-    third_compliance = expected[world.third_id][0]
-    assert third_compliance is not None and 0 < third_compliance < 1
+    s1_compliance = expected[world.s1][0]
+    assert s1_compliance is not None and 0 < s1_compliance < 1
 
 
 @pytest.fixture()

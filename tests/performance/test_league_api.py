@@ -16,24 +16,24 @@ Z = 1.959964
 def load(client, world):
     """third: 2 x jsa_ex_ib (1 outcome) and 2 x jsa_25_plus (none); private: 2 x jsa_25_plus,
     both with outcomes. Pooled rates: b(jsa_ex_ib) = 1/2, b(jsa_25_plus) = 2/4, overall 3/6."""
-    c, third, private = world.contract_id, world.third_id, world.private_id
+    c, third, private = world.contract_a, world.s1, world.s2
     batches = {
-        "third": [*journey(c, "T1", third, D, "jsa_ex_ib", 13),
+        "s1": [*journey(c, "T1", third, D, "jsa_ex_ib", 13),
                   *journey(c, "T2", third, D, "jsa_ex_ib", 13)[:3],
                   *journey(c, "T3", third, D, "jsa_25_plus", 26)[:3],
                   *journey(c, "T4", third, D, "jsa_25_plus", 26)[:3]],
-        "private": [*journey(c, "V1", private, D, "jsa_25_plus", 26),
+        "s2": [*journey(c, "V1", private, D, "jsa_25_plus", 26),
                     *journey(c, "V2", private, D, "jsa_25_plus", 26)],
     }
     for who, events in batches.items():
-        response = client.post("/api/v1/events", json=events, headers=world.headers[who])
+        response = client.post("/api/v1/events", json=events, headers=world.keys[who])
         assert response.status_code == 200, response.text
 
 
 def table(client, world, who, **params):
-    response = client.get(f"/api/v1/contracts/{world.contract_id}/league-table",
+    response = client.get(f"/api/v1/contracts/{world.contract_a}/league-table",
                           params={"as_of": AS_OF, "min_n": 1, **params},
-                          headers=world.headers[who])
+                          headers=world.keys[who])
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -46,11 +46,11 @@ def wilson(o, n):
 
 def test_the_prime_sees_every_provider_named_with_hand_computed_figures(client, world):
     load(client, world)
-    body = table(client, world, "prime")
+    body = table(client, world, "manager_a")
     assert (body["from"], body["to"], body["as_of"]) == ("2024-01-01", AS_OF, AS_OF)
     assert body["horizon_months"] == 12 and body["pooled_rate"] == 0.5
     rows = {r["provider_id"]: r for r in body["rows"]}
-    third, private = rows[world.third_id], rows[world.private_id]
+    third, private = rows[world.s1], rows[world.s2]
     # third: E=4, O=1, X = 2 x 1/2 + 2 x 1/2 = 2, PI = 1/2, adjusted = 1/2 x 1/2
     assert (third["eligible"], third["outcomes"], third["expected"]) == (4, 1, 2.0)
     assert third["rate"] == 0.25 and third["performance_index"] == 0.5
@@ -70,50 +70,50 @@ def test_the_prime_sees_every_provider_named_with_hand_computed_figures(client, 
     assert third["job_starts"] == 4 and private["job_starts"] == 2
     # fees of year one: attachments 400 each; outcomes 1,200
     assert third["payments_earned"] == "2800.00" and private["payments_earned"] == "3200.00"
-    prime = rows[world.prime_id]
+    prime = rows[world.prime_a]
     assert prime["tier"] is None and prime["eligible"] == 0 and prime["rank"] is None
 
 
 def test_eligibility_follows_the_horizon(client, world):
     load(client, world)
     # Referred 2024-03-01: with a 12-month horizon they become eligible on 2025-03-01.
-    assert {r["eligible"] for r in table(client, world, "prime", as_of="2025-02-28",
+    assert {r["eligible"] for r in table(client, world, "manager_a", as_of="2025-02-28",
                                          to="2025-02-28")["rows"]} == {0}
-    assert table(client, world, "prime", as_of="2025-03-01")["pooled_rate"] == 0.5
+    assert table(client, world, "manager_a", as_of="2025-03-01")["pooled_rate"] == 0.5
 
 
 def test_a_subcontractor_sees_its_own_row_named_and_the_others_anonymised(client, world, db):
     load(client, world)
-    body = table(client, world, "third")
+    body = table(client, world, "s1")
     named = [r for r in body["rows"] if r["provider_id"] is not None]
-    assert [r["provider_name"] for r in named] == ["Third Way Trust"]
+    assert [r["provider_name"] for r in named] == ["S1 Community Trust"]
     others = [r["provider_name"] for r in body["rows"] if r["provider_id"] is None]
     assert sorted(others) == ["Provider A", "Provider B", "Provider C"]
-    assert "Private Path Ltd" not in str(body) and str(world.private_id) not in [
+    assert "S2 Employment Ltd" not in str(body) and str(world.s2) not in [
         str(r["provider_id"]) for r in body["rows"]]
 
 
 def test_a_named_contract_shows_subcontractors_every_name(client, world):
     load(client, world)
-    response = client.patch(f"/api/v1/contracts/{world.contract_id}",
+    response = client.patch(f"/api/v1/contracts/{world.contract_a}",
                             json={"settings": {"league_visibility": "named"}},
-                            headers=world.headers["prime"])
+                            headers=world.keys["manager_a"])
     assert response.status_code == 200, response.text
-    assert all(r["provider_id"] is not None for r in table(client, world, "third")["rows"])
+    assert all(r["provider_id"] is not None for r in table(client, world, "s1")["rows"])
 
 
 def test_another_primes_manager_gets_404(client, world):
-    response = client.get(f"/api/v1/contracts/{world.contract_id}/league-table",
-                          headers=world.headers["other_prime"])
+    response = client.get(f"/api/v1/contracts/{world.contract_a}/league-table",
+                          headers=world.keys["manager_b"])
     assert response.status_code == 404
 
 
 def test_csv_has_the_same_rows_and_every_column(client, world):
     load(client, world)
-    json_rows = table(client, world, "prime")["rows"]
-    response = client.get(f"/api/v1/contracts/{world.contract_id}/league-table",
+    json_rows = table(client, world, "manager_a")["rows"]
+    response = client.get(f"/api/v1/contracts/{world.contract_a}/league-table",
                           params={"as_of": AS_OF, "min_n": 1},
-                          headers={**world.headers["prime"], "Accept": "text/csv"})
+                          headers={**world.keys["manager_a"], "Accept": "text/csv"})
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [r["provider_name"] for r in rows] == [r["provider_name"] for r in json_rows]
@@ -121,10 +121,10 @@ def test_csv_has_the_same_rows_and_every_column(client, world):
 
 
 def test_check_compliance_and_data_timeliness(client, world):
-    c = world.contract_id
+    c = world.contract_a
     start = D + timedelta(days=10)
     events = [
-        ev(c, "K1", "referral", D, payment_group="jsa_ex_ib", provider_id=world.third_id),
+        ev(c, "K1", "referral", D, payment_group="jsa_ex_ib", provider_id=world.s1),
         ev(c, "K1", "attachment", D + timedelta(days=1)),
         ev(c, "K1", "job_start", start),
         ev(c, "K1", "in_work_check", start + timedelta(days=28), milestone="D28",
@@ -136,12 +136,12 @@ def test_check_compliance_and_data_timeliness(client, world):
         event["reported_at"] = f"{date.fromisoformat(event['event_date']) + timedelta(days=lag)}" \
                                "T12:00:00Z"
     assert client.post("/api/v1/events", json=events,
-                       headers=world.headers["admin"]).status_code == 200
-    row = next(r for r in table(client, world, "prime", as_of="2024-06-30", to="2024-06-30")[
-        "rows"] if r["provider_id"] == world.third_id)
+                       headers=world.keys["admin"]).status_code == 200
+    row = next(r for r in table(client, world, "manager_a", as_of="2024-06-30", to="2024-06-30")[
+        "rows"] if r["provider_id"] == world.s1)
     assert row["check_compliance"] == 0.5  # D28 on time, D91 overdue
     assert row["data_timeliness"] == 0.5
     # D91 counts from as_of = due + 7 (DOMAIN.md section 4), not the day before.
-    row = next(r for r in table(client, world, "prime", as_of="2024-06-16", to="2024-06-16")[
-        "rows"] if r["provider_id"] == world.third_id)
+    row = next(r for r in table(client, world, "manager_a", as_of="2024-06-16", to="2024-06-16")[
+        "rows"] if r["provider_id"] == world.s1)
     assert row["check_compliance"] == 1.0

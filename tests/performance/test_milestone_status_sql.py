@@ -16,9 +16,9 @@ STATUSES = ("on_time", "late", "early", "overdue", "pending", "cancelled")
 
 
 def test_pure_case_and_filter_agree_on_every_combination(client, world, db):
-    events = journey(world.contract_id, "S-1", world.third_id, date(2024, 3, 1))[:1]
+    events = journey(world.contract_a, "S-1", world.s1, date(2024, 3, 1))[:1]
     assert client.post("/api/v1/events", json=events,
-                       headers=world.headers["third"]).status_code == 200
+                       headers=world.keys["s1"]).status_code == 200
     participant_id = db.scalar(select(Participant.id))
     offsets = (-30, -8, -7, -1, 0, 1, 8)  # days from as_of
     for due_offset, checked_offset, cancelled_offset in product(
@@ -26,8 +26,8 @@ def test_pure_case_and_filter_agree_on_every_combination(client, world, db):
         due = AS_OF + timedelta(days=due_offset)
         checked = due + timedelta(days=checked_offset) if checked_offset is not None else None
         db.add(Milestone(
-            participant_id=participant_id, contract_id=world.contract_id,
-            provider_id=world.third_id, milestone="D28", basis_date=due, due_date=due,
+            participant_id=participant_id, contract_id=world.contract_a,
+            provider_id=world.s1, milestone="D28", basis_date=due, due_date=due,
             checked_on=checked, check_timing=check_timing(due, checked) if checked else None,
             cancelled_on=(AS_OF + timedelta(days=cancelled_offset)
                           if cancelled_offset is not None else None)))

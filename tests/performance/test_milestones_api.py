@@ -10,54 +10,54 @@ D28, D91 = START + timedelta(days=28), START + timedelta(days=91)
 
 
 def load(client, world):
-    third = journey(world.contract_id, "T-1", world.third_id, D)[:3]  # job start, no checks
-    private = [*journey(world.contract_id, "V-1", world.private_id, D)[:4],
-               ev(world.contract_id, "V-1", "job_end", START + timedelta(days=60))]
-    for who, events in (("third", third), ("private", private)):
-        response = client.post("/api/v1/events", json=events, headers=world.headers[who])
+    third = journey(world.contract_a, "T-1", world.s1, D)[:3]  # job start, no checks
+    private = [*journey(world.contract_a, "V-1", world.s2, D)[:4],
+               ev(world.contract_a, "V-1", "job_end", START + timedelta(days=60))]
+    for who, events in (("s1", third), ("s2", private)):
+        response = client.post("/api/v1/events", json=events, headers=world.keys[who])
         assert response.status_code == 200, response.text
 
 
 def get(client, world, who, **params):
-    response = client.get(f"/api/v1/contracts/{world.contract_id}/milestones", params=params,
-                          headers=world.headers[who])
+    response = client.get(f"/api/v1/contracts/{world.contract_a}/milestones", params=params,
+                          headers=world.keys[who])
     assert response.status_code == 200, response.text
     return response.json()
 
 
 def test_statuses_on_as_of_for_the_prime(client, world):
     load(client, world)
-    body = get(client, world, "prime", as_of=str(START + timedelta(days=60)))  # the job end
+    body = get(client, world, "manager_a", as_of=str(START + timedelta(days=60)))  # the job end
     got = {(r["participant_ref"], r["milestone"]): r["status"] for r in body["rows"]}
     assert got == {("T-1", "D28"): "overdue", ("T-1", "D91"): "pending",
                    ("V-1", "D28"): "on_time", ("V-1", "D91"): "cancelled"}
     assert body["counts"] == {"on_time": 1, "late": 0, "early": 0, "overdue": 1, "pending": 1,
                               "cancelled": 1}
     # The day before the job ended, V-1's D91 was still owed.
-    before = get(client, world, "prime", as_of=str(START + timedelta(days=59)))
+    before = get(client, world, "manager_a", as_of=str(START + timedelta(days=59)))
     assert {(r["participant_ref"], r["milestone"]): r["status"]
             for r in before["rows"]}[("V-1", "D91")] == "pending"
 
 
 def test_on_the_last_day_of_grace_a_missing_check_is_still_pending(client, world):
     load(client, world)
-    body = get(client, world, "prime", as_of=str(D28 + timedelta(days=7)), status="overdue")
+    body = get(client, world, "manager_a", as_of=str(D28 + timedelta(days=7)), status="overdue")
     assert body["rows"] == []
 
 
 def test_the_overdue_list_a_provider_works_from_holds_only_its_own(client, world):
     load(client, world)
-    body = get(client, world, "third", status="overdue", as_of=str(D91 + timedelta(days=30)))
+    body = get(client, world, "s1", status="overdue", as_of=str(D91 + timedelta(days=30)))
     assert [(r["participant_ref"], r["milestone"], r["due_date"]) for r in body["rows"]] == [
         ("T-1", "D28", str(D28)), ("T-1", "D91", str(D91))]
-    assert get(client, world, "private", status="overdue",
+    assert get(client, world, "s2", status="overdue",
                as_of=str(D91 + timedelta(days=30)))["rows"] == []
 
 
 def test_pages_follow_the_due_date(client, world):
     load(client, world)
-    first = get(client, world, "prime", limit=3)
-    rest = get(client, world, "prime", limit=3, cursor=first["next_cursor"])
+    first = get(client, world, "manager_a", limit=3)
+    rest = get(client, world, "manager_a", limit=3, cursor=first["next_cursor"])
     dues = [r["due_date"] for r in first["rows"] + rest["rows"]]
     assert len(dues) == 4 and dues == sorted(dues) and rest["next_cursor"] is None
     # The tallies come with the first page only.
@@ -66,8 +66,8 @@ def test_pages_follow_the_due_date(client, world):
 
 def test_another_primes_contract_answers_404(client, world):
     load(client, world)
-    response = client.get(f"/api/v1/contracts/{world.contract_id}/milestones",
-                          headers=world.headers["other_prime"])
+    response = client.get(f"/api/v1/contracts/{world.contract_a}/milestones",
+                          headers=world.keys["manager_b"])
     assert response.status_code == 404
 
 
@@ -75,10 +75,11 @@ def test_editing_the_schedule_reschedules_every_participants_checks(client, worl
     load(client, world)
     schedule = {"spell_checks": [{"milestone": "D14", "days": 14},
                                  {"milestone": "D91", "days": 91}]}
-    response = client.patch(f"/api/v1/contracts/{world.contract_id}",
-                            json={"milestone_schedule": schedule}, headers=world.headers["prime"])
+    response = client.patch(f"/api/v1/contracts/{world.contract_a}",
+                            json={"milestone_schedule": schedule},
+                            headers=world.keys["manager_a"])
     assert response.status_code == 200, response.text
-    rows = get(client, world, "prime", as_of=str(START + timedelta(days=100)))["rows"]
+    rows = get(client, world, "manager_a", as_of=str(START + timedelta(days=100)))["rows"]
     assert {(r["participant_ref"], r["milestone"], r["due_date"]) for r in rows} == {
         ("T-1", "D14", str(START + timedelta(days=14))), ("T-1", "D91", str(D91)),
         ("V-1", "D14", str(START + timedelta(days=14))), ("V-1", "D91", str(D91))}

@@ -13,7 +13,6 @@ from app.performance.payments import (
     InWork,
     SustainmentHistory,
     Tariff,
-    Terms,
     WithOutcome,
     WorkHistory,
     earned_by_month,
@@ -25,15 +24,18 @@ from app.performance.payments import (
     totals_by_provider,
     week_continuation,
 )
+from app.supply_chain.schemas import TariffRowRead
 
 G = "jsa_ex_ib"
 
 
 def terms(valid_from: date, attachment: str = "400", outcome: str = "1000",
           sustainment: str = "100", max_sustainments: int = 2, outcome_weeks: int = 4,
-          group: str = G) -> Terms:
-    return Terms(group, valid_from, Decimal(attachment), Decimal(outcome), Decimal(sustainment),
-                 max_sustainments, outcome_weeks)
+          group: str = G) -> TariffRowRead:
+    return TariffRowRead(payment_group=group, valid_from=valid_from,
+                         attachment_fee=Decimal(attachment), outcome_fee=Decimal(outcome),
+                         sustainment_fee=Decimal(sustainment),
+                         max_sustainments=max_sustainments, outcome_weeks=outcome_weeks)
 
 
 def test_the_row_in_force_on_a_day():

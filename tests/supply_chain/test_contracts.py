@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.helpers import API, audit_entries, create_contract, make_world, page_through
+from tests.helpers import API, audit_entries, create_contract, page_through
 
 # DOMAIN.md section 2: attachment (year 1) / outcome / sustainment, max sustainments, weeks.
 PROGRAMME_TARIFF = {
@@ -28,8 +28,7 @@ def _tariff_row(group: str = "jsa_18_24", valid_from: str = "2024-04-01") -> dic
             "outcome_weeks": 26}
 
 
-def test_a_new_contract_gets_the_programme_tariff_with_the_attachment_taper(client, db):
-    world = make_world(client, db)
+def test_a_new_contract_gets_the_programme_tariff_with_the_attachment_taper(client, world):
     response = client.get(f"{API}/contracts/{world.contract_a}", headers=world.headers["admin"])
     assert response.status_code == 200
     contract = response.json()
@@ -50,8 +49,7 @@ def test_a_new_contract_gets_the_programme_tariff_with_the_attachment_taper(clie
         Decimal(400), Decimal(300), Decimal(200), Decimal(0)]
 
 
-def test_a_new_contract_gets_the_default_schedule_and_anonymised_league_tables(client, db):
-    world = make_world(client, db)
+def test_a_new_contract_gets_the_default_schedule_and_anonymised_league_tables(client, db, world):
     contract = client.get(f"{API}/contracts/{world.contract_a}",
                           headers=world.headers["admin"]).json()
     assert contract["settings"]["league_visibility"] == "anonymised"
@@ -72,8 +70,7 @@ def test_a_new_contract_gets_the_default_schedule_and_anonymised_league_tables(c
                              "default_tariff": True}
 
 
-def test_a_contract_starting_on_29_february_tapers_on_28_february(client, db):
-    world = make_world(client, db)
+def test_a_contract_starting_on_29_february_tapers_on_28_february(client, world):
     contract_id = create_contract(client, world.headers["admin"], world.prime_a, "CPA99",
                                   start_date=date(2024, 2, 29))
     tariff = client.get(f"{API}/contracts/{contract_id}",
@@ -82,8 +79,7 @@ def test_a_contract_starting_on_29_february_tapers_on_28_february(client, db):
         "2024-02-29", "2025-02-28", "2026-02-28", "2027-02-28"]
 
 
-def test_a_given_tariff_and_settings_replace_the_defaults(client, db):
-    world = make_world(client, db)
+def test_a_given_tariff_and_settings_replace_the_defaults(client, world):
     contract_id = create_contract(
         client, world.headers["admin"], world.prime_a, "CPA98",
         tariff=[_tariff_row()], settings={"league_visibility": "named", "min_n": 20})
@@ -125,8 +121,7 @@ def test_invalid_contracts_are_refused_naming_the_field(client, admin, change, l
         assert error["msg"] == message
 
 
-def test_rule_violations_name_the_field_in_the_detail(client, db):
-    world = make_world(client, db)
+def test_rule_violations_name_the_field_in_the_detail(client, world):
     admin = world.headers["admin"]
     base = {"cpa_code": "CPA5", "cpa_name": "Somewhere", "start_date": "2024-04-01",
             "end_date": "2029-03-31"}
@@ -140,8 +135,7 @@ def test_rule_violations_name_the_field_in_the_detail(client, db):
     assert twice.json() == {"detail": "tariff[1]: a second row for jsa_18_24 from 2024-04-01"}
 
 
-def test_only_admins_create_contracts(client, db):
-    world = make_world(client, db)
+def test_only_admins_create_contracts(client, world):
     payload = {"prime_id": world.prime_a, "cpa_code": "CPA5", "cpa_name": "Somewhere",
                "start_date": "2024-04-01", "end_date": "2029-03-31"}
     for who, role in (("reviewer", "reviewer"), ("manager_a", "prime_manager"),
@@ -151,8 +145,7 @@ def test_only_admins_create_contracts(client, db):
         assert response.json() == {"detail": f"role '{role}' may not create contracts"}
 
 
-def test_each_role_sees_only_the_contracts_it_is_party_to(client, db):
-    world = make_world(client, db)
+def test_each_role_sees_only_the_contracts_it_is_party_to(client, world):
 
     def visible(who: str) -> set[int]:
         response = client.get(f"{API}/contracts", headers=world.headers[who])
@@ -179,8 +172,7 @@ def test_each_role_sees_only_the_contracts_it_is_party_to(client, db):
                       headers=world.headers["admin"]).status_code == 404
 
 
-def test_contracts_page_with_a_cursor(client, db):
-    world = make_world(client, db)
+def test_contracts_page_with_a_cursor(client, world):
     extra = [create_contract(client, world.headers["admin"], world.prime_a, f"CPA{n}")
              for n in range(3)]
     pages = page_through(client, f"{API}/contracts", world.headers["manager_a"], limit=2)
@@ -188,8 +180,7 @@ def test_contracts_page_with_a_cursor(client, db):
     assert [row["id"] for page in pages for row in page] == [world.contract_a, *extra]
 
 
-def test_a_settings_patch_changes_only_the_settings_it_names(client, db):
-    world = make_world(client, db)
+def test_a_settings_patch_changes_only_the_settings_it_names(client, db, world):
     url = f"{API}/contracts/{world.contract_a}"
     assert client.patch(url, headers=world.headers["admin"],
                         json={"settings": {"min_n": 20,
@@ -212,8 +203,8 @@ def test_a_settings_patch_changes_only_the_settings_it_names(client, db):
                                   "settings.league_visibility": "named"}
 
 
-def test_a_prime_manager_may_not_change_its_tariff_or_the_thresholds_it_is_judged_by(client, db):
-    world = make_world(client, db)
+def test_a_prime_manager_may_not_change_its_tariff_or_the_thresholds_it_is_judged_by(client, db,
+                                                                                     world):
     url = f"{API}/contracts/{world.contract_a}"
     manager = world.headers["manager_a"]
     threshold = client.patch(url, headers=manager, json={"settings": {"starvation_ratio": 0.1}})
@@ -230,8 +221,7 @@ def test_a_prime_manager_may_not_change_its_tariff_or_the_thresholds_it_is_judge
     assert audit_entries(db, "contract.update") == []
 
 
-def test_a_prime_manager_changes_its_own_milestone_schedule(client, db):
-    world = make_world(client, db)
+def test_a_prime_manager_changes_its_own_milestone_schedule(client, world):
     schedule = {"spell_checks": [{"milestone": "D28", "days": 28}],
                 "sustainment_interval_days": 30}
     response = client.patch(f"{API}/contracts/{world.contract_a}",
@@ -243,8 +233,7 @@ def test_a_prime_manager_changes_its_own_milestone_schedule(client, db):
         "sustainment_interval_days": 30}
 
 
-def test_others_cannot_change_a_contract(client, db):
-    world = make_world(client, db)
+def test_others_cannot_change_a_contract(client, world):
     url = f"{API}/contracts/{world.contract_a}"
     body = {"settings": {"league_visibility": "named"}}
     outside = client.patch(url, headers=world.headers["manager_b"], json=body)
@@ -257,8 +246,7 @@ def test_others_cannot_change_a_contract(client, db):
         assert response.json() == {"detail": f"role '{role}' may not change contracts"}
 
 
-def test_tariff_rows_are_appended_as_history_never_overwritten(client, db):
-    world = make_world(client, db)
+def test_tariff_rows_are_appended_as_history_never_overwritten(client, world):
     url = f"{API}/contracts/{world.contract_a}"
     admin = world.headers["admin"]
     added = client.patch(url, headers=admin, json={"tariff": [_tariff_row(

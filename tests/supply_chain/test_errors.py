@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.helpers import API, make_world
+from tests.helpers import API
 
 BIG = 2**63  # beyond any key; SQLite cannot even bind it
 
@@ -40,8 +40,7 @@ def test_malformed_bodies_get_422_json(client, admin, body):
         assert response.json()["detail"]
 
 
-def test_references_to_records_that_do_not_exist_are_4xx(client, db):
-    world = make_world(client, db)
+def test_references_to_records_that_do_not_exist_are_4xx(client, world):
     admin = world.headers["admin"]
     member = client.post(f"{API}/contracts/{world.contract_a}/members", headers=admin,
                          json={"provider_id": 2**31 - 1, "tier": 2, "contracted_share": "0.1"})
@@ -55,8 +54,7 @@ def test_references_to_records_that_do_not_exist_are_4xx(client, db):
         "detail": "organisation 424242 not found"}
 
 
-def test_unknown_routes_and_methods_answer_json(client, db):
-    world = make_world(client, db)
+def test_unknown_routes_and_methods_answer_json(client, world):
     missing = client.get(f"{API}/nothing-here", headers=world.headers["admin"])
     assert (missing.status_code, missing.json()) == (404, {"detail": "Not Found"})
     wrong = client.put(f"{API}/organisations", headers=world.headers["admin"], json={})

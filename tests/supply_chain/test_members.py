@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from app.core.timeutil import today
-from tests.helpers import API, add_member, audit_entries, create_org, make_world, page_through
+from tests.helpers import API, add_member, audit_entries, create_org, page_through
 
 
 def _members_url(contract_id: int) -> str:
@@ -19,8 +19,7 @@ def _status(client, headers, contract_id, provider_id, **payload):
                        json=payload)
 
 
-def test_a_prime_manager_sees_its_supply_chain_with_each_members_history(client, db):
-    world = make_world(client, db)
+def test_a_prime_manager_sees_its_supply_chain_with_each_members_history(client, db, world):
     response = client.get(_members_url(world.contract_a), headers=world.headers["manager_a"])
     assert response.status_code == 200
     body = response.json()
@@ -41,8 +40,7 @@ def test_a_prime_manager_sees_its_supply_chain_with_each_members_history(client,
     assert {e.details["provider_id"] for e in entries} == {world.s1, world.s2}
 
 
-def test_tier_1_shares_of_a_contract_sum_to_at_most_1(client, db):
-    world = make_world(client, db)
+def test_tier_1_shares_of_a_contract_sum_to_at_most_1(client, world):
     admin = world.headers["admin"]
     names = ("Tenth Ltd", "Fifth Ltd", "Other Fifth Ltd", "One Too Many Ltd", "Specialist Ltd")
     tenth, fifth, other_fifth, extra, specialist = (create_org(client, admin, n) for n in names)
@@ -62,8 +60,7 @@ def test_tier_1_shares_of_a_contract_sum_to_at_most_1(client, db):
                       contracted_share="0.5")["status"] == "active"
 
 
-def test_a_terminated_members_share_is_free_again(client, db):
-    world = make_world(client, db)
+def test_a_terminated_members_share_is_free_again(client, world):
     newcomer = create_org(client, world.headers["admin"], "Newcomer Ltd")
     manager = world.headers["manager_b"]
     assert client.post(_members_url(world.contract_b), headers=manager, json={
@@ -86,8 +83,7 @@ def test_invalid_members_are_refused_naming_the_field(client, admin, payload, fi
     assert [e["loc"] for e in response.json()["detail"]] == [["body", field]]
 
 
-def test_a_provider_can_be_a_member_only_once_and_must_be_a_provider(client, db):
-    world = make_world(client, db)
+def test_a_provider_can_be_a_member_only_once_and_must_be_a_provider(client, db, world):
     manager = world.headers["manager_a"]
     url = _members_url(world.contract_a)
 
@@ -117,8 +113,7 @@ def test_a_provider_can_be_a_member_only_once_and_must_be_a_provider(client, db)
                 if e.details["contract_id"] == world.contract_a]) == 2
 
 
-def test_only_the_contracts_prime_manager_or_an_admin_adds_members(client, db):
-    world = make_world(client, db)
+def test_only_the_contracts_prime_manager_or_an_admin_adds_members(client, world):
     newcomer = create_org(client, world.headers["admin"], "Newcomer Ltd")
     body = {"provider_id": newcomer, "tier": 2, "contracted_share": "0.1"}
     outside = client.post(_members_url(world.contract_a), headers=world.headers["manager_b"],
@@ -134,8 +129,7 @@ def test_only_the_contracts_prime_manager_or_an_admin_adds_members(client, db):
             "detail": f"role '{role}' may not manage supply-chain members"}
 
 
-def test_status_changes_append_to_the_history_with_who_when_and_why(client, db):
-    world = make_world(client, db)
+def test_status_changes_append_to_the_history_with_who_when_and_why(client, db, world):
     manager = world.headers["manager_a"]
     plan = _status(client, manager, world.contract_a, world.s1, status="on_improvement_plan",
                    reason="Check compliance below 90% for Q3")
@@ -163,8 +157,7 @@ def test_status_changes_append_to_the_history_with_who_when_and_why(client, db):
     assert entries[1].details["reason"] == "No improvement after 90 days"
 
 
-def test_status_changes_that_would_rewrite_history_are_refused(client, db):
-    world = make_world(client, db)
+def test_status_changes_that_would_rewrite_history_are_refused(client, db, world):
     manager = world.headers["manager_a"]
 
     def change(**payload):
@@ -198,8 +191,7 @@ def test_status_changes_that_would_rewrite_history_are_refused(client, db):
     assert len(audit_entries(db, "member.status")) == 2
 
 
-def test_providers_and_reviewers_may_never_change_statuses(client, db):
-    world = make_world(client, db)
+def test_providers_and_reviewers_may_never_change_statuses(client, db, world):
     for who, role, contract, provider in (
             ("s1", "provider_user", world.contract_a, world.s1),  # its own membership
             ("s1", "provider_user", world.contract_a, world.s2),
@@ -222,8 +214,7 @@ def test_providers_and_reviewers_may_never_change_statuses(client, db):
     assert audit_entries(db, "member.status") == []
 
 
-def test_a_provider_user_sees_only_its_own_membership_row(client, db):
-    world = make_world(client, db)
+def test_a_provider_user_sees_only_its_own_membership_row(client, world):
     s1 = world.headers["s1"]
     rows = client.get(_members_url(world.contract_a), headers=s1).json()["rows"]
     assert [row["provider_id"] for row in rows] == [world.s1]
@@ -240,8 +231,7 @@ def test_a_provider_user_sees_only_its_own_membership_row(client, db):
                       headers=world.headers["inhouse_a"]).json()["rows"] == []
 
 
-def test_other_primes_see_nothing_and_reviewers_read_everything(client, db):
-    world = make_world(client, db)
+def test_other_primes_see_nothing_and_reviewers_read_everything(client, world):
     outside = client.get(_members_url(world.contract_a), headers=world.headers["manager_b"])
     assert outside.status_code == 404
     assert outside.json() == {"detail": f"contract {world.contract_a} not found"}
@@ -251,8 +241,7 @@ def test_other_primes_see_nothing_and_reviewers_read_everything(client, db):
     assert {row["provider_id"] for row in rows.json()["rows"]} == {world.s1, world.s2}
 
 
-def test_members_page_with_a_cursor(client, db):
-    world = make_world(client, db)
+def test_members_page_with_a_cursor(client, world):
     admin = world.headers["admin"]
     extra = [create_org(client, admin, f"Specialist {n}") for n in range(3)]
     for org in extra:

@@ -3,7 +3,7 @@ and the list contract (limit, cursor) every list endpoint shares."""
 
 import pytest
 
-from tests.helpers import API, audit_entries, make_world, page_through
+from tests.helpers import API, audit_entries, page_through
 
 
 def test_names_are_trimmed_and_unique_case_insensitively(client, db, admin):
@@ -42,8 +42,7 @@ def test_invalid_organisations_are_refused_naming_the_field(client, admin, paylo
     assert [e["loc"] for e in response.json()["detail"]] == [["body", field]]
 
 
-def test_only_admins_create_organisations(client, db):
-    world = make_world(client, db)
+def test_only_admins_create_organisations(client, world):
     for who, role in (("manager_a", "prime_manager"), ("s1", "provider_user"),
                       ("reviewer", "reviewer")):
         response = client.post(f"{API}/organisations", headers=world.headers[who],
@@ -53,8 +52,7 @@ def test_only_admins_create_organisations(client, db):
         assert response.json() == {"detail": f"role '{role}' may not create organisations"}
 
 
-def test_each_role_sees_its_own_organisation_and_the_parties_to_its_contracts(client, db):
-    world = make_world(client, db)
+def test_each_role_sees_its_own_organisation_and_the_parties_to_its_contracts(client, world):
     everyone = {world.prime_a, world.s1, world.s2, world.prime_b, world.sb, world.reviewer_org}
 
     def visible(who: str) -> set[int]:
@@ -79,8 +77,7 @@ def test_each_role_sees_its_own_organisation_and_the_parties_to_its_contracts(cl
                       headers=world.headers["s1"]).status_code == 404
 
 
-def test_lists_page_through_every_row_once_with_the_cursor(client, db):
-    world = make_world(client, db)
+def test_lists_page_through_every_row_once_with_the_cursor(client, world):
     pages = page_through(client, f"{API}/organisations", world.headers["admin"], limit=4)
     assert [len(page) for page in pages] == [4, 2]
     ids = [row["id"] for page in pages for row in page]

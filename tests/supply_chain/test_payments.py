@@ -5,15 +5,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from app.core.timeutil import today
-from tests.helpers import API, audit_entries, make_world, page_through, record_payment
+from tests.helpers import API, audit_entries, page_through, record_payment
 
 
 def _payments_url(contract_id: int) -> str:
     return f"{API}/contracts/{contract_id}/payments"
 
 
-def test_a_prime_manager_records_a_payment_with_the_contracts_terms(client, db):
-    world = make_world(client, db)
+def test_a_prime_manager_records_a_payment_with_the_contracts_terms(client, db, world):
     body = record_payment(client, world.headers["manager_a"], world.contract_a, world.s1,
                           invoice_date=date(2026, 9, 30), amount="18450.50")
     assert body == {"id": body["id"], "contract_id": world.contract_a, "provider_id": world.s1,
@@ -31,8 +30,7 @@ def test_a_prime_manager_records_a_payment_with_the_contracts_terms(client, db):
     assert second.details["paid_date"] == "2026-02-10"
 
 
-def test_a_payment_cannot_be_paid_before_its_invoice_or_in_the_future(client, db):
-    world = make_world(client, db)
+def test_a_payment_cannot_be_paid_before_its_invoice_or_in_the_future(client, db, world):
     manager = world.headers["manager_a"]
     early = client.post(_payments_url(world.contract_a), headers=manager, json={
         "provider_id": world.s1, "invoice_date": "2026-03-31", "amount": "10.00",
@@ -51,8 +49,7 @@ def test_a_payment_cannot_be_paid_before_its_invoice_or_in_the_future(client, db
     assert audit_entries(db, "payment.record") == []
 
 
-def test_invalid_payments_are_refused_naming_the_field(client, db):
-    world = make_world(client, db)
+def test_invalid_payments_are_refused_naming_the_field(client, world):
     manager = world.headers["manager_a"]
     base = {"provider_id": world.s1, "invoice_date": "2026-03-31", "amount": "10.00"}
     for change, field in (({"amount": "-1"}, "amount"), ({"amount": "1.234"}, "amount"),
@@ -70,8 +67,7 @@ def test_invalid_payments_are_refused_naming_the_field(client, db):
         "detail": f"provider_id: {world.sb} is not a member of contract {world.contract_a}"}
 
 
-def test_marking_a_payment_paid_happens_once_and_not_before_the_invoice(client, db):
-    world = make_world(client, db)
+def test_marking_a_payment_paid_happens_once_and_not_before_the_invoice(client, db, world):
     manager = world.headers["manager_a"]
     payment = record_payment(client, manager, world.contract_a, world.s1,
                              invoice_date=date(2026, 6, 30))
@@ -92,8 +88,7 @@ def test_marking_a_payment_paid_happens_once_and_not_before_the_invoice(client, 
     assert (entry.entity_id, entry.details["paid_date"]) == (payment["id"], "2026-08-15")
 
 
-def test_each_role_lists_only_the_payments_in_its_scope(client, db):
-    world = make_world(client, db)
+def test_each_role_lists_only_the_payments_in_its_scope(client, world):
     manager = world.headers["manager_a"]
     to_s1 = record_payment(client, manager, world.contract_a, world.s1)["id"]
     to_s2 = record_payment(client, manager, world.contract_a, world.s2)["id"]
@@ -120,8 +115,7 @@ def test_each_role_lists_only_the_payments_in_its_scope(client, db):
         assert response.json() == {"detail": f"contract {contract} not found"}
 
 
-def test_only_the_contracts_prime_manager_or_an_admin_records_payments(client, db):
-    world = make_world(client, db)
+def test_only_the_contracts_prime_manager_or_an_admin_records_payments(client, db, world):
     payment = record_payment(client, world.headers["manager_a"], world.contract_a, world.s1)
     body = {"provider_id": world.s1, "invoice_date": "2026-03-31", "amount": "10.00"}
     paid_url = f"{_payments_url(world.contract_a)}/{payment['id']}/paid"
@@ -146,8 +140,7 @@ def test_only_the_contracts_prime_manager_or_an_admin_records_payments(client, d
     assert audit_entries(db, "payment.paid") == []
 
 
-def test_payments_page_with_a_cursor(client, db):
-    world = make_world(client, db)
+def test_payments_page_with_a_cursor(client, world):
     ids = [record_payment(client, world.headers["manager_a"], world.contract_a, world.s1,
                           amount=f"{100 + n}.00")["id"] for n in range(5)]
     pages = page_through(client, _payments_url(world.contract_a), world.headers["s1"], limit=2)
