@@ -23,11 +23,9 @@ from sqlalchemy.orm import Session
 
 from app.core.timeutil import today
 from app.models import ComplianceFlag
-from app.supply_chain import schemas as setup
-from app.supply_chain import service as setup_service
 from tests.compliance.test_flags_api import add_complaint
 from tests.helpers import API, PASSWORD, add_user
-from tests.world import ADMIN, World
+from tests.world import World
 
 UPDATE = "/dashboard/_dash-update-component"
 MISSING = 987_654  # an id no record has
@@ -77,9 +75,7 @@ def _changed(id_: dict[str, str], prop: str) -> str:
 def dashboard(db: Session, world: World) -> Iterator[Dashboard]:
     from app.main import create_app
 
-    reviewer = setup_service.create_organisation(db, ADMIN, setup.OrganisationCreate(
-        name="Independent Case Examiner", kind="reviewer", sector="public")).id
-    orgs = {"prime.boss": world.prime_a, "site.admin": None, "the.reviewer": reviewer,
+    orgs = {"prime.boss": world.prime_a, "site.admin": None, "the.reviewer": world.reviewer_org,
             "other.boss": world.prime_b, "third.staff": world.s1}
     for username, role in USERS.items():
         add_user(db, username, role, orgs[username])
