@@ -56,13 +56,13 @@ def create_user(
 
     from app.auth.schemas import UserCreate
     from app.auth.service import create_user as create
-    from app.core.db import get_sessionmaker
+    from app.core.db import get_write_sessionmaker
     from app.core.errors import DomainError
 
     try:
         payload = UserCreate(username=username, password=password, role=role,  # type: ignore[arg-type]
                              organisation_id=org)
-        with get_sessionmaker()() as session:
+        with get_write_sessionmaker()() as session:
             user = create(session, None, payload)
     except ValidationError as exc:
         for error in exc.errors():
@@ -186,9 +186,9 @@ def demo(
 def complaints_sweep() -> None:
     """Record and notify complaint SLA breaches (run it on a schedule, e.g. hourly)."""
     from app.complaints.service import sweep_breaches
-    from app.core.db import get_sessionmaker
+    from app.core.db import get_write_sessionmaker
 
-    with get_sessionmaker()() as session:
+    with get_write_sessionmaker()() as session:
         found = sweep_breaches(session)
     for complaint_id, breach in found:
         typer.echo(f"complaint {complaint_id}: {breach} SLA breached")
@@ -204,10 +204,10 @@ def send_notifications(
 
     from app.complaints.notifications import send_pending
     from app.core.config import get_settings
-    from app.core.db import get_sessionmaker
+    from app.core.db import get_write_sessionmaker
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    with get_sessionmaker()() as session:
+    with get_write_sessionmaker()() as session:
         report = send_pending(session, get_settings(), limit)
     typer.echo(f"{report.emailed} e-mailed, {report.logged} logged, {report.failed} failed")
     if report.failed:
@@ -223,7 +223,7 @@ def notification_address(
     from email.headerregistry import Address
 
     from app.complaints.notifications import set_notification_address
-    from app.core.db import get_sessionmaker
+    from app.core.db import get_write_sessionmaker
     from app.models import Organisation
 
     try:
@@ -231,7 +231,7 @@ def notification_address(
     except (ValueError, IndexError) as exc:
         typer.echo(f"email: not an e-mail address: {email!r}", err=True)
         raise typer.Exit(2) from exc
-    with get_sessionmaker()() as session:
+    with get_write_sessionmaker()() as session:
         if session.get(Organisation, org) is None:
             typer.echo(f"org: organisation {org} does not exist", err=True)
             raise typer.Exit(2)
@@ -250,7 +250,7 @@ def recompute_flags_command(
     from app.core.db import get_sessionmaker
     from app.core.errors import DomainError
 
-    try:
+    try:  # its reads stay deferred; it takes the write lock itself for each contract's writes
         with get_sessionmaker()() as session:
             results = (recompute_stale(session, [contract_id] if contract_id else None)
                        if stale_only else recompute_all(session, contract_id))

@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 from app.auth.principal import Principal, resolve_principal
 from app.auth.service import authenticate
 from app.core.config import get_settings
-from app.core.db import get_sessionmaker
+from app.core.db import get_sessionmaker, get_write_sessionmaker
 from app.core.security import create_access_token
 
 COOKIE = "chainboard_session"
@@ -34,8 +34,9 @@ PUBLIC_PREFIXES = ("/_dash-component-suites/", "/_dash-layout", "/_dash-dependen
 
 
 @contextmanager
-def db_session() -> Iterator[Session]:
-    with get_sessionmaker()() as session:
+def db_session(write: bool = False) -> Iterator[Session]:
+    """`write`: for an action that changes data (a write session: see app.core.db)."""
+    with (get_write_sessionmaker() if write else get_sessionmaker())() as session:
         yield session
 
 

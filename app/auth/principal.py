@@ -8,7 +8,7 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.db import get_session
+from app.core.db import get_read_session, get_session, lookup_apart
 from app.core.logs import request_context
 from app.core.ratelimit import principal_limiter
 from app.core.security import hash_api_key, user_id_from_token
@@ -36,6 +36,7 @@ class Principal:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]  # a POST that only reads
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
@@ -75,7 +76,8 @@ def current_principal(
     token: Annotated[str | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key)],
 ) -> Principal:
-    principal = resolve_principal(session, token, api_key)
+    with lookup_apart(session):  # a write session's writes begin afresh, with the lock
+        principal = resolve_principal(session, token, api_key)
     if principal is None:
         raise _UNAUTHENTICATED
     identity = (("api key", str(principal.api_key_id)) if principal.is_api_key

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, 
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import schemas, service
-from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep
+from app.auth.principal import MAX_RECORD_ID, PrincipalDep, ReadSessionDep, SessionDep
 from app.core.pagination import Page, PageParams, page_params
 from app.core.ratelimit import login_limiter
 from app.core.security import create_access_token
@@ -15,7 +15,7 @@ KeyId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
 
 
 @router.post("/auth/token", response_model=schemas.Token)
-def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep,
+def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: ReadSessionDep,
           request: Request) -> object:
     # Counted before the password is checked: guesses cost the guesser, right or wrong.
     client = request.client.host if request.client else "unknown"

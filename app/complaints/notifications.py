@@ -81,6 +81,7 @@ def send_pending(session: Session, settings: Settings, limit: int = 500) -> Send
         .where(Notification.sent_at.is_(None),
                Notification.attempts < settings.smtp_max_attempts)
         .order_by(Notification.id).limit(limit)))
+    session.commit()  # end the read: each outcome's write begins afresh (with the lock, on SQLite)
     smtp: smtplib.SMTP | None = None
     try:
         for notification in pending:

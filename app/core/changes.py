@@ -29,6 +29,8 @@ from enum import StrEnum
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
+from app.core.db import deferred_bind
+
 log = logging.getLogger(__name__)
 
 
@@ -105,8 +107,9 @@ def _run_after_commit(session: Session) -> None:
     pending: dict[int, set[Kind]] = session.info.pop(_PENDING, {})
     if not pending:
         return
-    # The writer's session may emit no SQL here; the reactions get one of their own.
-    with Session(bind=session.get_bind(), expire_on_commit=False) as own:
+    # The writer's session may emit no SQL here; the reactions get one of their own, whose
+    # transactions begin deferred: they mostly read, and take SQLite's lock where they write.
+    with Session(bind=deferred_bind(session.get_bind()), expire_on_commit=False) as own:
         for contract_id, kinds in sorted(pending.items()):
             change = Change(contract_id, frozenset(kinds))
             for registration in _registry:

@@ -1,17 +1,26 @@
 """Engine and sessions. SQLite is the zero-setup default; PostgreSQL is production."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import Request
 
 from app.core.config import get_settings
 
-# Set as an execution option by writers that read-then-write (ingestion) so that on SQLite their
-# transaction takes the write lock at BEGIN instead of failing later with "database is locked".
+# Set as an execution option by writers that read-then-write so that on SQLite their transaction
+# takes the write lock at BEGIN (waiting up to the busy timeout for it) instead of failing at its
+# first write with "database is locked": in WAL mode a deferred transaction that has read cannot
+# wait for the lock, since another writer's commit has made its snapshot stale. Write sessions
+# (below) set it on every transaction; ingestion and the flag and complaint changes set it too.
 SQLITE_IMMEDIATE = "chainboard_sqlite_immediate"
+# session.info key: the session's transactions begin IMMEDIATE (a write session on SQLite).
+_IMMEDIATE_SESSION = "chainboard.sqlite_immediate"
+# Requests that only read; any other method may write and gets a write session.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def make_engine(url: str, echo: bool = False, statement_timeout_ms: int = 0,
@@ -71,6 +80,53 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
-def get_session() -> Iterator[Session]:
+@lru_cache
+def get_write_sessionmaker() -> sessionmaker[Session]:
+    """Sessions for work that changes data (requests other than GET, the dashboard's actions,
+    the CLI's commands). On SQLite every transaction they begin is BEGIN IMMEDIATE, so writers
+    queue for the lock for up to the busy timeout; on PostgreSQL they are the plain sessions."""
+    engine = get_engine()
+    if engine.dialect.name != "sqlite":
+        return get_sessionmaker()
+    return sessionmaker(bind=engine.execution_options(**{SQLITE_IMMEDIATE: True}),
+                        expire_on_commit=False, info={_IMMEDIATE_SESSION: True})
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's session: a write session unless the method only reads. Reads stay
+    deferred, so on SQLite in WAL mode a reader never waits for a writer."""
+    maker = get_sessionmaker if request.method in READ_METHODS else get_write_sessionmaker
+    with maker()() as session:
+        yield session
+
+
+def get_read_session() -> Iterator[Session]:
+    """For a request that reads only although its method is POST (signing in)."""
     with get_sessionmaker()() as session:
         yield session
+
+
+@contextmanager
+def lookup_apart(session: Session) -> Iterator[None]:
+    """Run a lookup that precedes a write session's work (who is asking) in a deferred
+    transaction of its own, ended after it: it neither holds the write lock through what comes
+    before the writes (validating a batch) nor leaves a snapshot that the writes could not use.
+    On any other session the lookup simply runs in the session's transaction."""
+    if not session.info.get(_IMMEDIATE_SESSION):
+        yield
+        return
+    if session.in_transaction():
+        session.rollback()
+    session.connection(execution_options={SQLITE_IMMEDIATE: False})
+    try:
+        yield
+    finally:
+        session.rollback()
+
+
+def deferred_bind(bind: Engine | Connection) -> Engine | Connection:
+    """`bind` with its transactions begun deferred (for a write session's follow-up work that
+    mostly reads and takes the lock itself where it writes)."""
+    if isinstance(bind, Engine) and bind.get_execution_options().get(SQLITE_IMMEDIATE):
+        return bind.execution_options(**{SQLITE_IMMEDIATE: False})
+    return bind

@@ -222,7 +222,7 @@ def act(clicks: list[int | None], complaint_id: int | None, texts: list[str | No
             or not any(clicks):
         raise PreventUpdate  # buttons drawn, none pressed
     text = {ident["name"]: value for ident, value in zip(text_ids, texts, strict=True)}
-    with db_session() as session:
+    with db_session(write=True) as session:
         try:
             done = _act(session, principal, complaint_id, trigger["act"], text.get("note"),
                         text.get("message"))

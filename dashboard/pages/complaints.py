@@ -186,7 +186,7 @@ def raise_complaint(clicks: int | None, contract: str | None, principle: str | N
         problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
         return dbc.Alert(["Not raised: ", "; ".join(problems)], color="danger",
                          id="complaint-raise-error"), dash.no_update
-    with db_session() as session:
+    with db_session(write=True) as session:
         try:
             raised = service.raise_complaint(session, principal, payload)
         except DomainError as exc:

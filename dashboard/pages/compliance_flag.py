@@ -131,7 +131,7 @@ def change_status(clicks: list[int | None], note: str | None, flag_id: int | Non
     trigger = dash.ctx.triggered_id
     if principal is None or flag_id is None or not isinstance(trigger, dict) or not any(clicks):
         raise PreventUpdate  # a button drawn, not pressed
-    with db_session() as session:
+    with db_session(write=True) as session:
         try:
             change = schemas.FlagStatusChange(status=trigger["to"], note=note or "")
         except ValidationError:

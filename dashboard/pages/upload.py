@@ -91,7 +91,7 @@ def upload(contents: str | None, filename: str | None, partial: bool | None) -> 
     try:
         content = base64.b64decode(contents.split(",", 1)[1])
         rows, lines = parse_events_csv(content)
-        with db_session() as session:
+        with db_session(write=True) as session:
             result = ingest_events(session, principal, rows, partial=bool(partial),
                                    lines=lines)
     except (IndexError, ValueError):
