@@ -2,7 +2,7 @@ import math
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from app.auth.principal import MAX_RECORD_ID
 from app.models.auth import Role
@@ -10,6 +10,8 @@ from app.models.auth import Role
 # A record id in a request body: out-of-range ids are a validation error naming the field,
 # never a database error.
 RecordId = Annotated[int, Field(ge=1, le=MAX_RECORD_ID)]
+# A boolean in a request body: JSON true or false only (StrictInput refuses a plain bool).
+Flag = StrictBool
 
 
 def _non_finite_as_text(value: Any, where: str = "") -> Any:
@@ -41,6 +43,18 @@ class StrictInput(BaseModel):
     @classmethod
     def _printable_non_finite_numbers(cls, data: Any) -> Any:
         return _non_finite_as_text(data)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Booleans are strict: JSON true or false, never 0, 1 or "true" (a lax `bool` took
+        `{"confidential": 0}` as false). A plain `bool` field is refused when the class is
+        defined, so no request body can forget it."""
+        super().__pydantic_init_subclass__(**kwargs)
+        for name, info in cls.model_fields.items():
+            if info.annotation in (bool, bool | None) and not any(
+                    getattr(item, "strict", False) for item in info.metadata):
+                raise TypeError(f"{cls.__name__}.{name}: a request body's boolean must be "
+                                "StrictBool (app.auth.schemas.StrictInput)")
 
 
 class Token(BaseModel):

@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.auth.schemas import RecordId, StrictInput
+from app.auth.schemas import Flag, RecordId, StrictInput
 from app.models.complaints import ComplaintPrinciple as Principle
 from app.models.complaints import ComplaintStage, EntryKind, Outcome, Triage
 from app.models.complaints import ComplaintStatus as Status
@@ -22,7 +22,7 @@ class ComplaintCreate(StrictInput):
     principle: Principle
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(min_length=1, max_length=20_000)
-    confidential: bool = False
+    confidential: Flag = False
 
 
 class MessageCreate(StrictInput):
@@ -49,7 +49,7 @@ class TransitionCreate(StrictInput):
 class ConfidentialityChange(StrictInput):
     model_config = ConfigDict(json_schema_extra={"examples": [{"confidential": False}]})
 
-    confidential: bool = Field(description="false lifts confidentiality; it cannot be restored")
+    confidential: Flag = Field(description="false lifts confidentiality; it cannot be restored")
 
 
 class SlaRead(BaseModel):

@@ -26,6 +26,7 @@ class ContractRules:
 
     contract_id: int
     prime_id: int
+    start_date: date
     tariff: Tariff
     member_status: dict[int, MemberStatus]  # provider id -> current membership status
     spell_checks: dict[str, SpellCheckRule]  # milestone code -> when it falls due
@@ -80,6 +81,9 @@ def check(event: EventIn, state: ParticipantState | None, contract: ContractRule
     errors: list[str] = []
     if event.event_date > today:
         errors.append(f"event_date: after today ({today}); events cannot be dated in the future")
+    if event.event_date < contract.start_date:
+        errors.append(f"event_date: {event.event_date} is before the contract's start on "
+                      f"{contract.start_date}")
     if event.type == "referral":
         errors += _check_referral(event, state, contract, submitter_org_id)
         return errors

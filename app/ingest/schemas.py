@@ -4,9 +4,11 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from app.auth.principal import MAX_RECORD_ID
+from app.core.dates import EARLIEST_DATE, in_range
+from app.ingest.nino import contains_nino
 from app.models.contracts import PaymentGroup
 from app.models.participants import CheckResult, EventType, ExitReason
 
@@ -38,9 +40,6 @@ _FIELDS_BY_TYPE = {
 # No formula-like first character (CSV exports stay safe), no control characters anywhere.
 _EVENT_ID = r"^[^=+\-@\s\x00-\x1f][^\x00-\x1f\x7f]*$"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# Two letters, six digits, an optional suffix A-D: a National Insurance number's shape,
-# tested with separators removed. Broader than HMRC's prefix rules on purpose.
-_NINO_SHAPE = re.compile(r"^[A-Z]{2}\d{6}[A-D]?$", re.IGNORECASE)
 
 
 def _iso_date(value: Any) -> Any:
@@ -52,13 +51,15 @@ def _iso_date(value: Any) -> Any:
 
 
 def _participant_ref(value: Any) -> Any:
-    if isinstance(value, str) and _NINO_SHAPE.match(value.replace("-", "").replace("_", "")):
+    if isinstance(value, str) and contains_nino(value):
         raise ValueError("looks like a National Insurance number; send a pseudonymous "
                          "reference, never a NINO")
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+# The floor every input date shares (app.core.dates); the contract's start is a rule
+# (app.ingest.rules), and "not after today" too.
+IsoDate = Annotated[date, BeforeValidator(_iso_date), AfterValidator(in_range)]
 
 
 class EventIn(BaseModel):
@@ -103,8 +104,12 @@ class EventIn(BaseModel):
                      for name in foreign if values[name] is not None]
         if problems:
             raise ValueError("; ".join(problems))
-        if self.reported_at is not None and self.reported_at.tzinfo is None:
-            raise ValueError("reported_at: needs a timezone (e.g. 2026-01-31T09:00:00Z)")
+        if self.reported_at is not None:
+            if self.reported_at.tzinfo is None:
+                raise ValueError("reported_at: needs a timezone (e.g. 2026-01-31T09:00:00Z)")
+            if self.reported_at.date() < EARLIEST_DATE:
+                raise ValueError(f"reported_at: before {EARLIEST_DATE}, the earliest date "
+                                 "chainboard takes")
         return self
 
 

@@ -382,7 +382,7 @@ def contract_rules(session: Session, contract: Contract) -> rules.ContractRules:
         select(Membership.provider_id, Membership.status)
         .where(Membership.contract_id == contract.id))}
     return rules.ContractRules(
-        contract_id=contract.id, prime_id=contract.prime_id,
+        contract_id=contract.id, prime_id=contract.prime_id, start_date=contract.start_date,
         tariff=tariff_of(contract.tariff_rows),
         member_status=statuses,
         spell_checks={c.milestone: SpellCheckRule(c.days, c.min_outcome_weeks)

@@ -5,15 +5,11 @@ from typing import Annotated, Literal, cast
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from app.auth.schemas import RecordId, StrictInput
+from app.core.dates import Day
 from app.models.contracts import MemberStatus, PaymentGroup
 from app.models.organisations import OrgKind, Sector
 from app.supply_chain.defaults import DEFAULT_MILESTONE_SCHEDULE, PAYMENT_GROUPS
 
-# Dates wide enough for any real contract and narrow enough that date arithmetic downstream
-# (contract years, payment terms, sustainment due dates) cannot leave Python's date range.
-EARLIEST_DATE = date(1990, 1, 1)
-LATEST_DATE = date(2199, 12, 31)
-Day = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 
 

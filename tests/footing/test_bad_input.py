@@ -122,7 +122,7 @@ CORPUS = [
         lambda w: {"params": {"participant_ref": "P\x00"}}, 422, "query.participant_ref"),
     # -- NINO-shaped references ---------------------------------------------------------------
     Bad("events: a National Insurance number as reference", "POST", _events_path,
-        lambda w: {"json": [_event(w, participant_ref="QQ123456C")]}, 422,
+        lambda w: {"json": [_event(w, participant_ref="P-AB123456C")]}, 422,
         "participant_ref: looks like a National Insurance number"),
     Bad("csv: a National Insurance number as reference", "POST", _csv_path,
         lambda w: _csv(CSV_HEADER, f"n1,{w.contract_a},AB123456D,referral,2024-03-01,"

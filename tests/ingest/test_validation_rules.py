@@ -48,7 +48,7 @@ CASES: list[Case] = [
      "event_id: must not start with = + - @ or whitespace, nor hold control characters"),
     ("participant_ref characters", None, lambda w: referral(w, ref="J. Smith"),
      "participant_ref: only letters, digits, '-' and '_' (a pseudonymous reference)"),
-    ("participant_ref NINO", None, lambda w: referral(w, ref="QQ-12-34-56-C"),
+    ("participant_ref NINO", None, lambda w: referral(w, ref="AB-12-34-56-C"),
      "participant_ref: looks like a National Insurance number; send a pseudonymous reference,"
      " never a NINO"),
     ("unknown type", None, lambda w: {**referral(w), "type": "interview"},
