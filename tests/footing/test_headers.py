@@ -149,9 +149,9 @@ def test_start_up_warns_when_the_development_secret_is_in_use(
 
     monkeypatch.delenv("SECRET_KEY", raising=False)
     assert get_settings().secret_key == DEV_SECRET_KEY
-    with caplog.at_level(logging.WARNING, logger="chainboard"):
-        with TestClient(create_app(with_dashboard=False)):
-            pass
+    with caplog.at_level(logging.WARNING, logger="chainboard"), \
+            TestClient(create_app(with_dashboard=False)):
+        pass
     assert any("SECRET_KEY" in record.getMessage() and record.levelno == logging.WARNING
                for record in caplog.records), caplog.text
 
@@ -160,7 +160,7 @@ def test_no_warning_with_a_private_secret(engine, settings_reset, monkeypatch, c
     from app.main import create_app
 
     monkeypatch.setenv("SECRET_KEY", "a-private-secret-of-more-than-32-characters")
-    with caplog.at_level(logging.WARNING, logger="chainboard"):
-        with TestClient(create_app(with_dashboard=False)):
-            pass
+    with caplog.at_level(logging.WARNING, logger="chainboard"), \
+            TestClient(create_app(with_dashboard=False)):
+        pass
     assert not any("SECRET_KEY" in record.getMessage() for record in caplog.records)
