@@ -4,18 +4,28 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
+import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from secure.middleware import SecureASGIMiddleware
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api import api_router
-from app.core.config import get_settings
+from app.core.config import DEV_SECRET_KEY, get_settings
 from app.core.errors import DomainError
-from app.core.http import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.core.http import (
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    script_hashes,
+    security_headers,
+)
 from app.wiring import install_reactions
 
 log = logging.getLogger("chainboard")
@@ -28,6 +38,11 @@ Authenticate with `POST /api/v1/auth/token` (OAuth2 password form) and send
 Records outside your organisation's scope answer 404.
 """
 
+# Swagger UI's script, stylesheet and icon from a package (fastapi-offline ships them), served
+# by us: /docs works without a CDN, and the CSP names no other origin. ReDoc is off.
+DOCS_ASSETS = "/docs/assets"
+DOCS_ASSET_DIR = Path(fastapi_offline.__file__).parent / "static"
+
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -38,6 +53,11 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     # Freezing what startup built (it lives as long as the process) takes it out of every
     # collection; 10,000 runs them a fourteenth as often. 100,000 was barely faster
     # and kept request garbage for longer: peak memory rose by a half (docs/operations.md).
+    if get_settings().secret_key == DEV_SECRET_KEY:
+        # Production refuses it (app.core.config); anywhere else, say so once at start-up.
+        log.warning("SECRET_KEY is the development default: anyone who reads the source can "
+                    "sign tokens and sessions; set SECRET_KEY to a private value of 32 or more "
+                    "characters outside development")
     gc.collect()  # startup's garbage is freed now, not frozen for good
     gc.freeze()
     gc.set_threshold(10_000)
@@ -47,10 +67,18 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 def create_app(with_dashboard: bool = True) -> FastAPI:
     install_reactions()
     app = FastAPI(title="chainboard", version="0.1.0", description=DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
     app.include_router(api_router)
-    # The last added is the outermost: every answer, a 413 too, carries the request id.
+    inline_scripts = _mount_docs(app)
+    if with_dashboard:
+        from dashboard.app import inline_script_hashes
+
+        # Dash's inline scripts (the renderer's start-up, clientside callbacks), by hash.
+        inline_scripts += inline_script_hashes()
+    # The last added is the outermost: every answer, a 413 too, carries the request id and
+    # the security headers.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=get_settings().max_body_bytes)
+    app.add_middleware(SecureASGIMiddleware, secure=security_headers(inline_scripts))
     app.add_middleware(RequestContextMiddleware)
 
     @app.exception_handler(DomainError)
@@ -106,3 +134,28 @@ def create_app(with_dashboard: bool = True) -> FastAPI:
         return RedirectResponse("/dashboard/" if with_dashboard else "/docs")
 
     return app
+
+
+def _mount_docs(app: FastAPI) -> list[str]:
+    """/docs (Swagger UI) from the package's files; the hashes of its pages' inline scripts.
+    The pages are fixed, so they are rendered once and their hashes known before serving."""
+    assert app.openapi_url and app.swagger_ui_oauth2_redirect_url
+    app.mount(DOCS_ASSETS, StaticFiles(directory=DOCS_ASSET_DIR), name="docs-assets")
+    docs = bytes(get_swagger_ui_html(
+        openapi_url=app.openapi_url, title=f"{app.title} - API docs",
+        oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url,
+        swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+        swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+        swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+        swagger_ui_parameters=app.swagger_ui_parameters).body).decode()
+    redirect = bytes(get_swagger_ui_oauth2_redirect_html().body).decode()
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return HTMLResponse(docs)
+
+    @app.get(app.swagger_ui_oauth2_redirect_url, include_in_schema=False)
+    def swagger_ui_redirect() -> HTMLResponse:
+        return HTMLResponse(redirect)
+
+    return script_hashes(docs) + script_hashes(redirect)

@@ -17,10 +17,12 @@ from dash import dcc, html
 from fastapi import FastAPI
 
 from app.auth.principal import Principal
+from app.core.http import script_hashes
 from dashboard import auth
 from dashboard.components.page import aria_label
 
 PREFIX = auth.PREFIX
+LOGIN = auth.LOGIN_PATH
 # Bootstrap's CSS from a package (bootstrap-flask ships it), served by us: no CDN at run time.
 BOOTSTRAP_CSS = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5" / "css"
 ROLE_NAMES = {"admin": "Administrator", "prime_manager": "Prime manager",
@@ -101,6 +103,17 @@ def create_dash() -> dash.Dash:
     from dashboard.components import filters  # noqa: F401  (registers the URL callback)
 
     return app
+
+
+@cache
+def inline_script_hashes() -> list[str]:
+    """CSP hashes of the inline scripts Dash's page carries: its renderer's start-up and the
+    clientside callbacks, its own pages' router among them. Dash registers that router at its
+    first request, so the login page is rendered once here (no database needed) and its
+    scripts hashed as served; every page shares that one index."""
+    page = create_dash().server.test_client().get(LOGIN)
+    assert page.status_code == 200, page.status_code
+    return script_hashes(page.get_data(as_text=True))
 
 
 def mount_dashboard(api: FastAPI) -> None:

@@ -37,7 +37,8 @@ PERMISSIONS: dict[str, Permission] = {
     "api_keys.manage": _allow("manage API keys", "admin", "prime_manager", "provider_user"),
     "events.submit": _allow("submit events", "admin", "prime_manager", "provider_user"),
     "events.read": _allow("read events", "admin", "prime_manager", "provider_user"),
-    "audit.read": _allow("read the audit log", "admin"),
+    # Reviewers read the entries about what they may see (app.auth.scope.audit_entries).
+    "audit.read": _allow("read the audit log", "admin", "reviewer"),
     # -- complaints (app.complaints; DOMAIN.md section 8) ----------------------------------------
     # Only supply-chain members complain: a provider user of a member organisation (the service
     # refuses the prime's own staff). Who may make which transition is the workflow's business.

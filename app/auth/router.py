@@ -1,9 +1,9 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.auth import schemas, service
+from app.auth import audit, schemas, service
 from app.auth.principal import MAX_RECORD_ID, PrincipalDep, ReadSessionDep, SessionDep
 from app.core.pagination import Page, PageParams, page_params
 from app.core.ratelimit import login_limiter
@@ -58,3 +58,14 @@ def list_api_keys(session: SessionDep, principal: PrincipalDep, page: PageDep) -
 def revoke_api_key(key_id: KeyId, session: SessionDep, principal: PrincipalDep) -> Response:
     service.revoke_api_key(session, principal, key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/audit", response_model=Page[schemas.AuditEntryRead], tags=["audit"])
+def list_audit(session: SessionDep, principal: PrincipalDep, page: PageDep,
+               filters: Annotated[schemas.AuditFilters, Query()]) -> object:
+    """Who changed what, oldest first. Admins read every entry; reviewers those about
+    compliance flags and the complaints they may see (escalated ones). Filter by `action`,
+    `entity_type`, `entity_id`, `actor_user_id`, and a time window `since` <= at < `until`
+    (ISO 8601; UTC when no zone is given)."""
+    rows, cursor = audit.list_audit(session, principal, filters, page)
+    return {"rows": rows, "next_cursor": cursor}

@@ -116,3 +116,32 @@ class Me(BaseModel):
     organisation_id: int | None
     user_id: int | None
     username: str | None
+
+
+# -- the audit log (GET /audit) ------------------------------------------------------------------
+class AuditFilters(BaseModel):
+    """Filters of the audit log's reader; `since` and `until` without a zone are UTC."""
+
+    action: str | None = Field(None, max_length=64, description="e.g. payment.record")
+    entity_type: str | None = Field(None, max_length=32, description="e.g. complaint")
+    entity_id: RecordId | None = None
+    actor_user_id: RecordId | None = None
+    since: datetime | None = Field(None, description="entries at or after this time")
+    until: datetime | None = Field(None, description="entries before this time")
+
+
+class AuditEntryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        "id": 412, "at": "2026-03-02T10:14:05Z", "actor_user_id": 3, "actor_org_id": 1,
+        "action": "payment.record", "entity_type": "payment", "entity_id": 41,
+        "details": {"contract_id": 1, "provider_id": 6, "amount": "18450.00",
+                    "invoice_date": "2026-02-01", "paid_date": None, "terms_days": 30}}]})
+
+    id: int
+    at: datetime
+    actor_user_id: int | None
+    actor_org_id: int | None
+    action: str
+    entity_type: str
+    entity_id: int | None
+    details: dict[str, Any]

@@ -13,6 +13,7 @@ from app.auth.permissions import GRANTABLE_KEY_ROLES
 from app.auth.principal import Principal
 from app.models import (
     ApiKey,
+    AuditEntry,
     Complaint,
     ComplianceFlag,
     Contract,
@@ -188,3 +189,21 @@ class Scope:
             return and_(ComplianceFlag.complaint_id.is_not(None),
                         ComplianceFlag.complaint_id.in_(self._confidential_complaint_ids()))
         return false()
+
+    # -- the audit log -----------------------------------------------------------------------
+    def audit_entries(self, stmt: Select[*Ts]) -> Select[*Ts]:
+        """An admin reads every entry. A reviewer reads the entries about the records it may
+        see, compliance flags and escalated complaints, and no others: the supply chain's own
+        books (users, keys, payments, members) are not its business, and the entries of a
+        complaint still in the prime's own procedure would name its complainant's organisation
+        (actor_org_id of its raise) before any reviewer may see it. Readers of other roles
+        are refused by the permissions table (audit.read); here they see nothing."""
+        if self.role == "admin":
+            return stmt
+        if self.role == "reviewer":
+            return stmt.where(or_(
+                and_(AuditEntry.entity_type == "compliance_flag",
+                     AuditEntry.entity_id.in_(self.compliance_flags(select(ComplianceFlag.id)))),
+                and_(AuditEntry.entity_type == "complaint",
+                     AuditEntry.entity_id.in_(self.complaints(select(Complaint.id))))))
+        return stmt.where(false())

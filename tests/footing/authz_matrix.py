@@ -217,6 +217,14 @@ MATRIX: dict[tuple[str, str], Entry] = {
         expect(anonymous=401, admin=204, prime_manager=(204, 404), provider_user=(204, 404),
                reviewer=403),
         audit="api_key.revoke"),
+    # The audit log: admins read all; reviewers the entries about flags and the complaints they
+    # see (escalated ones), so a complaint in the prime's own procedure must not show.
+    ("GET", f"{API}/audit"): Entry(
+        lambda ctx, role, target: (ctx.new_complaint(target, confidential=True),
+                                   Call(f"{API}/audit", params={"limit": 1000}))[-1],
+        expect(anonymous=401, admin=200, prime_manager=403, provider_user=403, reviewer=200),
+        leaks=lambda ctx, role, body: [] if role == "admin" else [
+            row for row in body["rows"] if row["entity_type"] != "compliance_flag"]),
     ("POST", f"{API}/organisations"): Entry(
         lambda ctx, role, target: Call(f"{API}/organisations", json={
             "name": ctx.unique("Org"), "kind": "subcontractor", "sector": "private"}),
