@@ -105,15 +105,31 @@ def visible_to_submitter(state: ParticipantState, contract: ContractRules,
     return submitter_org_id is None or submitter_org_id in (state.provider_id, contract.prime_id)
 
 
+def hidden_clash(event: EventIn, state: ParticipantState | None, contract: ContractRules,
+                 submitter_org_id: int | None) -> bool:
+    """Whether `event` refers a reference that an organisation the submitter may not see
+    holds. `check` says nothing of it: the service tells it (`reference_taken`) only where a
+    free reference's events would really be stored, so that a refusal for any other reason
+    answers exactly as for a reference nobody holds (docs/decisions.md, "Another
+    organisation's participant")."""
+    return (event.type == "referral" and state is not None
+            and not visible_to_submitter(state, contract, submitter_org_id))
+
+
+def reference_taken(contract: ContractRules) -> str:
+    """The one answer to a hidden clash: no holder, no date, nothing of the participant."""
+    return (f"participant_ref: not available for a new referral in contract "
+            f"{contract.contract_id}; references are unique in a contract, so use another "
+            "(the prime can resolve a clash)")
+
+
 def _check_referral(event: EventIn, state: ParticipantState | None, contract: ContractRules,
                     submitter_org_id: int | None) -> list[str]:
     errors = []
     assert event.provider_id is not None and event.payment_group is not None
-    if state is not None:
-        when = (f" (on {state.referral_date})"
-                if visible_to_submitter(state, contract, submitter_org_id) else "")
+    if state is not None and visible_to_submitter(state, contract, submitter_org_id):
         errors.append(f"participant_ref: already referred in contract {contract.contract_id}"
-                      + when)
+                      f" (on {state.referral_date})")
     if submitter_org_id not in (None, contract.prime_id, event.provider_id):
         errors.append("provider_id: a provider may refer participants only to itself")
     elif (event.provider_id != contract.prime_id

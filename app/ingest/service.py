@@ -163,7 +163,7 @@ def _apply_in_one_transaction(session: Session, principal: Principal,
     session.connection(execution_options={SQLITE_IMMEDIATE: True})
     try:
         batch = _Batch(session, principal, parsed, utcnow())
-        staged = batch.apply(digests, result, lines)
+        staged = batch.apply(digests, result, lines, partial)
         if result.rejected and not partial:
             session.rollback()
             return
@@ -254,10 +254,17 @@ class _Batch:
 
     # -- checking ----------------------------------------------------------------------------
     def apply(self, digests: dict[int, str], result: IngestResult,
-              lines: Sequence[int] | None) -> list[tuple[EventIn, str]]:
+              lines: Sequence[int] | None, partial: bool) -> list[tuple[EventIn, str]]:
         """Check each event in API order; return the accepted ones with their content hash
-        (`digests`, by the event's index in the batch)."""
+        (`digests`, by the event's index in the batch).
+
+        A referral of a reference held by an organisation the submitter may not see (a hidden
+        clash) is refused only where a free reference would be stored: in a partial batch when
+        the referral is otherwise valid; in an atomic batch when nothing else in it is
+        refused. Until then it is judged, with its participant's later events, as if the
+        reference were free, so every other answer is the one a free reference gets."""
         staged: list[tuple[EventIn, str]] = []
+        clashes: list[tuple[int, EventIn]] = []
         seen_in_batch: dict[tuple[int, str], tuple[str, int, bool]] = {}
         rules_org = None if self.principal.is_admin else self.principal.organisation_id
         ordered = sorted(self.parsed, key=lambda item: (TYPE_ORDER[item[1].type],
@@ -294,11 +301,17 @@ class _Batch:
                 errors.append("reported_at: only an admin's backfill may carry reported_at")
             state = self.states.get((event.contract_id, event.participant_ref))
             errors += rules.check(event, state, contract, rules_org, self.today)
+            clash = not errors and rules.hidden_clash(event, state, contract, rules_org)
+            if clash and partial:
+                errors = [rules.reference_taken(contract)]
             seen_in_batch[key] = (digest, index, not errors)
             if errors:
                 result.reject(index, event.event_id, errors, lines)
                 continue
+            if clash:
+                clashes.append((index, event))
             if event.type == "referral":
+                # A clash's stand-in state is never written: the atomic batch is refused below.
                 self.states[(event.contract_id, event.participant_ref)] = rules.new_state(event)
             else:
                 assert state is not None
@@ -306,6 +319,10 @@ class _Batch:
                             event.reason, event.result)
             staged.append((event, digest))
             result.accepted += 1
+        if clashes and not result.rejected:
+            for index, event in clashes:
+                result.reject(index, event.event_id,
+                              [rules.reference_taken(self.contracts[event.contract_id])], lines)
         return staged
 
     # -- writing -----------------------------------------------------------------------------
