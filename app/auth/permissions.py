@@ -71,7 +71,9 @@ GRANTABLE_KEY_ROLES: dict[str, frozenset[str]] = {
 }
 
 # Settings a prime manager may change on its own contract (the rest need contracts.configure).
-PRIME_EDITABLE_SETTINGS = frozenset({"league_visibility"})
+# The prime decides whether subcontractors see its league table named, so also how coarsely
+# the anonymised rows are shown (k of their k-anonymity): a named table reveals more than any k.
+PRIME_EDITABLE_SETTINGS = frozenset({"league_visibility", "league_k_anonymity"})
 
 
 def may(principal: Principal, action: str) -> bool:

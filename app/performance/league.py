@@ -14,7 +14,7 @@ need a square root, are computed in floating point.
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from math import sqrt
 from typing import Literal
@@ -56,6 +56,10 @@ class LeagueParameters:
     min_n: int = 30
 
 
+_WITHHELD = ("on anonymised rows, rounded to a band or null (withheld) unless at least k "
+             "anonymised providers share the value (k-anonymity, docs/metrics.md)")
+
+
 @dataclass(frozen=True)
 class LeagueRow:
     """One provider's row; the fields and their order are API.md's. The API serves these rows
@@ -64,11 +68,12 @@ class LeagueRow:
 
     provider_id: int | None = field(metadata={"description": "null on anonymised rows"})
     provider_name: str
-    sector: str
-    tier: int | None = field(metadata={"description": "null for the prime's in-house delivery"})
-    referrals: int
-    referral_share: float | None
-    contracted_share: Decimal | None
+    sector: str | None = field(metadata={"description": _WITHHELD})
+    tier: int | None = field(metadata={
+        "description": "null for the prime's in-house delivery; " + _WITHHELD})
+    referrals: int | None = field(metadata={"description": _WITHHELD})
+    referral_share: float | None = field(metadata={"description": _WITHHELD})
+    contracted_share: Decimal | None = field(metadata={"description": _WITHHELD})
     eligible: int
     outcomes: int
     rate: float | None
@@ -85,10 +90,10 @@ class LeagueRow:
     high_outlier: bool | None
     rank: int | None
     raw_rank: int | None
-    job_starts: int
+    job_starts: int | None = field(metadata={"description": _WITHHELD})
     check_compliance: float | None
     data_timeliness: float | None
-    payments_earned: Decimal | None
+    payments_earned: Decimal | None = field(metadata={"description": _WITHHELD})
 
 
 @dataclass(frozen=True)
@@ -335,31 +340,152 @@ def _visible(row: LeagueRow) -> tuple[object, ...]:
     return tuple(getattr(row, f.name) for f in fields(row) if f.name not in _HIDDEN)
 
 
-def anonymise(rows: Iterable[LeagueRow], viewer_provider_id: int | None) -> list[LeagueRow]:
-    """The rows as a provider sees them: its own named, every other one "Provider A", ...
+# -- k-anonymity of anonymised rows (issue 13; docs/metrics.md, "Anonymisation") -------------
+DEFAULT_K = 3
 
-    Letters follow an order computed from the rows' *visible* fields only: rank, then the
-    unranked by eligible desc and referrals desc, then the remaining visible values. The input
-    order and the hidden id and name never decide it, so a letter says nothing the row does
-    not already show. Rows that tie on every visible field are indistinguishable once
-    anonymised, so their relative order cannot leak anything either. The letters are per
-    table: "Provider A" of one period is not linked to "Provider A" of another. The rows are
-    returned in that order (the input order may itself reflect identity, e.g. by id).
+# What an outsider knows or can estimate of a provider, so what could single out an anonymised
+# row: sector, tier and contracted share are procurement facts; referral volume (and its share
+# of the total), job starts and payments follow from the share. The performance figures
+# (eligible, outcomes, rate, expected, PI, intervals, funnel limits, RAG, ranks, check
+# compliance, data timeliness) are what the table is for and are never changed.
+QUASI_IDENTIFIERS = frozenset({"sector", "tier", "contracted_share", "referrals",
+                               "referral_share", "job_starts", "payments_earned"})
+
+
+@dataclass(frozen=True)
+class _Dimension:
+    """Columns generalised together: level 0 exact, level i rounded to ``steps[i - 1]``, the
+    level after the last step withheld (null)."""
+
+    column: str
+    steps: tuple[Decimal, ...] = ()
+    withheld_with: tuple[str, ...] = ()  # columns withheld as soon as this one is not exact
+
+    @property
+    def top(self) -> int:
+        return len(self.steps) + 1
+
+
+# In the order generalised first when two steps help equally: bands before withholding.
+_DIMENSIONS = (
+    _Dimension("contracted_share", (Decimal("0.05"), Decimal("0.1"), Decimal("0.25"))),
+    # The exact share of the total (known from the viewer's own row) gives exact referrals.
+    _Dimension("referrals", (Decimal(10), Decimal(50), Decimal(100)), ("referral_share",)),
+    _Dimension("job_starts", (Decimal(10), Decimal(50))),
+    _Dimension("payments_earned", (Decimal(1000), Decimal(10000))),
+    _Dimension("tier"),
+    _Dimension("sector"),
+)
+
+
+def _round_to(value: object, step: Decimal) -> object:
+    """``value`` rounded to the nearest multiple of ``step`` (halves up); None stays None."""
+    if value is None:
+        return None
+    exact = value if isinstance(value, Decimal) else Decimal(str(value))
+    rounded = (exact / step).to_integral_value(rounding=ROUND_HALF_UP) * step
+    if isinstance(value, Decimal):
+        return rounded.quantize(value) if value.is_finite() else value
+    return int(rounded)
+
+
+def _generalised(row: LeagueRow, levels: dict[str, int]) -> dict[str, object]:
+    values: dict[str, object] = {name: getattr(row, name) for name in QUASI_IDENTIFIERS}
+    for dimension in _DIMENSIONS:
+        level = levels[dimension.column]
+        if level == 0:
+            continue
+        for name in dimension.withheld_with:
+            values[name] = None
+        values[dimension.column] = (None if level == dimension.top else
+                                    _round_to(values[dimension.column],
+                                              dimension.steps[level - 1]))
+    return values
+
+
+def _singled_out(released: list[dict[str, object]], k: int) -> int:
+    """Rows whose visible quasi-identifiers are shared by fewer than k rows (a row with every
+    one withheld shows nothing to single it out by)."""
+    keys = [tuple(values[name] for name in sorted(QUASI_IDENTIFIERS)) for values in released]
+    sizes: dict[tuple[object, ...], int] = {}
+    for key in keys:
+        sizes[key] = sizes.get(key, 0) + 1
+    return sum(1 for key in keys
+               if sizes[key] < k and any(value is not None for value in key))
+
+
+def generalise(rows: Sequence[LeagueRow], k: int) -> list[LeagueRow]:
+    """The rows, in their order, with the quasi-identifiers made k-anonymous: every
+    combination of visible quasi-identifier values is shared by at least ``k`` of the rows.
+
+    Full-domain generalisation (one level per column for all rows, so a band means the same
+    on every row): while some row is singled out, coarsen the column whose next level singles
+    out the fewest rows (ties: the order of ``_DIMENSIONS``, bands before withholding); then
+    give back any column whose finer level keeps the rows k-anonymous. With fewer than ``k``
+    rows every quasi-identifier ends withheld. Depends on the rows' values only, never their
+    order or identity. The caller passes the anonymised rows only: the viewer knows its own
+    row, so it hides nobody.
     """
+    if k < 2:
+        raise ValueError("k must be >= 2")
+    rows = list(rows)
+    levels = {dimension.column: 0 for dimension in _DIMENSIONS}
+
+    def score(trial: dict[str, int]) -> int:
+        return _singled_out([_generalised(row, trial) for row in rows], k)
+
+    current = score(levels)
+    while current:
+        options = [(score({**levels, d.column: levels[d.column] + 1}), position, d.column)
+                   for position, d in enumerate(_DIMENSIONS) if levels[d.column] < d.top]
+        current, _, column = min(options)
+        levels[column] += 1
+    for dimension in reversed(_DIMENSIONS):
+        while levels[dimension.column] and not score(
+                {**levels, dimension.column: levels[dimension.column] - 1}):
+            levels[dimension.column] -= 1
+    if not any(levels.values()):
+        return rows
+    return [replace(row, **_generalised(row, levels)) for row in rows]  # type: ignore[arg-type]
+
+
+def anonymise(rows: Iterable[LeagueRow], viewer_provider_id: int | None,
+              k: int = DEFAULT_K) -> list[LeagueRow]:
+    """The rows as a provider sees them: its own named and exact, every other one "Provider
+    A", ... with its quasi-identifiers made k-anonymous among the anonymised rows
+    (``generalise``).
+
+    Letters follow an order computed from the rows' *visible* fields only (after
+    generalisation): rank, then the unranked by eligible desc and referrals desc, then the
+    remaining visible values. The input order and the hidden id and name never decide it, so
+    a letter says nothing the row does not already show. Rows that tie on every visible field
+    are indistinguishable once anonymised, so their relative order cannot leak anything
+    either. The letters are per table: "Provider A" of one period is not linked to "Provider
+    A" of another. The rows are returned in that order (the input order may itself reflect
+    identity, e.g. by id).
+    """
+    rows = list(rows)
+
+    def is_own(row: LeagueRow) -> bool:
+        return viewer_provider_id is not None and row.provider_id == viewer_provider_id
+
+    own = [row for row in rows if is_own(row)]
+    others = generalise([row for row in rows if not is_own(row)], k)
 
     def order(row: LeagueRow) -> tuple[object, ...]:
         return (
             row.rank is None,
             row.rank or 0,
             -row.eligible,
-            -row.referrals,
+            row.referrals is None,
+            -(row.referrals or 0),
             repr(_visible(row)),
         )
 
     result: list[LeagueRow] = []
     letters_used = 0
-    for row in sorted(rows, key=order):
-        if viewer_provider_id is not None and row.provider_id == viewer_provider_id:
+    for row in sorted([*own, *others], key=order):
+        if is_own(row):
             result.append(row)
             continue
         result.append(replace(row, provider_id=None, provider_name=anonymous_name(letters_used)))

@@ -139,7 +139,7 @@ def _league_table(session: Session, contract: Contract, *, period_from: date | N
         league.LeagueParameters(min_n=min_n))
     rows = list(table.rows)
     if anonymised:
-        rows = league.anonymise(rows, anonymised_for)
+        rows = league.anonymise(rows, anonymised_for, settings.league_k_anonymity)
     return schemas.LeagueTableOut.model_validate({
         "contract_id": contract.id, "from": period_from, "to": period_to, "as_of": as_of,
         "horizon_months": horizon, "min_n": min_n, "pooled_rate": table.pooled_rate,

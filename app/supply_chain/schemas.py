@@ -92,6 +92,8 @@ class ContractSettings(InputModel):
     """Per-contract configuration. Every threshold of DOMAIN.md sections 5 and 7 lives here."""
 
     league_visibility: Literal["named", "anonymised"] = "anonymised"
+    # k-anonymity of anonymised league rows (docs/metrics.md, "Anonymisation")
+    league_k_anonymity: int = Field(default=3, ge=2, le=1000)
     default_horizon_months: int = Field(default=12, ge=3, le=24)
     min_n: int = Field(default=30, ge=1, le=1_000_000)
     timeliness_days: int = Field(default=5, ge=0, le=365)

@@ -52,7 +52,9 @@ def headline(table: schemas.LeagueTableOut, principal: Principal) -> Headline:
     if principal.role == "provider_user":
         rows = [r for r in rows if r.provider_id == principal.organisation_id]
     return Headline(
-        referrals=sum(r.referrals for r in rows), job_starts=sum(r.job_starts for r in rows),
+        # Rows read exact here (a provider's own, everyone's for a prime): `or 0` for the types.
+        referrals=sum(r.referrals or 0 for r in rows),
+        job_starts=sum(r.job_starts or 0 for r in rows),
         eligible=sum(r.eligible for r in rows), outcomes=sum(r.outcomes for r in rows),
         payments_earned=sum((r.payments_earned or Decimal(0) for r in rows), Decimal(0)))
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from app.performance.league import (
+    QUASI_IDENTIFIERS,
     GroupCounts,
     LeagueParameters,
     LeagueRow,
@@ -598,10 +599,13 @@ def test_anonymise_names_only_the_viewer() -> None:
         (None, "Provider C"),
         (None, "Provider D"),
     ]
-    # Nothing but the identity changes.
+    # Nothing but the identity changes, and the others' quasi-identifiers (k-anonymity,
+    # tests/performance/test_league_kanon.py); the viewer's own row is exact.
+    assert seen[2] == table.rows[2]
+    blank: dict[str, Any] = {name: None for name in QUASI_IDENTIFIERS}
     for original, shown in zip(table.rows, seen, strict=True):
-        assert replace(shown, provider_id=None, provider_name="") == replace(
-            original, provider_id=None, provider_name=""
+        assert replace(shown, provider_id=None, provider_name="", **blank) == replace(
+            original, provider_id=None, provider_name="", **blank
         )
 
 
