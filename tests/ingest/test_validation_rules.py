@@ -57,7 +57,7 @@ CASES: list[Case] = [
     ("date format", None, lambda w: {**referral(w), "event_date": "01/03/2024"},
      "event_date: must be an ISO date YYYY-MM-DD"),
     ("future date", None, lambda w: referral(w, day=today() + timedelta(days=1)),
-     f"event_date: after today ({today()}); events cannot be dated in the future"),
+     "event_date: after today ({today}); events cannot be dated in the future"),
     ("missing field of its type", None,
      lambda w: {k: v for k, v in referral(w).items() if k != "payment_group"},
      "payment_group: required for referral events"),
@@ -171,7 +171,7 @@ def test_rule_rejects_with_its_reason(client, world, stored, make_event, expecte
     response = client.post("/api/v1/events", json=[event], headers=world.keys[who])
     assert response.status_code == 422, response.text
     errors = response.json()["rejected"][0]["errors"]
-    assert expected.format(contract=world.contract_a, suspended=world.s3,
+    assert expected.format(today=today(), contract=world.contract_a, suspended=world.s3,
                            other_prime=world.prime_b) in errors
 
 
