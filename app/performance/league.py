@@ -404,14 +404,16 @@ def _generalised(row: LeagueRow, levels: dict[str, int]) -> dict[str, object]:
 
 
 def _singled_out(released: list[dict[str, object]], k: int) -> int:
-    """Rows whose visible quasi-identifiers are shared by fewer than k rows (a row with every
-    one withheld shows nothing to single it out by)."""
+    """Rows whose visible quasi-identifiers are shared by fewer than k rows; none when every
+    row shows the same (with fewer than k rows, all withheld). A null counts as a value: the
+    prime's in-house row, the only one without a tier or share, would otherwise stand out."""
     keys = [tuple(values[name] for name in sorted(QUASI_IDENTIFIERS)) for values in released]
     sizes: dict[tuple[object, ...], int] = {}
     for key in keys:
         sizes[key] = sizes.get(key, 0) + 1
-    return sum(1 for key in keys
-               if sizes[key] < k and any(value is not None for value in key))
+    if len(sizes) == 1:
+        return 0
+    return sum(1 for key in keys if sizes[key] < k)
 
 
 def generalise(rows: Sequence[LeagueRow], k: int) -> list[LeagueRow]:
@@ -429,6 +431,9 @@ def generalise(rows: Sequence[LeagueRow], k: int) -> list[LeagueRow]:
     if k < 2:
         raise ValueError("k must be >= 2")
     rows = list(rows)
+    if len(rows) < k:  # too few to hide among: none of their quasi-identifiers is shown
+        withheld = {dimension.column: dimension.top for dimension in _DIMENSIONS}
+        return [replace(row, **_generalised(row, withheld)) for row in rows]  # type: ignore[arg-type]
     levels = {dimension.column: 0 for dimension in _DIMENSIONS}
 
     def score(trial: dict[str, int]) -> int:

@@ -39,13 +39,15 @@ PERFORMANCE = tuple(f.name for f in fields(LeagueRow)
 
 
 def singled_out(rows: list[Any], k: int) -> list[tuple[object, ...]]:
-    """Visible quasi-identifier combinations shared by fewer than k of the rows (the fully
-    withheld combination excepted). Rows are LeagueRow or JSON dicts."""
+    """Visible quasi-identifier combinations shared by fewer than k of the rows; none when
+    every row shows the same (nothing tells them apart). A null is a value like any other: the
+    one row without a tier (the prime's in-house delivery) stands out among rows with one.
+    Rows are LeagueRow or JSON dicts."""
     def get(row: Any, name: str) -> object:
         return row[name] if isinstance(row, dict) else getattr(row, name)
 
     combos = Counter(tuple(get(r, q) for q in sorted(QUASI_IDENTIFIERS)) for r in rows)
-    return [c for c, n in combos.items() if n < k and any(v is not None for v in c)]
+    return [] if len(combos) == 1 else [c for c, n in combos.items() if n < k]
 
 
 def demo_like_rows() -> list[LeagueRow]:
