@@ -32,9 +32,11 @@ def create_access_token(user_id: int) -> str:
 
 
 def user_id_from_token(token: str) -> int | None:
-    """The token's user id, or None when it is forged, expired or malformed."""
+    """The token's user id, or None when it is forged, expired, without an expiry or
+    malformed (a token that never expires could never be taken back by time)."""
     try:
-        claims = jwt.decode(token, get_settings().secret_key, algorithms=[_JWT_ALGORITHM])
+        claims = jwt.decode(token, get_settings().secret_key, algorithms=[_JWT_ALGORITHM],
+                            options={"require": ["exp", "sub"]})
         return int(claims["sub"])
     except (jwt.PyJWTError, KeyError, ValueError):
         return None

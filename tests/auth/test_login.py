@@ -73,7 +73,8 @@ def test_a_deactivated_user_can_neither_log_in_nor_use_an_earlier_token(client, 
     assert response.json() == {"detail": WRONG_LOGIN}
 
 
-@pytest.mark.parametrize("case", ["expired", "forged", "garbage", "huge_user_id", "no_subject"])
+@pytest.mark.parametrize("case", ["expired", "forged", "garbage", "huge_user_id", "no_subject",
+                                  "no_expiry"])
 def test_a_bad_bearer_token_gets_401(client, db, case):
     user_id = add_user(db, "asha.patel", "admin")
     now = utcnow()
@@ -85,6 +86,8 @@ def test_a_bad_bearer_token_gets_401(client, db, case):
         # Signed with the real key: proves an out-of-range id is refused, not a database error.
         "huge_user_id": _token({"sub": "9" * 30, "exp": now + timedelta(hours=1)}),
         "no_subject": _token({"exp": now + timedelta(hours=1)}),
+        # Signed with the real key but valid for ever: a token must carry its end.
+        "no_expiry": _token({"sub": str(user_id), "iat": now}),
     }[case]
     response = client.get(f"{API}/auth/me", headers=headers)
     assert response.status_code == 401
