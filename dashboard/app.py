@@ -82,6 +82,24 @@ def shell() -> html.Div:
     ])
 
 
+def refuse_unknown_callbacks(app: dash.Dash) -> None:
+    """A callback request naming no server callback (a clientside one, none at all, or a body
+    that is no callback request) is answered 400: Dash itself would raise, a 500."""
+
+    def check() -> flask.Response | None:
+        if flask.request.path != "/_dash-update-component":
+            return None
+        body = flask.request.get_json(silent=True)
+        output = body.get("output") if isinstance(body, dict) else None
+        spec = app.callback_map.get(output) if isinstance(output, str) else None
+        if spec is not None and "callback" in spec:
+            return None
+        return flask.Response('{"detail": "no such callback"}', status=400,
+                              mimetype="application/json")
+
+    app.server.before_request(check)
+
+
 @cache
 def create_dash() -> dash.Dash:
     """One Dash app per process: its pages register in Dash's process-wide registry."""
@@ -97,6 +115,7 @@ def create_dash() -> dash.Dash:
     )
     app.layout = shell
     auth.install(app.server)
+    refuse_unknown_callbacks(app)
     app.server.add_url_rule(
         "/vendor/bootstrap.min.css", "bootstrap_css",
         lambda: flask.send_from_directory(BOOTSTRAP_CSS, "bootstrap.min.css", max_age=86400))

@@ -1,0 +1,344 @@
+"""The dashboard's authorisation matrix: every page and every server callback, for every role,
+on a record of the caller's own scope, on one outside it and on one that does not exist.
+
+The API's matrix (tests/footing/authz_matrix.py) declares an answer per endpoint; the dashboard
+answers through the pages router and Dash callbacks, so here the promise is stated as the
+API states it: what a role may see shows; what it may not see answers exactly as a record that
+does not exist (ids set aside); nothing answers a 5xx; a request without a session is turned
+away. A page or callback without an entry here fails the test that lists them, naming it.
+"""
+
+import base64
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from app.core.timeutil import today
+from app.models import Complaint
+from dashboard.app import create_dash
+from tests.compliance.test_flags_api import add_complaint
+from tests.dashboard.test_flag_pages import MISSING, Dashboard
+from tests.helpers import API, record_payment
+from tests.world import World
+
+ROLES = {"admin": "site.admin", "prime_manager": "prime.boss", "provider_user": "third.staff",
+         "reviewer": "the.reviewer"}
+
+
+@dataclass
+class Ids:
+    """The records a page or callback is asked about, for one role: records it may see
+    ("own") and records it may not ("other"; only the kinds of record some of whose
+    instances are hidden from the role: the admin sees everything, the reviewer every
+    contract but only escalated complaints)."""
+
+    own: dict[str, Any]
+    other: dict[str, Any]
+
+
+@pytest.fixture()
+def records(db: Session, client: Any, world: World,
+            nested_flags: dict[str, Any]) -> dict[str, Any]:
+    """Besides nested_flags' CON-3 flag about S2 and S2's complaint (contract A): S1's own
+    complaint, an escalated complaint for the reviewer, SB's complaint in contract B, and a
+    late-payment flag (COM-1) about S1 in A and about SB in B."""
+    escalated = db.get_one(Complaint, add_complaint(db, world.contract_a, world.s2,
+                                                    today() - timedelta(days=40)))
+    escalated.status, escalated.stage = "escalated", "merlin_triage"
+    escalated.escalated_at = escalated.submitted_at + timedelta(days=30)
+    db.commit()
+    for contract, provider in ((world.contract_a, world.s1), (world.contract_b, world.sb)):
+        record_payment(client, world.headers["admin"], contract, provider,
+                       invoice_date=today() - timedelta(days=60))
+    flag = {}
+    for contract, provider in ((world.contract_a, world.s1), (world.contract_b, world.sb)):
+        answer = client.get(f"{API}/compliance/flags", headers=world.headers["admin"],
+                            params={"contract_id": contract, "rule": "COM-1"})
+        [row] = [r for r in answer.json()["rows"] if r["subject_org_id"] == provider]
+        flag[provider] = row["id"]
+    return {
+        "s2_complaint": nested_flags["complaint"], "con3_flag": nested_flags["CON-3"],
+        "s1_complaint": public_id(db, Complaint, add_complaint(
+            db, world.contract_a, world.s1, today() - timedelta(days=3))),
+        "escalated": public_id(db, Complaint, escalated.id),
+        "sb_complaint": public_id(db, Complaint, add_complaint(
+            db, world.contract_b, world.sb, today() - timedelta(days=3))),
+        "s1_flag": flag[world.s1], "sb_flag": flag[world.sb],
+    }
+
+
+def ids_for(role: str, world: World, r: dict[str, Any]) -> Ids:
+    a, b = world.contract_a, world.contract_b
+    if role == "admin":
+        return Ids({"contract": a, "provider": world.s2, "complaint": r["s2_complaint"],
+                    "flag": r["con3_flag"]}, {})
+    if role == "prime_manager":
+        return Ids({"contract": a, "provider": world.s2, "complaint": r["s2_complaint"],
+                    "flag": r["con3_flag"]},
+                   {"contract": b, "provider": world.sb, "complaint": r["sb_complaint"],
+                    "flag": r["sb_flag"]})
+    if role == "provider_user":
+        return Ids({"contract": a, "provider": world.s1, "complaint": r["s1_complaint"],
+                    "flag": r["s1_flag"]},
+                   {"contract": b, "provider": world.s2, "complaint": r["s2_complaint"],
+                    "flag": r["con3_flag"]})
+    return Ids({"contract": a, "provider": world.s2, "complaint": r["escalated"],
+                "flag": r["con3_flag"]},
+               {"complaint": r["s2_complaint"]})
+
+
+def public_id(db: Session, model: Any, pk: int) -> Any:
+    """The id a record is known by in URLs."""
+    return getattr(db.get_one(model, pk), "public_id", pk)
+
+
+def _normalised(response: Any, ids: list[Any]) -> str:
+    """The answer with the ids asked about (and every number) set aside."""
+    text = response.text
+    for value in ids:  # whole tokens only: an id may be digits, or an opaque string
+        text = re.sub(rf"(?<![\w-]){re.escape(str(value))}(?![\w-])", "ID", text)
+    return re.sub(r"\d+", "N", text)
+
+
+def assert_alike(other: Any, missing: Any, ids: list[Any], what: str) -> None:
+    """A record out of scope answers exactly as one that does not exist."""
+    for response in (other, missing):
+        assert response.status_code < 500, (what, response.text[:300])
+    assert other.status_code == missing.status_code, what
+    assert _normalised(other, ids) == _normalised(missing, ids), what
+
+
+# -- pages -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PageEntry:
+    path: Callable[[dict[str, Any]], str]
+    search: Callable[[dict[str, Any]], str] = lambda ids: ""
+    takes: tuple[str, ...] = ("contract",)  # the records the page is asked about
+
+
+def _contract(ids: dict[str, Any]) -> str:
+    return f"?contract={ids['contract']}"
+
+
+PAGES: dict[str, PageEntry] = {
+    "/": PageEntry(lambda ids: "/dashboard/", _contract),
+    "/league": PageEntry(lambda ids: "/dashboard/league", _contract),
+    "/funnel": PageEntry(lambda ids: "/dashboard/funnel", _contract),
+    "/milestones": PageEntry(lambda ids: "/dashboard/milestones", _contract),
+    "/compliance": PageEntry(lambda ids: "/dashboard/compliance", _contract),
+    "/complaints": PageEntry(lambda ids: "/dashboard/complaints", _contract),
+    "/upload": PageEntry(lambda ids: "/dashboard/upload", takes=()),
+    "/providers/<provider_id>": PageEntry(
+        lambda ids: f"/dashboard/providers/{ids['provider']}",
+        lambda ids: f"?contract={ids.get('contract', MISSING)}", takes=("provider",)),
+    "/complaints/<complaint_id>": PageEntry(
+        lambda ids: f"/dashboard/complaints/{ids['complaint']}", takes=("complaint",)),
+    "/compliance/flags/<flag_id>": PageEntry(
+        lambda ids: f"/dashboard/compliance/flags/{ids['flag']}", takes=("flag",)),
+}
+# Pages anyone may open, which take no record.
+OPEN_PAGES = {"/login", "/404"}
+
+
+def registered_pages() -> set[str]:
+    create_dash()
+    import dash
+
+    return {page.get("path_template") or page["path"] for page in dash.page_registry.values()}
+
+
+def test_every_page_has_an_entry_in_the_matrix() -> None:
+    assert registered_pages() - OPEN_PAGES - set(PAGES) == set()
+    assert set(PAGES) - registered_pages() == set()
+
+
+def _shows_not_found(response: Any) -> bool:
+    return '"not-found"' in response.text
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_shows_a_role_its_own_records_and_others_as_absent(
+        dashboard: Dashboard, world: World, records: dict[str, Any], page: str,
+        role: str) -> None:
+    entry = PAGES[page]
+    ids = ids_for(role, world, records)
+    dashboard.sign_in(ROLES[role])
+    own = dashboard.page(entry.path(ids.own), entry.search(ids.own))
+    assert own.status_code == 200, own.text[:300]
+    assert not _shows_not_found(own), (page, role, own.text[:500])
+    missing_ids = {**ids.own, **dict.fromkeys(entry.takes, MISSING)}
+    missing = dashboard.page(entry.path(missing_ids), entry.search(missing_ids))
+    if entry.takes:
+        assert _shows_not_found(missing) or "No " in missing.text, (page, role)
+    hidden = {k: v for k, v in ids.other.items() if k in entry.takes}
+    if hidden:
+        other_ids = {**ids.own, **hidden}
+        other = dashboard.page(entry.path(other_ids), entry.search(other_ids))
+        assert_alike(other, missing, [*hidden.values(), MISSING], f"{page} as {role}")
+
+
+def test_a_page_without_a_session_is_sent_to_sign_in(dashboard: Dashboard) -> None:
+    dashboard.client.cookies.clear()
+    for page in PAGES:
+        path = PAGES[page].path({"contract": 1, "provider": 1, "complaint": 1, "flag": 1})
+        response = dashboard.client.get(path)
+        assert response.status_code == 302, path
+        assert "/dashboard/login?next=" in response.headers["location"]
+
+
+# -- callbacks -------------------------------------------------------------------------------------
+def _prop(id_: Any, prop: str, value: Any) -> dict[str, Any]:
+    return {"id": id_, "property": prop, "value": value}
+
+
+def _search(ids: dict[str, Any]) -> dict[str, Any]:
+    return _prop("_pages_location", "search", f"?contract={ids['contract']}")
+
+
+def _raise(d: Dashboard, ids: dict[str, Any]) -> Any:
+    values = {"complaint-contract": str(ids["contract"]), "complaint-principle": "conduct",
+              "complaint-title": "Referrals", "complaint-description": "Since March.",
+              "complaint-confidential": True}
+    return d.call([("complaint-raise-result", "children"), ("complaints-list", "children")],
+                  [_prop("complaint-raise", "n_clicks", 1)],
+                  [_prop(k, "value", v) for k, v in values.items()] + [_search(ids)],
+                  "complaint-raise.n_clicks")
+
+
+def _flag_act(d: Dashboard, ids: dict[str, Any]) -> Any:
+    button = {"to": "acknowledged", "type": "flag-act"}
+    return d.call([("flag-detail", "children")], [[_prop(button, "n_clicks", 1)]],
+                  [_prop("flag-note", "value", "looked at it"),
+                   _prop("flag-id", "data", ids["flag"])],
+                  json.dumps(button, sort_keys=True, separators=(",", ":")) + ".n_clicks")
+
+
+def _complaint_act(d: Dashboard, ids: dict[str, Any]) -> Any:
+    button = {"act": "message", "type": "complaint-act"}
+    box = {"name": "message", "type": "complaint-text"}
+    return d.call([("complaint-detail", "children")], [[_prop(button, "n_clicks", 1)]],
+                  [_prop("complaint-id", "data", ids["complaint"]),
+                   [_prop(box, "value", "hello")], [_prop(box, "id", box)]],
+                  json.dumps(button, sort_keys=True, separators=(",", ":")) + ".n_clicks")
+
+
+def _export(output: str, *buttons: str) -> Callable[[Dashboard, dict[str, Any]], Any]:
+    def call(d: Dashboard, ids: dict[str, Any]) -> Any:
+        return d.call([(output, "data")], [_prop(b, "n_clicks", 1) for b in buttons],
+                      [_search(ids)], f"{buttons[0]}.n_clicks")
+    return call
+
+
+def _upload(d: Dashboard, ids: dict[str, Any]) -> Any:
+    """A one-line CSV: a referral to S1 in the given contract (its own participant)."""
+    text = ("event_id,type,contract_id,participant_ref,event_date,payment_group,provider_id\n"
+            f"m-{ids['contract']},referral,{ids['contract']},MX-{ids['contract']},"
+            f"{(today() - timedelta(days=3)).isoformat()},jsa_18_24,{ids['provider']}\n")
+    contents = "data:text/csv;base64," + base64.b64encode(text.encode()).decode()
+    return d.call([("upload-result", "children")], [_prop("upload-file", "contents", contents)],
+                  [_prop("upload-file", "filename", "events.csv"),
+                   _prop("upload-partial", "value", False)], "upload-file.contents")
+
+
+@dataclass(frozen=True)
+class CallbackEntry:
+    call: Callable[[Dashboard, dict[str, Any]], Any]
+    takes: tuple[str, ...]
+    # The roles for which the call on their own record does its work (others are refused
+    # with a message, or not answered): checked by `done`.
+    does: frozenset[str]
+    done: Callable[[Any], bool]
+
+
+def _has_file(response: Any) -> bool:
+    return response.status_code == 200 and "content" in response.text
+
+
+CALLBACKS: dict[str, CallbackEntry] = {
+    "..complaint-raise-result.children...complaints-list.children..": CallbackEntry(
+        _raise, ("contract",), frozenset({"provider_user"}),
+        lambda r: "complaint-raise-error" not in r.text and r.status_code == 200),
+    "flag-detail.children": CallbackEntry(
+        _flag_act, ("flag",), frozenset({"admin", "prime_manager"}),
+        lambda r: "Acknowledged" in r.text),
+    "complaint-detail.children": CallbackEntry(
+        _complaint_act, ("complaint",), frozenset(ROLES), lambda r: "hello" in r.text),
+    "league-download.data": CallbackEntry(
+        _export("league-download", "league-export-csv", "league-export-xlsx"), ("contract",),
+        frozenset(ROLES), _has_file),
+    "milestones-download.data": CallbackEntry(
+        _export("milestones-download", "milestones-export"), ("contract",),
+        frozenset(ROLES), _has_file),
+    "compliance-download.data": CallbackEntry(
+        _export("compliance-download", "compliance-export"), ("contract",),
+        frozenset(ROLES), _has_file),
+    "upload-result.children": CallbackEntry(
+        # The prime may report for any participant of its contracts (DOMAIN.md section 3).
+        _upload, ("contract",), frozenset({"admin", "prime_manager", "provider_user"}),
+        lambda r: "Every line was accepted" in r.text),
+}
+# The pages router is the page matrix above.
+PAGES_ROUTER = ".._pages_content.children..._pages_store.data.."
+
+
+def registered_callbacks() -> set[str]:
+    """The server's callbacks, by output (clientside ones run in the browser only)."""
+    app = create_dash()
+    app.server.test_client().get("/login")  # Dash registers the pages router at first request
+    return {output for output, spec in app.callback_map.items() if "callback" in spec}
+
+
+def test_every_callback_has_an_entry_in_the_matrix() -> None:
+    assert registered_callbacks() - {PAGES_ROUTER} - set(CALLBACKS) == set()
+    assert set(CALLBACKS) - registered_callbacks() == set()
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("name", list(CALLBACKS))
+def test_every_callback_acts_on_a_role_s_own_records_and_on_others_as_on_none(
+        dashboard: Dashboard, world: World, records: dict[str, Any], name: str,
+        role: str) -> None:
+    entry = CALLBACKS[name]
+    ids = ids_for(role, world, records)
+    own_ids = {**ids.own, "provider": world.s1}  # an upload's referral is to S1
+    dashboard.sign_in(ROLES[role])
+    hidden = {k: v for k, v in ids.other.items() if k in entry.takes}
+    if hidden:  # first, so that acting on the own record cannot change what is compared
+        missing = entry.call(dashboard, {**own_ids, **dict.fromkeys(entry.takes, MISSING)})
+        other = entry.call(dashboard, {**own_ids, **hidden})
+        assert_alike(other, missing, [*hidden.values(), MISSING], f"{name} as {role}")
+    own = entry.call(dashboard, own_ids)
+    assert own.status_code < 500, own.text[:300]
+    assert entry.done(own) == (role in entry.does), (name, role, own.text[:600])
+
+
+@pytest.mark.parametrize("name", list(CALLBACKS))
+def test_a_callback_without_a_session_is_refused(
+        dashboard: Dashboard, world: World, records: dict[str, Any],
+        name: str) -> None:
+    dashboard.client.cookies.clear()
+    response = CALLBACKS[name].call(dashboard, ids_for("admin", world, records).own)
+    assert response.status_code == 401
+
+
+def test_a_request_for_no_server_callback_answers_400_not_500(
+        dashboard: Dashboard) -> None:
+    """Dash itself answers 500 for an output it has no server callback for (a clientside
+    one, or none at all) and for a body that is not a callback request."""
+    dashboard.sign_in(ROLES["provider_user"])
+    for output in ("_pages_location.search", "nothing.children"):
+        response = dashboard.call([(output.split(".")[0], output.split(".")[1])],
+                                  [_prop("x", "value", 1)], [], "x.value")
+        assert response.status_code == 400, (output, response.text[:200])
+        assert response.json() == {"detail": "no such callback"}
+    for body in ("not json", "[]", '{"output": 1}'):
+        response = dashboard.client.post("/dashboard/_dash-update-component", content=body,
+                                         headers={"Content-Type": "application/json"})
+        assert response.status_code == 400, (body, response.text[:200])
