@@ -12,6 +12,7 @@ or used all answer the same 404: nothing about an unseen organisation can be lea
 
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -75,7 +76,9 @@ def invite(session: Session, principal: Principal, contract_id: int,
                        f"{contract.id}")
     invitation = MembershipInvitation(
         public_id=secrets.token_urlsafe(16), contract_id=contract.id, provider_id=provider.id,
-        tier=payload.tier, contracted_share=payload.contracted_share, status="pending",
+        # As stored (4 places), so the 202 shows the share as every later read will.
+        tier=payload.tier, contracted_share=payload.contracted_share.quantize(Decimal("0.0001")),
+        status="pending",
         join_code_id=code.id if code else None, invited_by_user_id=principal.user_id,
         created_at=now, expires_at=now + timedelta(days=INVITATION_DAYS))
     session.add(invitation)
@@ -204,8 +207,8 @@ def invitation_reads(session: Session,
     contracts = {c.id: c for c in session.scalars(select(Contract).where(
         Contract.id.in_({i.contract_id for i in invitations})))}
     org_ids = {i.provider_id for i in invitations} | {c.prime_id for c in contracts.values()}
-    names = dict(session.execute(select(Organisation.id, Organisation.name).where(
-        Organisation.id.in_(org_ids))).tuples())
+    names = {org_id: name for org_id, name in session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids)))}
     reads = []
     for invitation in invitations:
         contract = contracts[invitation.contract_id]
