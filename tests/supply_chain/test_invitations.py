@@ -79,7 +79,7 @@ def _join_code(client, headers, **body) -> dict:
 # -- the flow ------------------------------------------------------------------------------------
 def test_an_invitation_accepted_makes_a_member_once_and_grants_nothing_before(
         client, db, world, monkeypatch):
-    published = []
+    published: list[tuple[int, Kind]] = []
 
     def recording_publish(session, contract_id, *kinds):
         published.extend((contract_id, kind) for kind in kinds)
