@@ -13,6 +13,7 @@ or used all answer the same 404: nothing about an unseen organisation can be lea
 import secrets
 from datetime import timedelta
 from decimal import Decimal
+from typing import cast
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -26,6 +27,7 @@ from app.core.security import hash_join_code, new_join_code
 from app.core.timeutil import today, utcnow
 from app.models import Contract, JoinCode, Membership, MembershipInvitation, Organisation
 from app.models.audit import record_audit
+from app.models.contracts import InvitationStatus
 from app.supply_chain import schemas, service
 
 INVITATION_DAYS = 14
@@ -103,10 +105,11 @@ def _redeem(session: Session, code_text: str) -> JoinCode:
 
 
 # -- answering -----------------------------------------------------------------------------------
-def status_of(invitation: MembershipInvitation) -> str:
+def status_of(invitation: MembershipInvitation) -> InvitationStatus:
+    """As stored, but a pending invitation past its expiry is `expired`."""
     if invitation.status == "pending" and invitation.expires_at <= utcnow():
         return "expired"
-    return invitation.status
+    return cast(InvitationStatus, invitation.status)
 
 
 def _find(session: Session, stmt: Select[MembershipInvitation],
@@ -218,7 +221,7 @@ def invitation_reads(session: Session,
             prime_name=names[contract.prime_id], provider_id=invitation.provider_id,
             provider_name=names[invitation.provider_id], tier=invitation.tier,
             contracted_share=invitation.contracted_share,
-            status=status_of(invitation),  # type: ignore[arg-type]
+            status=status_of(invitation),
             created_at=invitation.created_at, expires_at=invitation.expires_at,
             decided_at=invitation.decided_at))
     return reads
