@@ -366,3 +366,17 @@ def test_who_creates_join_codes_for_which_organisation(client, world):
     assert own["organisation_id"] == world.s1
     assert {row["organisation_id"] for row in client.get(
         f"{API}/join-codes", headers=admin).json()["rows"]} == {world.s1}
+
+
+def test_a_prime_invited_into_another_primes_chain_answers_through_its_managers(client, world):
+    manager_a, manager_b = world.headers["manager_a"], world.headers["manager_b"]
+    code = _join_code(client, manager_b)["code"]
+    invitation = _accepted(_invite(client, manager_a, world.contract_a, join_code=code))
+    assert invitation["provider_id"] == world.prime_b
+    assert [row["id"] for row in client.get(f"{API}/invitations",
+                                            headers=manager_b).json()["rows"]] == [invitation["id"]]
+    assert _answer(client, manager_a, invitation["id"], "accept").status_code == 404
+    assert _answer(client, manager_b, invitation["id"], "withdraw").status_code == 404
+    assert _answer(client, manager_b, invitation["id"], "accept").status_code == 200
+    rows = client.get(_members_url(world.contract_a), headers=manager_a).json()["rows"]
+    assert world.prime_b in {row["provider_id"] for row in rows}
