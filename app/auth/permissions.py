@@ -31,6 +31,15 @@ PERMISSIONS: dict[str, Permission] = {
     # case-mix benchmarks, ranking) are not the prime's to set.
     "contracts.configure": _allow("change contract tariffs or compliance settings", "admin"),
     "members.manage": _allow("manage supply-chain members", "admin", "prime_manager"),
+    # Membership needs both sides: a prime manager invites and the organisation accepts
+    # (app.supply_chain.invitations); only an admin adds a member without its acceptance.
+    "members.add": _allow("add members without their acceptance", "admin"),
+    "invitations.read": _allow("read membership invitations", "admin", "prime_manager",
+                               "provider_user"),
+    # The invited organisation's own users (a prime may be invited into another's chain).
+    "invitations.answer": _allow("accept or decline membership invitations", "prime_manager",
+                                 "provider_user"),
+    "join_codes.manage": _allow("manage join codes", "admin", "prime_manager", "provider_user"),
     "payments.record": _allow("record payments", "admin", "prime_manager"),
     "users.create": _allow("create users", "admin"),
     # A subcontractor has no "manager" role of its own: its provider users hold its keys.

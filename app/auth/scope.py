@@ -18,7 +18,9 @@ from app.models import (
     ComplianceFlag,
     Contract,
     Event,
+    JoinCode,
     Membership,
+    MembershipInvitation,
     Organisation,
     Participant,
     Payment,
@@ -124,6 +126,34 @@ class Scope:
             related = or_(related, Organisation.id.in_(
                 select(Membership.provider_id).where(Membership.contract_id.in_(own_contracts))))
         return stmt.where(related)
+
+    # -- membership invitations and join codes (app.supply_chain.invitations) -------------------
+    # An invitation is seen by its two sides only: the inviting prime's managers and the invited
+    # organisation's users (and admins). Until it is accepted it grants neither side anything:
+    # the invitee is no member, so no condition above counts it.
+    def invitations(self, stmt: Select[*Ts]) -> Select[*Ts]:
+        if self.role == "admin":
+            return stmt
+        if self.role in ("prime_manager", "provider_user"):
+            sides = MembershipInvitation.provider_id == self.org_id
+            if self.role == "prime_manager":
+                sides = or_(sides, MembershipInvitation.contract_id.in_(
+                    self._primed_contract_ids()))
+            return stmt.where(sides)
+        return stmt.where(false())
+
+    def invitations_to_answer(self, stmt: Select[*Ts]) -> Select[*Ts]:
+        """Invitations addressed to the principal's own organisation: only it accepts them."""
+        return stmt.where(MembershipInvitation.provider_id == self.org_id)
+
+    def withdrawable_invitations(self, stmt: Select[*Ts]) -> Select[*Ts]:
+        """Invitations on a contract whose supply chain the principal may change."""
+        return stmt.where(self.managed_contract_condition(MembershipInvitation.contract_id))
+
+    def join_codes(self, stmt: Select[*Ts]) -> Select[*Ts]:
+        if self.role == "admin":
+            return stmt
+        return stmt.where(JoinCode.organisation_id == self.org_id)
 
     def api_keys(self, stmt: Select[*Ts]) -> Select[*Ts]:
         """Live keys: an admin's all; others' those of their own organisation carrying a role

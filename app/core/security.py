@@ -1,4 +1,4 @@
-"""Password hashing (argon2 via pwdlib), access tokens (PyJWT) and API-key hashing."""
+"""Password hashing (argon2 via pwdlib), access tokens (PyJWT), API keys and join codes."""
 
 import hashlib
 import secrets
@@ -13,6 +13,7 @@ from app.core.timeutil import utcnow
 _password_hash = PasswordHash.recommended()
 _JWT_ALGORITHM = "HS256"
 API_KEY_PREFIX = "cbk_"
+JOIN_CODE_PREFIX = "cbj_"
 
 
 def hash_password(password: str) -> str:
@@ -50,3 +51,12 @@ def hash_api_key(key: str) -> str:
     # A key carries 256 random bits, so a fast hash is as safe as argon2 here and keeps
     # per-request authentication cheap for bulk ingestion (passwords still use argon2).
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def new_join_code() -> str:
+    return JOIN_CODE_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_join_code(code: str) -> str:
+    # As random as an API key, so the same fast hash: a stored digest gives nothing away.
+    return hash_api_key(code)

@@ -5,8 +5,15 @@ from app.models.auth import ApiKey, User
 from app.models.base import Base
 from app.models.complaints import Complaint, ComplaintEntry, Notification, NotificationAddress
 from app.models.compliance import ComplianceContractState, ComplianceFlag
-from app.models.contracts import Contract, Membership, MembershipStatusChange, Payment, TariffRow
-from app.models.organisations import Organisation
+from app.models.contracts import (
+    Contract,
+    Membership,
+    MembershipInvitation,
+    MembershipStatusChange,
+    Payment,
+    TariffRow,
+)
+from app.models.organisations import JoinCode, Organisation
 from app.models.participants import (
     Event,
     Milestone,
@@ -17,7 +24,7 @@ from app.models.participants import (
 
 __all__ = [
     "ApiKey", "AuditEntry", "Base", "Complaint", "ComplaintEntry", "ComplianceContractState",
-    "ComplianceFlag", "Contract", "Event", "Membership",
+    "ComplianceFlag", "Contract", "Event", "JoinCode", "Membership", "MembershipInvitation",
     "MembershipStatusChange", "Milestone", "Notification", "NotificationAddress", "Organisation",
     "PaidEventCount", "Participant", "Payment", "ProviderDailyTotal", "TariffRow", "User",
 ]

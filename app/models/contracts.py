@@ -121,3 +121,39 @@ class Payment(Base):
     terms_days: Mapped[int] = mapped_column(Integer, default=30)
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+InvitationStatus = Literal["pending", "accepted", "declined", "withdrawn", "expired"]
+# Stored: the decisions. `expired` is read from expires_at (a pending invitation past it), so
+# no job has to run for an invitation to lapse.
+STORED_INVITATION_STATUSES = ("pending", "accepted", "declined", "withdrawn")
+
+
+class MembershipInvitation(Base):
+    """A prime's offer of membership, which the invited organisation accepts or declines.
+
+    `public_id` is what the API shows: random, so an outsider cannot count or guess
+    invitations; `id` stays internal (foreign keys, pagination, the audit log)."""
+
+    __tablename__ = "membership_invitations"
+    __table_args__ = (
+        CheckConstraint("tier IN (1, 2)", name="tier"),
+        CheckConstraint("contracted_share >= 0 AND contracted_share <= 1", name="share"),
+        CheckConstraint("status IN ('" + "', '".join(STORED_INVITATION_STATUSES) + "')",
+                        name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    tier: Mapped[int] = mapped_column(Integer)
+    contracted_share: Mapped[Decimal] = mapped_column(Numeric(6, 4))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    # How the prime found the organisation: by a join code it was given, or by id (None).
+    join_code_id: Mapped[int | None] = mapped_column(ForeignKey("join_codes.id"))
+    invited_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

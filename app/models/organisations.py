@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Literal, get_args
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.timeutil import utcnow
@@ -28,3 +28,19 @@ class Organisation(Base):
     kind: Mapped[OrgKind] = mapped_column(String(16))
     sector: Mapped[Sector] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class JoinCode(Base):
+    """A code an organisation gives a prime so that the prime may invite it without seeing it
+    first. Single use, expiring; only its SHA-256 is stored (it is random, as API keys are)."""
+
+    __tablename__ = "join_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # identifies the code in lists
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -3,10 +3,13 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 
 from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep
 from app.core.pagination import Page, PageParams, page_params
-from app.supply_chain import schemas, service
+from app.models import MembershipInvitation
+from app.supply_chain import invitations, schemas, service
 
 router = APIRouter(tags=["set-up"])
 PageDep = Annotated[PageParams, Depends(page_params)]
@@ -15,6 +18,7 @@ OrgId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
 ContractId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
 ProviderId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
 PaymentId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
+InvitationId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.post("/organisations", status_code=status.HTTP_201_CREATED,
@@ -59,12 +63,27 @@ def update_contract(contract_id: ContractId, payload: schemas.ContractUpdate,
     return service.contract_read(service.update_contract(session, principal, contract_id, payload))
 
 
-@router.post("/contracts/{contract_id}/members", status_code=status.HTTP_201_CREATED,
-             response_model=schemas.MemberRead)
+@router.post(
+    "/contracts/{contract_id}/members", status_code=status.HTTP_201_CREATED,
+    response_model=schemas.MemberRead,
+    responses={status.HTTP_202_ACCEPTED: {
+        "model": schemas.InvitationRead,
+        "description": "a prime manager's invitation, pending until the organisation accepts"}},
+)
 def add_member(contract_id: ContractId, payload: schemas.MemberCreate, session: SessionDep,
                principal: PrincipalDep) -> object:
-    membership = service.add_member(session, principal, contract_id, payload)
-    return service.member_read_one(session, principal, contract_id, membership.provider_id)
+    """Name the organisation by `provider_id` or by a `join_code` it gave (exactly one).
+
+    An admin adds the member at once: 201 with the membership. A prime manager invites it:
+    202 with the invitation, which the organisation accepts (`POST /invitations/{id}/accept`)
+    or declines within 14 days. A manager may name by id only an organisation it may already
+    see (`GET /organisations`); any other id, and a join code that is unknown, expired or used,
+    answer the same 404."""
+    added = invitations.add_or_invite(session, principal, contract_id, payload)
+    if isinstance(added, MembershipInvitation):
+        [invitation] = invitations.invitation_reads(session, [added])
+        return JSONResponse(jsonable_encoder(invitation), status_code=status.HTTP_202_ACCEPTED)
+    return service.member_read_one(session, principal, contract_id, added.provider_id)
 
 
 @router.get("/contracts/{contract_id}/members", response_model=Page[schemas.MemberRead])
@@ -111,3 +130,64 @@ def mark_payment_paid(contract_id: ContractId, payment_id: PaymentId,
                       payload: schemas.PaymentPaid, session: SessionDep,
                       principal: PrincipalDep) -> object:
     return service.mark_payment_paid(session, principal, contract_id, payment_id, payload)
+
+
+# -- invitations and join codes (app.supply_chain.invitations) ----------------------------------
+@router.get("/invitations", response_model=Page[schemas.InvitationRead], tags=["invitations"])
+def list_invitations(session: SessionDep, principal: PrincipalDep, page: PageDep) -> object:
+    """Invitations you sent (a prime manager) or that invite your organisation; an admin's
+    all. `status` `expired` is a pending invitation past `expires_at`."""
+    rows, cursor = invitations.list_invitations(session, principal, page)
+    return {"rows": rows, "next_cursor": cursor}
+
+
+@router.get("/invitations/{invitation_id}", response_model=schemas.InvitationRead,
+            tags=["invitations"])
+def get_invitation(invitation_id: InvitationId, session: SessionDep,
+                   principal: PrincipalDep) -> object:
+    return invitations.get_invitation(session, principal, invitation_id)
+
+
+@router.post("/invitations/{invitation_id}/accept", response_model=schemas.InvitationRead,
+             tags=["invitations"])
+def accept_invitation(invitation_id: InvitationId, session: SessionDep,
+                      principal: PrincipalDep) -> object:
+    """The invited organisation's users join its supply chain, effective today, on the
+    invitation's terms; 409 if they no longer hold (a member already, tier-1 shares over 1)."""
+    invitation = invitations.accept(session, principal, invitation_id)
+    return invitations.invitation_reads(session, [invitation])[0]
+
+
+@router.post("/invitations/{invitation_id}/decline", response_model=schemas.InvitationRead,
+             tags=["invitations"])
+def decline_invitation(invitation_id: InvitationId, session: SessionDep,
+                       principal: PrincipalDep) -> object:
+    invitation = invitations.decline(session, principal, invitation_id)
+    return invitations.invitation_reads(session, [invitation])[0]
+
+
+@router.post("/invitations/{invitation_id}/withdraw", response_model=schemas.InvitationRead,
+             tags=["invitations"])
+def withdraw_invitation(invitation_id: InvitationId, session: SessionDep,
+                        principal: PrincipalDep) -> object:
+    """The inviting prime's managers (or an admin) take back a pending invitation."""
+    invitation = invitations.withdraw(session, principal, invitation_id)
+    return invitations.invitation_reads(session, [invitation])[0]
+
+
+@router.post("/join-codes", status_code=status.HTTP_201_CREATED,
+             response_model=schemas.JoinCodeCreated, tags=["invitations"])
+def create_join_code(payload: schemas.JoinCodeCreate, session: SessionDep,
+                     principal: PrincipalDep) -> object:
+    """A code for your own organisation (an admin names `organisation_id`), shown once: give
+    it to a prime so that it may invite you. Single use, valid 14 days, stored hashed."""
+    join_code, code = invitations.create_join_code(session, principal, payload)
+    return schemas.JoinCodeCreated(
+        **schemas.JoinCodeRead.model_validate(join_code).model_dump(), code=code)
+
+
+@router.get("/join-codes", response_model=Page[schemas.JoinCodeRead], tags=["invitations"])
+def list_join_codes(session: SessionDep, principal: PrincipalDep, page: PageDep) -> object:
+    """Your organisation's join codes (an admin's: all), without the codes themselves."""
+    rows, cursor = invitations.list_join_codes(session, principal, page)
+    return {"rows": rows, "next_cursor": cursor}

@@ -2,11 +2,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from app.auth.schemas import RecordId, StrictInput
 from app.core.dates import Day
-from app.models.contracts import MemberStatus, PaymentGroup
+from app.models.contracts import InvitationStatus, MemberStatus, PaymentGroup
 from app.models.organisations import OrgKind, Sector
 from app.supply_chain.defaults import DEFAULT_MILESTONE_SCHEDULE, PAYMENT_GROUPS
 
@@ -160,15 +167,31 @@ class ContractRead(ReadModel):
 
 
 # -- memberships ---------------------------------------------------------------------------------
-class MemberCreate(InputModel):
-    model_config = ConfigDict(json_schema_extra={
-        "examples": [{"provider_id": 3, "tier": 1, "contracted_share": 0.15}]})
+JoinCodeText = Annotated[str, Field(min_length=1, max_length=64)]
 
-    provider_id: RecordId
+
+class MemberCreate(InputModel):
+    """The organisation by `provider_id` or by the `join_code` it gave (exactly one)."""
+
+    model_config = ConfigDict(json_schema_extra={
+        "examples": [{"provider_id": 3, "tier": 1, "contracted_share": 0.15},
+                     {"join_code": "cbj_...", "tier": 2, "contracted_share": 0.05}]})
+
+    provider_id: RecordId | None = None
+    join_code: JoinCodeText | None = Field(
+        default=None, description="a code the organisation created (POST /join-codes) and gave")
     tier: Literal[1, 2]
     contracted_share: Decimal = Field(ge=0, le=1, max_digits=6, decimal_places=4)
     effective_date: Day | None = Field(
-        default=None, description="when membership began; the contract's start when omitted")
+        default=None, description="admins only: when membership began; the contract's start "
+                                  "when omitted (an invitation's membership begins when it is "
+                                  "accepted)")
+
+    @model_validator(mode="after")
+    def one_way_to_name_the_organisation(self) -> "MemberCreate":
+        if (self.provider_id is None) == (self.join_code is None):
+            raise ValueError("provider_id, join_code: give exactly one of the two")
+        return self
 
 
 class StatusChangeIn(InputModel):
@@ -197,6 +220,44 @@ class MemberRead(ReadModel):
     contracted_share: Decimal
     status: str
     history: list[StatusChangeRead]
+
+
+class InvitationRead(BaseModel):
+    """An offer of membership: the prime's terms, for the invited organisation to accept."""
+
+    id: str = Field(description="opaque; not a number to count or guess")
+    contract_id: int
+    cpa_code: str
+    cpa_name: str
+    prime_id: int
+    prime_name: str
+    provider_id: int
+    provider_name: str
+    tier: int
+    contracted_share: Decimal
+    status: InvitationStatus = Field(description="`expired`: pending past expires_at")
+    created_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+
+
+class JoinCodeCreate(InputModel):
+    organisation_id: RecordId | None = Field(
+        default=None, description="admins: the organisation (required); others: their own")
+
+
+class JoinCodeRead(ReadModel):
+    """A join code as listed: never the code itself, only its first characters."""
+
+    organisation_id: int
+    prefix: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+
+
+class JoinCodeCreated(JoinCodeRead):
+    code: str = Field(description="shown once; give it to the prime that will invite you")
 
 
 # -- payments ------------------------------------------------------------------------------------

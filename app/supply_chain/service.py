@@ -209,44 +209,69 @@ def contract_settings(contract: Contract) -> schemas.ContractSettings:
 # -- memberships ---------------------------------------------------------------------------------
 def add_member(session: Session, principal: Principal, contract_id: int,
                payload: schemas.MemberCreate) -> Membership:
-    authorize(principal, "members.manage")
+    """An admin adds a member without its acceptance. A prime manager invites instead
+    (app.supply_chain.invitations, which also turns an admin's join code into provider_id)."""
+    authorize(principal, "members.add")
     contract = get_managed_contract(session, principal, contract_id, lock=True)
-    provider = session.get(Organisation, payload.provider_id)
-    if provider is None or provider.kind == "reviewer":
+    provider = (session.get(Organisation, payload.provider_id)
+                if payload.provider_id is not None else None)
+    if provider is None:
         raise Invalid(f"provider_id: {payload.provider_id} is not a provider organisation")
+    membership = join(session, principal, contract, provider, payload.tier,
+                      payload.contracted_share, payload.effective_date or contract.start_date,
+                      reason="joined the supply chain")
+    session.commit()
+    return membership
+
+
+def check_joining(session: Session, contract: Contract, provider: Organisation, tier: int,
+                  contracted_share: Decimal) -> None:
+    """What a new member must satisfy: checked when an admin adds it, when a prime invites it
+    and again when it accepts (the chain may have changed in between). Callers that may not
+    see every organisation check visibility first: these answers name the organisation."""
+    if provider.kind == "reviewer":
+        raise Invalid(f"provider_id: {provider.id} is not a provider organisation")
     if provider.id == contract.prime_id:
         raise Invalid(f"provider_id: {provider.id} is the contract's prime, which delivers "
                       "in-house without a membership")
-    duplicate = Conflict(f"provider_id: {provider.id} is already a member of contract "
-                         f"{contract.id}")
     if session.scalar(select(Membership.id).where(Membership.contract_id == contract.id,
                                                   Membership.provider_id == provider.id)):
-        raise duplicate
-    effective = payload.effective_date or contract.start_date
+        raise _already_member(contract, provider)
+    if tier == 1:
+        tier1_total = _tier1_total(session, contract.id)
+        if tier1_total + contracted_share > 1:
+            raise Invalid(f"contracted_share: tier-1 shares of contract {contract.id} would sum "
+                          f"to {tier1_total + contracted_share} (at most 1)")
+
+
+def _already_member(contract: Contract, provider: Organisation) -> Conflict:
+    return Conflict(f"provider_id: {provider.id} is already a member of contract {contract.id}")
+
+
+def join(session: Session, principal: Principal, contract: Contract, provider: Organisation,
+         tier: int, contracted_share: Decimal, effective: date, reason: str) -> Membership:
+    """The one way an organisation becomes a member (an admin's addition, an accepted
+    invitation): the checks, the membership, its first status entry, the audit entry and the
+    change, in the caller's transaction (the caller holds the contract's lock and commits)."""
+    check_joining(session, contract, provider, tier, contracted_share)
     if not contract.start_date <= effective <= contract.end_date:
         raise Invalid(f"effective_date: {effective} is outside the contract "
                       f"({contract.start_date} to {contract.end_date})")
-    if payload.tier == 1:
-        tier1_total = _tier1_total(session, contract.id)
-        if tier1_total + payload.contracted_share > 1:
-            raise Invalid(f"contracted_share: tier-1 shares of contract {contract.id} would sum "
-                          f"to {tier1_total + payload.contracted_share} (at most 1)")
-    membership = Membership(contract_id=contract.id, provider_id=provider.id, tier=payload.tier,
-                            contracted_share=payload.contracted_share, status="active")
+    membership = Membership(contract_id=contract.id, provider_id=provider.id, tier=tier,
+                            contracted_share=contracted_share, status="active")
     session.add(membership)
     try:
         session.flush()
     except IntegrityError as exc:  # a concurrent request added the same member
         session.rollback()
-        raise duplicate from exc
+        raise _already_member(contract, provider) from exc
     session.add(MembershipStatusChange(
         membership_id=membership.id, status="active", effective_date=effective,
-        reason="joined the supply chain", changed_by_user_id=principal.user_id))
+        reason=reason, changed_by_user_id=principal.user_id))
     record_audit(session, principal, "member.add", "membership", membership.id,
-                 contract_id=contract.id, provider_id=provider.id, tier=payload.tier,
-                 contracted_share=payload.contracted_share)
+                 contract_id=contract.id, provider_id=provider.id, tier=tier,
+                 contracted_share=contracted_share)
     publish(session, contract.id, Kind.MEMBER_ADDED)
-    session.commit()
     return membership
 
 

@@ -8,7 +8,8 @@ Adding an endpoint: add one `MATRIX[(METHOD, path)] = Entry(...)` with
   create what the call needs first through `ctx` (as the admin),
 - `expect`: `expect(anonymous=401, admin=200, prime_manager=(200, 404), ...)`, a pair being
   (own, other) and a single number meaning both,
-- `audit`: the audit action a 2xx answer must have recorded (mutating endpoints),
+- `audit`: the audit action a 2xx answer must have recorded (mutating endpoints), or a dict
+  role -> action where roles' calls record different actions,
 - `leaks(ctx, role, body)`: for lists, the rows of another organisation the caller was shown
   (must be none).
 
@@ -82,6 +83,31 @@ class Context:
                    contracted_share="0.01")
         return org
 
+    def new_join_code(self, target: str = "new") -> str:
+        """A join code of S1 (own), SB (other), or of a fresh subcontractor (new)."""
+        org = {"own": self.world.s1, "other": self.world.sb}.get(target) or create_org(
+            self.client, self.admin, self.unique("Invitee"), "subcontractor")
+        response = self.client.post(f"{API}/join-codes", headers=self.admin,
+                                    json={"organisation_id": org})
+        assert response.status_code == 201, response.text
+        return str(response.json()["code"])
+
+    def new_invitation(self, target: str) -> str:
+        """A pending invitation: prime A's to S1 on a new contract of prime A (own), prime B's
+        to SB on a new contract of prime B (other), sent by each prime's manager."""
+        prime, manager, invitee = ((self.world.prime_a, "manager_a", "own") if target == "own"
+                                   else (self.world.prime_b, "manager_b", "other"))
+        contract = self.client.post(f"{API}/contracts", headers=self.admin, json={
+            "prime_id": prime, "cpa_code": self.unique("CPA"), "cpa_name": "Elsewhere",
+            "start_date": "2025-04-01", "end_date": "2030-03-31"})
+        assert contract.status_code == 201, contract.text
+        response = self.client.post(
+            f"{API}/contracts/{contract.json()['id']}/members",
+            headers=self.world.headers[manager],
+            json={"join_code": self.new_join_code(invitee), "tier": 2, "contracted_share": "0.01"})
+        assert response.status_code == 202, response.text
+        return str(response.json()["id"])
+
     def new_payment(self, target: str) -> int:
         return int(record_payment(self.client, self.admin, self.contract(target),
                                   self.provider(target))["id"])
@@ -127,7 +153,7 @@ class Context:
 class Entry:
     build: Callable[[Context, str, str], Call]
     expect: dict[str, tuple[int, int]]
-    audit: str | None = None
+    audit: str | dict[str, str] | None = None  # the action, or the action by role
     leaks: Callable[[Context, str, Any], list[Any]] | None = None
 
 
@@ -254,13 +280,17 @@ MATRIX: dict[tuple[str, str], Entry] = {
         lambda ctx, role, target: Call(f"{API}/contracts/{ctx.contract(target)}",
                                        json={"settings": {"league_visibility": "named"}}),
         expect(admin=200, **_CHAIN_MANAGERS), audit="contract.update"),
+    # An admin adds a member (201); a prime manager invites (202) one that gave it a join
+    # code, and an organisation it may not see answers 404 whatever the contract.
     ("POST", f"{API}/contracts/{{contract_id}}/members"): Entry(
         lambda ctx, role, target: Call(
             f"{API}/contracts/{ctx.contract(target)}/members",
-            json={"provider_id": create_org(ctx.client, ctx.admin, ctx.unique("Joiner")),
-                  "tier": 2, "contracted_share": "0.01"}),
-        expect(admin=201, **{**_CHAIN_MANAGERS, "prime_manager": (201, 404)}),
-        audit="member.add"),
+            json={"join_code": ctx.new_join_code(), "tier": 2, "contracted_share": "0.01"}
+            if role == "prime_manager" else
+            {"provider_id": create_org(ctx.client, ctx.admin, ctx.unique("Joiner")),
+             "tier": 2, "contracted_share": "0.01"}),
+        expect(admin=201, **{**_CHAIN_MANAGERS, "prime_manager": (202, 404)}),
+        audit={"admin": "member.add", "prime_manager": "invitation.create"}),
     ("GET", f"{API}/contracts/{{contract_id}}/members"): Entry(
         _contract_path("/members"), _CONTRACT_READERS, leaks=None),
     ("GET", f"{API}/contracts/{{contract_id}}/members/{{provider_id}}"): Entry(
@@ -286,6 +316,49 @@ MATRIX: dict[tuple[str, str], Entry] = {
             f"{API}/contracts/{ctx.contract(target)}/payments/{ctx.new_payment(target)}/paid",
             json={"paid_date": "2026-02-20"}),
         expect(admin=200, **_CHAIN_MANAGERS), audit="payment.paid"),
+    # Invitations: seen by their two sides (the inviting prime's managers, the invited
+    # organisation's users) and the admin; answered by the invited organisation only; withdrawn
+    # by the prime. "own": prime A's invitation to S1 (a new contract of prime A); "other":
+    # prime B's to SB.
+    ("GET", f"{API}/invitations"): Entry(
+        lambda ctx, role, target: (ctx.new_invitation("own"), ctx.new_invitation("other"),
+                                   Call(f"{API}/invitations"))[-1],
+        expect(anonymous=401, admin=200, prime_manager=200, provider_user=200, reviewer=403),
+        leaks=lambda ctx, role, body: [] if role == "admin" else [
+            row for row in body["rows"] if row["provider_id"] == ctx.world.sb]),
+    ("GET", f"{API}/invitations/{{invitation_id}}"): Entry(
+        lambda ctx, role, target: Call(f"{API}/invitations/{ctx.new_invitation(target)}"),
+        expect(anonymous=401, admin=200, prime_manager=(200, 404), provider_user=(200, 404),
+               reviewer=403)),
+    # The prime's manager sent "own": it is not the side that answers (404, as to outsiders).
+    ("POST", f"{API}/invitations/{{invitation_id}}/accept"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/invitations/{ctx.new_invitation(target)}/accept"),
+        expect(anonymous=401, admin=403, prime_manager=404, provider_user=(200, 404),
+               reviewer=403),
+        audit="invitation.accept"),
+    ("POST", f"{API}/invitations/{{invitation_id}}/decline"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/invitations/{ctx.new_invitation(target)}/decline"),
+        expect(anonymous=401, admin=403, prime_manager=404, provider_user=(200, 404),
+               reviewer=403),
+        audit="invitation.decline"),
+    ("POST", f"{API}/invitations/{{invitation_id}}/withdraw"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/invitations/{ctx.new_invitation(target)}/withdraw"),
+        expect(admin=200, **_CHAIN_MANAGERS), audit="invitation.withdraw"),
+    ("POST", f"{API}/join-codes"): Entry(
+        lambda ctx, role, target: Call(f"{API}/join-codes", json={
+            "organisation_id": ctx.org(role, target)}),
+        expect(anonymous=401, admin=201, prime_manager=(201, 404), provider_user=(201, 404),
+               reviewer=403),
+        audit="join_code.create"),
+    ("GET", f"{API}/join-codes"): Entry(
+        lambda ctx, role, target: (ctx.new_join_code("own"), ctx.new_join_code("other"),
+                                   Call(f"{API}/join-codes"))[-1],
+        expect(anonymous=401, admin=200, prime_manager=200, provider_user=200, reviewer=403),
+        leaks=lambda ctx, role, body: [] if role == "admin" else [
+            row for row in body["rows"] if row["organisation_id"] != ctx.org(role, "own")]),
     # Events for another prime's contract are rejected one by one (422, "contract_id: ...
     # not found"): the batch answer, not a 404, is the ingestion contract (API.md).
     ("POST", f"{API}/events"): Entry(
