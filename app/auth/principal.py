@@ -3,17 +3,19 @@
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Path, status
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.db import get_read_session, get_session, lookup_apart
+from app.core.errors import NotFound
 from app.core.logs import request_context
 from app.core.ratelimit import principal_limiter
 from app.core.security import hash_api_key, user_id_from_token
 from app.models import ApiKey, User
 from app.models.auth import Role
+from app.models.base import is_public_id
 
 MAX_RECORD_ID = 2**31 - 1  # the largest integer primary key on either backend
 
@@ -91,3 +93,14 @@ def current_principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def public_id_path(name: str, what: str) -> object:
+    """A path parameter `name` naming a record by its public id (app.models.base.PublicId).
+    Anything not shaped like one (an old integer id, a typo, a NUL byte) answers 404, as an
+    unknown id does: never a 422 or a database error that would tell the two apart."""
+    def checked(value: Annotated[str, Path(alias=name, description=f"the {what}'s id")]) -> str:
+        if not is_public_id(value):
+            raise NotFound(f"{what} {value[:40]} not found")
+        return value
+    return Depends(checked)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
-from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep
+from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep, public_id_path
 from app.core.pagination import Page, PageParams, page_params
 from app.supply_chain import schemas, service
 
@@ -14,7 +14,7 @@ PageDep = Annotated[PageParams, Depends(page_params)]
 OrgId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
 ContractId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
 ProviderId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
-PaymentId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
+PaymentId = Annotated[str, public_id_path("payment_id", "payment")]
 
 
 @router.post("/organisations", status_code=status.HTTP_201_CREATED,

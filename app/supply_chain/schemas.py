@@ -4,7 +4,7 @@ from typing import Annotated, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from app.auth.schemas import RecordId, StrictInput
+from app.auth.schemas import PublicIdField, RecordId, StrictInput
 from app.core.dates import Day
 from app.models.contracts import MemberStatus, PaymentGroup
 from app.models.organisations import OrgKind, Sector
@@ -226,7 +226,7 @@ class PaymentPaid(InputModel):
 
 
 class PaymentRead(ReadModel):
-    id: int
+    id: str = PublicIdField
     contract_id: int
     provider_id: int
     invoice_date: date
