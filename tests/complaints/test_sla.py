@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from functools import partial
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
@@ -123,7 +124,7 @@ def test_a_breach_is_recorded_and_notified_once_and_lets_the_complainant_escalat
     kinds = sorted(n.kind for n in notifications(db, second) if n.kind.endswith("_breach"))
     assert kinds == ["complaint.acknowledgement_breach"] * 2 + ["complaint.resolution_breach"] * 2
     db.rollback()
-    stored = db.get_one(Complaint, second)
+    stored = db.scalars(select(Complaint).where(Complaint.public_id == second)).one()
     assert stored.acknowledgement_breach_at == after_ack_due
     assert stored.resolution_breach_at == after_resolve_due
 
