@@ -1,5 +1,6 @@
 """Who is asking: a user (by bearer token) or a machine client (by API key)."""
 
+import re
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -9,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.db import get_read_session, get_session, lookup_apart
-from app.core.errors import NotFound
 from app.core.logs import request_context
 from app.core.ratelimit import principal_limiter
 from app.core.security import hash_api_key, user_id_from_token
@@ -97,10 +97,12 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 def public_id_path(name: str, what: str) -> object:
     """A path parameter `name` naming a record by its public id (app.models.base.PublicId).
-    Anything not shaped like one (an old integer id, a typo, a NUL byte) answers 404, as an
-    unknown id does: never a 422 or a database error that would tell the two apart."""
+    A value not shaped like one (an old integer id, a typo, a NUL byte) is handed on made
+    safe to query with and still naming no record, so the service answers as for an unknown
+    id, after its own checks (401, 403): 404, never a 422 or a database error that would
+    tell the two apart."""
     def checked(value: Annotated[str, Path(alias=name, description=f"the {what}'s id")]) -> str:
-        if not is_public_id(value):
-            raise NotFound(f"{what} {value[:40]} not found")
-        return value
+        if is_public_id(value):
+            return value
+        return re.sub(r"[^A-Za-z0-9_-]", "?", value[:40]) or "?"
     return Depends(checked)
