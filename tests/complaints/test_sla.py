@@ -27,7 +27,7 @@ def _principal(world: World, who: str, role: Role, org_id: int) -> Principal:
     return Principal(role=role, organisation_id=org_id, user_id=world.user_ids[who])
 
 
-def _raise_at(db: Session, world: World, when: datetime) -> int:
+def _raise_at(db: Session, world: World, when: datetime) -> str:
     s1 = _principal(world, "s1", "provider_user", world.s1)
     view = service.raise_complaint(db, s1, schemas.ComplaintCreate(
         contract_id=world.contract_a, principle="commitment", title="Invoice unpaid",
@@ -35,7 +35,7 @@ def _raise_at(db: Session, world: World, when: datetime) -> int:
     return view.id
 
 
-def _sla(db: Session, world: World, complaint_id: int, now: datetime) -> dict[str, object]:
+def _sla(db: Session, world: World, complaint_id: str, now: datetime) -> dict[str, object]:
     s1 = _principal(world, "s1", "provider_user", world.s1)
     return service.get_complaint(db, s1, complaint_id, now=now).sla.model_dump()
 
