@@ -1,9 +1,10 @@
 """Who is asking: a user (by bearer token) or a machine client (by API key)."""
 
+import re
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Path, status
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from app.core.ratelimit import principal_limiter
 from app.core.security import hash_api_key, user_id_from_token
 from app.models import ApiKey, User
 from app.models.auth import Role
+from app.models.base import is_public_id
 
 MAX_RECORD_ID = 2**31 - 1  # the largest integer primary key on either backend
 
@@ -91,3 +93,16 @@ def current_principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def public_id_path(name: str, what: str) -> object:
+    """A path parameter `name` naming a record by its public id (app.models.base.PublicId).
+    A value not shaped like one (an old integer id, a typo, a NUL byte) is handed on made
+    safe to query with and still naming no record, so the service answers as for an unknown
+    id, after its own checks (401, 403): 404, never a 422 or a database error that would
+    tell the two apart."""
+    def checked(value: Annotated[str, Path(alias=name, description=f"the {what}'s id")]) -> str:
+        if is_public_id(value):
+            return value
+        return re.sub(r"[^A-Za-z0-9_-]", "?", value[:40]) or "?"
+    return Depends(checked)

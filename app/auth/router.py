@@ -1,17 +1,17 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import audit, schemas, service
-from app.auth.principal import MAX_RECORD_ID, PrincipalDep, ReadSessionDep, SessionDep
+from app.auth.principal import PrincipalDep, ReadSessionDep, SessionDep, public_id_path
 from app.core.pagination import Page, PageParams, page_params
 from app.core.ratelimit import login_limiter
 from app.core.security import create_access_token
 
 router = APIRouter(tags=["authentication"])
 PageDep = Annotated[PageParams, Depends(page_params)]
-KeyId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
+KeyId = Annotated[str, public_id_path("key_id", "API key")]
 
 
 @router.post("/auth/token", response_model=schemas.Token)

@@ -2,7 +2,7 @@ import math
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from app.auth.principal import MAX_RECORD_ID
 from app.models.auth import Role
@@ -10,6 +10,10 @@ from app.models.auth import Role
 # A record id in a request body: out-of-range ids are a validation error naming the field,
 # never a database error.
 RecordId = Annotated[int, Field(ge=1, le=MAX_RECORD_ID)]
+# `id` of a record read from its row: the row's public id (app.models.base.PublicId), never
+# its integer key. The second choice lets a dumped model be validated again.
+PublicIdField: Any = Field(validation_alias=AliasChoices("public_id", "id"),
+                           description="the record's public id (random; never a count)")
 # A boolean in a request body: JSON true or false only (StrictInput refuses a plain bool).
 Flag = StrictBool
 
@@ -99,7 +103,7 @@ class ApiKeyCreate(StrictInput):
 class ApiKeyRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    id: int
+    id: str = PublicIdField
     name: str
     organisation_id: int | None
     role: str
@@ -124,7 +128,9 @@ class AuditFilters(BaseModel):
 
     action: str | None = Field(None, max_length=64, description="e.g. payment.record")
     entity_type: str | None = Field(None, max_length=32, description="e.g. complaint")
-    entity_id: RecordId | None = None
+    entity_id: str | None = Field(None, max_length=32, description=(
+        "the entity's id as answers show it: a public id, or an organisation's, contract's, "
+        "user's or membership's number"))
     actor_user_id: RecordId | None = None
     since: datetime | None = Field(None, description="entries at or after this time")
     until: datetime | None = Field(None, description="entries before this time")
@@ -132,16 +138,17 @@ class AuditFilters(BaseModel):
 
 class AuditEntryRead(BaseModel):
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
-        "id": 412, "at": "2026-03-02T10:14:05Z", "actor_user_id": 3, "actor_org_id": 1,
-        "action": "payment.record", "entity_type": "payment", "entity_id": 41,
+        "id": "q8ZfT1mWc0yRb5LdN2xKpA", "at": "2026-03-02T10:14:05Z", "actor_user_id": 3,
+        "actor_org_id": 1, "action": "payment.record", "entity_type": "payment",
+        "entity_id": "Vd2n8QpLx4TgW0sKe7YbJa",
         "details": {"contract_id": 1, "provider_id": 6, "amount": "18450.00",
                     "invoice_date": "2026-02-01", "paid_date": None, "terms_days": 30}}]})
 
-    id: int
+    id: str = PublicIdField
     at: datetime
     actor_user_id: int | None
     actor_org_id: int | None
     action: str
     entity_type: str
-    entity_id: int | None
+    entity_id: str | None
     details: dict[str, Any]

@@ -233,7 +233,8 @@ class Scope:
         if self.role == "reviewer":
             return stmt.where(or_(
                 and_(AuditEntry.entity_type == "compliance_flag",
-                     AuditEntry.entity_id.in_(self.compliance_flags(select(ComplianceFlag.id)))),
+                     AuditEntry.entity_id.in_(
+                         self.compliance_flags(select(ComplianceFlag.public_id)))),
                 and_(AuditEntry.entity_type == "complaint",
-                     AuditEntry.entity_id.in_(self.complaints(select(Complaint.id))))))
+                     AuditEntry.entity_id.in_(self.complaints(select(Complaint.public_id))))))
         return stmt.where(false())

@@ -103,7 +103,7 @@ def create_api_key(session: Session, principal: Principal,
                      key_hash=hash_api_key(key), created_by_user_id=principal.user_id)
     session.add(api_key)
     session.flush()
-    record_audit(session, principal, "api_key.create", "api_key", api_key.id,
+    record_audit(session, principal, "api_key.create", "api_key", api_key.public_id,
                  organisation_id=org_id, role=role, name=payload.name, prefix=api_key.prefix)
     session.commit()
     return api_key, key
@@ -115,9 +115,10 @@ def list_api_keys(session: Session, principal: Principal,
     return paginate(session, Scope(principal).api_keys(select(ApiKey)), ApiKey.id, page)
 
 
-def revoke_api_key(session: Session, principal: Principal, key_id: int) -> None:
+def revoke_api_key(session: Session, principal: Principal, key_id: str) -> None:
     authorize(principal, "api_keys.manage")
-    api_key = session.scalar(Scope(principal).api_keys(select(ApiKey).where(ApiKey.id == key_id)))
+    api_key = session.scalar(Scope(principal).api_keys(
+        select(ApiKey).where(ApiKey.public_id == key_id)))
     if api_key is None:
         raise NotFound(f"api key {key_id} not found")
     api_key.revoked_at = utcnow()

@@ -2,17 +2,17 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import Response
 
-from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep
+from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep, public_id_path
 from app.complaints import schemas, service
 from app.core.export import to_csv
 from app.core.pagination import PageParams, page_params
 
 router = APIRouter(tags=["complaints"])
 PageDep = Annotated[PageParams, Depends(page_params)]
-ComplaintId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
+ComplaintId = Annotated[str, public_id_path("complaint_id", "complaint")]
 
 _REFUSED = {"description": "refused: `detail` says why, `allowed` lists the transitions you "
                            "may make now",

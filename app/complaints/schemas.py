@@ -69,7 +69,7 @@ class EntryRead(BaseModel):
     """A history entry or a message. For the prime's users on a confidential complaint, the
     complainant's entries carry no user or organisation: `actor_party` says "complainant"."""
 
-    id: int
+    id: str = Field(description="the entry's public id")
     kind: EntryKind
     from_status: str | None
     to_status: str | None
@@ -86,7 +86,7 @@ class EntryRead(BaseModel):
 class ComplaintRead(BaseModel):
     """A complaint as one principal may see it (app.complaints.service.complaint_view)."""
 
-    id: int
+    id: str = Field(description="the complaint's public id (random; never a count)")
     contract_id: int
     complainant_org_id: int | None = Field(description="null for the prime's users while the "
                                                        "complaint is confidential")

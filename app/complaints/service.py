@@ -108,7 +108,7 @@ def _entry_read(entry: ComplaintEntry, complaint: Complaint, reveal: bool,
     party = PARTY_OF_ROLE[entry.actor_role]
     hidden = party == "complainant" and not reveal
     return schemas.EntryRead(
-        id=entry.id, kind=entry.kind, from_status=entry.from_status,
+        id=entry.public_id, kind=entry.kind, from_status=entry.from_status,
         to_status=entry.to_status, decision=entry.decision, body=entry.body, at=entry.at,
         actor_party=party,
         actor_user_id=None if hidden else entry.actor_user_id,
@@ -146,7 +146,7 @@ def complaint_views(session: Session, principal: Principal, complaints: Sequence
         party = party_of(principal, complaint, contract.prime_id)
         thread = [_entry_read(e, complaint, reveal, names) for e in entries[complaint.id]]
         views.append(schemas.ComplaintDetail(
-            id=complaint.id, contract_id=complaint.contract_id,
+            id=complaint.public_id, contract_id=complaint.contract_id,
             complainant_org_id=complaint.complainant_org_id if reveal else None,
             complainant_name=names.orgs.get(complaint.complainant_org_id) if reveal else None,
             raised_by_user_id=complaint.raised_by_user_id if reveal else None,
@@ -174,7 +174,7 @@ def complaint_view(session: Session, principal: Principal, complaint: Complaint,
 
 
 # -- reading -------------------------------------------------------------------------------------
-def _get(session: Session, principal: Principal, complaint_id: int,
+def _get(session: Session, principal: Principal, complaint_id: str,
          lock: bool = False) -> Complaint:
     """`lock`: the caller is about to change the complaint. Its row is locked (PostgreSQL) or the
     transaction takes SQLite's write lock from its start, so two concurrent moves cannot both
@@ -182,14 +182,14 @@ def _get(session: Session, principal: Principal, complaint_id: int,
     if lock:
         session.rollback()  # end the read transaction of the principal's lookup
         session.connection(execution_options={SQLITE_IMMEDIATE: True})
-    stmt = Scope(principal).complaints(select(Complaint).where(Complaint.id == complaint_id))
+    stmt = Scope(principal).complaints(select(Complaint).where(Complaint.public_id == complaint_id))
     complaint = session.scalar(stmt.with_for_update() if lock else stmt)
     if complaint is None:
         raise NotFound(f"complaint {complaint_id} not found")
     return complaint
 
 
-def get_complaint(session: Session, principal: Principal, complaint_id: int,
+def get_complaint(session: Session, principal: Principal, complaint_id: str,
                   now: datetime | None = None) -> schemas.ComplaintDetail:
     authorize(principal, "complaints.read")
     return complaint_view(session, principal, _get(session, principal, complaint_id),
@@ -253,7 +253,7 @@ def raise_complaint(session: Session, principal: Principal, payload: schemas.Com
         status="submitted", stage="prime_procedure", submitted_at=now, updated_at=now)
     session.add(complaint)
     session.flush()
-    record_audit(session, principal, "complaint.raise", "complaint", complaint.id,
+    record_audit(session, principal, "complaint.raise", "complaint", complaint.public_id,
                  contract_id=contract.id, principle=payload.principle,
                  confidential=payload.confidential)
     _record_entry(session, principal, complaint, contract, now, kind="transition",
@@ -263,7 +263,7 @@ def raise_complaint(session: Session, principal: Principal, payload: schemas.Com
     return complaint_view(session, principal, complaint, now)
 
 
-def transition(session: Session, principal: Principal, complaint_id: int,
+def transition(session: Session, principal: Principal, complaint_id: str,
                payload: schemas.TransitionCreate,
                now: datetime | None = None) -> schemas.ComplaintDetail:
     authorize(principal, "complaints.transition")
@@ -297,7 +297,7 @@ def transition(session: Session, principal: Principal, complaint_id: int,
         complaint.triage = payload.triage
     if payload.outcome:
         complaint.outcome = payload.outcome
-    record_audit(session, principal, "complaint.transition", "complaint", complaint.id,
+    record_audit(session, principal, "complaint.transition", "complaint", complaint.public_id,
                  from_status=previous, to_status=payload.to, triage=payload.triage,
                  outcome=payload.outcome)
     _record_entry(session, principal, complaint, contract, now, kind="transition",
@@ -308,7 +308,7 @@ def transition(session: Session, principal: Principal, complaint_id: int,
     return complaint_view(session, principal, complaint, now)
 
 
-def post_message(session: Session, principal: Principal, complaint_id: int,
+def post_message(session: Session, principal: Principal, complaint_id: str,
                  payload: schemas.MessageCreate,
                  now: datetime | None = None) -> schemas.EntryRead:
     authorize(principal, "complaints.message")
@@ -320,14 +320,14 @@ def post_message(session: Session, principal: Principal, complaint_id: int,
     contract = session.get_one(Contract, complaint.contract_id)
     entry = _record_entry(session, principal, complaint, contract, now, kind="message",
                           body=payload.body)
-    record_audit(session, principal, "complaint.message", "complaint", complaint.id,
-                 entry_id=entry.id)
+    record_audit(session, principal, "complaint.message", "complaint", complaint.public_id,
+                 entry_id=entry.public_id)
     session.commit()
     view = complaint_view(session, principal, complaint, now)
-    return next(m for m in view.messages if m.id == entry.id)
+    return next(m for m in view.messages if m.id == entry.public_id)
 
 
-def set_confidentiality(session: Session, principal: Principal, complaint_id: int,
+def set_confidentiality(session: Session, principal: Principal, complaint_id: str,
                         payload: schemas.ConfidentialityChange,
                         now: datetime | None = None) -> schemas.ComplaintDetail:
     """The complainant (or an admin) may lift confidentiality; once lifted it is never restored,
@@ -345,7 +345,8 @@ def set_confidentiality(session: Session, principal: Principal, complaint_id: in
         return complaint_view(session, principal, complaint, now)  # nothing to change
     complaint.confidential = False
     complaint.updated_at = now
-    record_audit(session, principal, "complaint.confidentiality", "complaint", complaint.id,
+    record_audit(session, principal, "complaint.confidentiality", "complaint",
+                 complaint.public_id,
                  confidential=False)
     _record_entry(session, principal, complaint, contract, now, kind="confidentiality",
                   body="confidentiality lifted: the complainant is now shown to the prime")
@@ -407,12 +408,12 @@ def _notify(session: Session, complaint: Complaint, contract: Contract, now: dat
     complainant = session.get_one(Organisation, complaint.complainant_org_id).name
     for party, org_id in _recipients(session, complaint, contract, exclude):
         reveal = reveals_complainant(_recipient_principal(party, org_id), complaint)
-        header = [f'Complaint #{complaint.id} "{complaint.title}" on contract '
+        header = [f'Complaint #{complaint.public_id} "{complaint.title}" on contract '
                   f"{contract.cpa_code} ({contract.cpa_name})",
                   f"Complainant: {complainant if reveal else CONFIDENTIAL_COMPLAINANT}",
                   f"Status: {complaint.status} (stage {complaint.stage})"]
         queue_notification(session, kind=kind, recipient_org_id=org_id,
-                           subject=f"Complaint #{complaint.id}: {subject}",
+                           subject=f"Complaint #{complaint.public_id}: {subject}",
                            body="\n".join(header + [""] + lines) + "\n",
                            complaint_id=complaint.id, now=now)
 
@@ -462,9 +463,9 @@ def record_breaches(session: Session, complaint: Complaint, contract: Contract,
     return recorded
 
 
-def sweep_breaches(session: Session, now: datetime | None = None) -> list[tuple[int, str]]:
+def sweep_breaches(session: Session, now: datetime | None = None) -> list[tuple[str, str]]:
     """Record the SLA breaches of complaints still in the prime's procedure (run on a
-    schedule: `chainboard complaints-sweep`). Returns (complaint id, breach) pairs."""
+    schedule: `chainboard complaints-sweep`). Returns (complaint public id, breach) pairs."""
     now = now or utcnow()
     candidates = list(session.scalars(select(Complaint).where(
         Complaint.status.in_(workflow.PRIME_PROCEDURE),
@@ -477,5 +478,5 @@ def sweep_breaches(session: Session, now: datetime | None = None) -> list[tuple[
         if breaches:
             publish(session, contract.id, Kind.COMPLAINT)
         session.commit()
-        found += [(complaint.id, what) for what in breaches]
+        found += [(complaint.public_id, what) for what in breaches]
     return found

@@ -52,7 +52,8 @@ def payments(session: Session, contract_id: int) -> list[rules.PaymentFacts]:
         select(Payment, Organisation.name).join(Organisation,
                                                 Organisation.id == Payment.provider_id)
         .where(Payment.contract_id == contract_id).order_by(Payment.id))
-    return [rules.PaymentFacts(payment_id=p.id, provider_id=p.provider_id, provider_name=name,
+    return [rules.PaymentFacts(payment_id=p.id, public_id=p.public_id,
+                               provider_id=p.provider_id, provider_name=name,
                                invoice_date=p.invoice_date, amount=p.amount,
                                paid_date=p.paid_date, terms_days=p.terms_days)
             for p, name in rows]
@@ -65,7 +66,7 @@ def complaints(session: Session, contract_id: int) -> list[rules.ComplaintFacts]
         ended = c.closed_at if c.closed_at is not None else (
             c.updated_at if c.status == "withdrawn" else None)
         found.append(rules.ComplaintFacts(
-            complaint_id=c.id, complainant_org_id=c.complainant_org_id,
+            complaint_id=c.id, public_id=c.public_id, complainant_org_id=c.complainant_org_id,
             confidential=c.confidential, status=c.status,
             submitted_on=local_date(c.submitted_at),
             acknowledged_on=local_date(c.acknowledged_at) if c.acknowledged_at else None,

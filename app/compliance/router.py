@@ -3,16 +3,16 @@
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep
+from app.auth.principal import PrincipalDep, SessionDep, public_id_path
 from app.compliance import schemas, service
 from app.core.export import to_csv
 from app.core.pagination import Page, PageParams, page_params
 
 router = APIRouter(prefix="/compliance", tags=["compliance"])
-FlagId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
+FlagId = Annotated[str, public_id_path("flag_id", "compliance flag")]
 
 
 @router.get("/flags", response_model=Page[schemas.FlagRead],

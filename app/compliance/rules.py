@@ -154,7 +154,8 @@ def referral_starvation(members: Iterable[MemberFacts], daily: DailyReferrals, a
 # -- COM-1 late payment ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PaymentFacts:
-    payment_id: int
+    payment_id: int  # internal: the flag's key
+    public_id: str  # what the summary and evidence show (the payment's id in answers)
     provider_id: int
     provider_name: str
     invoice_date: date
@@ -183,11 +184,11 @@ def late_payments(payments: Iterable[PaymentFacts], as_of: date) -> list[FlagCan
         found.append(FlagCandidate(
             rule="COM-1", key=str(payment.payment_id), subject_org_id=payment.provider_id,
             severity=_lateness_severity(days_late),
-            summary=(f"Payment {payment.payment_id} of £{payment.amount:,.2f} to "
+            summary=(f"Payment {payment.public_id} of £{payment.amount:,.2f} to "
                      f"{payment.provider_name}, invoiced on {payment.invoice_date}, {what}: "
                      f"{days_late} days after its {payment.terms_days}-day terms ended "
                      f"({due})."),
-            evidence={"payment_id": payment.payment_id, "amount": str(payment.amount),
+            evidence={"payment_id": payment.public_id, "amount": str(payment.amount),
                       "invoice_date": payment.invoice_date.isoformat(),
                       "terms_days": payment.terms_days, "due_date": due.isoformat(),
                       "paid_date": (payment.paid_date.isoformat()
@@ -200,7 +201,8 @@ def late_payments(payments: Iterable[PaymentFacts], as_of: date) -> list[FlagCan
 # -- CON-1 dispute handling ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ComplaintFacts:
-    complaint_id: int
+    complaint_id: int  # internal: the flag's key and its link to the complaint
+    public_id: str  # what the summary and evidence show (the complaint's id in answers)
     complainant_org_id: int
     confidential: bool
     status: str
@@ -251,9 +253,9 @@ def dispute_handling(complaints: Iterable[ComplaintFacts], as_of: date,
             rule="CON-1", key=str(complaint.complaint_id),
             subject_org_id=complaint.complainant_org_id, complaint_id=complaint.complaint_id,
             severity="high" if res_missed else "medium",
-            summary=(f"Complaint {complaint.complaint_id}, submitted on "
+            summary=(f"Complaint {complaint.public_id}, submitted on "
                      f"{complaint.submitted_on}, was {' and '.join(parts)}."),
-            evidence={"complaint_id": complaint.complaint_id,
+            evidence={"complaint_id": complaint.public_id,
                       "complainant_org_id": complaint.complainant_org_id,
                       "complaint_status": complaint.status,
                       "submitted_on": complaint.submitted_on.isoformat(),
@@ -406,9 +408,9 @@ def possible_retaliation(complaints: Iterable[ComplaintFacts], daily: DailyRefer
             rule="CON-3", key=str(complaint.complaint_id),
             subject_org_id=complaint.complainant_org_id, complaint_id=complaint.complaint_id,
             severity="high" if downgrades else "medium",
-            summary=(f"After complaint {complaint.complaint_id} (submitted on {submitted}), "
+            summary=(f"After complaint {complaint.public_id} (submitted on {submitted}), "
                      f"{', and '.join(parts)}."),
-            evidence={"complaint_id": complaint.complaint_id,
+            evidence={"complaint_id": complaint.public_id,
                       "complainant_org_id": complaint.complainant_org_id,
                       "submitted_on": submitted.isoformat(), "window_days": days,
                       "before": before.as_evidence(),

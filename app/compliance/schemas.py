@@ -21,20 +21,21 @@ class FlagFilters(BaseModel):
 
 class FlagRead(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": 7, "contract_id": 1, "rule": "COM-1", "title": "late payment",
+        "id": "hR3kq0V9Xw2LmB7tYc1sQe", "contract_id": 1, "rule": "COM-1", "title": "late payment",
         "standard": "merlin-2012", "principle": "commitment",
         "merlin_2018_principles": ["Funding", "Contract"], "severity": "medium",
         "subject_org_id": 6, "complainant_hidden": False, "complaint_id": None,
-        "summary": "Payment 41 of £18,450.00 to Wharfedale Mind Employment Service, invoiced "
-                   "on 2026-08-01, was paid on 2026-09-20: 20 days after its 30-day terms "
-                   "ended (2026-08-31).",
-        "evidence": {"payment_id": 41, "invoice_date": "2026-08-01", "terms_days": 30,
+        "summary": "Payment Vd2n8QpLx4TgW0sKe7YbJa of £18,450.00 to Wharfedale Mind "
+                   "Employment Service, invoiced on 2026-08-01, was paid on 2026-09-20: 20 "
+                   "days after its 30-day terms ended (2026-08-31).",
+        "evidence": {"payment_id": "Vd2n8QpLx4TgW0sKe7YbJa", "invoice_date": "2026-08-01",
+                     "terms_days": 30,
                      "due_date": "2026-08-31", "paid_date": "2026-09-20", "days_late": 20},
         "status": "open", "first_detected_at": "2026-09-20T10:00:00Z",
         "last_detected_at": "2026-11-23T06:00:00Z", "cleared_at": None,
         "status_note": None, "status_changed_at": None, "status_changed_by_user_id": None}]})
 
-    id: int
+    id: str = Field(description="the flag's public id (random; never a count)")
     contract_id: int
     rule: str
     title: str = Field(description="what the rule is about, in words")
@@ -49,7 +50,8 @@ class FlagRead(BaseModel):
         description="the organisation the flag is about; null when it is a confidential "
                     "complainant the reader may not see")
     complainant_hidden: bool
-    complaint_id: int | None
+    complaint_id: str | None = Field(description="the id of the complaint a CON-1 or CON-3 "
+                                                 "flag is about")
     summary: str
     evidence: dict[str, Any]
     status: str

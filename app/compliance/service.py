@@ -295,17 +295,17 @@ def _hidden_ids(session: Session, scope: Scope, flag_ids: list[int]) -> set[int]
         ComplianceFlag.id.in_(flag_ids), scope.flag_complainant_hidden())))
 
 
-def _visible_flag(session: Session, principal: Principal, flag_id: int,
+def _visible_flag(session: Session, principal: Principal, flag_id: str,
                   lock: bool = False) -> ComplianceFlag:
     stmt = Scope(principal).compliance_flags(select(ComplianceFlag).where(
-        ComplianceFlag.id == flag_id))
+        ComplianceFlag.public_id == flag_id))
     flag = session.scalar(stmt.with_for_update() if lock else stmt)
     if flag is None:
         raise NotFound(f"compliance flag {flag_id} not found")
     return flag
 
 
-def get_flag(session: Session, principal: Principal, flag_id: int) -> FlagRead:
+def get_flag(session: Session, principal: Principal, flag_id: str) -> FlagRead:
     authorize(principal, "compliance_flags.read")
     flag = _visible_flag(session, principal, flag_id)
     if stale_contract_ids(session, [flag.contract_id]):
@@ -339,23 +339,23 @@ def flag_counts(session: Session, principal: Principal,
     return counts
 
 
-def flag_status_changes(session: Session, principal: Principal, flag_id: int) -> list[str]:
+def flag_status_changes(session: Session, principal: Principal, flag_id: str) -> list[str]:
     """The statuses the principal may give this flag now: none unless it may change flags
     and the flag is on a contract it manages (what `change_flag_status` would accept)."""
     if not may(principal, "compliance_flags.update"):
         return []
     status = session.scalar(Scope(principal).managed_compliance_flags(
-        select(ComplianceFlag.status).where(ComplianceFlag.id == flag_id)))
+        select(ComplianceFlag.status).where(ComplianceFlag.public_id == flag_id)))
     return [] if status is None else list(ALLOWED_STATUS_CHANGES[status])
 
 
-def change_flag_status(session: Session, principal: Principal, flag_id: int,
+def change_flag_status(session: Session, principal: Principal, flag_id: str,
                        payload: FlagStatusChange) -> FlagRead:
     authorize(principal, "compliance_flags.update")
     session.commit()
     session.connection(execution_options={SQLITE_IMMEDIATE: True})
     flag = session.scalar(Scope(principal).managed_compliance_flags(
-        select(ComplianceFlag).where(ComplianceFlag.id == flag_id)).with_for_update())
+        select(ComplianceFlag).where(ComplianceFlag.public_id == flag_id)).with_for_update())
     if flag is None:
         raise NotFound(f"compliance flag {flag_id} not found")
     allowed = ALLOWED_STATUS_CHANGES[flag.status]
@@ -368,7 +368,7 @@ def change_flag_status(session: Session, principal: Principal, flag_id: int,
     flag.status_note = payload.note
     flag.status_changed_by_user_id = principal.user_id
     flag.status_changed_at = utcnow()
-    record_audit(session, principal, "compliance_flag.status", "compliance_flag", flag.id,
+    record_audit(session, principal, "compliance_flag.status", "compliance_flag", flag.public_id,
                  contract_id=flag.contract_id, rule=flag.rule, previous=previous,
                  status=payload.status, note=payload.note)
     session.commit()
@@ -386,12 +386,12 @@ def flag_read(flag: ComplianceFlag, complainant_hidden: bool) -> FlagRead:
         evidence["complainant_org_id"] = None
     rule = rules.RULES.get(flag.rule)
     return FlagRead(
-        id=flag.id, contract_id=flag.contract_id, rule=flag.rule,
+        id=flag.public_id, contract_id=flag.contract_id, rule=flag.rule,
         title=rule.title if rule else flag.rule, standard=flag.standard,
         principle=flag.principle,
         merlin_2018_principles=list(rule.merlin_2018) if rule else [],
         severity=flag.severity, subject_org_id=subject, complainant_hidden=complainant_hidden,
-        complaint_id=flag.complaint_id, summary=flag.summary, evidence=evidence,
+        complaint_id=flag.complaint_ref, summary=flag.summary, evidence=evidence,
         status=flag.status, first_detected_at=flag.first_detected_at,
         last_detected_at=flag.last_detected_at, cleared_at=flag.cleared_at,
         status_note=flag.status_note, status_changed_at=flag.status_changed_at,

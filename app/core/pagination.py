@@ -1,13 +1,17 @@
 """Keyset pagination shared by every list endpoint: `{"rows": [...], "next_cursor": ...}`."""
 
 import base64
+import hashlib
+from functools import cache
 from typing import Annotated, Any, Generic, TypeVar
 
+from cryptography.fernet import Fernet, InvalidToken
 from fastapi import Query
 from pydantic import BaseModel
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from app.core.config import get_settings
 from app.core.errors import Invalid
 
 RowT = TypeVar("RowT")
@@ -26,16 +30,25 @@ class PageParams(BaseModel):
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="rows per page")] = 100,
-    cursor: Annotated[str | None, Query(max_length=64,
+    cursor: Annotated[str | None, Query(max_length=256,
                                         description="the previous page's next_cursor")] = None,
 ) -> PageParams:
     return PageParams(limit=limit, cursor=cursor)
 
 
+# A cursor holds the last row's internal id, encrypted and authenticated (Fernet, with a key
+# derived from SECRET_KEY): a readable id would tell a reader how many records were made
+# between two of its own, those it may not see included (issue 13, finding 1).
+@cache
+def _fernet(secret_key: str) -> Fernet:
+    digest = hashlib.sha256(b"chainboard pagination cursor\0" + secret_key.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
 def _decode(cursor: str) -> int:
     try:
-        last_id = int(base64.urlsafe_b64decode(cursor.encode()).decode())
-    except (ValueError, UnicodeDecodeError) as exc:
+        last_id = int(_fernet(get_settings().secret_key).decrypt(cursor.encode()).decode())
+    except (InvalidToken, ValueError, UnicodeError) as exc:
         raise Invalid("cursor: not a cursor this service gave out") from exc
     if not 0 <= last_id < 2**63:  # ids are 64-bit; anything else was made up
         raise Invalid("cursor: not a cursor this service gave out")
@@ -43,7 +56,7 @@ def _decode(cursor: str) -> int:
 
 
 def _encode(last_id: int) -> str:
-    return base64.urlsafe_b64encode(str(last_id).encode()).decode()
+    return _fernet(get_settings().secret_key).encrypt(str(last_id).encode()).decode()
 
 
 def paginate(session: Session, stmt: Select[Any], id_column: InstrumentedAttribute[int],

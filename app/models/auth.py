@@ -5,7 +5,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.timeutil import utcnow
-from app.models.base import Base, UTCDateTime
+from app.models.base import Base, PublicId, UTCDateTime
 
 Role = Literal["admin", "prime_manager", "provider_user", "reviewer"]
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -25,7 +25,7 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class ApiKey(Base):
+class ApiKey(PublicId, Base):
     """A machine client's key. Only its SHA-256 is stored; `prefix` identifies it in lists."""
 
     __tablename__ = "api_keys"

@@ -1,11 +1,13 @@
 """Declarative base with one MetaData and a naming convention (stable constraint names in
 migrations on both SQLite and PostgreSQL)."""
 
+import re
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -41,3 +43,28 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# -- public ids (docs/decisions.md, "Opaque public identifiers") ---------------------------------
+# Records whose existence some reader may not be shown (flags, complaints and their entries,
+# notifications, audit rows, payments, API keys) are named outside the database by a random
+# public id: not a counter, not a time, not derived from the integer key, so an id tells
+# nothing about records made before or after it. Integer keys stay internal (joins, ordering).
+PUBLIC_ID_LENGTH = 22  # secrets.token_urlsafe(16): 128 random bits
+_PUBLIC_ID = re.compile(rf"[A-Za-z0-9_-]{{{PUBLIC_ID_LENGTH}}}")
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def is_public_id(value: str) -> bool:
+    """Whether `value` has the form of a public id (anything else names no record)."""
+    return _PUBLIC_ID.fullmatch(value) is not None
+
+
+class PublicId:
+    """Mixin: the `public_id` column, set on insert, unique, shown as `id` in every answer."""
+
+    public_id: Mapped[str] = mapped_column(String(PUBLIC_ID_LENGTH), unique=True, index=True,
+                                           default=new_public_id)

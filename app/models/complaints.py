@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.timeutil import utcnow
 from app.models.auth import Role
-from app.models.base import Base, UTCDateTime
+from app.models.base import Base, PublicId, UTCDateTime
 
 ComplaintPrinciple = Literal["supply_chain_design", "commitment", "conduct", "review",
                              "commercial"]
@@ -27,7 +27,7 @@ COMPLAINT_STATUSES: tuple[ComplaintStatus, ...] = get_args(ComplaintStatus)
 _STATUS_CHECK = "status IN ('" + "', '".join(COMPLAINT_STATUSES) + "')"
 
 
-class Complaint(Base):
+class Complaint(PublicId, Base):
     __tablename__ = "complaints"
     __table_args__ = (
         Index("ix_complaints_contract_status", "contract_id", "status"),
@@ -69,7 +69,7 @@ class Complaint(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class ComplaintEntry(Base):
+class ComplaintEntry(PublicId, Base):
     """One transition or message. Append-only: inserted, never updated or deleted."""
 
     __tablename__ = "complaint_entries"
@@ -88,7 +88,7 @@ class ComplaintEntry(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Notification(Base):
+class Notification(PublicId, Base):
     """Outbox: a message to send; the sender marks it sent (SMTP when configured, else logged)."""
 
     __tablename__ = "notifications"

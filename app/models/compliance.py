@@ -3,11 +3,12 @@
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, select, text
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from app.core.timeutil import utcnow
-from app.models.base import Base, UTCDateTime
+from app.models.base import Base, PublicId, UTCDateTime
+from app.models.complaints import Complaint
 
 FlagStatus = Literal["open", "acknowledged", "resolved"]
 Severity = Literal["low", "medium", "high"]
@@ -21,7 +22,7 @@ RuleCode = Literal["SCD-1", "COM-1", "CON-1", "CON-2", "CON-3", "REV-1", "CC-CHE
 FLAG_STATUSES: tuple[FlagStatus, ...] = get_args(FlagStatus)
 
 
-class ComplianceFlag(Base):
+class ComplianceFlag(PublicId, Base):
     __tablename__ = "compliance_flags"
     __table_args__ = (
         Index("ix_compliance_flags_contract_status", "contract_id", "status"),
@@ -42,6 +43,9 @@ class ComplianceFlag(Base):
     # The complaint a CON-1 / CON-3 flag is about: its confidentiality decides what the
     # prime's users may see of the flag (app.auth.scope).
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+    # That complaint's public id, loaded with the flag (answers name the complaint by it).
+    complaint_ref: Mapped[str | None] = column_property(
+        select(Complaint.public_id).where(Complaint.id == complaint_id).scalar_subquery())
     standard: Mapped[Standard] = mapped_column(String(16))
     principle: Mapped[FlagPrinciple] = mapped_column(String(40))
     severity: Mapped[Severity] = mapped_column(String(8))

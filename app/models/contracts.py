@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.timeutil import utcnow
-from app.models.base import Base, UTCDateTime
+from app.models.base import Base, PublicId, UTCDateTime
 
 PaymentGroup = Literal[
     "jsa_18_24", "jsa_25_plus", "jsa_early_access", "jsa_ex_ib", "esa_volunteers", "esa_new",
@@ -102,7 +102,7 @@ class MembershipStatusChange(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Payment(Base):
+class Payment(PublicId, Base):
     """A payment owed by the prime to a member against an invoice (Merlin COM-1 evidence)."""
 
     __tablename__ = "payments"

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Path, Query, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep
+from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep, public_id_path
 from app.core.pagination import Page, PageParams, page_params
 from app.models import MembershipInvitation
 from app.supply_chain import invitations, schemas, service
@@ -17,8 +17,8 @@ PageDep = Annotated[PageParams, Depends(page_params)]
 OrgId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
 ContractId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
 ProviderId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
-PaymentId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
-InvitationId = Annotated[str, Path(min_length=1, max_length=64)]
+PaymentId = Annotated[str, public_id_path("payment_id", "payment")]
+InvitationId = Annotated[str, public_id_path("invitation_id", "invitation")]
 
 
 @router.post("/organisations", status_code=status.HTTP_201_CREATED,

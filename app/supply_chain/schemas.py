@@ -11,7 +11,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.auth.schemas import RecordId, StrictInput
+from app.auth.schemas import PublicIdField, RecordId, StrictInput
 from app.core.dates import Day
 from app.models.contracts import InvitationStatus, MemberStatus, PaymentGroup
 from app.models.organisations import OrgKind, Sector
@@ -287,7 +287,7 @@ class PaymentPaid(InputModel):
 
 
 class PaymentRead(ReadModel):
-    id: int
+    id: str = PublicIdField
     contract_id: int
     provider_id: int
     invoice_date: date

@@ -388,7 +388,7 @@ def record_payment(session: Session, principal: Principal, contract_id: int,
                       created_by_user_id=principal.user_id)
     session.add(payment)
     session.flush()
-    record_audit(session, principal, "payment.record", "payment", payment.id,
+    record_audit(session, principal, "payment.record", "payment", payment.public_id,
                  contract_id=contract.id, provider_id=payload.provider_id, amount=payload.amount,
                  invoice_date=payload.invoice_date, paid_date=payload.paid_date,
                  terms_days=terms)
@@ -397,12 +397,12 @@ def record_payment(session: Session, principal: Principal, contract_id: int,
     return payment
 
 
-def mark_payment_paid(session: Session, principal: Principal, contract_id: int, payment_id: int,
+def mark_payment_paid(session: Session, principal: Principal, contract_id: int, payment_id: str,
                       payload: schemas.PaymentPaid) -> Payment:
     authorize(principal, "payments.record")
     get_managed_contract(session, principal, contract_id)
     payment = session.scalar(Scope(principal).payments(select(Payment).where(
-        Payment.id == payment_id, Payment.contract_id == contract_id)))
+        Payment.public_id == payment_id, Payment.contract_id == contract_id)))
     if payment is None:
         raise NotFound(f"payment {payment_id} not found")
     if payment.paid_date is not None:
@@ -411,7 +411,7 @@ def mark_payment_paid(session: Session, principal: Principal, contract_id: int, 
         raise Invalid(f"paid_date: before invoice_date ({payment.invoice_date})")
     _not_future("paid_date", payload.paid_date)
     payment.paid_date = payload.paid_date
-    record_audit(session, principal, "payment.paid", "payment", payment.id,
+    record_audit(session, principal, "payment.paid", "payment", payment.public_id,
                  contract_id=contract_id, paid_date=payload.paid_date)
     publish(session, contract_id, Kind.PAYMENT)
     session.commit()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.auth.principal import Principal
 from app.complaints import schemas, service, workflow
 from app.core.errors import DomainError
+from app.models.base import is_public_id
 from dashboard.auth import PREFIX, current_principal, db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.complaints import actor_words, complainant_words, sla_lines
@@ -137,7 +138,7 @@ def actions(view: schemas.ComplaintDetail, principal: Principal) -> list[Any]:
     return parts
 
 
-def detail(session: Session, principal: Principal, complaint_id: int,
+def detail(session: Session, principal: Principal, complaint_id: str,
            notice: Any = None) -> html.Div:
     view = service.get_complaint(session, principal, complaint_id)
     contracts = {c["value"]: c["label"] for c in contract_options(session, principal)}
@@ -175,19 +176,19 @@ def detail(session: Session, principal: Principal, complaint_id: int,
 
 def render(session: Session, principal: Principal, query: dict[str, str]) -> Any:
     complaint_text = query.pop("complaint_id", "")
-    if not complaint_text.isdigit() or not 1 <= int(complaint_text) <= 2**31 - 1:
+    if not is_public_id(complaint_text):
         return not_found()
     return html.Div([
         html.A("\u2190 Back to the complaints", href=f"{PREFIX}complaints"),
         # The shell's loading indicator covers this part's updates too.
-        html.Div(detail(session, principal, int(complaint_text)), id="complaint-detail"),
+        html.Div(detail(session, principal, complaint_text), id="complaint-detail"),
     ])
 
 
 layout = guarded(render, "complaints")
 
 
-def _act(session: Session, principal: Principal, complaint_id: int, act: str,
+def _act(session: Session, principal: Principal, complaint_id: str, act: str,
          note: str | None, message: str | None) -> str:
     """Do what the button asks through the service; returns what was done, in words."""
     if act == "message":
@@ -214,7 +215,7 @@ def _act(session: Session, principal: Principal, complaint_id: int, act: str,
           State("complaint-id", "data"),
           State({"type": "complaint-text", "name": ALL}, "value"),
           State({"type": "complaint-text", "name": ALL}, "id"), prevent_initial_call=True)
-def act(clicks: list[int | None], complaint_id: int | None, texts: list[str | None],
+def act(clicks: list[int | None], complaint_id: str | None, texts: list[str | None],
         text_ids: list[dict[str, str]]) -> Any:
     principal = current_principal()
     trigger = dash.ctx.triggered_id

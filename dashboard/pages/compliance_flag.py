@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.auth.principal import Principal
 from app.compliance import schemas, service
 from app.core.errors import DomainError
+from app.models.base import is_public_id
 from dashboard.auth import PREFIX, current_principal, db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.evidence import evidence_table
@@ -84,7 +85,7 @@ def status_section(flag: schemas.FlagRead, allowed: list[str]) -> html.Section:
     return html.Section(parts, **aria_label("Status"))
 
 
-def detail(session: Session, principal: Principal, flag_id: int,
+def detail(session: Session, principal: Principal, flag_id: str,
            notice: Any = None) -> html.Div:
     flag = service.get_flag(session, principal, flag_id)
     allowed = service.flag_status_changes(session, principal, flag_id)
@@ -109,14 +110,14 @@ def detail(session: Session, principal: Principal, flag_id: int,
 
 def render(session: Session, principal: Principal, query: dict[str, str]) -> Any:
     flag_text = query.pop("flag_id", "")
-    if not flag_text.isdigit() or not 1 <= int(flag_text) <= 2**31 - 1:
+    if not is_public_id(flag_text):
         return not_found()
     back = urlencode({k: v for k, v in query.items() if v})  # the list's filters
     back_query = f"?{back}" if back else ""
     return html.Div([
         html.A("\u2190 Back to the compliance flags", href=f"{PREFIX}compliance{back_query}"),
         # The shell's loading indicator covers this part's updates too.
-        html.Div(detail(session, principal, int(flag_text)), id="flag-detail"),
+        html.Div(detail(session, principal, flag_text), id="flag-detail"),
     ])
 
 
@@ -126,7 +127,7 @@ layout = guarded(render, "compliance")
 @callback(Output("flag-detail", "children"),
           Input({"type": "flag-act", "to": ALL}, "n_clicks"),
           State("flag-note", "value"), State("flag-id", "data"), prevent_initial_call=True)
-def change_status(clicks: list[int | None], note: str | None, flag_id: int | None) -> Any:
+def change_status(clicks: list[int | None], note: str | None, flag_id: str | None) -> Any:
     principal = current_principal()
     trigger = dash.ctx.triggered_id
     if principal is None or flag_id is None or not isinstance(trigger, dict) or not any(clicks):

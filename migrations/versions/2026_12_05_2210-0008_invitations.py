@@ -1,7 +1,7 @@
 """membership invitations and join codes (issue 13, finding 2)
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-05 22:10:00
 
 A prime manager no longer adds members itself: it invites an organisation it may see, or one
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0008'
-down_revision: str | None = '0006'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -16,12 +16,12 @@ from tests.world import World
 AUDIT = f"{API}/audit"
 
 
-def _raise_complaint(client: Any, world: World, confidential: bool) -> int:
+def _raise_complaint(client: Any, world: World, confidential: bool) -> str:
     response = client.post(f"{API}/complaints", headers=world.headers["s1"], json={
         "contract_id": world.contract_a, "principle": "commitment", "title": "Unpaid",
         "description": "Invoice unpaid for 60 days.", "confidential": confidential})
     assert response.status_code == 201, response.text
-    return int(response.json()["id"])
+    return str(response.json()["id"])
 
 
 def _rows(client: Any, headers: dict[str, str], **params: Any) -> list[dict[str, Any]]:
@@ -68,7 +68,7 @@ def test_the_filters_narrow_the_entries(client, world):
 
 def test_a_bad_filter_or_cursor_is_refused_with_its_name(client, world):
     admin = world.headers["admin"]
-    for params in ({"since": "yesterday"}, {"entity_id": "x"}, {"cursor": "nonsense!"},
+    for params in ({"since": "yesterday"}, {"entity_id": "x" * 33}, {"cursor": "nonsense!"},
                    {"limit": 0}):
         response = client.get(AUDIT, headers=admin, params=params)
         assert response.status_code == 422, (params, response.text)
@@ -94,7 +94,8 @@ def test_a_reviewer_reads_only_entries_about_flags_and_escalated_complaints(clie
         "name": "k", "organisation_id": world.s1, "role": "provider_user"})
     quiet = _raise_complaint(client, world, confidential=True)
     escalated = _raise_complaint(client, world, confidential=True)
-    db.execute(update(Complaint).where(Complaint.id == escalated).values(escalated_at=utcnow()))
+    db.execute(update(Complaint).where(Complaint.public_id == escalated)
+               .values(escalated_at=utcnow()))
     db.commit()
     seen = _rows(client, world.headers["reviewer"])
     assert {(row["entity_type"], row["entity_id"]) for row in seen} == {

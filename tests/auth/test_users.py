@@ -26,7 +26,7 @@ def test_an_admin_creates_a_user_who_can_then_log_in(client, db, world):
 
     [entry] = audit_entries(db, "user.create")
     assert entry.actor_user_id == world.user_ids["admin"]
-    assert entry.entity_id == body["id"]
+    assert entry.entity_id == str(body["id"])
     assert entry.details["role"] == "provider_user"
 
 

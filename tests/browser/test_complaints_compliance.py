@@ -60,9 +60,9 @@ def test_member_raises_a_confidential_complaint_the_prime_acknowledges_it_unname
         "#confidentiality-explained").inner_text()
     page.get_by_role("button", name="Raise the complaint").click()
     page.locator("#complaint-raised").wait_for()
-    raised = re.search(r"#(\d+)", page.locator("#complaint-raised").inner_text())
+    raised = re.search(r"#([A-Za-z0-9_-]+)", page.locator("#complaint-raised").inner_text())
     assert raised is not None
-    raised_id = int(raised[1])
+    raised_id = raised[1]
     row = page.locator(f"#complaint-row-{raised_id}")
     row.wait_for()
     staff = principal_of(engine, "calder.staff")
@@ -151,7 +151,7 @@ def test_reviewer_triages_an_escalated_complaint_and_refers_it(page: Any, demo: 
     assert page.get_by_role("button", name="Decide: upheld").count() == 1
     reviewer = principal_of(engine, "panel.reviewer")
     with Session(engine) as session:
-        view = get_complaint(session, reviewer, escalated.id)
+        view = get_complaint(session, reviewer, escalated.public_id)
     assert (view.status, view.triage, view.stage) == ("independent_review", "merlin",
                                                       "independent_review")
     screenshot(page, "complaint-independent-review-reviewer")

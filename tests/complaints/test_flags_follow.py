@@ -9,7 +9,7 @@ from tests.complaints.conftest import backdate, moved, raise_complaint
 def con1_flags(db, complaint_id):
     db.rollback()  # a fresh snapshot
     return list(db.scalars(select(ComplianceFlag).where(
-        ComplianceFlag.rule == "CON-1", ComplianceFlag.complaint_id == complaint_id)))
+        ComplianceFlag.rule == "CON-1", ComplianceFlag.complaint_ref == complaint_id)))
 
 
 def test_an_acknowledgement_past_its_sla_raises_con1_when_it_is_made(client, db, world):

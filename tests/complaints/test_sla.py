@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from functools import partial
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
@@ -26,7 +27,7 @@ def _principal(world: World, who: str, role: Role, org_id: int) -> Principal:
     return Principal(role=role, organisation_id=org_id, user_id=world.user_ids[who])
 
 
-def _raise_at(db: Session, world: World, when: datetime) -> int:
+def _raise_at(db: Session, world: World, when: datetime) -> str:
     s1 = _principal(world, "s1", "provider_user", world.s1)
     view = service.raise_complaint(db, s1, schemas.ComplaintCreate(
         contract_id=world.contract_a, principle="commitment", title="Invoice unpaid",
@@ -34,7 +35,7 @@ def _raise_at(db: Session, world: World, when: datetime) -> int:
     return view.id
 
 
-def _sla(db: Session, world: World, complaint_id: int, now: datetime) -> dict[str, object]:
+def _sla(db: Session, world: World, complaint_id: str, now: datetime) -> dict[str, object]:
     s1 = _principal(world, "s1", "provider_user", world.s1)
     return service.get_complaint(db, s1, complaint_id, now=now).sla.model_dump()
 
@@ -123,7 +124,7 @@ def test_a_breach_is_recorded_and_notified_once_and_lets_the_complainant_escalat
     kinds = sorted(n.kind for n in notifications(db, second) if n.kind.endswith("_breach"))
     assert kinds == ["complaint.acknowledgement_breach"] * 2 + ["complaint.resolution_breach"] * 2
     db.rollback()
-    stored = db.get_one(Complaint, second)
+    stored = db.scalars(select(Complaint).where(Complaint.public_id == second)).one()
     assert stored.acknowledgement_breach_at == after_ack_due
     assert stored.resolution_breach_at == after_resolve_due
 

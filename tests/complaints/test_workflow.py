@@ -36,13 +36,13 @@ for _state in ("submitted", "acknowledged", "investigating"):
     STEPS[f"{_state}+breach"] = STEPS[_state]
 
 
-def make_state(client: TestClient, db: Session, world: World, state: str) -> int:
+def make_state(client: TestClient, db: Session, world: World, state: str) -> str:
     complaint = raise_complaint(client, world.headers["s1"], world.contract_a)
     if state.endswith("+breach"):
         backdate(db, complaint["id"], 60)
     for party, to, extra in STEPS[state]:
         moved(client, world.headers[WHO[party]], complaint["id"], to, **extra)
-    return int(complaint["id"])
+    return str(complaint["id"])
 
 
 # (state, to, party, extra fields, stage afterwards): every edge of the procedure.

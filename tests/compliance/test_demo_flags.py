@@ -52,10 +52,10 @@ def test_demo_situations_raise_their_flags(client, db):
     assert org_ids[names[cpa.specialist_key]] in subjects("REV-1")
 
     # COM-1: exactly the payments paid (or still unpaid) past their terms.
-    late = {p.id for p in db.scalars(select(Payment).where(
+    late = {p.public_id for p in db.scalars(select(Payment).where(
         Payment.contract_id == summary.contract_id))
         if (p.paid_date or today()) > p.invoice_date + timedelta(days=p.terms_days)}
-    assert late and {int(f["evidence"]["payment_id"]) for f in flags
+    assert late and {f["evidence"]["payment_id"] for f in flags
                      if f["rule"] == "COM-1"} == late
     unpaid = [f for f in flags if f["rule"] == "COM-1" and f["evidence"]["unpaid"]]
     assert [f["subject_org_id"] for f in unpaid] == [org_ids[names[cpa.specialist_key]]]

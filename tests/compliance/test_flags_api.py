@@ -52,7 +52,8 @@ def referrals(contract_id: int, provider_id: int, day: date, n: int,
 
 
 def add_complaint(db: Session, contract_id: int, complainant: int, submitted: date, *,
-                  acknowledged: date | None = None, confidential: bool = False) -> int:
+                  acknowledged: date | None = None, confidential: bool = False) -> str:
+    """The complaint's public id (as answers show it)."""
     def noon(day: date) -> datetime:
         return datetime.combine(day, time(12), UTC)
 
@@ -64,7 +65,7 @@ def add_complaint(db: Session, contract_id: int, complainant: int, submitted: da
                           acknowledged_at=noon(acknowledged) if acknowledged else None)
     db.add(complaint)
     db.commit()
-    return complaint.id
+    return complaint.public_id
 
 
 # -- each rule -------------------------------------------------------------------------------------
@@ -104,19 +105,19 @@ def test_scd1_starved_member_cleared_when_fed_and_raised_anew_after_resolution(c
 def test_com1_late_and_unpaid_payments_but_not_on_the_last_day(client, world):
     c, prime = world.contract_a, world.keys["manager_a"]
 
-    def pay(invoice_days_ago: int, paid_days_ago: int | None) -> int:
+    def pay(invoice_days_ago: int, paid_days_ago: int | None) -> str:
         response = client.post(f"{API}/contracts/{c}/payments", headers=prime, json={
             "provider_id": world.s2, "amount": "1000.00",
             "invoice_date": (today() - timedelta(days=invoice_days_ago)).isoformat(),
             "paid_date": (None if paid_days_ago is None
                           else (today() - timedelta(days=paid_days_ago)).isoformat())})
         assert response.status_code == 201, response.text
-        return int(response.json()["id"])
+        return str(response.json()["id"])
 
     paid_a_day_late, paid_on_time = pay(60, 29), pay(60, 30)
     unpaid_a_day_over, unpaid_due_today = pay(31, None), pay(30, None)
 
-    found = {int(f["evidence"]["payment_id"]): f for f in flags(client, prime, rule="COM-1")}
+    found = {f["evidence"]["payment_id"]: f for f in flags(client, prime, rule="COM-1")}
     assert sorted(found) == sorted([paid_a_day_late, unpaid_a_day_over])
     assert paid_on_time not in found and unpaid_due_today not in found
     late = found[paid_a_day_late]
@@ -129,7 +130,7 @@ def test_com1_late_and_unpaid_payments_but_not_on_the_last_day(client, world):
     response = client.post(f"{API}/contracts/{c}/payments/{unpaid_a_day_over}/paid",
                            headers=prime, json={"paid_date": today().isoformat()})
     assert response.status_code == 200, response.text
-    refreshed = {int(f["evidence"]["payment_id"]): f for f in flags(client, prime, rule="COM-1")}
+    refreshed = {f["evidence"]["payment_id"]: f for f in flags(client, prime, rule="COM-1")}
     assert refreshed[unpaid_a_day_over]["id"] == found[unpaid_a_day_over]["id"]
     assert refreshed[unpaid_a_day_over]["evidence"]["unpaid"] is False
     assert refreshed[unpaid_a_day_over]["evidence"]["paid_date"] == today().isoformat()
@@ -403,7 +404,7 @@ def test_confidential_complainant_hidden_from_the_prime(client, db, world, revie
     assert json.loads(con1_row["evidence"])["complainant_org_id"] is None
 
     # The complainant lifts confidentiality: the prime sees who, and the CON-3 flag.
-    db.get_one(Complaint, complaint).confidential = False
+    db.scalars(select(Complaint).where(Complaint.public_id == complaint)).one().confidential = False
     db.commit()
     lifted = {f["rule"]: f for f in flags(client, prime) if f["complaint_id"]}
     assert set(lifted) == {"CON-1", "CON-3"}
@@ -428,7 +429,7 @@ def test_pages_and_csv(client, world):
     assert response.status_code == 200 and response.headers["content-type"].startswith(
         "text/csv")
     table = list(csv.DictReader(io.StringIO(response.text)))
-    assert [int(r["id"]) for r in table] == [f["id"] for f in everything]
+    assert [r["id"] for r in table] == [f["id"] for f in everything]
     assert {r["rule"] for r in table} == {"COM-1", "CON-2"}
     assert table[0]["merlin_2018_principles"] in ("Funding; Contract",
                                                   "Performance Manage; Review & Close")

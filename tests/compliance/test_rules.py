@@ -74,7 +74,8 @@ def test_scd1_window_starts_when_the_member_joined_and_an_idle_contract_starves_
 # -- COM-1 -----------------------------------------------------------------------------------------
 def payment(payment_id: int, invoice: date, paid: date | None,
             terms: int = 30) -> rules.PaymentFacts:
-    return rules.PaymentFacts(payment_id=payment_id, provider_id=7, provider_name="Member 7",
+    return rules.PaymentFacts(payment_id=payment_id, public_id=f"P{payment_id}", provider_id=7,
+                              provider_name="Member 7",
                               invoice_date=invoice, amount=Decimal("1234.50"), paid_date=paid,
                               terms_days=terms)
 
@@ -86,9 +87,9 @@ def test_com1_worked_example_paid_after_its_terms() -> None:
     evidence = found[0].evidence
     assert (evidence["due_date"], evidence["paid_date"], evidence["days_late"]) == (
         "2026-04-30", "2026-05-12", 12)
-    assert evidence["payment_id"] == 41 and evidence["unpaid"] is False
+    assert evidence["payment_id"] == "P41" and evidence["unpaid"] is False
     assert evidence["amount"] == "1234.50"
-    assert found[0].summary == ("Payment 41 of £1,234.50 to Member 7, invoiced on 2026-03-31, "
+    assert found[0].summary == ("Payment P41 of £1,234.50 to Member 7, invoiced on 2026-03-31, "
                                 "was paid on 2026-05-12: 12 days after its 30-day terms ended "
                                 "(2026-04-30).")
 
@@ -118,7 +119,8 @@ MONDAY = date(2026, 3, 2)
 def complaint(acknowledged: date | None, resolved: date | None = None, *,
               complaint_id: int = 12, submitted: date = MONDAY, status: str = "acknowledged",
               ended: date | None = None, confidential: bool = False) -> rules.ComplaintFacts:
-    return rules.ComplaintFacts(complaint_id=complaint_id, complainant_org_id=5,
+    return rules.ComplaintFacts(complaint_id=complaint_id, public_id=f"C{complaint_id}",
+                                complainant_org_id=5,
                                 confidential=confidential, status=status,
                                 submitted_on=submitted, acknowledged_on=acknowledged,
                                 resolved_on=resolved, ended_on=ended)
@@ -134,7 +136,7 @@ def test_con1_worked_example_acknowledged_on_the_sixth_working_day() -> None:
     assert evidence["acknowledge_due"] == "2026-03-09"
     assert evidence["acknowledge_working_days"] == 6 and evidence["acknowledge_missed"] is True
     assert evidence["resolve_due"] == "2026-03-30" and evidence["resolve_missed"] is False
-    assert found[0].summary == ("Complaint 12, submitted on 2026-03-02, was acknowledged after "
+    assert found[0].summary == ("Complaint C12, submitted on 2026-03-02, was acknowledged after "
                                 "6 working days (limit 5).")
 
 

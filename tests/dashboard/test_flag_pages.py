@@ -28,7 +28,7 @@ from tests.helpers import API, PASSWORD, add_user
 from tests.world import World
 
 UPDATE = "/dashboard/_dash-update-component"
-MISSING = 987_654  # an id no record has
+MISSING = "9" * 22  # shaped like a public id; no record has it
 USERS = {"prime.boss": "prime_manager", "site.admin": "admin", "the.reviewer": "reviewer",
          "other.boss": "prime_manager", "third.staff": "provider_user"}
 
@@ -84,7 +84,7 @@ def dashboard(db: Session, world: World) -> Iterator[Dashboard]:
 
 
 @pytest.fixture()
-def nested_flags(db: Session, world: World, dashboard: Dashboard) -> dict[str, int]:
+def nested_flags(db: Session, world: World, dashboard: Dashboard) -> dict[str, str]:
     """A CON-2 flag (the world's member suspended without a plan) and a CON-3 flag (a member
     put on an improvement plan after its complaint, not confidential, so the prime sees it);
     rule -> flag id. Also the complaint: "complaint" -> its id."""
@@ -95,8 +95,8 @@ def nested_flags(db: Session, world: World, dashboard: Dashboard) -> dict[str, i
         headers=world.keys["manager_a"], json={"status": "on_improvement_plan",
                                               "reason": "targets"})
     assert response.status_code == 200, response.text
-    found: dict[str, int] = {str(rule): flag_id for rule, flag_id in db.execute(
-        select(ComplianceFlag.rule, ComplianceFlag.id)
+    found: dict[str, str] = {str(rule): flag_id for rule, flag_id in db.execute(
+        select(ComplianceFlag.rule, ComplianceFlag.public_id)
         .where(ComplianceFlag.rule.in_(("CON-2", "CON-3"))))}
     assert set(found) == {"CON-2", "CON-3"}
     return {**found, "complaint": complaint}
@@ -122,7 +122,7 @@ def _content(response: Any, output: str) -> Any:
 @pytest.mark.parametrize("username", ["prime.boss", "site.admin", "the.reviewer"])
 @pytest.mark.parametrize("rule", ["CON-2", "CON-3"])
 def test_flags_with_nested_evidence_render_for_everyone_who_may_see_them(
-        dashboard: Dashboard, nested_flags: dict[str, int], username: str, rule: str) -> None:
+        dashboard: Dashboard, nested_flags: dict[str, str], username: str, rule: str) -> None:
     dashboard.sign_in(username)
     response = dashboard.page(f"/dashboard/compliance/flags/{nested_flags[rule]}")
     page = _content(response, "_pages_content")
@@ -158,7 +158,7 @@ def _flag_action(dashboard: Dashboard, flag_id: int) -> Any:
                           _changed(button, "n_clicks"))
 
 
-def _complaint_action(dashboard: Dashboard, complaint_id: int) -> Any:
+def _complaint_action(dashboard: Dashboard, complaint_id: str) -> Any:
     button = {"act": "message", "type": "complaint-act"}
     box = {"name": "message", "type": "complaint-text"}
     return dashboard.call([("complaint-detail", "children")],
@@ -170,18 +170,19 @@ def _complaint_action(dashboard: Dashboard, complaint_id: int) -> Any:
 
 @pytest.mark.parametrize("username", ["other.boss", "third.staff"])
 def test_a_flag_action_on_an_unseen_or_absent_flag_answers_not_found(
-        db: Session, dashboard: Dashboard, nested_flags: dict[str, int], username: str) -> None:
+        db: Session, dashboard: Dashboard, nested_flags: dict[str, str], username: str) -> None:
     dashboard.sign_in(username)
     unseen = _flag_action(dashboard, nested_flags["CON-3"])
     missing = _flag_action(dashboard, MISSING)
     _same_answer(unseen, missing)
     assert "not-found" in json.dumps(_content(unseen, "flag-detail"))
-    assert db.get_one(ComplianceFlag, nested_flags["CON-3"]).status == "open"  # unchanged
+    assert db.scalars(select(ComplianceFlag).where(  # unchanged
+        ComplianceFlag.public_id == nested_flags["CON-3"])).one().status == "open"
 
 
 @pytest.mark.parametrize("username", ["other.boss", "third.staff"])
 def test_a_complaint_action_on_an_unseen_or_absent_complaint_answers_not_found(
-        dashboard: Dashboard, nested_flags: dict[str, int], username: str) -> None:
+        dashboard: Dashboard, nested_flags: dict[str, str], username: str) -> None:
     dashboard.sign_in(username)
     unseen = _complaint_action(dashboard, nested_flags["complaint"])
     missing = _complaint_action(dashboard, MISSING)

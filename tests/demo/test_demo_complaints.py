@@ -55,7 +55,7 @@ def test_the_demo_has_complaints_in_every_state(db: Session) -> None:
     assert manager is not None
     prime = Principal(role="prime_manager", organisation_id=manager.organisation_id,
                       user_id=manager.id)
-    view = get_complaint(db, prime, breached.id)
+    view = get_complaint(db, prime, breached.public_id)
     assert (view.complainant_org_id, view.complainant_name) == (None, None)
     assert view.sla.acknowledgement_breached and view.messages[0].actor_username is None
     assert db.scalar(select(Contract.prime_id)) == manager.organisation_id

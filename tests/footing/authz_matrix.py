@@ -108,11 +108,11 @@ class Context:
         assert response.status_code == 202, response.text
         return str(response.json()["id"])
 
-    def new_payment(self, target: str) -> int:
-        return int(record_payment(self.client, self.admin, self.contract(target),
+    def new_payment(self, target: str) -> str:
+        return str(record_payment(self.client, self.admin, self.contract(target),
                                   self.provider(target))["id"])
 
-    def new_key(self, role: str, target: str) -> int:
+    def new_key(self, role: str, target: str) -> str:
         """An API key the caller could manage if it is its organisation's."""
         org = (self.world.prime_a if role == "prime_manager" else self.world.s1) \
             if target == "own" else (self.world.prime_b if role == "prime_manager"
@@ -120,9 +120,9 @@ class Context:
         response = self.client.post(f"{API}/api-keys", headers=self.admin, json={
             "name": self.unique("key"), "organisation_id": org, "role": "provider_user"})
         assert response.status_code == 201, response.text
-        return int(response.json()["id"])
+        return str(response.json()["id"])
 
-    def new_complaint(self, target: str, confidential: bool = False) -> int:
+    def new_complaint(self, target: str, confidential: bool = False) -> str:
         """A complaint raised on the target contract by its member (S1 or SB)."""
         complainant = "s1" if target == "own" else "sb"
         response = self.client.post(f"{API}/complaints", headers=self.world.headers[complainant],
@@ -131,16 +131,17 @@ class Context:
                                           "description": "Invoice unpaid for 60 days.",
                                           "confidential": confidential})
         assert response.status_code == 201, response.text
-        return int(response.json()["id"])
+        return str(response.json()["id"])
 
-    def new_flag(self, target: str) -> int:
+    def new_flag(self, target: str) -> str:
         """A COM-1 flag on the target contract: a payment unpaid long past its terms."""
-        self.new_payment(target)
+        payment = self.new_payment(target)
         response = self.client.get(f"{API}/compliance/flags", headers=self.admin, params={
             "contract_id": self.contract(target), "rule": "COM-1", "status": "open",
             "limit": 1000})
         assert response.status_code == 200, response.text
-        return max(int(row["id"]) for row in response.json()["rows"])
+        return next(str(row["id"]) for row in response.json()["rows"]
+                    if row["evidence"]["payment_id"] == payment)
 
     def referral(self, target: str) -> dict[str, Any]:
         return {"event_id": self.unique("ev"), "contract_id": self.contract(target),

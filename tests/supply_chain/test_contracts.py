@@ -64,7 +64,8 @@ def test_a_new_contract_gets_the_default_schedule_and_anonymised_league_tables(c
         ],
         "sustainment_interval_days": 28,
     }
-    [entry] = [e for e in audit_entries(db, "contract.create") if e.entity_id == world.contract_a]
+    [entry] = [e for e in audit_entries(db, "contract.create")
+               if e.entity_id == str(world.contract_a)]
     assert entry.actor_user_id == world.user_ids["admin"]
     assert entry.details == {"cpa_code": "CPA18", "prime_id": world.prime_a,
                              "default_tariff": True}

@@ -14,7 +14,6 @@ BIG = 2**63  # beyond any key; SQLite cannot even bind it
     ("GET", "/contracts/0", "contract_id"),
     ("GET", "/contracts/1/members/{big}", "provider_id"),
     ("GET", "/contracts/{big}/payments", "contract_id"),
-    ("POST", "/contracts/1/payments/{big}/paid", "payment_id"),
 ])
 def test_path_ids_out_of_range_or_not_numbers_are_422_naming_the_parameter(
         client, admin, method, path, field):

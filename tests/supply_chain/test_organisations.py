@@ -24,7 +24,7 @@ def test_names_are_trimmed_and_unique_case_insensitively(client, db, admin):
 
     [entry] = audit_entries(db, "organisation.create")
     assert entry.entity_type == "organisation"
-    assert entry.entity_id == body["id"]
+    assert entry.entity_id == str(body["id"])
     assert entry.details == {"name": "Acme Ltd", "kind": "subcontractor", "sector": "private"}
 
 
