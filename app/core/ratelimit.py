@@ -17,7 +17,7 @@ from limits.strategies import MovingWindowRateLimiter
 from app.core.config import get_settings
 
 # The identity of the one counter shared by every username and address.
-ALL_USERS = ("sign-in failures", "all users")
+ALL_USERS = ("failed sign-ins across all users",)
 
 
 class RateLimited(HTTPException):
@@ -39,7 +39,7 @@ class RateLimiter:
     def _refuse(self, item: RateLimitItem, identity: tuple[str, ...]) -> RateLimited:
         reset_at, _remaining = self.limiter.get_window_stats(item, *identity)
         retry_after = max(1, math.ceil(reset_at - time.time()))
-        what = "for " + " ".join(identity) if identity == ALL_USERS else f"for this {identity[0]}"
+        what = identity[0] if identity == ALL_USERS else f"for this {identity[0]}"
         return RateLimited(item, what, retry_after)
 
     def check(self, *identity: str) -> None:
