@@ -1,4 +1,5 @@
-"""The `chainboard` command: migrate, create-user, serve, generate, demo."""
+"""The `chainboard` command: migrate, create-user, users, deactivate-user, reactivate-user,
+reset-password, serve, generate, demo, and the scheduled jobs."""
 
 from datetime import date, datetime
 from pathlib import Path
@@ -7,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from app.demo.generator import DemoCPA
 
 cli = typer.Typer(help="chainboard: supply-chain performance management", no_args_is_help=True,
@@ -74,6 +77,98 @@ def create_user(
     typer.echo(user.id)
 
 
+def _fail(detail: str) -> "typer.Exit":
+    typer.echo(detail, err=True)
+    return typer.Exit(2)
+
+
+@cli.command("users")
+def users(
+    inactive: Annotated[bool, typer.Option("--inactive", help="deactivated users only")] = False,
+) -> None:
+    """List the users: id, username, role, organisation, active or deactivated."""
+    from app.auth.schemas import UserFilters
+    from app.auth.service import list_users
+    from app.core.db import get_sessionmaker
+    from app.core.pagination import MAX_LIMIT, PageParams
+
+    filters = UserFilters(is_active=False if inactive else None)
+    with get_sessionmaker()() as session:
+        cursor: str | None = None
+        while True:
+            rows, cursor = list_users(session, None, PageParams(limit=MAX_LIMIT, cursor=cursor),
+                                      filters)
+            for user in rows:
+                typer.echo(f"{user.id}\t{user.username}\t{user.role}\t"
+                           f"{user.organisation_id if user.organisation_id else '-'}\t"
+                           f"{'active' if user.is_active else 'deactivated'}")
+            if cursor is None:
+                break
+
+
+def _user_id(session: "Session", username: str) -> int:
+    from app.auth.service import find_user
+
+    user = find_user(session, username)
+    if user is None:
+        raise _fail(f"username: no user '{username.strip().lower()}'")
+    return user.id
+
+
+@cli.command("deactivate-user")
+def deactivate_user(
+    username: Annotated[str, typer.Option(help="login name")],
+    reason: Annotated[str | None, typer.Option(help="kept in the audit log")] = None,
+) -> None:
+    """Deactivate a user at once: sessions and the API keys it created are revoked."""
+    from app.auth.service import deactivate_user as deactivate
+    from app.core.db import get_write_sessionmaker
+    from app.core.errors import DomainError
+
+    with get_write_sessionmaker()() as session:
+        try:
+            user = deactivate(session, None, _user_id(session, username), reason)
+        except DomainError as exc:
+            raise _fail(exc.detail) from exc
+    typer.echo(f"deactivated {user.username} (user {user.id})")
+
+
+@cli.command("reactivate-user")
+def reactivate_user(username: Annotated[str, typer.Option(help="login name")]) -> None:
+    """Let a deactivated user sign in again (revoked sessions and keys stay revoked)."""
+    from app.auth.service import reactivate_user as reactivate
+    from app.core.db import get_write_sessionmaker
+    from app.core.errors import DomainError
+
+    with get_write_sessionmaker()() as session:
+        try:
+            user = reactivate(session, None, _user_id(session, username))
+        except DomainError as exc:
+            raise _fail(exc.detail) from exc
+    typer.echo(f"reactivated {user.username} (user {user.id})")
+
+
+@cli.command("reset-password")
+def reset_password(
+    username: Annotated[str, typer.Option(help="login name")],
+    password: Annotated[str, typer.Option(
+        help="a passphrase of several unrelated words (8 characters or more, hard to guess)")],
+) -> None:
+    """Set a user's password; every session of the user is signed out."""
+    from app.auth.service import reset_password as reset
+    from app.core.db import get_write_sessionmaker
+    from app.core.errors import DomainError
+
+    if not 8 <= len(password) <= 256:
+        raise _fail("password: 8 to 256 characters")
+    with get_write_sessionmaker()() as session:
+        try:
+            reset(session, None, _user_id(session, username), password)
+        except DomainError as exc:
+            raise _fail(exc.detail) from exc
+    typer.echo(f"password of {username.strip().lower()} reset; its sessions are signed out")
+
+
 @cli.command()
 def serve(
     host: str = "127.0.0.1",
@@ -86,9 +181,11 @@ def serve(
     from app.core.logs import logging_config
 
     # JSON lines with the request id (LOG_FORMAT=text for people); the app logs each request
-    # itself (chainboard.access), so uvicorn's own access log is off.
+    # itself (chainboard.access), so uvicorn's own access log is off. proxy_headers=False:
+    # uvicorn would otherwise take the client from X-Forwarded-For of any local peer; the app
+    # decides who the client is in one place, against TRUSTED_PROXIES (app.core.http).
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_config=logging_config(), access_log=False)
+                log_config=logging_config(), access_log=False, proxy_headers=False)
 
 
 AsOfOption = Annotated[

@@ -1,10 +1,12 @@
 """Signing in to the dashboard: a session cookie carrying the API's own access token.
 
-The login form posts to a plain Flask route, which checks the password with the auth service
-and sets the token (app.core.security) in an HttpOnly, SameSite=Lax cookie, Secure whenever
-the request came over HTTPS or the service runs in production. Every request then resolves
-the cookie to a Principal the same way the API resolves a bearer token, so the dashboard's
-callbacks read through the same scoped services with the same rights.
+The login form posts to a plain Flask route, which signs in through the auth service's
+`sign_in`, the API's own path with the same rate limits and client address, and sets the
+token (app.core.security) in an HttpOnly, SameSite=Lax cookie, Secure whenever the request
+came over HTTPS or the service runs in production. Every request then resolves the cookie to
+a Principal the same way the API resolves a bearer token (its session live, its user active),
+so the dashboard's callbacks read through the same scoped services with the same rights.
+Signing out revokes the cookie's session, not only the cookie.
 
 Unauthenticated requests: a page is redirected to the login page; a callback answers 401.
 The pages router's callback is let through so that a page opened after the session ended
@@ -20,10 +22,12 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from app.auth.principal import Principal, resolve_principal
-from app.auth.service import authenticate
+from app.auth.service import sign_in, sign_out
 from app.core.config import get_settings
 from app.core.db import get_sessionmaker, get_write_sessionmaker
-from app.core.security import create_access_token
+from app.core.http import client_address
+from app.core.ratelimit import RateLimited
+from app.core.security import token_claims
 
 COOKIE = "chainboard_session"
 PREFIX = "/dashboard/"
@@ -81,18 +85,29 @@ def _login() -> Response:
     failed = flask.redirect(f"{PREFIX}login?error=1&next={quote(target)}", code=303)
     if not _same_origin():
         return failed
-    with db_session() as session:
-        user = authenticate(session, form.get("username", ""), form.get("password", ""))
-    if user is None:
+    address = client_address(flask.request.remote_addr,
+                             flask.request.headers.getlist("X-Forwarded-For"))
+    try:
+        with db_session(write=True) as session:
+            signed_in = sign_in(session, form.get("username", ""), form.get("password", ""),
+                                address)
+    except RateLimited as limited:  # the page says so; the right password does not sign in
+        return flask.redirect(
+            f"{PREFIX}login?limited={limited.retry_after}&next={quote(target)}", code=303)
+    if signed_in is None:
         return failed
     response = flask.redirect(target, code=303)
-    response.set_cookie(COOKIE, create_access_token(user.id), httponly=True, samesite="Lax",
+    response.set_cookie(COOKIE, signed_in[1], httponly=True, samesite="Lax",
                         secure=_secure(), path=PREFIX,
                         max_age=get_settings().access_token_minutes * 60)
     return response
 
 
 def _logout() -> Response:
+    claims = token_claims(flask.request.cookies.get(COOKIE, ""))
+    if claims is not None:  # the session ends, so a copy of the cookie is worth nothing
+        with db_session(write=True) as session:
+            sign_out(session, claims.session_id)
     response = flask.redirect(f"{PREFIX}login?signed_out=1", code=303)
     response.delete_cookie(COOKIE, path=PREFIX, httponly=True, samesite="Lax", secure=_secure())
     return response

@@ -6,6 +6,9 @@ the cost from the hash, so a login takes ~1 ms instead of ~200 ms. Users created
 `POST /api/v1/users` (tests/auth) pay the full production cost.
 """
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from functools import cache
 from typing import Any
@@ -123,3 +126,27 @@ class Logins(dict[str, dict[str, str]]):
     def __missing__(self, who: str) -> dict[str, str]:
         self[who] = login(self._client, self._usernames[who])
         return self[who]
+
+
+@contextmanager
+def settings_env(**settings: str) -> Iterator[None]:
+    """These settings (environment variables) in force, with the cached settings and rate
+    limiters rebuilt on entry and on exit (tests that need rate limits turn them on here)."""
+    from app.core.config import get_settings
+    from app.core.ratelimit import global_login_limiter, login_limiter, principal_limiter
+
+    cached = (get_settings, principal_limiter, login_limiter, global_login_limiter)
+    saved = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
+    for function in cached:
+        function.cache_clear()
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        for function in cached:
+            function.cache_clear()

@@ -42,6 +42,10 @@ PERMISSIONS: dict[str, Permission] = {
     "join_codes.manage": _allow("manage join codes", "admin", "prime_manager", "provider_user"),
     "payments.record": _allow("record payments", "admin", "prime_manager"),
     "users.create": _allow("create users", "admin"),
+    # A prime manager sees who in its own organisation holds an account (app.auth.scope.users);
+    # changing accounts (deactivate, reactivate, reset a password) is the admin's, as creating.
+    "users.read": _allow("list users", "admin", "prime_manager"),
+    "users.manage": _allow("deactivate, reactivate or reset the password of users", "admin"),
     # A subcontractor has no "manager" role of its own: its provider users hold its keys.
     "api_keys.manage": _allow("manage API keys", "admin", "prime_manager", "provider_user"),
     "events.submit": _allow("submit events", "admin", "prime_manager", "provider_user"),

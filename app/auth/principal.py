@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from app.core.db import get_read_session, get_session, lookup_apart
 from app.core.logs import request_context
 from app.core.ratelimit import principal_limiter
-from app.core.security import hash_api_key, user_id_from_token
-from app.models import ApiKey, User
+from app.core.security import hash_api_key, token_claims
+from app.core.timeutil import utcnow
+from app.models import ApiKey, AuthSession, User
 from app.models.auth import Role
 from app.models.base import is_public_id
 
@@ -27,6 +28,7 @@ class Principal:
     user_id: int | None = None  # None for an API key
     api_key_id: int | None = None
     username: str | None = None
+    session_id: str | None = None  # the sign-in session a bearer token belongs to
 
     @property
     def is_admin(self) -> bool:
@@ -50,9 +52,9 @@ _UNAUTHENTICATED = HTTPException(
 )
 
 
-def principal_for_user(user: User) -> Principal:
+def principal_for_user(user: User, session_id: str | None = None) -> Principal:
     return Principal(role=user.role, organisation_id=user.organisation_id, user_id=user.id,
-                     username=user.username)
+                     username=user.username, session_id=session_id)
 
 
 def resolve_principal(session: Session, token: str | None, api_key: str | None) -> Principal | None:
@@ -63,13 +65,18 @@ def resolve_principal(session: Session, token: str | None, api_key: str | None) 
             return None
         return Principal(role=key.role, organisation_id=key.organisation_id, api_key_id=key.id)
     if token:
-        user_id = user_id_from_token(token)
+        claims = token_claims(token)
         # Ids beyond a 32-bit key cannot exist (and SQLite refuses to bind them).
-        in_range = user_id is not None and 0 < user_id <= MAX_RECORD_ID
-        user = session.get(User, user_id) if in_range else None
-        if user is None or not user.is_active:
+        if claims is None or not 0 < claims.user_id <= MAX_RECORD_ID:
             return None
-        return principal_for_user(user)
+        # One query, by the session's primary key: the session live and the user active, so
+        # a sign-out, a password change or a deactivation counts from the next request.
+        user = session.scalar(
+            select(User).join(AuthSession, AuthSession.user_id == User.id)
+            .where(AuthSession.id == claims.session_id, User.id == claims.user_id,
+                   AuthSession.revoked_at.is_(None), AuthSession.expires_at > utcnow(),
+                   User.is_active.is_(True)))
+        return principal_for_user(user, claims.session_id) if user is not None else None
     return None
 
 

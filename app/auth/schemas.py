@@ -87,6 +87,37 @@ class UserRead(BaseModel):
     username: str
     role: str
     organisation_id: int | None
+    is_active: bool
+    created_at: datetime
+
+
+class UserFilters(BaseModel):
+    role: Role | None = None
+    organisation_id: RecordId | None = None
+    is_active: bool | None = Field(None, description="true: active users; false: deactivated")
+
+
+_NEW_PASSWORD = Field(
+    min_length=8, max_length=256,
+    description="8 characters or more, hard to guess (app.auth.passwords): a passphrase of "
+                "several unrelated words, not containing the username or organisation name")
+
+
+class PasswordChange(StrictInput):
+    """The signed-in user's own password; the user's other sessions are signed out."""
+
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = _NEW_PASSWORD
+
+
+class PasswordReset(StrictInput):
+    """An admin sets a user's password; every session of the user is signed out."""
+
+    new_password: str = _NEW_PASSWORD
+
+
+class Deactivation(StrictInput):
+    reason: str | None = Field(None, max_length=200, description="kept in the audit log")
 
 
 class ApiKeyCreate(StrictInput):

@@ -24,6 +24,7 @@ from app.models import (
     Organisation,
     Participant,
     Payment,
+    User,
 )
 
 Ts = TypeVarTuple("Ts")
@@ -154,6 +155,15 @@ class Scope:
         if self.role == "admin":
             return stmt
         return stmt.where(JoinCode.organisation_id == self.org_id)
+
+    def users(self, stmt: Select[*Ts]) -> Select[*Ts]:
+        """An admin's all; a prime manager its own organisation's (its in-house staff);
+        other roles are refused by the permissions table (users.read) and see none here."""
+        if self.role == "admin":
+            return stmt
+        if self.role == "prime_manager":
+            return stmt.where(User.organisation_id == self.org_id)
+        return stmt.where(false())
 
     def api_keys(self, stmt: Select[*Ts]) -> Select[*Ts]:
         """Live keys: an admin's all; others' those of their own organisation carrying a role

@@ -1,6 +1,7 @@
 """Settings from the environment (and `.env`), refusing unsafe defaults outside development."""
 
 from functools import lru_cache
+from ipaddress import ip_network
 from typing import Literal
 
 from limits import parse_many
@@ -36,10 +37,17 @@ class Settings(BaseSettings):
     # batch is about 3 MB of JSON.
     max_body_bytes: int = 16 * 1024 * 1024
     # Requests per API key or user, in the `limits` notation ("1200/minute", "20/second;1000/
-    # hour"); empty turns it off. The token endpoint has its own limit per username and client
-    # address, against password guessing.
+    # hour"); empty turns it off. Signing in (API and dashboard alike, app.auth.service.sign_in)
+    # has its own limits against password guessing: every attempt per username, failed
+    # attempts per client address, and failed attempts across all users (a password spray
+    # over many usernames and addresses).
     rate_limit: str = "1200/minute"
     login_rate_limit: str = "20/minute"
+    login_global_rate_limit: str = "300/minute"
+    # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDR
+    # networks). Empty: the header is ignored and the client is the TCP peer
+    # (app.core.http.client_address).
+    trusted_proxies: str = ""
     # Where the counters live: memory:// is per process; several app processes behind a load
     # balancer share one store instead, e.g. redis://host:6379 (pip install "limits[redis]").
     rate_limit_storage: str = "memory://"
@@ -50,11 +58,19 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
 
-    @field_validator("rate_limit", "login_rate_limit")
+    @field_validator("rate_limit", "login_rate_limit", "login_global_rate_limit")
     @classmethod
     def readable_rate_limit(cls, value: str) -> str:
         if value.strip():
             parse_many(value)  # a typo fails at start-up, not on the first request
+        return value.strip()
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def readable_proxies(cls, value: str) -> str:
+        for entry in value.split(","):
+            if entry.strip():
+                ip_network(entry.strip(), strict=False)  # a typo fails at start-up
         return value.strip()
 
     @model_validator(mode="after")

@@ -10,13 +10,16 @@ import re
 import time
 import uuid
 from collections.abc import Iterable
+from functools import lru_cache
 from html.parser import HTMLParser
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Any
 
 from secure import ContentSecurityPolicy, ReferrerPolicy, Secure, XContentTypeOptions, XFrameOptions
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.config import get_settings
 from app.core.logs import request_context
 
 access_log = logging.getLogger("chainboard.access")
@@ -25,6 +28,44 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # A caller's id is kept when it is short and plain (a UUID, a trace id); anything else is
 # replaced, so a log line can never be forged through the header.
 _GOOD_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+# -- who is asking, by address -------------------------------------------------------------------
+@lru_cache
+def _networks(trusted_proxies: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    return tuple(ip_network(entry.strip(), strict=False)
+                 for entry in trusted_proxies.split(",") if entry.strip())
+
+
+def _is_trusted(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(peer: str | None, forwarded_for: Iterable[str]) -> str:
+    """The address a request came from, for the API and the dashboard alike (sign-in limits,
+    sessions, the access log): the TCP peer, unless the peer is one of TRUSTED_PROXIES; then
+    X-Forwarded-For read from the right, skipping trusted proxies, since only the entries our
+    own proxies appended are true (a client can write anything to the left of them). With no
+    trusted proxies the header is ignored. uvicorn runs with proxy_headers=False (app.cli), so
+    this is the one place that decides."""
+    peer = (peer or "unknown")[:64]
+    networks = _networks(get_settings().trusted_proxies)
+    if not networks or not _is_trusted(peer, networks):
+        return peer
+    hops = [hop.strip() for value in forwarded_for for hop in value.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, networks):
+            return hop[:64]
+    return hops[0][:64] if hops else peer  # every hop is ours: the first is the nearest we know
+
+
+def _header_values(scope: Scope, name: bytes) -> list[str]:
+    return [value.decode("latin-1") for key, value in scope.get("headers", ())
+            if key.lower() == name]
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -69,7 +110,8 @@ class RequestContextMiddleware:
                 "%s %s %s", scope["method"], scope["path"], status,
                 extra={"method": scope["method"], "path": scope["path"], "status": status,
                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                       "client": (scope.get("client") or ("", 0))[0],
+                       "client": client_address((scope.get("client") or ("", 0))[0],
+                                                _header_values(scope, b"x-forwarded-for")),
                        **{k: v for k, v in context.items() if k != "request_id"}})
             request_context.reset(token)
 

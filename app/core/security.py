@@ -2,7 +2,8 @@
 
 import hashlib
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 import jwt
 from pwdlib import PasswordHash
@@ -24,21 +25,32 @@ def verify_password(password: str, password_hash: str) -> bool:
     return _password_hash.verify(password, password_hash)
 
 
-def create_access_token(user_id: int) -> str:
-    settings = get_settings()
-    now = utcnow()
-    claims = {"sub": str(user_id), "iat": now,
-              "exp": now + timedelta(minutes=settings.access_token_minutes)}
-    return jwt.encode(claims, settings.secret_key, algorithm=_JWT_ALGORITHM)
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: int
+    session_id: str  # the sign-in session (table auth_sessions) that can be revoked
 
 
-def user_id_from_token(token: str) -> int | None:
-    """The token's user id, or None when it is forged, expired, without an expiry or
-    malformed (a token that never expires could never be taken back by time)."""
+def new_session_id() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def create_access_token(user_id: int, session_id: str, expires_at: datetime) -> str:
+    claims = {"sub": str(user_id), "sid": session_id, "iat": utcnow(), "exp": expires_at}
+    return jwt.encode(claims, get_settings().secret_key, algorithm=_JWT_ALGORITHM)
+
+
+def token_claims(token: str) -> TokenClaims | None:
+    """Who the token speaks for, or None when it is forged, expired, malformed or lacks its
+    expiry, user or session (a token that never expires could never be taken back by time,
+    one without a session not by signing out)."""
     try:
         claims = jwt.decode(token, get_settings().secret_key, algorithms=[_JWT_ALGORITHM],
-                            options={"require": ["exp", "sub"]})
-        return int(claims["sub"])
+                            options={"require": ["exp", "sub", "sid"]})
+        session_id = claims["sid"]
+        if not isinstance(session_id, str) or not 0 < len(session_id) <= 64:
+            return None
+        return TokenClaims(int(claims["sub"]), session_id)
     except (jwt.PyJWTError, KeyError, ValueError):
         return None
 

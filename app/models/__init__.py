@@ -1,7 +1,7 @@
 """All tables, imported here so Alembic and the app see one MetaData."""
 
 from app.models.audit import AuditEntry
-from app.models.auth import ApiKey, User
+from app.models.auth import ApiKey, AuthSession, User
 from app.models.base import Base
 from app.models.complaints import Complaint, ComplaintEntry, Notification, NotificationAddress
 from app.models.compliance import ComplianceContractState, ComplianceFlag
@@ -23,8 +23,9 @@ from app.models.participants import (
 )
 
 __all__ = [
-    "ApiKey", "AuditEntry", "Base", "Complaint", "ComplaintEntry", "ComplianceContractState",
-    "ComplianceFlag", "Contract", "Event", "JoinCode", "Membership", "MembershipInvitation",
+    "ApiKey", "AuditEntry", "AuthSession", "Base", "Complaint", "ComplaintEntry",
+    "ComplianceContractState", "ComplianceFlag", "Contract", "Event", "JoinCode", "Membership",
+    "MembershipInvitation",
     "MembershipStatusChange", "Milestone", "Notification", "NotificationAddress", "Organisation",
     "PaidEventCount", "Participant", "Payment", "ProviderDailyTotal", "TariffRow", "User",
 ]

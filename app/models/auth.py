@@ -40,3 +40,20 @@ class ApiKey(PublicId, Base):
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuthSession(Base):
+    """One sign-in: the access token carries its id (`sid`), and the token is honoured only
+    while its session is neither revoked nor expired and its user is active, so signing out,
+    changing a password and deactivating a user take effect at the next request."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # random, opaque
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # sign_out, password_change, password_reset, deactivated
+    revoked_reason: Mapped[str | None] = mapped_column(String(32))
+    client_address: Mapped[str | None] = mapped_column(String(64))  # where it signed in from

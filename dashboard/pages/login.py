@@ -12,9 +12,14 @@ dash.register_page(__name__, path="/login", name="Sign in", title="Sign in - cha
 
 
 def layout(next: str | None = None, error: str | None = None,  # noqa: A002  (the URL's name)
-           signed_out: str | None = None, **_ignored: Any) -> Any:
+           signed_out: str | None = None, limited: str | None = None,
+           **_ignored: Any) -> Any:
     principal = current_principal()
     notes = []
+    if limited:
+        seconds = limited if limited.isdigit() else "a few"
+        notes.append(dbc.Alert(f"Too many sign-in attempts; try again in {seconds} s.",
+                               color="danger", id="login-limited"))
     if error:
         notes.append(dbc.Alert("Username or password is wrong.", color="danger",
                                id="login-error"))

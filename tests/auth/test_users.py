@@ -11,7 +11,8 @@ def test_an_admin_creates_a_user_who_can_then_log_in(client, db, world):
     assert response.status_code == 201
     body = response.json()
     assert body == {"id": body["id"], "username": "nia.okafor", "role": "provider_user",
-                    "organisation_id": world.s1}
+                    "organisation_id": world.s1, "is_active": True,
+                    "created_at": body["created_at"]}
     stored = db.get(User, body["id"])
     assert stored is not None
     assert "a long passphrase" not in stored.password_hash

@@ -159,7 +159,7 @@ def assert_alike(out_of_scope: Any, missing: Any, *ids: Any) -> None:
     assert _normalised(out_of_scope, ids) == _normalised(missing, ids)
 
 
-def _flag_action(dashboard: Dashboard, flag_id: int) -> Any:
+def _flag_action(dashboard: Dashboard, flag_id: str) -> Any:
     button = {"to": "acknowledged", "type": "flag-act"}
     return dashboard.call([("flag-detail", "children")],
                           [[_prop(button, "n_clicks", 1)]],

@@ -29,6 +29,7 @@ from fastapi.testclient import TestClient
 from tests.helpers import API, PASSWORD, add_member, create_org, record_payment
 from tests.world import World
 
+NEW_PASSWORD = "walnut ferry lantern oboe"
 ROLES = ("anonymous", "admin", "prime_manager", "provider_user", "reviewer")
 TARGETS = ("own", "other")
 # Which user of the world acts in each role.
@@ -122,6 +123,26 @@ class Context:
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
 
+    def user(self, role: str, target: str) -> int:
+        """A user of the caller's own organisation (S1's for the admin), or of another."""
+        own = {"prime_manager": "inhouse_a", "reviewer": "reviewer"}
+        other = {"prime_manager": "manager_b"}
+        who = own.get(role, "s1") if target == "own" else other.get(role, "sb")
+        return self.world.user_ids[who]
+
+    def new_user(self, target: str, active: bool = True) -> int:
+        """A fresh provider user of S1 (own) or SB (other), deactivated if not `active`."""
+        response = self.client.post(f"{API}/users", headers=self.admin, json={
+            "username": self.unique("user"), "password": NEW_PASSWORD, "role": "provider_user",
+            "organisation_id": self.provider(target)})
+        assert response.status_code == 201, response.text
+        user_id = int(response.json()["id"])
+        if not active:
+            response = self.client.post(f"{API}/users/{user_id}/deactivate", headers=self.admin,
+                                        json={})
+            assert response.status_code == 200, response.text
+        return user_id
+
     def new_complaint(self, target: str, confidential: bool = False) -> str:
         """A complaint raised on the target contract by its member (S1 or SB)."""
         complainant = "s1" if target == "own" else "sb"
@@ -196,6 +217,20 @@ def _other_keys(ctx: Context, role: str, body: Any) -> list[Any]:
     return [row for row in body["rows"] if row["organisation_id"] != own]
 
 
+def _other_users(ctx: Context, role: str, body: Any) -> list[Any]:
+    if role == "admin":
+        return []
+    return [row for row in body["rows"] if row["organisation_id"] != ctx.org(role, "own")]
+
+
+def _password_change(ctx: Context, role: str, target: str) -> Call:
+    # The second call of a role ("other") starts from the password the first one set.
+    current, new = (PASSWORD, NEW_PASSWORD) if target == "own" else (
+        NEW_PASSWORD, "quartz meadow violin tundra")
+    return Call(f"{API}/auth/password", json={"current_password": current,
+                                             "new_password": new})
+
+
 def _events_csv(ctx: Context, role: str, target: str) -> Call:
     event = ctx.referral(target)
     columns = list(event)
@@ -222,6 +257,38 @@ MATRIX: dict[tuple[str, str], Entry] = {
         expect(anonymous=401, admin=200, prime_manager=200, provider_user=200, reviewer=200)),
     ("GET", f"{API}/auth/me"): Entry(_same(f"{API}/auth/me"), expect(
         anonymous=401, admin=200, prime_manager=200, provider_user=200, reviewer=200)),
+    # Every signed-in user ends its own session; the second call ("other") sends the same,
+    # now revoked, token.
+    ("POST", f"{API}/auth/logout"): Entry(_same(f"{API}/auth/logout"), expect(
+        anonymous=401, admin=(204, 401), prime_manager=(204, 401), provider_user=(204, 401),
+        reviewer=(204, 401))),
+    ("POST", f"{API}/auth/password"): Entry(_password_change, expect(
+        anonymous=401, admin=204, prime_manager=204, provider_user=204, reviewer=204),
+        audit="user.password_change"),
+    # Users: the admin sees and changes all; a prime manager sees its own organisation's.
+    ("GET", f"{API}/users"): Entry(
+        _same(f"{API}/users"),
+        expect(anonymous=401, admin=200, prime_manager=200, provider_user=403, reviewer=403),
+        leaks=_other_users),
+    ("GET", f"{API}/users/{{user_id}}"): Entry(
+        lambda ctx, role, target: Call(f"{API}/users/{ctx.user(role, target)}"),
+        expect(anonymous=401, admin=200, prime_manager=(200, 404), provider_user=403,
+               reviewer=403)),
+    ("POST", f"{API}/users/{{user_id}}/deactivate"): Entry(
+        lambda ctx, role, target: Call(f"{API}/users/{ctx.new_user(target)}/deactivate",
+                                       json={"reason": "left"}),
+        expect(anonymous=401, admin=200, prime_manager=403, provider_user=403, reviewer=403),
+        audit="user.deactivate"),
+    ("POST", f"{API}/users/{{user_id}}/reactivate"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/users/{ctx.new_user(target, active=False)}/reactivate"),
+        expect(anonymous=401, admin=200, prime_manager=403, provider_user=403, reviewer=403),
+        audit="user.reactivate"),
+    ("POST", f"{API}/users/{{user_id}}/password"): Entry(
+        lambda ctx, role, target: Call(f"{API}/users/{ctx.new_user(target)}/password",
+                                       json={"new_password": "quartz meadow violin tundra"}),
+        expect(anonymous=401, admin=204, prime_manager=403, provider_user=403, reviewer=403),
+        audit="user.password_reset"),
     ("POST", f"{API}/users"): Entry(
         lambda ctx, role, target: Call(f"{API}/users", json={
             "username": ctx.unique("user"), "password": "a long passphrase",

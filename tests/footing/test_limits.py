@@ -1,7 +1,6 @@
 """Limits a client meets: body size (413), rate limits (429 with Retry-After), page sizes on every
 list, and the database's time limits (503, nothing changed, safe to send again)."""
 
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -13,14 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import sessionmaker
 
-from app.core.config import get_settings
 from app.core.db import get_session, make_engine
 from app.core.pagination import MAX_LIMIT
-from app.core.ratelimit import login_limiter, principal_limiter
 from app.ingest.service import _participant_lock_key
 from app.main import create_app
 from app.models import Event
-from tests.helpers import API, PASSWORD, add_user
+from tests.helpers import API, PASSWORD, add_user, settings_env
 
 
 def _referral(contract_id: int, provider_id: int, number: int) -> dict[str, Any]:
@@ -32,20 +29,8 @@ def _referral(contract_id: int, provider_id: int, number: int) -> dict[str, Any]
 @contextmanager
 def app_with(**settings: str) -> Iterator[Any]:
     """An app built with these settings (environment variables) on the test database."""
-    saved = {name: os.environ.get(name) for name in settings}
-    os.environ.update(settings)
-    for cached in (get_settings, principal_limiter, login_limiter):
-        cached.cache_clear()
-    try:
+    with settings_env(**settings):
         yield create_app(with_dashboard=False)
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        for cached in (get_settings, principal_limiter, login_limiter):
-            cached.cache_clear()
 
 
 def _stored_events(db) -> int:
