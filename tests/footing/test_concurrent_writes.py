@@ -29,7 +29,7 @@ def test_four_clients_writing_different_records_at_once_all_succeed_on_sqlite(
         "contract_id": world.contract_a, "principle": "commitment", "title": "Busy",
         "description": "Invoice unpaid for 60 days.", "confidential": False})
     assert response.status_code == 201, response.text
-    complaint = int(response.json()["id"])
+    complaint = response.json()["id"]
     invoice = date.today() - timedelta(days=10)
 
     def organisation(n: int) -> tuple[str, dict[str, str], dict]:
