@@ -129,11 +129,10 @@ InvitationStatus = Literal["pending", "accepted", "declined", "withdrawn", "expi
 STORED_INVITATION_STATUSES = ("pending", "accepted", "declined", "withdrawn")
 
 
-class MembershipInvitation(Base):
+class MembershipInvitation(PublicId, Base):
     """A prime's offer of membership, which the invited organisation accepts or declines.
 
-    `public_id` is what the API shows: random, so an outsider cannot count or guess
-    invitations; `id` stays internal (foreign keys, pagination, the audit log)."""
+    Named outside the database by its public id, like every record some reader may not see."""
 
     __tablename__ = "membership_invitations"
     __table_args__ = (
@@ -144,7 +143,6 @@ class MembershipInvitation(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     tier: Mapped[int] = mapped_column(Integer)

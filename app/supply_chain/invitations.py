@@ -10,7 +10,6 @@ An unknown organisation, one the manager may not see, and a join code that is un
 or used all answer the same 404: nothing about an unseen organisation can be learnt by probing.
 """
 
-import secrets
 from datetime import timedelta
 from decimal import Decimal
 from typing import cast
@@ -77,7 +76,7 @@ def invite(session: Session, principal: Principal, contract_id: int,
         raise Conflict(f"provider_id: {provider.id} has a pending invitation to contract "
                        f"{contract.id}")
     invitation = MembershipInvitation(
-        public_id=secrets.token_urlsafe(16), contract_id=contract.id, provider_id=provider.id,
+        contract_id=contract.id, provider_id=provider.id,
         # As stored (4 places), so the 202 shows the share as every later read will.
         tier=payload.tier, contracted_share=payload.contracted_share.quantize(Decimal("0.0001")),
         status="pending",

@@ -38,7 +38,7 @@ def upgrade() -> None:
 
     op.create_table('membership_invitations',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('public_id', sa.String(length=22), nullable=False),
     sa.Column('contract_id', sa.Integer(), nullable=False),
     sa.Column('provider_id', sa.Integer(), nullable=False),
     sa.Column('tier', sa.Integer(), nullable=False),
@@ -59,16 +59,17 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['join_code_id'], ['join_codes.id'], name=op.f('fk_membership_invitations_join_code_id_join_codes')),
     sa.ForeignKeyConstraint(['provider_id'], ['organisations.id'], name=op.f('fk_membership_invitations_provider_id_organisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_membership_invitations')),
-    sa.UniqueConstraint('public_id', name=op.f('uq_membership_invitations_public_id'))
     )
     with op.batch_alter_table('membership_invitations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_membership_invitations_contract_id'), ['contract_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_membership_invitations_public_id'), ['public_id'], unique=True)
         batch_op.create_index(batch_op.f('ix_membership_invitations_provider_id'), ['provider_id'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('membership_invitations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_membership_invitations_provider_id'))
+        batch_op.drop_index(batch_op.f('ix_membership_invitations_public_id'))
         batch_op.drop_index(batch_op.f('ix_membership_invitations_contract_id'))
 
     op.drop_table('membership_invitations')
