@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from app.models import ApiKey, ComplaintEntry, Organisation, Payment
+from app.models import ApiKey, Complaint, ComplaintEntry, Organisation, Payment
 from tests.footing.served import served
 from tests.helpers import API
 
@@ -80,7 +80,7 @@ def test_four_clients_writing_different_records_at_once_all_succeed_on_sqlite(
                      .where(ApiKey.name.like("busy key %"))) == WRITES
     amounts = list(db.scalars(select(Payment.amount).where(Payment.amount >= 7000)))
     assert sorted(int(a) for a in amounts) == list(range(7000, 7000 + WRITES))
-    bodies = list(db.scalars(select(ComplaintEntry.body)
-                             .where(ComplaintEntry.complaint_id == complaint,
+    bodies = list(db.scalars(select(ComplaintEntry.body).join(Complaint)
+                             .where(Complaint.public_id == complaint,
                                     ComplaintEntry.body.like("busy message %"))))
     assert sorted(bodies) == [f"busy message {n:02d}" for n in range(WRITES)]
