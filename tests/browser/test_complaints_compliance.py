@@ -126,8 +126,8 @@ def test_reviewer_triages_an_escalated_complaint_and_refers_it(page: Any, demo: 
     sign_in(page, demo, "panel.reviewer", "complaints?status=escalated")
     page.wait_for_url(re.compile(r".*status=escalated.*"))
     page.get_by_role("link", name=escalated.title).click()
-    page.wait_for_url(f"**/dashboard/complaints/{escalated.id}")
-    page.get_by_role("heading", name=f"Complaint #{escalated.id}").wait_for()
+    page.wait_for_url(f"**/dashboard/complaints/{escalated.public_id}")
+    page.get_by_role("heading", name=f"Complaint #{escalated.public_id}").wait_for()
     assert page.locator("#complaint-status").inner_text().endswith("Escalated")
     # Reviewers see who complained, confidential or not.
     complainant = page.locator("#complaint-complainant").inner_text()
@@ -222,9 +222,9 @@ def test_manager_filters_flags_opens_the_evidence_and_acknowledges(
 def test_member_cannot_open_another_organisations_complaint(page: Any, demo: Demo,
                                                            engine: Engine) -> None:
     with Session(engine) as session:
-        others = list(session.scalars(select(Complaint.id).where(
+        others = list(session.scalars(select(Complaint.public_id).where(
             Complaint.complainant_org_id != demo.org_ids["calder"])))
-        own = session.scalars(select(Complaint.id).where(
+        own = session.scalars(select(Complaint.public_id).where(
             Complaint.complainant_org_id == demo.org_ids["calder"])).first()
     assert others and own is not None
     sign_in(page, demo, "calder.staff", f"complaints/{own}")

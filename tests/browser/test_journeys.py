@@ -113,7 +113,7 @@ def test_prime_manager_filters_exports_and_opens_a_provider(page: Any, demo: Dem
 
     # Its flags and the complaints it raised on the contract, as the services give them to the
     # manager: the complaints it raised in confidence never listed.
-    def section_matches_the_services(slug: str) -> tuple[list[int], set[int]]:
+    def section_matches_the_services(slug: str) -> tuple[list[str], set[str]]:
         """Checks the flags shown; returns the complaints shown and the provider's confidential
         complaints."""
         org_id = demo.org_ids[slug]
@@ -124,7 +124,7 @@ def test_prime_manager_filters_exports_and_opens_a_provider(page: Any, demo: Dem
             complaints, _ = list_complaints(session, principal, PageParams(limit=1000),
                                             contract_id=demo.contract_id,
                                             complainant_org_id=org_id)
-            confidential = set(session.scalars(select(Complaint.id).where(
+            confidential = set(session.scalars(select(Complaint.public_id).where(
                 Complaint.complainant_org_id == org_id, Complaint.confidential.is_(True))))
         if flags:
             rows = page.locator("#provider-flags-table tbody tr")
@@ -134,7 +134,7 @@ def test_prime_manager_filters_exports_and_opens_a_provider(page: Any, demo: Dem
                 assert flag.summary in text and severity_label(flag.severity) in text
         else:
             page.get_by_role("heading", name="No compliance flags about this provider").wait_for()
-        shown = [int(row_id.rsplit("-", 1)[1]) for row_id in page.locator(
+        shown = [row_id.removeprefix("provider-complaint-") for row_id in page.locator(
             "#provider-complaints-table tbody tr").evaluate_all("rows => rows.map(r => r.id)")]
         assert shown == [c.id for c in reversed(complaints)]  # newest first
         assert not confidential & set(shown)
