@@ -22,7 +22,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make demo           migrate, load demo data, serve on PORT=$(PORT), print URL and logins"
 	@echo "make test           lint, compose check, pytest on SQLite and on PostgreSQL"
-	@echo "make lint           ruff check ., mypy app dashboard tests, lint-imports (the layers)"
+	@echo "make lint           ruff check ., mypy app dashboard tests bench, lint-imports (the layers)"
 	@echo "make test-sqlite    pytest on a SQLite file"
 	@echo "make test-postgres  pytest on TEST_DATABASE_URL=$(TEST_DATABASE_URL)"
 	@echo "make compose-check  docker compose config -q (the dev extra ships the Compose binary)"
@@ -49,7 +49,7 @@ migrate: venv
 
 lint: venv
 	$(BIN)/ruff check .
-	$(BIN)/mypy app dashboard tests
+	$(BIN)/mypy app dashboard tests bench
 	$(BIN)/lint-imports
 
 # `docker compose config` needs only the Compose client, not an engine: the docker CLI's plugin

@@ -77,7 +77,8 @@ def add_story(url: str, cpa: DemoCPA, contract_id: int) -> int:
         with factory() as session:
             contract = session.get_one(Contract, contract_id)
             names = {o.key: o.name for o in cpa.organisations}
-            ids = {key: session.scalar(select(Organisation.id).where(Organisation.name == name))
+            ids = {key: session.scalars(select(Organisation.id)
+                                        .where(Organisation.name == name)).one()
                    for key, name in names.items()}
             manager = session.scalar(select(User).where(User.role == "prime_manager"))
             assert manager is not None

@@ -697,7 +697,7 @@ def running_server(url: str) -> Iterator[tuple[str, str]]:
             yield base_url, key
     finally:
         with factory() as session:
-            revoke_api_key(session, ADMIN, created.id)
+            revoke_api_key(session, ADMIN, created.public_id)
         engine.dispose()
 
 
