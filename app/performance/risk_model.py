@@ -318,6 +318,8 @@ def fit_risk_model(
     for position, covariate in enumerate(covariates):
         # The reference must be estimable: the most frequent level still in the fit.
         in_fit = {pattern[position] for pattern in fitted_patterns}
+        if not level_totals[position]:  # no participants at all
+            continue
         if in_fit:
             reference = _most_frequent({lv: level_totals[position][lv] for lv in in_fit})
         else:
