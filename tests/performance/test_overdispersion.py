@@ -189,13 +189,13 @@ def test_shrinkage_towards_one_grows_as_expected_outcomes_fall() -> None:
     result = overdispersion(doc_example()[:8] + candidates)
     tau2 = result.tau2
     assert tau2 is not None and tau2 > 0
-    shrunk = [row.shrunk_performance_index for row in result.providers[8:]]
+    shrunk = [row.shrunk_performance_index or 0.0 for row in result.providers[8:]]
     weights = [tau2 / (tau2 + 0.8 / x) for x in sizes]
     for value, w in zip(shrunk, weights, strict=True):
         assert close(value, math.exp(w * math.log(1.5)))
     assert weights == sorted(weights, reverse=True)
-    assert shrunk == sorted(shrunk, reverse=True)  # type: ignore[type-var]
-    assert all(value is not None and 1 < value < 1.5 for value in shrunk)
+    assert shrunk == sorted(shrunk, reverse=True)
+    assert all(1 < value < 1.5 for value in shrunk)
 
 
 def test_bad_parameters_are_refused() -> None:
