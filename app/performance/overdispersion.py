@@ -62,8 +62,9 @@ def _assessable(provider: ProviderExpectation) -> bool:
 
 
 def _relative_variance(provider: ProviderExpectation) -> float:
-    """s_p^2 = V_p / X_p^2, the variance of O_p / X_p under the model."""
-    return provider.variance / provider.expected**2
+    """s_p^2 = V_p / X_p^2, the variance of O_p / X_p under the model (divided twice: X_p^2
+    underflows to 0 for a provider whose p are all near 0)."""
+    return provider.variance / provider.expected / provider.expected
 
 
 def is_unit(provider: ProviderExpectation, min_n: int) -> bool:
@@ -126,8 +127,8 @@ def _limits(provider: ProviderExpectation, in_units: bool, tau2: float | None) -
     index = provider.outcomes / provider.expected
     # Not estimated: tau2 = 0 for the limits (plain binomial on the log scale).
     spread = math.sqrt(s2 + (tau2 or 0.0))
-    lower_95, upper_95 = math.exp(-Z_95 * spread), math.exp(Z_95 * spread)
-    lower_998, upper_998 = math.exp(-Z_998 * spread), math.exp(Z_998 * spread)
+    lower_95, upper_95 = _exp(-Z_95 * spread), _exp(Z_95 * spread)
+    lower_998, upper_998 = _exp(-Z_998 * spread), _exp(Z_998 * spread)
     shrunk = shrink(provider, tau2) if tau2 is not None else (None, None, None)
     return ProviderLimits(
         provider_id=provider.provider_id,
@@ -143,6 +144,14 @@ def _limits(provider: ProviderExpectation, in_units: bool, tau2: float | None) -
         shrunk_low=shrunk[1],
         shrunk_high=shrunk[2],
     )
+
+
+def _exp(x: float) -> float:
+    """exp, infinite instead of OverflowError (a provider with X_p near 0 has s_p huge)."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
 
 
 def shrink(provider: ProviderExpectation, tau2: float) -> tuple[float, float, float]:

@@ -11,6 +11,7 @@ import pytest
 import statsmodels.api as sm
 
 from app.performance.league import GroupCounts, LeagueParameters, ProviderFacts, build_league_table
+from app.performance.overdispersion import overdispersion
 from app.performance.risk_model import (
     CellFit,
     MergedLevel,
@@ -486,3 +487,25 @@ def test_metrics_doc_risk_model_example() -> None:
     expected = [4.2, 4.3, 5.25, 4.25 + 12 / 7, 9, 9, 9, 9 / 7 + 9, 10.5, 10.5]
     assert [g.expected for g in report.calibration] == [
         pytest.approx(e, abs=1e-9) for e in expected]
+
+
+def test_random_small_data_never_raises() -> None:
+    """Empty cells, whole groups without outcomes or with only outcomes, tiny levels: always a
+    result, probabilities in [0, 1], calibration covering everybody, and the overdispersion
+    step accepts the providers."""
+    rng = random.Random(99)
+    for _ in range(200):
+        cells = []
+        for i in range(rng.randint(0, 12)):
+            eligible = rng.randint(0, 60)
+            outcomes = rng.choice([0, eligible, rng.randint(0, eligible)])
+            characteristics = {"age_band": rng.choice(["18-24", "50+", "35-49", None]),
+                               "health_condition": rng.choice(["yes", "no"])}
+            cells.append(cell(rng.randint(1, 4), rng.choice([G1, G2, G3]), eligible, outcomes,
+                              characteristics, prefix=f"c{i}"))
+        model = fit_risk_model(cells, RiskModelParameters(
+            ("age_band", "health_condition"), min_level_n=rng.choice([1, 5, 30])))
+        assert all(0 <= f.probability <= 1 for f in model.cells)
+        assert sum(g.n for g in model.report.calibration) == model.report.n
+        assert math.isfinite(model.report.deviance)
+        overdispersion(model.providers * 3)
