@@ -253,6 +253,102 @@ def _independent_columns(design: np.ndarray) -> list[int]:
     return kept
 
 
+@dataclass(frozen=True)
+class _Merging:
+    kept: tuple[str, ...]  # characteristics with two levels or more after merging
+    dropped: tuple[str, ...]
+    final_levels: Mapping[str, Mapping[str, str]]  # characteristic -> level -> final level
+    merged: tuple[MergedLevel, ...]
+
+
+def _merge_characteristics(
+    cells: Sequence[RiskCell], characteristics: Sequence[str], min_level_n: int
+) -> _Merging:
+    kept: list[str] = []
+    dropped: list[str] = []
+    final_levels: dict[str, dict[str, str]] = {}
+    merged: list[MergedLevel] = []
+    for characteristic in characteristics:
+        counts: dict[str, tuple[int, int]] = {}
+        for cell in cells:
+            n, o = counts.get(_level(cell, characteristic), (0, 0))
+            counts[_level(cell, characteristic)] = (n + cell.eligible, o + cell.outcomes)
+        final, merges = merge_sparse_levels(counts, min_level_n, characteristic)
+        merged.extend(merges)
+        if len(set(final.values())) > 1:
+            kept.append(characteristic)
+            final_levels[characteristic] = final
+        else:
+            dropped.append(characteristic)
+    return _Merging(tuple(kept), tuple(dropped), final_levels, tuple(merged))
+
+
+def _indicators(
+    covariates: Sequence[str],
+    patterns: Mapping[Pattern, _PatternCounts],
+    fitted_patterns: Sequence[Pattern],
+) -> tuple[list[_Indicator], list[tuple[str, str]]]:
+    """Per covariate an indicator for every level but the reference, levels by code; and the
+    references: the most frequent level (ties: lowest code) still in the fit, since a level
+    set aside for separation has no finite estimate to be measured against."""
+    totals: list[dict[str, list[int]]] = [defaultdict(lambda: [0]) for _ in covariates]
+    for pattern, counts in patterns.items():
+        for position, level in enumerate(pattern):
+            totals[position][level][0] += counts.n
+    indicators: list[_Indicator] = []
+    references: list[tuple[str, str]] = []
+    for position, covariate in enumerate(covariates):
+        if not totals[position]:  # nobody at all
+            continue
+        in_fit = {pattern[position] for pattern in fitted_patterns}
+        reference = _most_frequent(
+            {level: totals[position][level] for level in in_fit} if in_fit else totals[position]
+        )
+        references.append((covariate, reference))
+        indicators.extend(
+            _Indicator(f"{covariate}={level}", position, level)
+            for level in sorted(totals[position])
+            if level != reference
+        )
+    return indicators, references
+
+
+def _fit(
+    patterns: Mapping[Pattern, _PatternCounts],
+    fitted_patterns: Sequence[Pattern],
+    indicators: Sequence[_Indicator],
+) -> tuple[dict[Pattern, float], dict[str, tuple[float, float]], bool]:
+    """The binomial GLM on the patterns: fitted p per pattern, (estimate, SE) per estimable
+    term, and whether it converged."""
+    term_names = [INTERCEPT] + [indicator.name for indicator in indicators]
+    design = np.array(
+        [[1.0] + [float(pattern[t.position] == t.level) for t in indicators]
+         for pattern in fitted_patterns]
+    )
+    columns = _independent_columns(design)
+    successes = np.array([patterns[p].outcomes for p in fitted_patterns], dtype=float)
+    failures = np.array([patterns[p].n for p in fitted_patterns], dtype=float) - successes
+    model = sm.GLM(
+        np.column_stack([successes, failures]), design[:, columns], family=sm.families.Binomial()
+    )
+    with warnings.catch_warnings():
+        # Quasi-separation by a combination of levels: the fit tends to its limit and says so
+        # through `converged`; it is reported, not raised.
+        warnings.simplefilter("ignore")
+        # Converged when no coefficient moves by 1e-10 (IRLS converges quadratically); a
+        # deviance criterion that tight is below rounding for 2,000,000 participants.
+        result = model.fit(tol=1e-10, tol_criterion="params", maxiter=100)
+    probabilities = {
+        pattern: float(p) for pattern, p in zip(fitted_patterns, result.fittedvalues, strict=True)
+    }
+    estimates: dict[str, tuple[float, float]] = {}
+    for index, column in enumerate(columns):
+        estimate, error = float(result.params[index]), float(result.bse[index])
+        if math.isfinite(estimate) and math.isfinite(error):
+            estimates[term_names[column]] = (estimate, error)
+    return probabilities, estimates, bool(result.converged)
+
+
 def fit_risk_model(
     cells: Iterable[RiskCell], parameters: RiskModelParameters | None = None
 ) -> RiskModel:
@@ -270,120 +366,45 @@ def fit_risk_model(
     # Cells without participants carry nothing to fit or to expect.
     fitting_cells = [cell for cell in cells if cell.eligible]
 
-    merged: list[MergedLevel] = []
-    kept_characteristics: list[str] = []
-    dropped: list[str] = []
-    final_levels: dict[str, dict[str, str]] = {}
-    for characteristic in characteristics:
-        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for cell in fitting_cells:
-            level_counts = counts[_level(cell, characteristic)]
-            level_counts[0] += cell.eligible
-            level_counts[1] += cell.outcomes
-        final, merges = merge_sparse_levels(
-            {level: (n, o) for level, (n, o) in counts.items()},
-            parameters.min_level_n,
-            characteristic,
-        )
-        merged.extend(merges)
-        if len(set(final.values())) > 1:
-            kept_characteristics.append(characteristic)
-            final_levels[characteristic] = final
-        else:
-            dropped.append(characteristic)
-    covariates = (PAYMENT_GROUP, *kept_characteristics)
-
-    def pattern_of(cell: RiskCell) -> Pattern:
-        return (
-            cell.payment_group,
-            *(final_levels[c][_level(cell, c)] for c in kept_characteristics),
-        )
-
-    cell_patterns = [pattern_of(cell) for cell in fitting_cells]
+    merging = _merge_characteristics(fitting_cells, characteristics, parameters.min_level_n)
+    covariates = (PAYMENT_GROUP, *merging.kept)
+    cell_patterns = [
+        (cell.payment_group, *(merging.final_levels[c][_level(cell, c)] for c in merging.kept))
+        for cell in fitting_cells
+    ]
     patterns: dict[Pattern, _PatternCounts] = defaultdict(_PatternCounts)
     for cell, pattern in zip(fitting_cells, cell_patterns, strict=True):
-        counts_of = patterns[pattern]
-        counts_of.n += cell.eligible
-        counts_of.outcomes += cell.outcomes
+        patterns[pattern].n += cell.eligible
+        patterns[pattern].outcomes += cell.outcomes
 
-    fixed = _set_aside_separated(patterns)
-    fitted_patterns = [pattern for pattern in sorted(patterns) if pattern not in fixed]
-
-    # Terms: the intercept, then per covariate every level but the reference, by code.
-    level_totals: list[dict[str, list[int]]] = [defaultdict(lambda: [0, 0]) for _ in covariates]
-    for pattern, counts_of in patterns.items():
-        for position, level in enumerate(pattern):
-            level_totals[position][level][0] += counts_of.n
-    indicators: list[_Indicator] = []
-    references: list[tuple[str, str]] = []
-    for position, covariate in enumerate(covariates):
-        # The reference must be estimable: the most frequent level still in the fit.
-        in_fit = {pattern[position] for pattern in fitted_patterns}
-        if not level_totals[position]:  # no participants at all
-            continue
-        if in_fit:
-            reference = _most_frequent({lv: level_totals[position][lv] for lv in in_fit})
-        else:
-            reference = _most_frequent(level_totals[position])
-        references.append((covariate, reference))
-        indicators.extend(
-            _Indicator(f"{covariate}={level}", position, level)
-            for level in sorted(level_totals[position])
-            if level != reference
-        )
-
-    term_names = [INTERCEPT] + [indicator.name for indicator in indicators]
+    probabilities = _set_aside_separated(patterns)
+    fitted_patterns = [pattern for pattern in sorted(patterns) if pattern not in probabilities]
+    indicators, references = _indicators(covariates, patterns, fitted_patterns)
     estimates: dict[str, tuple[float, float]] = {}
     converged = True
-    probabilities = dict(fixed)
     if fitted_patterns:
-        design = np.array(
-            [[1.0] + [float(pattern[t.position] == t.level) for t in indicators]
-             for pattern in fitted_patterns]
-        )
-        columns = _independent_columns(design)
-        successes = np.array([patterns[p].outcomes for p in fitted_patterns], dtype=float)
-        failures = np.array([patterns[p].n for p in fitted_patterns], dtype=float) - successes
-        model = sm.GLM(
-            np.column_stack([successes, failures]), design[:, columns],
-            family=sm.families.Binomial(),
-        )
-        with warnings.catch_warnings():
-            # Quasi-separation by a combination of levels: the fit tends to its limit and
-            # says so through `converged`; it is reported, not raised.
-            warnings.simplefilter("ignore")
-            # Converged when no coefficient moves by 1e-10 (IRLS converges quadratically);
-            # a deviance criterion that tight is below rounding for 2,000,000 participants.
-            result = model.fit(tol=1e-10, tol_criterion="params", maxiter=100)
-        converged = bool(result.converged)
-        for pattern, probability in zip(fitted_patterns, result.fittedvalues, strict=True):
-            probabilities[pattern] = float(probability)
-        for index, column in enumerate(columns):
-            estimate, error = float(result.params[index]), float(result.bse[index])
-            if math.isfinite(estimate) and math.isfinite(error):
-                estimates[term_names[column]] = (estimate, error)
-
-    coefficients = tuple(_coefficient(name, estimates.get(name)) for name in term_names)
+        fitted, estimates, converged = _fit(patterns, fitted_patterns, indicators)
+        probabilities.update(fitted)
 
     cell_fits = tuple(
         CellFit(cell, probabilities[pattern])
         for cell, pattern in zip(fitting_cells, cell_patterns, strict=True)
     )
+    by_pattern = [(c.n, c.outcomes, probabilities[pattern]) for pattern, c in patterns.items()]
     report = RiskModelReport(
         covariates=covariates,
-        dropped_characteristics=tuple(dropped),
+        dropped_characteristics=merging.dropped,
         reference_levels=tuple(references),
-        merged_levels=tuple(merged),
-        n=sum(counts_of.n for counts_of in patterns.values()),
-        outcomes=sum(counts_of.outcomes for counts_of in patterns.values()),
-        deviance=deviance(
-            (c.n, c.outcomes, probabilities[pattern]) for pattern, c in patterns.items()
-        ),
-        c_statistic=c_statistic(
-            (c.n, c.outcomes, probabilities[pattern]) for pattern, c in patterns.items()
-        ),
+        merged_levels=merging.merged,
+        n=sum(c.n for c in patterns.values()),
+        outcomes=sum(c.outcomes for c in patterns.values()),
+        deviance=deviance(by_pattern),
+        c_statistic=c_statistic(by_pattern),
         calibration=calibration(cell_fits),
-        coefficients=coefficients,
+        coefficients=tuple(
+            _coefficient(name, estimates.get(name))
+            for name in [INTERCEPT] + [indicator.name for indicator in indicators]
+        ),
         converged=converged,
     )
     return RiskModel(cells=cell_fits, providers=expected_by_provider(cell_fits), report=report)
