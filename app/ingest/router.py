@@ -6,7 +6,7 @@ from typing import Annotated, Any
 import pydantic_core
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep
 from app.core.errors import ErrorBody, Invalid
@@ -14,6 +14,7 @@ from app.core.pagination import Page, PageParams, page_params
 from app.ingest import service
 from app.ingest.csv_upload import parse_events_csv
 from app.ingest.schemas import EventIn, EventType, IngestAnswer
+from app.models.participants import CHARACTERISTICS
 
 router = APIRouter(tags=["ingestion"])
 
@@ -99,6 +100,8 @@ class EventRead(BaseModel):
     result: str | None
     number: int | None
     reason: str | None
+    characteristics: dict[str, str | None] | None = Field(
+        description="referrals only: the five characteristics as sent (null: unknown)")
 
 
 @router.get("/events", response_model=Page[EventRead])
@@ -124,6 +127,8 @@ def list_events(
 
 def _event_read(event: Any, participant_ref: str) -> dict[str, Any]:
     fields = {name: getattr(event, name) for name in EventRead.model_fields
-              if name != "participant_ref"}
-    return {**fields, "participant_ref": participant_ref}
+              if name not in ("participant_ref", "characteristics")}
+    characteristics = ({name: getattr(event, name) for name in CHARACTERISTICS}
+                       if event.type == "referral" else None)
+    return {**fields, "participant_ref": participant_ref, "characteristics": characteristics}
 
