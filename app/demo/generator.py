@@ -11,7 +11,8 @@ The supply chain is built to show what chainboard is for:
   case mix, though its raw job-outcome rate is among the lowest; within those groups its
   participants are also older, longer out of work, more often limited by a health condition and
   less qualified than other providers' (`HARDER_MIX`), so that a risk model using the
-  characteristics (DOMAIN.md section 10) moves it up again beyond the payment-group adjustment;
+  characteristics (DOMAIN.md section 10) moves it up again beyond the payment-group adjustment,
+  past Calder, the best of the generalists;
 - a tier-1 member has been starved of referrals for the last six months;
 - the prime pays some invoices late, and one is unpaid past its terms;
 - a member was suspended without an improvement plan first; another is on an improvement plan.
@@ -416,7 +417,8 @@ class _Journeys:
 
     def histories(self, backfill: bool) -> Iterator[list[dict[str, Any]]]:
         rng = random.Random(self.cpa.seed)
-        # Characteristics from a stream of their own: the journeys draw what they drew before.
+        # Characteristics from a stream of their own, one participant after another, so that a
+        # participant's levels do not depend on how many draws earlier journeys took.
         traits = random.Random(f"characteristics-{self.cpa.seed}")
         referral_days = sorted(rng.randint(self.start, self.as_of)
                                for _ in range(self.cpa.participants))
