@@ -1,7 +1,7 @@
 """HTTP for ingestion: JSON batches, CSV uploads, and reading events back."""
 
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import pydantic_core
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
@@ -18,9 +18,28 @@ from app.models.participants import CHARACTERISTICS
 
 router = APIRouter(tags=["ingestion"])
 
+
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON schema with its nested models written in place: the `#/$defs/...`
+    references Pydantic makes would not resolve inside the OpenAPI document."""
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+    return cast(dict[str, Any], resolve(schema))
+
+
 # The batch is read raw (see json_body) so that each event is validated on its own; this schema
 # documents it in OpenAPI.
-_BATCH_SCHEMA = {"type": "array", "maxItems": 10_000, "items": EventIn.model_json_schema()}
+_BATCH_SCHEMA = {"type": "array", "maxItems": 10_000,
+                 "items": _inlined(EventIn.model_json_schema())}
 _ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"model": IngestAnswer, "description": "stored (partial: the valid ones)"},
     422: {"model": IngestAnswer | ErrorBody,

@@ -101,7 +101,9 @@ class Characteristics(BaseModel):
     health_condition: Annotated[HealthCondition | None, _level_of("health_condition")] = None
     claim_duration: Annotated[ClaimDuration | None, _level_of("claim_duration")] = None
     qualification: Annotated[Qualification | None, _level_of("qualification")] = None
-    area: Annotated[str | None, AfterValidator(_area)] = None
+    # The pattern is checked by _area (its message states the rule); here it documents it.
+    area: Annotated[str | None, AfterValidator(_area)] = Field(
+        default=None, json_schema_extra={"pattern": AREA_PATTERN})
 
     def columns(self) -> dict[str, str | None]:
         """The five columns of the event and participant rows (None: unknown)."""
