@@ -8,13 +8,31 @@ when they are created in that order); app.demo.loader maps them to the real ids.
 
 The supply chain is built to show what chainboard is for:
 - a third-sector tier-2 specialist takes mostly ESA and IB/IS participants and does well for that
-  case mix, though its raw job-outcome rate is among the lowest;
+  case mix, though its raw job-outcome rate is among the lowest; within those groups its
+  participants are also older, longer out of work, more often limited by a health condition and
+  less qualified than other providers' (`HARDER_MIX`), so that a risk model using the
+  characteristics (DOMAIN.md section 10) moves it up again beyond the payment-group adjustment,
+  past Calder, the best of the generalists;
 - a tier-1 member has been starved of referrals for the last six months;
 - the prime pays some invoices late, and one is unpaid past its terms;
 - a member was suspended without an improvement plan first; another is on an improvement plan.
+
+Characteristics (on the referral; each left out, the level unknown, for `UNREPORTED` of the
+participants, though it still acts on the outcome). A participant's chance of a job outcome is
+logit(p) = logit(min(0.85, national rate x provider performance)) + sum of the log odds ratios of
+its levels - c_g, where c_g (per payment group) makes a provider of performance 1 with the
+group's usual mix achieve the national rate. The odds ratios, against the first level of each:
+- age_band: 18-24 and 25-34: 1, 35-49: 0.8, 50+: 0.5;
+- health_condition: no: 1, yes: 0.45;
+- claim_duration: under_6m: 1, 6_12m: 0.85, 12_24m: 0.7, over_24m: 0.5;
+- qualification: level_1_2: 1, level_3_plus: 1.3, none: 0.55;
+- area (the five West Yorkshire local authorities): no effect.
+The mix follows the payment group (`GROUP_MIX_OF`: JSA 18-24 are 18-24; ESA and IB/IS mostly
+report a health condition; ex-IB groups have mostly been claiming for over two years).
 """
 
 import bisect
+import math
 import random
 import string
 from collections.abc import Iterator, Mapping
@@ -50,6 +68,64 @@ EARLY_EXITS = (("left_early", 0.14), ("moved_area", 0.04), ("deceased", 0.003), 
 HOURS_PER_WEEK = (16.0, 20.0, 25.0, 30.0, 37.5)
 
 
+# Odds ratios of a job outcome by characteristic level (see the module's docstring).
+ODDS_RATIOS: Mapping[str, Mapping[str, float]] = MappingProxyType({
+    "age_band": {"18-24": 1.0, "25-34": 1.0, "35-49": 0.8, "50+": 0.5},
+    "health_condition": {"no": 1.0, "yes": 0.45},
+    "claim_duration": {"under_6m": 1.0, "6_12m": 0.85, "12_24m": 0.7, "over_24m": 0.5},
+    "qualification": {"level_1_2": 1.0, "level_3_plus": 1.3, "none": 0.55},
+})
+UNREPORTED = 0.06  # the chance that a characteristic is not reported (unknown)
+# West Yorkshire's local authorities: Bradford, Calderdale, Kirklees, Leeds, Wakefield.
+AREAS = ("E08000032", "E08000033", "E08000034", "E08000035", "E08000036")
+
+
+@dataclass(frozen=True)
+class CaseMix:
+    """Shares of each characteristic's levels among a payment group's participants."""
+
+    age_band: Mapping[str, float]
+    health_condition: Mapping[str, float]
+    claim_duration: Mapping[str, float]
+    qualification: Mapping[str, float]
+
+
+def _yes(share: float) -> Mapping[str, float]:
+    return {"yes": share, "no": 1 - share}
+
+
+_ADULT = {"18-24": 0.04, "25-34": 0.30, "35-49": 0.38, "50+": 0.28}
+_YOUNG = {"18-24": 1.0}
+_JSA_CLAIM = {"under_6m": 0.15, "6_12m": 0.45, "12_24m": 0.30, "over_24m": 0.10}
+_NEW_CLAIM = {"under_6m": 0.80, "6_12m": 0.20}
+_ESA_NEW_CLAIM = {"under_6m": 0.30, "6_12m": 0.40, "12_24m": 0.25, "over_24m": 0.05}
+_LONG_CLAIM = {"6_12m": 0.05, "12_24m": 0.15, "over_24m": 0.80}
+_QUALIFIED = {"none": 0.25, "level_1_2": 0.45, "level_3_plus": 0.30}
+_LESS_QUALIFIED = {"none": 0.35, "level_1_2": 0.45, "level_3_plus": 0.20}
+GROUP_MIX_OF: Mapping[str, CaseMix] = MappingProxyType({
+    "jsa_18_24": CaseMix(_YOUNG, _yes(0.10), _JSA_CLAIM, _QUALIFIED),
+    "jsa_25_plus": CaseMix(_ADULT, _yes(0.15), _JSA_CLAIM, _QUALIFIED),
+    "jsa_early_access": CaseMix(_ADULT, _yes(0.15), _NEW_CLAIM, _QUALIFIED),
+    "jsa_ex_ib": CaseMix(_ADULT, _yes(0.45), _LONG_CLAIM, _LESS_QUALIFIED),
+    "esa_new": CaseMix(_ADULT, _yes(0.80), _ESA_NEW_CLAIM, _LESS_QUALIFIED),
+    "esa_ex_ib": CaseMix(_ADULT, _yes(0.85), _LONG_CLAIM, _LESS_QUALIFIED),
+    "esa_volunteers": CaseMix(_ADULT, _yes(0.85), _LONG_CLAIM, _LESS_QUALIFIED),
+    "ib_is": CaseMix(_ADULT, _yes(0.85), _LONG_CLAIM, _LESS_QUALIFIED),
+    "jsa_prison_leavers": CaseMix(_ADULT, _yes(0.20), _JSA_CLAIM, _LESS_QUALIFIED),
+})
+
+
+def harder_mix(mix: CaseMix) -> CaseMix:
+    """The specialist's participants within a payment group: older (JSA 18-24 aside), more
+    often with a health condition, longer claims, fewer qualifications."""
+    age = mix.age_band if mix.age_band is _YOUNG else {
+        "18-24": 0.02, "25-34": 0.13, "35-49": 0.35, "50+": 0.50}
+    claims = {level: 0.4 * share for level, share in mix.claim_duration.items()}
+    claims["over_24m"] = claims.get("over_24m", 0.0) + 0.6
+    return CaseMix(age, _yes(1 - (1 - mix.health_condition["yes"]) / 5), claims,
+                   {"none": 0.60, "level_1_2": 0.35, "level_3_plus": 0.05})
+
+
 @dataclass(frozen=True)
 class Reporting:
     """How carefully a provider checks and reports: chances that an in-work check is missed,
@@ -76,11 +152,12 @@ class ProviderProfile:
     # A tier-2 specialist's share of each payment group's referrals.
     intake: Mapping[str, float] = field(default_factory=dict)
     reporting: Reporting = GOOD_REPORTING
+    harder_mix: bool = False  # its participants are harder to help within each group
 
 
 PRIME = ProviderProfile("ridgeway", "Ridgeway Employment Group plc", "private", None,
                         Decimal(0), 1.0)
-CALDER = ProviderProfile("calder", "Calder Works Ltd", "private", 1, Decimal("0.20"), 1.15)
+CALDER = ProviderProfile("calder", "Calder Works Ltd", "private", 1, Decimal("0.20"), 1.4)
 PENNINE = ProviderProfile("pennine", "Pennine Skills Partnership", "public", 1, Decimal("0.15"),
                           0.95)
 AIRE = ProviderProfile("aire", "Aire Valley Training CIC", "third", 1, Decimal("0.15"), 0.78,
@@ -90,9 +167,9 @@ WESTGATE = ProviderProfile("westgate", "Westgate Recruitment Ltd", "private", 1,
 BRADFORD = ProviderProfile("bradford", "Bradford Pathways Trust", "third", 1, Decimal("0.10"),
                            0.75, reporting=POOR_REPORTING)
 WHARFEDALE = ProviderProfile(
-    "wharfedale", "Wharfedale Mind Employment Service", "third", 2, Decimal("0.05"), 1.6,
-    intake={"esa_ex_ib": 0.45, "ib_is": 0.40, "esa_volunteers": 0.30, "esa_new": 0.06,
-            "jsa_25_plus": 0.003, "jsa_18_24": 0.003})
+    "wharfedale", "Wharfedale Mind Employment Service", "third", 2, Decimal("0.05"), 2.4,
+    intake={"esa_ex_ib": 0.70, "ib_is": 0.70, "esa_volunteers": 0.60, "esa_new": 0.25,
+            "jsa_25_plus": 0.003, "jsa_18_24": 0.003}, harder_mix=True)
 PROBATION = ProviderProfile(
     "probation", "West Riding Probation Employment Team", "public", 2, Decimal("0.03"), 1.1,
     intake={"jsa_prison_leavers": 0.55, "jsa_25_plus": 0.01, "jsa_18_24": 0.01})
@@ -307,6 +384,13 @@ class _Journeys:
             code: tuple((c.milestone, c.days) for c in schedule.spell_checks
                         if PAYMENT_GROUPS[code].outcome_weeks >= (c.min_outcome_weeks or 0))
             for code in self.groups}
+        # Level tables by (group, harder mix), and each group's c_g (the module's docstring).
+        self.mixes = {(group, harder): _level_tables(
+            harder_mix(GROUP_MIX_OF[group]) if harder else GROUP_MIX_OF[group])
+            for group in self.groups for harder in (False, True)}
+        self.logit_shift = {group: _logit_shift(GROUP_MIX_OF[group],
+                                                PAYMENT_GROUPS[group].national_rate)
+                            for group in self.groups}
         first = self.start - 1
         self.iso = [date.fromordinal(first + i).isoformat()
                     for i in range(self.as_of - first + 1)]
@@ -333,12 +417,30 @@ class _Journeys:
 
     def histories(self, backfill: bool) -> Iterator[list[dict[str, Any]]]:
         rng = random.Random(self.cpa.seed)
+        # Characteristics from a stream of their own, one participant after another, so that a
+        # participant's levels do not depend on how many draws earlier journeys took.
+        traits = random.Random(f"characteristics-{self.cpa.seed}")
         referral_days = sorted(rng.randint(self.start, self.as_of)
                                for _ in range(self.cpa.participants))
         for number, day in enumerate(referral_days, 1):
-            yield self._journey(rng, f"P{number:07d}", day, backfill)
+            yield self._journey(rng, traits, f"P{number:07d}", day, backfill)
 
-    def _journey(self, rng: random.Random, ref: str, referral: int,
+    def _characteristics(self, traits: random.Random, group: str,
+                         profile: ProviderProfile) -> tuple[dict[str, str], float]:
+        """The levels reported (some left out: unknown) and the log odds ratio of all of
+        them, reported or not."""
+        reported: dict[str, str] = {}
+        log_odds = 0.0
+        for name, (levels, cumulative) in self.mixes[(group, profile.harder_mix)].items():
+            level = levels[bisect.bisect(cumulative, traits.random() * cumulative[-1])]
+            log_odds += math.log(ODDS_RATIOS[name][level])
+            if traits.random() >= UNREPORTED:
+                reported[name] = level
+        if traits.random() >= UNREPORTED:
+            reported["area"] = traits.choice(AREAS)
+        return reported, log_odds
+
+    def _journey(self, rng: random.Random, traits: random.Random, ref: str, referral: int,
                  backfill: bool) -> list[dict[str, Any]]:
         group = self.groups[bisect.bisect(self.group_cumulative,
                                           rng.random() * self.group_cumulative[-1])]
@@ -377,7 +479,9 @@ class _Journeys:
                 result = "not_in_work"
             add("in_work_check", day, suffix, milestone=milestone, result=result)
 
-        add("referral", referral, "referral", payment_group=group, provider_id=provider)
+        characteristics, log_odds = self._characteristics(traits, group, profile)
+        add("referral", referral, "referral", payment_group=group, provider_id=provider,
+            characteristics=characteristics)
         programme_end = referral + PROGRAMME_DAYS
         if rng.random() < NEVER_ATTACHED:
             add("exit", referral + rng.randint(20, 90), "exit", reason="left_early")
@@ -386,7 +490,8 @@ class _Journeys:
         add("attachment", attachment, "attachment")
 
         needed = 7 * terms.outcome_weeks
-        rate = min(0.85, terms.national_rate * profile.performance)
+        rate = _expit(_logit(min(0.85, terms.national_rate * profile.performance))
+                      + log_odds - self.logit_shift[group])
         achieves = rng.random() < rate
         if achieves:
             spells, main_spell, outcome = self._working_spells(rng, attachment, programme_end,
@@ -493,3 +598,32 @@ def _cumulative(weights: list[float]) -> list[float]:
         total += weight
         cumulative.append(total)
     return cumulative
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+def _expit(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+def _level_tables(mix: CaseMix) -> dict[str, tuple[list[str], list[float]]]:
+    """Each characteristic's levels and their cumulative shares, for drawing."""
+    return {name: (list(shares), _cumulative(list(shares.values())))
+            for name, shares in vars(mix).items()}
+
+
+def _logit_shift(mix: CaseMix, rate: float) -> float:
+    """c such that the mean over `mix` of expit(logit(rate) + log odds of the levels - c) is
+    `rate`: the characteristics move participants about their group's rate, not the rate."""
+    cells = [(1.0, 0.0)]
+    for name, shares in vars(mix).items():
+        cells = [(p * share, effect + math.log(ODDS_RATIOS[name][level]))
+                 for p, effect in cells for level, share in shares.items()]
+    low, high = -10.0, 10.0
+    for _ in range(60):  # bisection: the mean falls as c rises
+        middle = (low + high) / 2
+        mean = sum(p * _expit(_logit(rate) + effect - middle) for p, effect in cells)
+        low, high = (middle, high) if mean > rate else (low, middle)
+    return (low + high) / 2

@@ -1,4 +1,5 @@
-"""CSV uploads: one event per row, columns named as the JSON fields (API.md)."""
+"""CSV uploads: one event per row, columns named as the JSON fields (API.md); a referral's
+characteristics are columns of their own, named as the keys of its `characteristics` object."""
 
 import csv
 import io
@@ -6,9 +7,26 @@ from typing import Any
 
 from app.core.errors import Invalid
 from app.ingest.schemas import EventIn
+from app.models.participants import CHARACTERISTICS
 
 REQUIRED_COLUMNS = ("event_id", "contract_id", "participant_ref", "type", "event_date")
-KNOWN_COLUMNS = tuple(EventIn.model_fields)
+KNOWN_COLUMNS = (*(name for name in EventIn.model_fields if name != "characteristics"),
+                 *CHARACTERISTICS)
+
+
+def _event_of(cells: dict[str, str]) -> dict[str, Any]:
+    """A row's non-empty cells as the JSON event: characteristics gathered into their object
+    (an empty cell is an absent key, the level unknown)."""
+    event: dict[str, Any] = {}
+    characteristics = {}
+    for name, value in cells.items():
+        if name in CHARACTERISTICS:
+            characteristics[name] = value
+        else:
+            event[name] = value
+    if characteristics:
+        event["characteristics"] = characteristics
+    return event
 
 
 def parse_events_csv(content: bytes) -> tuple[list[dict[str, Any]], list[int]]:
@@ -45,7 +63,8 @@ def parse_events_csv(content: bytes) -> tuple[list[dict[str, Any]], list[int]]:
             line = reader.line_num
             if row.get("__extra__"):
                 raise Invalid(f"line {line_start}: more cells than columns")
-            rows.append({k: v.strip() for k, v in row.items() if v is not None and v.strip()})
+            rows.append(_event_of({k: v.strip() for k, v in row.items()
+                                   if v is not None and v.strip()}))
             lines.append(line_start)
     except csv.Error as exc:
         raise Invalid(f"line {reader.line_num}: not valid CSV ({exc})") from exc

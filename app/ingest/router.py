@@ -1,12 +1,12 @@
 """HTTP for ingestion: JSON batches, CSV uploads, and reading events back."""
 
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import pydantic_core
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep
 from app.core.errors import ErrorBody, Invalid
@@ -14,12 +14,32 @@ from app.core.pagination import Page, PageParams, page_params
 from app.ingest import service
 from app.ingest.csv_upload import parse_events_csv
 from app.ingest.schemas import EventIn, EventType, IngestAnswer
+from app.models.participants import CHARACTERISTICS
 
 router = APIRouter(tags=["ingestion"])
 
+
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON schema with its nested models written in place: the `#/$defs/...`
+    references Pydantic makes would not resolve inside the OpenAPI document."""
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+    return cast(dict[str, Any], resolve(schema))
+
+
 # The batch is read raw (see json_body) so that each event is validated on its own; this schema
 # documents it in OpenAPI.
-_BATCH_SCHEMA = {"type": "array", "maxItems": 10_000, "items": EventIn.model_json_schema()}
+_BATCH_SCHEMA = {"type": "array", "maxItems": 10_000,
+                 "items": _inlined(EventIn.model_json_schema())}
 _ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"model": IngestAnswer, "description": "stored (partial: the valid ones)"},
     422: {"model": IngestAnswer | ErrorBody,
@@ -99,6 +119,8 @@ class EventRead(BaseModel):
     result: str | None
     number: int | None
     reason: str | None
+    characteristics: dict[str, str | None] | None = Field(
+        description="referrals only: the five characteristics as sent (null: unknown)")
 
 
 @router.get("/events", response_model=Page[EventRead])
@@ -124,6 +146,8 @@ def list_events(
 
 def _event_read(event: Any, participant_ref: str) -> dict[str, Any]:
     fields = {name: getattr(event, name) for name in EventRead.model_fields
-              if name != "participant_ref"}
-    return {**fields, "participant_ref": participant_ref}
+              if name not in ("participant_ref", "characteristics")}
+    characteristics = ({name: getattr(event, name) for name in CHARACTERISTICS}
+                       if event.type == "referral" else None)
+    return {**fields, "participant_ref": participant_ref, "characteristics": characteristics}
 

@@ -10,7 +10,18 @@ from app.auth.principal import MAX_RECORD_ID
 from app.core.dates import EARLIEST_DATE, in_range
 from app.ingest.nino import contains_nino
 from app.models.contracts import PaymentGroup
-from app.models.participants import CheckResult, EventType, ExitReason
+from app.models.participants import (
+    AREA_PATTERN,
+    CHARACTERISTIC_LEVELS,
+    CHARACTERISTICS,
+    AgeBand,
+    CheckResult,
+    ClaimDuration,
+    EventType,
+    ExitReason,
+    HealthCondition,
+    Qualification,
+)
 
 # The order in which one batch is applied (API.md), then by event_date.
 TYPE_ORDER: dict[str, int] = {t: i for i, t in enumerate(
@@ -19,7 +30,7 @@ TYPE_ORDER: dict[str, int] = {t: i for i, t in enumerate(
 
 # Type-specific fields; a field outside its type's set must be empty.
 TYPE_FIELDS: dict[str, dict[str, bool]] = {  # field -> required
-    "referral": {"payment_group": True, "provider_id": True},
+    "referral": {"payment_group": True, "provider_id": True, "characteristics": False},
     "attachment": {},
     "job_start": {"hours_per_week": False},
     "job_end": {},
@@ -29,7 +40,7 @@ TYPE_FIELDS: dict[str, dict[str, bool]] = {  # field -> required
     "exit": {"reason": True},
 }
 OPTIONAL_FIELDS = ("payment_group", "provider_id", "hours_per_week", "milestone", "result",
-                   "number", "reason")
+                   "number", "reason", "characteristics")
 # type -> (fields it requires, fields it must leave empty)
 _FIELDS_BY_TYPE = {
     type_: (tuple(f for f, needed in fields.items() if needed),
@@ -57,6 +68,48 @@ def _participant_ref(value: Any) -> Any:
     return value
 
 
+def _level_of(name: str) -> BeforeValidator:
+    """A banded characteristic's check, before Pydantic's own, so that the error names the
+    levels allowed in the words of the API."""
+    levels = CHARACTERISTIC_LEVELS[name]
+
+    def check(value: Any) -> Any:
+        if value is not None and value not in levels:
+            raise ValueError(f"{value!r} is not one of {', '.join(levels)}")
+        return value
+    return BeforeValidator(check)
+
+
+_AREA = re.compile(AREA_PATTERN)
+
+
+def _area(value: Any) -> Any:
+    # Refused rather than upper-cased: what is stored is what the provider sent.
+    if value is not None and not (isinstance(value, str) and _AREA.match(value)):
+        raise ValueError(f"{value!r} is not 1-16 upper-case letters and digits "
+                         "(e.g. the local authority code E08000035)")
+    return value
+
+
+class Characteristics(BaseModel):
+    """A referral's characteristics (DOMAIN.md section 10): any subset; a missing or null key
+    is the level `unknown`. Bands only, never a birth date or a postcode."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    age_band: Annotated[AgeBand | None, _level_of("age_band")] = None
+    health_condition: Annotated[HealthCondition | None, _level_of("health_condition")] = None
+    claim_duration: Annotated[ClaimDuration | None, _level_of("claim_duration")] = None
+    qualification: Annotated[Qualification | None, _level_of("qualification")] = None
+    # The pattern is checked by _area (its message states the rule); here it documents it.
+    area: Annotated[str | None, AfterValidator(_area)] = Field(
+        default=None, json_schema_extra={"pattern": AREA_PATTERN})
+
+    def columns(self) -> dict[str, str | None]:
+        """The five columns of the event and participant rows (None: unknown)."""
+        return {name: getattr(self, name) for name in CHARACTERISTICS}
+
+
 # The floor every input date shares (app.core.dates); the contract's start is a rule
 # (app.ingest.rules), and "not after today" too.
 IsoDate = Annotated[date, BeforeValidator(_iso_date), AfterValidator(in_range)]
@@ -67,7 +120,9 @@ class EventIn(BaseModel):
         "examples": [
             {"event_id": "nw-000123-ref", "contract_id": 1, "participant_ref": "NW-000123",
              "type": "referral", "event_date": "2026-03-02", "payment_group": "jsa_25_plus",
-             "provider_id": 3},
+             "provider_id": 3, "characteristics": {
+                 "age_band": "25-34", "health_condition": "no", "claim_duration": "6_12m",
+                 "qualification": "level_1_2", "area": "E08000035"}},
             {"event_id": "nw-000123-check-d28", "contract_id": 1,
              "participant_ref": "NW-000123", "type": "in_work_check",
              "event_date": "2026-05-01", "milestone": "D28", "result": "in_work"},
@@ -93,9 +148,16 @@ class EventIn(BaseModel):
     reason: ExitReason | None = None
     reported_at: datetime | None = Field(
         default=None, description="admin backfills only: when the provider first reported it")
+    # Last, and None when every level is unknown: content_hash leaves it out then, so that an
+    # event stored before characteristics existed is still a duplicate of itself.
+    characteristics: Characteristics | None = Field(
+        default=None, description="referrals only, optional: any subset of age_band, "
+                                  "health_condition, claim_duration, qualification, area")
 
     @model_validator(mode="after")
     def fields_fit_type(self) -> "EventIn":
+        if self.characteristics is not None and not any(self.characteristics.columns().values()):
+            self.characteristics = None  # {} and all-null say what an absent object says
         required, foreign = _FIELDS_BY_TYPE[self.type]
         values = self.__dict__  # the fields, read directly: this runs for every event
         problems = [f"{name}: required for {self.type} events"

@@ -46,6 +46,7 @@ from app.models import (
     PaidEventCount,
     Participant,
 )
+from app.models.participants import CHARACTERISTICS
 from app.performance import daily_totals
 from app.performance.milestones import SpellCheckRule, check_timing
 from app.performance.payments import PAID_EVENT_TYPES, tariff_of
@@ -91,8 +92,12 @@ def validation_messages(exc: ValidationError) -> list[str]:
         reason = error["msg"].removeprefix("Value error, ")
         if error["type"] == "string_pattern_mismatch" and where in _FRIENDLY_PATTERN:
             reason = _FRIENDLY_PATTERN[where]
+        elif error["type"] == "extra_forbidden" and error["loc"][0] == "characteristics":
+            reason = f"not a characteristic (the known ones: {', '.join(CHARACTERISTICS)})"
         elif error["type"] == "extra_forbidden":
             reason = "unknown field"
+        elif error["type"] == "model_type" and where == "characteristics":
+            reason = f"must be an object with any of {', '.join(CHARACTERISTICS)}"
         elif error["type"] == "missing":
             reason = "required"
         if where:
@@ -105,7 +110,12 @@ def validation_messages(exc: ValidationError) -> list[str]:
 def content_hash(event: EventIn) -> str:
     """A digest of the event's validated content: the same event sent twice, in JSON or CSV,
     with any key order or spacing, gives the same digest."""
-    canonical = repr(tuple(event.__dict__.values()))  # the fields, in declaration order
+    values = tuple(event.__dict__.values())  # the fields, in declaration order
+    if event.characteristics is None:
+        # As before characteristics existed (the last field), so that a referral stored then
+        # and sent again is a duplicate, not "reused with different content".
+        values = values[:-1]
+    canonical = repr(values)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -327,14 +337,15 @@ class _Batch:
 
     # -- writing -----------------------------------------------------------------------------
     def write(self, staged: list[tuple[EventIn, str]]) -> None:
-        new_keys = [(e.contract_id, e.participant_ref) for e, _ in staged if e.type == "referral"]
+        referrals = [e for e, _ in staged if e.type == "referral"]
+        new_keys = [(e.contract_id, e.participant_ref) for e in referrals]
         rows = []
-        for contract_id, ref in new_keys:
+        for referral, (contract_id, ref) in zip(referrals, new_keys, strict=True):
             state = self.states[(contract_id, ref)]
             rows.append({"contract_id": contract_id, "participant_ref": ref,
                          "provider_id": state.provider_id, "payment_group": state.payment_group,
                          "referral_date": state.referral_date, "created_at": self.received_at,
-                         **rules.summary(state)})
+                         **characteristic_columns(referral), **rules.summary(state)})
         new_ids = insert_rows(self.session, _table(Participant), rows, return_ids=True)
         for key, participant_id in zip(new_keys, new_ids, strict=True):
             self.states[key].participant_id = participant_id
@@ -375,7 +386,17 @@ class _Batch:
             "payment_group": state.payment_group, "provider_id": state.provider_id,
             "hours_per_week": event.hours_per_week, "milestone": event.milestone,
             "result": event.result, "number": event.number, "reason": event.reason,
+            **characteristic_columns(event),
         }
+
+
+_UNKNOWN: dict[str, str | None] = dict.fromkeys(CHARACTERISTICS)
+
+
+def characteristic_columns(event: EventIn) -> dict[str, str | None]:
+    """The five characteristic columns of an event's (and a referral's participant's) row;
+    every row has all five, so that a bulk insert writes the same columns for each."""
+    return event.characteristics.columns() if event.characteristics else _UNKNOWN
 
 
 _PAID_KEY = ("contract_id", "event_date", "provider_id", "payment_group", "type")

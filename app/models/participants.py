@@ -1,5 +1,5 @@
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from sqlalchemy import (
     BigInteger,
@@ -24,6 +24,21 @@ CheckResult = Literal["in_work", "not_in_work", "no_contact"]
 ExitReason = Literal["completed", "left_early", "moved_area", "deceased", "other"]
 # Where an in-work check fell against its due date.
 CheckTiming = Literal["early", "on_time", "late"]
+
+# Participant characteristics (DOMAIN.md section 10): bands only, never a birth date or a
+# postcode. Each is optional; null means the level `unknown`.
+AgeBand = Literal["18-24", "25-34", "35-49", "50+"]
+HealthCondition = Literal["yes", "no"]
+ClaimDuration = Literal["under_6m", "6_12m", "12_24m", "over_24m"]
+Qualification = Literal["none", "level_1_2", "level_3_plus"]
+CharacteristicName = Literal["age_band", "health_condition", "claim_duration", "qualification",
+                             "area"]
+CHARACTERISTICS: tuple[CharacteristicName, ...] = get_args(CharacteristicName)
+# The banded characteristics' levels, in their natural order; `area` is a code instead.
+CHARACTERISTIC_LEVELS: dict[str, tuple[str, ...]] = {
+    "age_band": get_args(AgeBand), "health_condition": get_args(HealthCondition),
+    "claim_duration": get_args(ClaimDuration), "qualification": get_args(Qualification)}
+AREA_PATTERN = r"^[A-Z0-9]{1,16}$"  # e.g. the ONS local authority code E08000035
 
 
 class Participant(Base):
@@ -54,6 +69,13 @@ class Participant(Base):
     sustainments: Mapped[int] = mapped_column(SmallInteger, default=0)
     exit_date: Mapped[date | None] = mapped_column(Date)
     exit_reason: Mapped[ExitReason | None] = mapped_column(String(16))
+    # Characteristics as reported on the referral (null: unknown), so that the risk model's
+    # covariate cells are one GROUP BY away.
+    age_band: Mapped[AgeBand | None] = mapped_column(String(8))
+    health_condition: Mapped[HealthCondition | None] = mapped_column(String(8))
+    claim_duration: Mapped[ClaimDuration | None] = mapped_column(String(8))
+    qualification: Mapped[Qualification | None] = mapped_column(String(16))
+    area: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -93,6 +115,13 @@ class Event(Base):
     result: Mapped[CheckResult | None] = mapped_column(String(16))
     number: Mapped[int | None] = mapped_column(SmallInteger)
     reason: Mapped[ExitReason | None] = mapped_column(String(16))
+    # A referral's characteristics as sent (null on other events, and for a level not sent);
+    # the participant row holds the same.
+    age_band: Mapped[AgeBand | None] = mapped_column(String(8))
+    health_condition: Mapped[HealthCondition | None] = mapped_column(String(8))
+    claim_duration: Mapped[ClaimDuration | None] = mapped_column(String(8))
+    qualification: Mapped[Qualification | None] = mapped_column(String(16))
+    area: Mapped[str | None] = mapped_column(String(16))
 
 
 class Milestone(Base):

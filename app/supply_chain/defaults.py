@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from app.models.participants import CharacteristicName
+
 
 @dataclass(frozen=True)
 class PaymentGroupDefaults:
@@ -42,6 +44,11 @@ PAYMENT_GROUPS: dict[str, PaymentGroupDefaults] = {
                              Decimal(1200), Decimal(250), 0.20),
     )
 }
+
+# The risk model's characteristics by default (DOMAIN.md section 10): not `area`, since
+# providers often serve distinct areas and an area term can absorb real provider differences.
+DEFAULT_RISK_COVARIATES: tuple[CharacteristicName, ...] = (
+    "age_band", "health_condition", "claim_duration", "qualification")
 
 # Attachment fees taper by contract year: 100% in year 1, 75% in year 2, 50% in year 3, then 0
 # (400/300/200/0 for the 400 groups; the 600 groups taper in the same proportion).

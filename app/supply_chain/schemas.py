@@ -1,6 +1,6 @@
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal, cast
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
     BaseModel,
@@ -15,7 +15,12 @@ from app.auth.schemas import PublicIdField, RecordId, StrictInput
 from app.core.dates import Day
 from app.models.contracts import InvitationStatus, MemberStatus, PaymentGroup
 from app.models.organisations import OrgKind, Sector
-from app.supply_chain.defaults import DEFAULT_MILESTONE_SCHEDULE, PAYMENT_GROUPS
+from app.models.participants import CHARACTERISTICS, CharacteristicName
+from app.supply_chain.defaults import (
+    DEFAULT_MILESTONE_SCHEDULE,
+    DEFAULT_RISK_COVARIATES,
+    PAYMENT_GROUPS,
+)
 
 Fraction = Annotated[float, Field(ge=0, le=1)]
 
@@ -118,6 +123,26 @@ class ContractSettings(InputModel):
     retaliation_share_drop: Fraction = 0.30
     check_compliance_min: Fraction = 0.90
     data_timeliness_min: Fraction = 0.80
+    # Fair comparison (DOMAIN.md section 10): the risk model's characteristics (besides the
+    # payment group), the smallest level it keeps apart, the fewest providers from which
+    # overdispersion is estimated, and which RAG the RAG flag and REV-1 use.
+    risk_covariates: list[CharacteristicName] = Field(
+        default_factory=lambda: list(DEFAULT_RISK_COVARIATES), max_length=len(CHARACTERISTICS))
+    risk_min_level_n: int = Field(default=30, ge=1, le=1_000_000)
+    od_min_units: int = Field(default=8, ge=2, le=10_000)
+    flag_rag_basis: Literal["overdispersed", "binomial"] = "overdispersed"
+
+    @field_validator("risk_covariates", mode="before")
+    @classmethod
+    def known_characteristics(cls, names: Any) -> Any:
+        if isinstance(names, list):
+            for name in names:
+                if name not in CHARACTERISTICS:
+                    raise ValueError(f"{name!r} is not a characteristic (the known ones: "
+                                     f"{', '.join(CHARACTERISTICS)})")
+            if len(set(names)) != len(names):
+                raise ValueError("a characteristic is named twice")
+        return names
 
 
 class ContractCreate(InputModel):

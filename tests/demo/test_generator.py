@@ -145,3 +145,31 @@ def test_payments_late_and_one_unpaid_past_terms(cpa: DemoCPA) -> None:
                for p in cpa.payments)
     member_keys = {m.provider_key for m in cpa.members}
     assert {p.provider_key for p in cpa.payments} == member_keys
+
+
+def test_characteristics_follow_the_group_and_some_are_unknown(
+        referrals: list[dict[str, Any]]) -> None:
+    young = [e for e in referrals if e["payment_group"] == "jsa_18_24"]
+    assert {e["characteristics"].get("age_band") for e in young} == {"18-24", None}
+    for name in ("age_band", "health_condition", "claim_duration", "qualification", "area"):
+        unknown = sum(name not in e["characteristics"] for e in referrals) / len(referrals)
+        assert 0.03 < unknown < 0.10, name
+
+
+def test_specialist_has_a_harder_mix_within_its_payment_groups(
+        cpa: DemoCPA, referrals: list[dict[str, Any]]) -> None:
+    """Older, more health conditions, longer claims, fewer qualifications than other
+    providers' participants of the same groups: what a risk model on characteristics sees
+    beyond the payment group."""
+    groups = ("esa_ex_ib", "ib_is", "esa_volunteers", "esa_new")
+
+    def share(mine: bool, name: str, level: str) -> float:
+        chosen = [e["characteristics"] for e in referrals if e["payment_group"] in groups
+                  and (e["provider_id"] == cpa.specialist_key) == mine
+                  and name in e["characteristics"]]
+        return sum(c[name] == level for c in chosen) / len(chosen)
+
+    for name, level, margin in (("age_band", "50+", 0.15), ("health_condition", "yes", 0.08),
+                                ("claim_duration", "over_24m", 0.10),
+                                ("qualification", "none", 0.15)):
+        assert share(True, name, level) > share(False, name, level) + margin, name
