@@ -99,10 +99,13 @@ def retaliation_referrals(session: Session, contract_id: int,
     return daily_referrals(session, contract_id, first, last)
 
 
-def league_results(session: Session, contract: Contract, as_of: date
+def league_results(session: Session, contract: Contract, as_of: date,
+                   flag_rag_basis: str = "overdispersed"
                    ) -> tuple[list[rules.ProviderResult], rules.LeaguePeriod]:
     """The contract's league table with its defaults (referrals from the contract's start
-    to as_of, the default horizon and min_n): the figures the league page shows."""
+    to as_of, the default horizon and min_n): the figures the league page shows. The RAG the
+    flags judge by is the overdispersed one when the contract's `flag_rag_basis` says so and
+    phi was estimated, else section 5's (DOMAIN.md section 10)."""
     # Flags are computed for everyone and scoped when they are read (app.auth.scope).
     table = contract_league_table(session, contract, as_of=as_of)
     statuses = dict(session.execute(select(Membership.provider_id, Membership.status)
@@ -111,5 +114,9 @@ def league_results(session: Session, contract: Contract, as_of: date
                for row in table.rows if row.provider_id is not None]
     period = rules.LeaguePeriod(period_from=table.period_from, period_to=table.period_to,
                                 as_of=table.as_of, horizon_months=table.horizon_months,
-                                min_n=table.min_n, pooled_rate=table.pooled_rate)
+                                min_n=table.min_n, pooled_rate=table.pooled_rate,
+                                rag_basis=("overdispersed" if flag_rag_basis == "overdispersed"
+                                           and table.overdispersion.phi is not None
+                                           else "binomial"),
+                                phi=table.overdispersion.phi, tau2=table.overdispersion.tau2)
     return results, period

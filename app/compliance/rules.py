@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from math import ceil
-from typing import Any
+from typing import Any, Literal
 
 from app.core.workdays import add_working_days, working_days_between
 from app.models.compliance import Severity
@@ -461,12 +461,21 @@ class LeaguePeriod:
     min_n: int
     pooled_rate: float | None
     extra: dict[str, Any] = field(default_factory=dict)
+    # The RAG the flags judge by: `overdispersed` (rag_od) only when the contract's
+    # flag_rag_basis asks for it and phi was estimated; else section 5's binomial RAG.
+    rag_basis: Literal["overdispersed", "binomial"] = "binomial"
+    phi: float | None = None
+    tau2: float | None = None
+
+    def rag(self, row: LeagueRow) -> str | None:
+        return row.rag_od if self.rag_basis == "overdispersed" else row.rag
 
     def as_evidence(self) -> dict[str, Any]:
         return {"league_from": self.period_from.isoformat(),
                 "league_to": self.period_to.isoformat(), "as_of": self.as_of.isoformat(),
                 "horizon_months": self.horizon_months, "min_n": self.min_n,
-                "pooled_rate": self.pooled_rate, **self.extra}
+                "pooled_rate": self.pooled_rate, "rag_basis": self.rag_basis,
+                "phi": self.phi, "tau2": self.tau2, **self.extra}
 
 
 def _row_evidence(row: LeagueRow) -> dict[str, Any]:
@@ -475,12 +484,14 @@ def _row_evidence(row: LeagueRow) -> dict[str, Any]:
             "expected_rate": row.expected / row.eligible if row.eligible else None,
             "performance_index": row.performance_index, "adjusted_rate": row.adjusted_rate,
             "funnel_lower_95": row.funnel_lower_95, "funnel_lower_998": row.funnel_lower_998,
-            "rag": row.rag, "rank": row.rank, "raw_rank": row.raw_rank}
+            "rag": row.rag, "pi_lower_95": row.pi_lower_95, "pi_lower_998": row.pi_lower_998,
+            "rag_od": row.rag_od, "rank": row.rank, "raw_rank": row.raw_rank}
 
 
 def unfair_comparison(rows: Sequence[ProviderResult], period: LeaguePeriod) -> list[FlagCandidate]:
     """Members in the bottom quartile of raw_rank (the ceil(n/4) highest raw ranks of the n
-    ranked providers; n >= 4) whose RAG is `green` against their case mix. `high` when the
+    ranked providers; n >= 4) whose RAG (on the period's basis) is `green` against their case
+    mix. `high` when the
     member is on an improvement plan, suspended or terminated (it may have been judged on the
     raw rank), else `medium`. The prime's in-house delivery is not a member: no REV-1."""
     ranked = [result for result in rows if result.row.raw_rank is not None]
@@ -493,7 +504,7 @@ def unfair_comparison(rows: Sequence[ProviderResult], period: LeaguePeriod) -> l
         row, status = result.row, result.member_status
         if status is None or row.raw_rank is None or row.raw_rank < bottom_from:
             continue
-        if row.rag != "green":
+        if period.rag(row) != "green":
             continue
         acted_on = status != "active"
         found.append(FlagCandidate(
@@ -514,7 +525,8 @@ def contract_compliance(rows: Iterable[ProviderResult], period: LeaguePeriod,
                         settings: ContractSettings) -> list[FlagCandidate]:
     """Contract flags on each provider (members and the prime's in-house delivery): check
     compliance below check_compliance_min, data timeliness below data_timeliness_min (each
-    `high` when more than 10 points below, else `medium`), RAG `red` (`high`)."""
+    `high` when more than 10 points below, else `medium`), RAG `red` on the period's basis
+    (`high`)."""
     found = []
     for result in rows:
         row = result.row
@@ -532,13 +544,20 @@ def contract_compliance(rows: Iterable[ProviderResult], period: LeaguePeriod,
                          f"{period.period_from} to {period.period_to}, below the contract's "
                          f"minimum of {minimum:.0%}."),
                 evidence={**period.as_evidence(), "value": value, "minimum": minimum}))
-        if row.rag == "red":
+        if period.rag(row) == "red":
+            summary = (f"{row.provider_name}'s job-outcome rate is {(row.rate or 0):.1%} "
+                       f"({row.outcomes:,} of {row.eligible:,} eligible), below the 99.8% "
+                       f"funnel limit of {(row.funnel_lower_998 or 0):.1%} for its case "
+                       "mix (red).")
+            if period.rag_basis == "overdispersed":
+                summary = (f"{row.provider_name}'s performance index is "
+                           f"{(row.performance_index or 0):.2f} ({row.outcomes:,} outcomes "
+                           f"against {row.expected:,.1f} expected for its case mix), below "
+                           f"the 99.8% limit of {(row.pi_lower_998 or 0):.2f} allowing for "
+                           "the variation between providers (red).")
             found.append(FlagCandidate(
                 rule="CC-RAG", key=str(result.provider_id), subject_org_id=result.provider_id,
                 severity="high",
-                summary=(f"{row.provider_name}'s job-outcome rate is {(row.rate or 0):.1%} "
-                         f"({row.outcomes:,} of {row.eligible:,} eligible), below the 99.8% "
-                         f"funnel limit of {(row.funnel_lower_998 or 0):.1%} for its case "
-                         "mix (red)."),
+                summary=summary,
                 evidence={**period.as_evidence(), **_row_evidence(row)}))
     return found

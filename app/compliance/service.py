@@ -80,7 +80,8 @@ def _con3(session: Session, contract: Contract, settings: ContractSettings,
 
 def _league(session: Session, contract: Contract, settings: ContractSettings,
             as_of: date) -> list[rules.FlagCandidate]:
-    results, period = queries.league_results(session, contract, as_of)
+    results, period = queries.league_results(session, contract, as_of,
+                                             settings.flag_rag_basis)
     return (rules.unfair_comparison(results, period)
             + rules.contract_compliance(results, period, settings))
 

@@ -19,6 +19,7 @@ from app.models.participants import (
     Milestone,
     PaidEventCount,
     Participant,
+    ParticipantDataVersion,
     ProviderDailyTotal,
 )
 
@@ -27,5 +28,6 @@ __all__ = [
     "ComplianceContractState", "ComplianceFlag", "Contract", "Event", "JoinCode", "Membership",
     "MembershipInvitation",
     "MembershipStatusChange", "Milestone", "Notification", "NotificationAddress", "Organisation",
-    "PaidEventCount", "Participant", "Payment", "ProviderDailyTotal", "TariffRow", "User",
+    "PaidEventCount", "Participant", "ParticipantDataVersion", "Payment", "ProviderDailyTotal",
+    "TariffRow", "User",
 ]

@@ -192,3 +192,17 @@ class ProviderDailyTotal(Base):
     earned_pence: Mapped[int] = mapped_column(BigInteger, default=0)
     live_checks_due: Mapped[int] = mapped_column(Integer, default=0)
     checks_on_time: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ParticipantDataVersion(Base):
+    """A token that changes whenever a contract's participants change (a batch of events
+    stored: app.performance.fit_cache), so that every process can tell whether what it
+    cached from them (the risk model's cells and fit) is still current. Random, not a
+    counter: a counter restarts at 1 in another database, and a cache keyed by it could
+    serve one database's fit for another's. No row: never changed through ingestion (a
+    bulk-loaded database); nothing is cached then."""
+
+    __tablename__ = "participant_data_versions"
+
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))

@@ -9,10 +9,18 @@ adjusted rate, shares) are computed exactly with ``Fraction`` and converted to `
 at the end. Ranking compares the exact values, so two providers whose performance index is
 mathematically equal are a tie, never separated by rounding noise. Only the intervals, which
 need a square root, are computed in floating point.
+
+With characteristics in the risk model (DOMAIN.md section 10) the caller passes the fitted
+X_p instead (``fitted_expected``): a maximum-likelihood fit is a float to begin with, so PI,
+adjusted rate and p0 follow in floating point, and ranks compare the PI to 12 significant
+digits (the fit converges to 1e-10 on the coefficients: digits beyond are noise, and
+mathematically equal indices must still tie). With payment group alone the model is saturated
+and X_p is section 5's exactly: the caller passes nothing and this exact path is kept
+(docs/decisions.md, 2026-12-06).
 """
 
 import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -94,6 +102,21 @@ class LeagueRow:
     check_compliance: float | None
     data_timeliness: float | None
     payments_earned: Decimal | None = field(metadata={"description": _WITHHELD})
+    # DOMAIN.md section 10, beside section 5's figures (app.performance.overdispersion).
+    pi_lower_95: float | None = field(default=None, metadata={
+        "description": "performance-index limits widened for overdispersion: "
+                       "exp(-z sqrt(V/X^2 + tau2)); null when X = 0 or V = 0"})
+    pi_upper_95: float | None = None
+    pi_lower_998: float | None = None
+    pi_upper_998: float | None = None
+    rag_od: Rag | None = field(default=None, metadata={
+        "description": "RAG of the performance index against the overdispersed limits"})
+    high_outlier_od: bool | None = None
+    shrunk_pi: float | None = field(default=None, metadata={
+        "description": "empirical-Bayes shrunk performance index (below min_n too); null "
+                       "when tau2 was not estimated (fewer than od_min_units units)"})
+    shrunk_pi_low: float | None = None
+    shrunk_pi_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +144,7 @@ def wilson_interval(outcomes: int, n: int, z: float = Z_95) -> tuple[float, floa
     return low, high
 
 
-def funnel_limits(p0: Fraction, n: int, z: float) -> tuple[float, float]:
+def funnel_limits(p0: Fraction | float, n: int, z: float) -> tuple[float, float]:
     """``p0 -/+ z sqrt(p0 (1 - p0) / n)`` clipped to [0, 1] (n > 0)."""
     if n <= 0:
         raise ValueError("n must be > 0")
@@ -194,12 +217,21 @@ def _provider_id(row: LeagueRow) -> int:
     return row.provider_id
 
 
+def _comparable(index: Fraction | float) -> Fraction | float:
+    """An exact index as it is; a fitted one to 12 significant digits (module docstring)."""
+    return index if isinstance(index, Fraction) else float(f"{index:.12g}")
+
+
 def build_league_table(
     providers: Sequence[ProviderFacts],
     groups: Iterable[GroupCounts],
     parameters: LeagueParameters | None = None,
+    fitted_expected: Mapping[int, float] | None = None,
 ) -> LeagueTable:
     """One row per provider: rates, case-mix adjustment, intervals, RAG and ranks.
+
+    ``fitted_expected``: X_p of the risk model by provider (absent: 0), instead of section
+    5's pooled group rates.
 
     Rows come ranked first (by ``rank``), then the unranked by eligible desc and name.
     Raises ValueError on inconsistent input (unknown or duplicate provider, a group counted
@@ -220,21 +252,21 @@ def build_league_table(
     pooled = _fraction(all_outcomes, all_eligible)
     all_referrals = sum(p.referrals for p in providers)
 
-    # (row, exact PI, exact rate) so ranks compare exact values.
-    scored: list[tuple[LeagueRow, Fraction | None, Fraction | None]] = []
+    # (row, PI as ranked, exact rate) so ranks compare exact values.
+    scored: list[tuple[LeagueRow, Fraction | float | None, Fraction | None]] = []
     for facts in providers:
         provider_groups = by_provider[facts.provider_id]
         eligible = sum(c.eligible for c in provider_groups.values())
         outcomes = sum(c.outcomes for c in provider_groups.values())
         # A group with E_pg > 0 has sum E_g > 0, so b_g exists for every term that matters.
-        expected = sum(
+        expected: Fraction | float = sum(
             (
                 Fraction(c.eligible * group_totals[g].outcomes, group_totals[g].eligible)
                 for g, c in provider_groups.items()
                 if c.eligible
             ),
             Fraction(0),
-        )
+        ) if fitted_expected is None else fitted_expected.get(facts.provider_id, 0.0)
         rate = _fraction(outcomes, eligible)
         # X_p = 0 with E_p > 0 means every eligible participant is in groups where nobody in
         # the contract had an outcome, hence O_p = 0 too: PI = 0/0 is not estimable -> null.
@@ -268,8 +300,8 @@ def build_league_table(
             outcomes=outcomes,
             rate=_as_float(rate),
             expected=float(expected),
-            performance_index=_as_float(index),
-            adjusted_rate=_as_float(adjusted),
+            performance_index=None if index is None else float(index),
+            adjusted_rate=None if adjusted is None else float(adjusted),
             ci_low=ci[0],
             ci_high=ci[1],
             funnel_lower_95=funnel_95[0],
@@ -285,11 +317,11 @@ def build_league_table(
             data_timeliness=facts.data_timeliness,
             payments_earned=facts.payments_earned,
         )
-        scored.append((row, index, rate))
+        scored.append((row, None if index is None else _comparable(index), rate))
 
     # The ranked set: enough eligible participants and an estimable PI. raw_rank uses the
     # same set so the two orders compare like with like.
-    ranked: list[tuple[LeagueRow, Fraction, Fraction]] = [
+    ranked: list[tuple[LeagueRow, Fraction | float, Fraction]] = [
         (row, index, rate)
         for row, index, rate in scored
         if row.eligible >= max(min_n, 1) and index is not None and rate is not None

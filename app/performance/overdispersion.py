@@ -9,12 +9,12 @@ shrinkage of ln PI towards 0 (PI towards 1). Formulas and a worked example: docs
 """
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from app.performance.league import Z_95, Z_998, Rag, classify_rag
+from app.performance.league import Z_95, Z_998, LeagueRow, Rag, classify_rag
 from app.performance.risk_model import ProviderExpectation
 
 WINSOR_PERCENTILES = (10.0, 90.0)
@@ -165,3 +165,22 @@ def shrink(provider: ProviderExpectation, tau2: float) -> tuple[float, float, fl
     w = tau2 / (tau2 + v)
     half = Z_95 * math.sqrt(w * v)
     return math.exp(w * y), math.exp(w * y - half), math.exp(w * y + half)
+
+
+def with_limits(rows: Iterable[LeagueRow], result: Overdispersion) -> list[LeagueRow]:
+    """League rows with their overdispersed limits, RAG and shrunk PI (API.md's fields); a
+    provider without eligible participants keeps them null."""
+    by_provider = {limits.provider_id: limits for limits in result.providers}
+    filled = []
+    for row in rows:
+        limits = by_provider.get(row.provider_id) if row.provider_id is not None else None
+        if limits is None:
+            filled.append(row)
+            continue
+        filled.append(replace(
+            row, pi_lower_95=limits.lower_95, pi_upper_95=limits.upper_95,
+            pi_lower_998=limits.lower_998, pi_upper_998=limits.upper_998,
+            rag_od=limits.rag_od, high_outlier_od=limits.high_outlier_od,
+            shrunk_pi=limits.shrunk_performance_index, shrunk_pi_low=limits.shrunk_low,
+            shrunk_pi_high=limits.shrunk_high))
+    return filled

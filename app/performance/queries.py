@@ -1,6 +1,7 @@
 """SQL feeding the performance engine: aggregation happens in the database, one row per
 provider, group or cohort comes back."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -53,6 +54,8 @@ class ProviderGroupCounts:
     eligible: int
     outcomes: int
     job_starts: int
+    # The levels of the covariates asked for, in their order (None: unknown).
+    characteristics: tuple[str | None, ...] = ()
 
 
 def _count(condition: ColumnElement[bool]) -> Any:
@@ -61,9 +64,12 @@ def _count(condition: ColumnElement[bool]) -> Any:
 
 def provider_group_counts(session: Session, contract_id: int, period_from: date,
                           period_to: date, as_of: date, cutoff: date,
-                          horizon_months: int) -> list[ProviderGroupCounts]:
+                          horizon_months: int, covariates: Sequence[str] = ()
+                          ) -> list[ProviderGroupCounts]:
     """Per provider and payment group, over participants referred in the period: referrals,
-    eligible (referred on or before `cutoff`), outcomes within the horizon, job starters."""
+    eligible (referred on or before `cutoff`), outcomes within the horizon, job starters.
+    With `covariates` (characteristic columns), per provider, group and their levels too:
+    the risk model's cells in the same pass (DOMAIN.md section 10)."""
     in_period = and_(Participant.referral_date >= period_from,
                      Participant.referral_date <= min(period_to, as_of))
     eligible = Participant.referral_date <= cutoff
@@ -80,13 +86,16 @@ def provider_group_counts(session: Session, contract_id: int, period_from: date,
     else:
         counts = [func.count(), *map(_count, measures)]
         where.append(in_period)
-    stmt = (select(Participant.provider_id, Participant.payment_group, *counts)
-            .where(*where).group_by(Participant.provider_id, Participant.payment_group))
-    return [ProviderGroupCounts(*map(_int_or_str, row)) for row in session.execute(stmt)]
-
-
-def _int_or_str(value: Any) -> Any:
-    return value if isinstance(value, str) else int(value)
+    keys = [Participant.provider_id, Participant.payment_group,
+            *(getattr(Participant, name) for name in covariates)]
+    stmt = select(*keys, *counts).where(*where).group_by(*keys)
+    width = len(covariates)
+    found = []
+    for row in session.execute(stmt):
+        referrals, eligible_n, outcomes, job_starts = map(int, row[2 + width:])
+        found.append(ProviderGroupCounts(int(row[0]), row[1], referrals, eligible_n, outcomes,
+                                         job_starts, tuple(row[2:2 + width])))
+    return found
 
 
 def _checks_counted(period_from: date, period_to: date, as_of: date) -> ColumnElement[bool]:
@@ -111,3 +120,34 @@ def check_compliance_by_month(session: Session, contract_id: int, provider_id: i
                _checks_counted(period_from, as_of, as_of))
         .group_by(month).order_by(month))
     return [(int(m), int(total), int(hits)) for m, total, hits in rows]
+
+
+CellKey = tuple[Any, ...]  # (provider_id, payment_group, level of each covariate or None)
+
+
+def cell_refs(session: Session, contract_id: int, period_from: date, period_to: date,
+              as_of: date, cutoff: date, horizon_months: int, covariates: Sequence[str],
+              cells: Sequence[CellKey]) -> dict[CellKey, tuple[list[str], list[str]]]:
+    """The participant refs of the eligible participants of these cells (the same conditions
+    as provider_group_counts), (with a counted outcome, without) per cell: one query over the
+    cells' providers and payment groups, the rows of other cells dropped here. Calibration
+    needs them only for the cells of a run of equal p that straddles a group boundary."""
+    wanted = set(cells)
+    found: dict[CellKey, tuple[list[str], list[str]]] = {key: ([], []) for key in wanted}
+    if not wanted:
+        return found
+    outcome = and_(Participant.referral_date <= cutoff,
+                   outcome_within_horizon(horizon_months, as_of))
+    stmt = (select(Participant.participant_ref, case((outcome, 1), else_=0),
+                   Participant.provider_id, Participant.payment_group,
+                   *(getattr(Participant, name) for name in covariates))
+            .where(Participant.contract_id == contract_id,
+                   Participant.referral_date >= period_from,
+                   Participant.referral_date <= min(period_to, as_of, cutoff),
+                   Participant.provider_id.in_({key[0] for key in wanted}),
+                   Participant.payment_group.in_({key[1] for key in wanted})))
+    for ref, counted, *key in session.execute(stmt):
+        refs = found.get(tuple(key))
+        if refs is not None:
+            refs[0 if counted else 1].append(ref)
+    return found

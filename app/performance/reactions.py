@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 from app.core import changes
 from app.core.changes import Change, Kind
 from app.models import Contract
-from app.performance import daily_totals
+from app.performance import daily_totals, fit_cache
 
 
 def _rebuild_daily_totals(session: Session, change: Change) -> None:
@@ -16,3 +16,5 @@ def _rebuild_daily_totals(session: Session, change: Change) -> None:
 
 def register() -> None:
     changes.on({Kind.TARIFF, Kind.TIMELINESS}, _rebuild_daily_totals)
+    # In the writer's transaction: the new token commits with the participants it describes.
+    changes.on(Kind.EVENTS, fit_cache.renew_on_change)

@@ -9,11 +9,12 @@ participants' Bernoulli likelihoods up to a constant), so 2,000,000 participants
 thousand cells fit in milliseconds. Formulas and a worked example: docs/metrics.md, "Risk model".
 
 **Participant order (calibration).** DOMAIN.md orders participants by fitted p, then by
-participant_ref. A cell therefore carries its participants' refs, split by outcome
-(``outcome_refs``, ``non_outcome_refs``, in any order); its counts are their lengths, so refs
-and counts cannot disagree. Every participant of a cell has the cell's p, so only a run of
-equal p that straddles a calibration-group boundary (at most nine of them) has its refs
-sorted; everything else is added up cell by cell (docs/decisions.md, 2026-12-05).
+participant_ref. A cell carries counts only (eligible, outcomes): the fit, X_p, V_p, the
+deviance and the c-statistic need nothing else, and fetching 2,000,000 refs for a league table
+would cost seconds. Every participant of a cell has the cell's p, so only a run of equal p that
+straddles a calibration-group boundary (at most nine of them) needs its refs: ``calibration``
+asks for those cells' refs through ``refs_for`` and adds up everything else cell by cell
+(docs/decisions.md, 2026-12-05 and 2026-12-06).
 
 **Separation.** A level (a payment group, or a characteristic level once those have been set
 aside) whose remaining participants all lack an outcome (or all have one) has no finite
@@ -28,8 +29,9 @@ too: dropping a redundant column changes no fitted value.
 import math
 import warnings
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 
 import numpy as np
 import statsmodels.api as sm
@@ -50,22 +52,23 @@ class RiskCell:
     """One provider's eligible participants sharing a payment group and characteristics.
 
     ``characteristics`` maps a characteristic to its level; a missing key or None is
-    ``unknown``. The refs are those of the participants with a counted outcome and without.
+    ``unknown``. ``outcomes`` of the ``eligible`` participants have a counted outcome.
     """
 
     provider_id: int
     payment_group: str
     characteristics: Mapping[str, str | None]
-    outcome_refs: tuple[str, ...]
-    non_outcome_refs: tuple[str, ...]
+    eligible: int
+    outcomes: int
 
-    @property
-    def eligible(self) -> int:
-        return len(self.outcome_refs) + len(self.non_outcome_refs)
+    def __post_init__(self) -> None:
+        if not 0 <= self.outcomes <= self.eligible:
+            raise ValueError("need 0 <= outcomes <= eligible")
 
-    @property
-    def outcomes(self) -> int:
-        return len(self.outcome_refs)
+
+# What calibration asks for: each given cell's participant refs, (with a counted outcome,
+# without), in any order.
+RefsFor = Callable[[Sequence[RiskCell]], Sequence[tuple[Sequence[str], Sequence[str]]]]
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,6 @@ class RiskModelReport:
     outcomes: int
     deviance: float
     c_statistic: float | None  # null without both an outcome and a non-outcome
-    calibration: tuple[CalibrationGroup, ...]
     coefficients: tuple[Coefficient, ...]
     converged: bool
 
@@ -400,7 +402,6 @@ def fit_risk_model(
         outcomes=sum(c.outcomes for c in patterns.values()),
         deviance=deviance(by_pattern),
         c_statistic=c_statistic(by_pattern),
-        calibration=calibration(cell_fits),
         coefficients=tuple(
             _coefficient(name, estimates.get(name))
             for name in [INTERCEPT] + [indicator.name for indicator in indicators]
@@ -458,10 +459,12 @@ def c_statistic(groups: Iterable[tuple[int, int, float]]) -> float | None:
     return concordant / pairs if pairs else None
 
 
-def calibration(cell_fits: Sequence[CellFit]) -> tuple[CalibrationGroup, ...]:
+def calibration(cell_fits: Sequence[CellFit], refs_for: RefsFor
+                ) -> tuple[CalibrationGroup, ...]:
     """Ten groups of participants ranked by p then participant_ref (always ten; some are
     empty when n < 10). Cells are taken whole unless their run of equal p straddles a group
-    boundary; only then are that run's refs sorted."""
+    boundary; only then are that run's refs asked for (one ``refs_for`` call with all such
+    cells) and sorted."""
     n = sum(fit.cell.eligible for fit in cell_fits)
     sizes = [0] * CALIBRATION_GROUPS
     observed = [0] * CALIBRATION_GROUPS
@@ -470,37 +473,48 @@ def calibration(cell_fits: Sequence[CellFit]) -> tuple[CalibrationGroup, ...]:
     def group_of(rank0: int) -> int:  # rank0 = rank - 1
         return CALIBRATION_GROUPS * rank0 // n
 
+    def run_size(run: Sequence[CellFit]) -> int:
+        return sum(fit.cell.eligible for fit in run)
+
     ordered = sorted(cell_fits, key=lambda fit: fit.probability)
+    runs: list[tuple[int, list[CellFit]]] = []  # (rank0 of the run's first participant, run)
     start = 0
-    i = 0
-    while i < len(ordered):
-        j = i
-        p = ordered[i].probability
-        while j < len(ordered) and ordered[j].probability == p:
-            j += 1
-        run = ordered[i:j]
-        size = sum(fit.cell.eligible for fit in run)
+    for _, run_fits in groupby(ordered, key=lambda fit: fit.probability):
+        run = list(run_fits)
+        runs.append((start, run))
+        start += sum(fit.cell.eligible for fit in run)
+    straddling = [(start, run) for start, run in runs if run_size(run)
+                  and group_of(start) != group_of(start + run_size(run) - 1)]
+    answered = refs_for([fit.cell for _, run in straddling for fit in run]) if straddling else []
+    refs = {id(fit.cell): answer for fit, answer in zip(
+        [fit for _, run in straddling for fit in run], answered, strict=True)}
+
+    for start, run in runs:
+        size = run_size(run)
+        if not size:
+            continue
+        p = run[0].probability
         first, last = group_of(start), group_of(start + size - 1)
         if first == last:
             sizes[first] += size
             observed[first] += sum(fit.cell.outcomes for fit in run)
             expected[first] += size * p
-        else:
-            participants = sorted(
-                [(ref, 1) for fit in run for ref in fit.cell.outcome_refs]
-                + [(ref, 0) for fit in run for ref in fit.cell.non_outcome_refs]
+            continue
+        participants = sorted(
+            [(ref, 1) for fit in run for ref in refs[id(fit.cell)][0]]
+            + [(ref, 0) for fit in run for ref in refs[id(fit.cell)][1]]
+        )
+        if len(participants) != size:
+            raise ValueError("refs_for answered other counts than the cells'")
+        for offset, (_, y) in enumerate(participants):
+            group = group_of(start + offset)
+            sizes[group] += 1
+            observed[group] += y
+        for group in range(first, last + 1):
+            in_group = min(start + size, _group_start(group + 1, n)) - max(
+                start, _group_start(group, n)
             )
-            for offset, (_, y) in enumerate(participants):
-                group = group_of(start + offset)
-                sizes[group] += 1
-                observed[group] += y
-            for group in range(first, last + 1):
-                in_group = min(start + size, _group_start(group + 1, n)) - max(
-                    start, _group_start(group, n)
-                )
-                expected[group] += in_group * p
-        start += size
-        i = j
+            expected[group] += in_group * p
     return tuple(
         CalibrationGroup(group, sizes[group], observed[group], expected[group])
         for group in range(CALIBRATION_GROUPS)

@@ -67,6 +67,29 @@ def league_table(
     return table
 
 
+@router.get("/contracts/{contract_id}/risk-model", response_model=schemas.RiskModelOut)
+def risk_model(
+    contract_id: ContractId, session: SessionDep, principal: PrincipalDep,
+    period_from: Annotated[Day | None, Query(alias="from",
+                                              description="first referral date; default: "
+                                                          "the contract's start")] = None,
+    period_to: Annotated[Day | None, Query(alias="to",
+                                           description="last referral date; default as_of")
+                         ] = None,
+    as_of: Annotated[Day | None, Query(description="default today")] = None,
+    horizon_months: Annotated[int | None, Query(ge=3, le=24)] = None,
+) -> object:
+    """How the league table's expected outcomes are worked out (DOMAIN.md section 10): the
+    logistic regression on payment group and the contract's `risk_covariates`, fitted on the
+    league table's eligible participants; merged levels, coefficients (log odds) with 95%
+    Wald intervals, deviance, c-statistic, calibration in ten groups, and per provider the
+    raw rank, adjusted rank and shrunk performance index. Subcontractors see the other
+    providers anonymised as in their league table."""
+    return service.risk_model_report(session, principal, contract_id, period_from=period_from,
+                                     period_to=period_to, as_of=as_of,
+                                     horizon_months=horizon_months)
+
+
 @router.get("/contracts/{contract_id}/cohorts", response_model=schemas.CohortsOut)
 def cohorts(
     contract_id: ContractId, session: SessionDep, principal: PrincipalDep,

@@ -47,6 +47,21 @@ class LeagueRowOut(LeagueRow):
 LEAGUE_COLUMNS = tuple(f.name for f in fields(LeagueRowOut))
 
 
+class OverdispersionOut(BaseModel):
+    units: int = Field(description="providers with E >= min_n, O > 0, X > 0 and V > 0")
+    phi: float | None = Field(description="winsorised dispersion of the PI's z-scores; null "
+                                          "with fewer than od_min_units units")
+    tau2: float | None = Field(description="between-provider variance of ln PI; null when phi "
+                                           "is (the limits then use 0)")
+
+
+class RiskModelSummaryOut(BaseModel):
+    covariates: list[str] = Field(description="used: payment_group, then the characteristics "
+                                              "kept after merging sparse levels")
+    n: int = Field(description="eligible participants the model was fitted on")
+    c_statistic: float | None
+
+
 class LeagueTableOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
@@ -57,7 +72,102 @@ class LeagueTableOut(BaseModel):
     horizon_months: int
     min_n: int
     pooled_rate: float | None
+    overdispersion: OverdispersionOut
+    risk_model: RiskModelSummaryOut = Field(description="expected = X_p of this model")
     rows: list[LeagueRowOut]
+
+
+# -- the risk model's report (DOMAIN.md section 10) ---------------------------------------------
+class MergedLevelOut(BaseModel):
+    characteristic: str
+    level: str
+    merged_into: str = Field(description="`other`, or the most frequent level when `other` "
+                                         "was sparse too")
+
+
+class ReferenceLevelOut(BaseModel):
+    covariate: str
+    level: str = Field(description="the level without an indicator (odds ratio 1)")
+
+
+class CalibrationGroupOut(BaseModel):
+    decile: int = Field(description="0..9: participants ranked by p then participant_ref")
+    n: int
+    observed: int
+    expected: float = Field(description="sum of the fitted probabilities")
+
+
+class CoefficientOut(BaseModel):
+    term: str = Field(description="`intercept` or `covariate=level` (log odds against the "
+                                  "reference level)")
+    estimate: float | None = Field(description="null when not estimable (separation, "
+                                               "collinearity)")
+    std_error: float | None
+    ci_low: float | None = Field(description="95% Wald: estimate - 1.959964 SE")
+    ci_high: float | None
+
+
+class ProviderAdjustmentOut(BaseModel):
+    """What the adjustment does for one provider, in the league table's terms (anonymised
+    for a subcontractor exactly as its league table is)."""
+
+    provider_id: int | None
+    provider_name: str
+    eligible: int
+    outcomes: int
+    expected: float
+    performance_index: float | None
+    raw_rank: int | None
+    rank: int | None = Field(description="adjusted rank")
+    shrunk_pi: float | None
+    shrunk_pi_low: float | None
+    shrunk_pi_high: float | None
+
+
+class RiskModelOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True, json_schema_extra={
+        "example": {
+            "contract_id": 1, "from": "2025-01-01", "to": "2026-06-30", "as_of": "2026-06-30",
+            "horizon_months": 12, "covariates": ["payment_group", "health_condition"],
+            "reference_levels": [{"covariate": "payment_group", "level": "esa_ex_ib"},
+                                 {"covariate": "health_condition", "level": "no"}],
+            "dropped_characteristics": [],
+            "merged_levels": [{"characteristic": "health_condition", "level": "unknown",
+                               "merged_into": "other"}],
+            "n": 210, "outcomes": 78, "deviance": 263.8038, "c_statistic": 0.6379,
+            "converged": True,
+            "calibration": [{"decile": 0, "n": 21, "observed": 8, "expected": 4.2}],
+            "coefficients": [{"term": "intercept", "estimate": -0.2877, "std_error": 0.18,
+                              "ci_low": -0.64, "ci_high": 0.065},
+                             {"term": "health_condition=yes", "estimate": -1.0986,
+                              "std_error": 0.33, "ci_low": -1.75, "ci_high": -0.45}],
+            "providers": [{"provider_id": 7, "provider_name": "Wharfedale Works",
+                           "eligible": 80, "outcomes": 35, "expected": 31.79,
+                           "performance_index": 1.101, "raw_rank": 2, "rank": 1,
+                           "shrunk_pi": 1.04, "shrunk_pi_low": 0.9,
+                           "shrunk_pi_high": 1.2}],
+        }})
+
+    contract_id: int
+    period_from: date = Field(alias="from")
+    period_to: date = Field(alias="to")
+    as_of: date
+    horizon_months: int
+    covariates: list[str]
+    reference_levels: list[ReferenceLevelOut]
+    dropped_characteristics: list[str] = Field(description="left with one level after merging")
+    merged_levels: list[MergedLevelOut]
+    n: int
+    outcomes: int
+    deviance: float
+    c_statistic: float | None = Field(description="null without both an outcome and a "
+                                                  "non-outcome")
+    converged: bool
+    calibration: list[CalibrationGroupOut]
+    coefficients: list[CoefficientOut]
+    providers: list[ProviderAdjustmentOut] = Field(
+        description="per provider as in the league table (default min_n): raw and adjusted "
+                    "rank and shrunk PI; anonymised for a subcontractor as its league table")
 
 
 # -- cohorts -------------------------------------------------------------------------------------

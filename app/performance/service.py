@@ -1,7 +1,9 @@
 """The performance engine's scoped entry points: what the API and the dashboard call."""
 
 import base64
-from dataclasses import asdict
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,7 +18,16 @@ from app.core.pagination import PageParams
 from app.core.timeutil import today
 from app.models import Contract, Membership, Milestone, Organisation, Participant
 from app.performance import cohorts as cohort_maths
-from app.performance import daily_totals, league, payments, queries, schemas
+from app.performance import (
+    daily_totals,
+    fit_cache,
+    league,
+    overdispersion,
+    payments,
+    queries,
+    risk_model,
+    schemas,
+)
 from app.performance.dates import horizon_cutoff
 from app.supply_chain.schemas import MilestoneSchedule
 from app.supply_chain.service import contract_settings, get_contract
@@ -80,15 +91,11 @@ def league_table(session: Session, principal: Principal, contract_id: int, *,
                  period_from: date | None = None, period_to: date | None = None,
                  as_of: date | None = None, horizon_months: int | None = None,
                  min_n: int | None = None) -> schemas.LeagueTableOut:
-    """The league table of DOMAIN.md section 5 for the principal: anonymised for a
+    """The league table of DOMAIN.md sections 5 and 10 for the principal: anonymised for a
     subcontractor's users unless the contract shows it named."""
     contract = get_contract(session, principal, contract_id)
-    anonymised = _sees_anonymised(principal, contract,
-                                  contract_settings(contract).league_visibility)
-    return _league_table(session, contract, period_from=period_from, period_to=period_to,
-                         as_of=as_of, horizon_months=horizon_months, min_n=min_n,
-                         anonymised_for=principal.organisation_id if anonymised else None,
-                         anonymised=anonymised)
+    request = _request(contract, period_from, period_to, as_of, horizon_months, min_n)
+    return _league_table(session, contract, request, _viewer(principal, contract))[0]
 
 
 def contract_league_table(session: Session, contract: Contract, *,
@@ -96,32 +103,99 @@ def contract_league_table(session: Session, contract: Contract, *,
     """The whole contract's league table with its defaults (referrals from the contract's
     start to as_of, the default horizon and min_n), every provider named: for the engine's
     own readers (the compliance rules), never shown to a principal as it is."""
-    return _league_table(session, contract, as_of=as_of)
+    return _league_table(session, contract, _request(contract, None, None, as_of, None, None),
+                         _Viewer(anonymised=False, provider_id=None))[0]
 
 
-def _league_table(session: Session, contract: Contract, *, period_from: date | None = None,
-                  period_to: date | None = None, as_of: date | None = None,
-                  horizon_months: int | None = None, min_n: int | None = None,
-                  anonymised: bool = False,
-                  anonymised_for: int | None = None) -> schemas.LeagueTableOut:
+@dataclass(frozen=True)
+class _Request:
+    """A league table's or model report's arguments with the contract's defaults applied."""
+
+    period_from: date
+    period_to: date
+    as_of: date
+    horizon: int
+    min_n: int
+
+    @property
+    def cutoff(self) -> date:
+        return horizon_cutoff(self.as_of, self.horizon)
+
+
+@dataclass(frozen=True)
+class _Viewer:
+    anonymised: bool
+    provider_id: int | None  # the subcontractor whose own row stays named
+
+
+def _request(contract: Contract, period_from: date | None, period_to: date | None,
+             as_of: date | None, horizon_months: int | None, min_n: int | None) -> _Request:
     settings = contract_settings(contract)
     as_of = as_of or today()
-    period_from = period_from or contract.start_date
-    period_to = period_to or as_of
-    horizon = horizon_months or settings.default_horizon_months
-    min_n = min_n or settings.min_n
-    if period_to < period_from:
+    request = _Request(period_from or contract.start_date, period_to or as_of, as_of,
+                       horizon_months or settings.default_horizon_months,
+                       min_n or settings.min_n)
+    if request.period_to < request.period_from:
         raise Invalid("to: before from")
-    if not 3 <= horizon <= 24:
+    if not 3 <= request.horizon <= 24:
         raise Invalid("horizon_months: must be between 3 and 24")
+    return request
 
-    counts = queries.provider_group_counts(session, contract.id, period_from, period_to, as_of,
-                                           horizon_cutoff(as_of, horizon), horizon)
-    totals = daily_totals.period_totals(session, contract.id, period_from, period_to, as_of)
+
+def _viewer(principal: Principal, contract: Contract) -> _Viewer:
+    anonymised = _sees_anonymised(principal, contract,
+                                  contract_settings(contract).league_visibility)
+    return _Viewer(anonymised, principal.organisation_id if anonymised else None)
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """The counts per provider, payment group and covariate levels (the model's cells) of the
+    table's providers, and the risk model fitted on them."""
+
+    covariates: tuple[str, ...]
+    counts: tuple[queries.ProviderGroupCounts, ...]
+    model: risk_model.RiskModel
+
+
+def _fitted(session: Session, contract: Contract, request: _Request,
+            known: frozenset[int]) -> _Fitted:
+    """One GROUP BY and the fit, cached per data version (app.performance.fit_cache)."""
+    settings = contract_settings(contract)
+    covariates = tuple(settings.risk_covariates)
+
+    def compute() -> _Fitted:
+        counts = tuple(c for c in queries.provider_group_counts(
+            session, contract.id, request.period_from, request.period_to, request.as_of,
+            request.cutoff, request.horizon, covariates) if c.provider_id in known)
+        cells = [risk_model.RiskCell(c.provider_id, c.payment_group,
+                                     dict(zip(covariates, c.characteristics, strict=True)),
+                                     c.eligible, c.outcomes) for c in counts]
+        return _Fitted(covariates, counts, risk_model.fit_risk_model(
+            cells, risk_model.RiskModelParameters(covariates, settings.risk_min_level_n)))
+
+    key = (request.period_from, request.period_to, request.as_of, request.horizon, covariates,
+           settings.risk_min_level_n, known)
+    return fit_cache.cached(session, contract.id, key, compute)
+
+
+def _league_table(session: Session, contract: Contract, request: _Request, viewer: _Viewer
+                  ) -> tuple[schemas.LeagueTableOut, _Fitted]:
+    settings = contract_settings(contract)
+    members = _providers(session, contract)
+    fitted = _fitted(session, contract, request, frozenset(org.id for org, _ in members))
+    totals = daily_totals.period_totals(session, contract.id, request.period_from,
+                                        request.period_to, request.as_of)
     nothing = daily_totals.PeriodTotals(None, None, Decimal("0.00"))
+    by_provider: dict[int, list[queries.ProviderGroupCounts]] = defaultdict(list)
+    by_group: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    for c in fitted.counts:
+        by_provider[c.provider_id].append(c)
+        by_group[c.provider_id, c.payment_group][0] += c.eligible
+        by_group[c.provider_id, c.payment_group][1] += c.outcomes
     providers = []
-    for org, membership in _providers(session, contract):
-        mine = [c for c in counts if c.provider_id == org.id]
+    for org, membership in members:
+        mine = by_provider[org.id]
         providers.append(league.ProviderFacts(
             provider_id=org.id, name=org.name, sector=org.sector,
             tier=membership.tier if membership else None,
@@ -131,19 +205,69 @@ def _league_table(session: Session, contract: Contract, *, period_from: date | N
             check_compliance=totals.get(org.id, nothing).check_compliance,
             data_timeliness=totals.get(org.id, nothing).data_timeliness,
             payments_earned=totals.get(org.id, nothing).payments_earned))
-    known = {p.provider_id for p in providers}
+    model = fitted.model
+    # With payment group alone the model is saturated and X_p is section 5's: its exact
+    # path is kept so that equal indices tie exactly (app.performance.league's docstring).
+    saturated = model.report.covariates == (risk_model.PAYMENT_GROUP,)
     table = league.build_league_table(
         providers,
-        [league.GroupCounts(c.provider_id, c.payment_group, c.eligible, c.outcomes)
-         for c in counts if c.provider_id in known],
-        league.LeagueParameters(min_n=min_n))
-    rows = list(table.rows)
-    if anonymised:
-        rows = league.anonymise(rows, anonymised_for, settings.league_k_anonymity)
+        [league.GroupCounts(pid, group, e, o) for (pid, group), (e, o) in by_group.items()],
+        league.LeagueParameters(min_n=request.min_n),
+        None if saturated else {p.provider_id: p.expected for p in model.providers})
+    dispersion = overdispersion.overdispersion(model.providers, overdispersion.
+                                               OverdispersionParameters(request.min_n,
+                                                                        settings.od_min_units))
+    rows = overdispersion.with_limits(table.rows, dispersion)
+    if viewer.anonymised:
+        rows = league.anonymise(rows, viewer.provider_id, settings.league_k_anonymity)
     return schemas.LeagueTableOut.model_validate({
-        "contract_id": contract.id, "from": period_from, "to": period_to, "as_of": as_of,
-        "horizon_months": horizon, "min_n": min_n, "pooled_rate": table.pooled_rate,
-        "rows": [schemas.LeagueRowOut(**asdict(row)) for row in rows]})
+        "contract_id": contract.id, "from": request.period_from, "to": request.period_to,
+        "as_of": request.as_of, "horizon_months": request.horizon, "min_n": request.min_n,
+        "pooled_rate": table.pooled_rate,
+        "overdispersion": {"units": dispersion.units, "phi": dispersion.phi,
+                           "tau2": dispersion.tau2},
+        "risk_model": {"covariates": list(model.report.covariates), "n": model.report.n,
+                       "c_statistic": model.report.c_statistic},
+        "rows": [schemas.LeagueRowOut(**asdict(row)) for row in rows]}), fitted
+
+
+def risk_model_report(session: Session, principal: Principal, contract_id: int, *,
+                      period_from: date | None = None, period_to: date | None = None,
+                      as_of: date | None = None,
+                      horizon_months: int | None = None) -> schemas.RiskModelOut:
+    """The risk model behind the league table's expected outcomes (DOMAIN.md section 10),
+    with what it does for each provider; scoped and anonymised as the league table."""
+    contract = get_contract(session, principal, contract_id)
+    request = _request(contract, period_from, period_to, as_of, horizon_months, None)
+    table, fitted = _league_table(session, contract, request, _viewer(principal, contract))
+    report = fitted.model.report
+
+    def refs_for(cells: Sequence[risk_model.RiskCell]
+                 ) -> list[tuple[list[str], list[str]]]:
+        keys = [(c.provider_id, c.payment_group,
+                 *(c.characteristics.get(name) for name in fitted.covariates)) for c in cells]
+        found = queries.cell_refs(session, contract.id, request.period_from, request.period_to,
+                                  request.as_of, request.cutoff, request.horizon,
+                                  fitted.covariates, keys)
+        return [found[key] for key in keys]
+
+    return schemas.RiskModelOut.model_validate({
+        "contract_id": contract.id, "from": request.period_from, "to": request.period_to,
+        "as_of": request.as_of, "horizon_months": request.horizon,
+        "covariates": list(report.covariates),
+        "reference_levels": [{"covariate": c, "level": level}
+                             for c, level in report.reference_levels],
+        "dropped_characteristics": list(report.dropped_characteristics),
+        "merged_levels": [asdict(m) for m in report.merged_levels],
+        "n": report.n, "outcomes": report.outcomes, "deviance": report.deviance,
+        "c_statistic": report.c_statistic, "converged": report.converged,
+        "calibration": [{"decile": g.group, "n": g.n, "observed": g.observed,
+                         "expected": g.expected}
+                        for g in risk_model.calibration(fitted.model.cells, refs_for)],
+        "coefficients": [asdict(c) for c in report.coefficients],
+        "providers": [schemas.ProviderAdjustmentOut.model_validate(row, from_attributes=True)
+                      for row in table.rows],
+    })
 
 
 def _providers(session: Session, contract: Contract

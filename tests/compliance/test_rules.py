@@ -2,6 +2,7 @@
 it, and the near miss on the other side of its threshold does not. The worked examples of
 docs/compliance.md are the first case of each rule."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -258,7 +259,7 @@ PERIOD = rules.LeaguePeriod(period_from=date(2024, 1, 1), period_to=AS_OF, as_of
 
 def result(provider_id: int, raw_rank: int | None, rag: Rag | None, *,
            status: str | None = "active", checks: float | None = 0.95,
-           timeliness: float | None = 0.9) -> rules.ProviderResult:
+           timeliness: float | None = 0.9, rag_od: Rag | None = None) -> rules.ProviderResult:
     return rules.ProviderResult(LeagueRow(
         provider_id=provider_id, provider_name=f"Provider {provider_id}", sector="private",
         tier=1, referrals=200, referral_share=0.2, contracted_share=None, eligible=100,
@@ -266,7 +267,7 @@ def result(provider_id: int, raw_rank: int | None, rag: Rag | None, *,
         ci_low=0.13, ci_high=0.29, funnel_lower_95=0.08, funnel_upper_95=0.22,
         funnel_lower_998=0.05, funnel_upper_998=0.25, rag=rag, high_outlier=False, rank=1,
         raw_rank=raw_rank, job_starts=40, check_compliance=checks, data_timeliness=timeliness,
-        payments_earned=None), status)
+        payments_earned=None, pi_lower_998=0.6, rag_od=rag_od), status)
 
 
 def test_rev1_worked_example_bottom_raw_rank_but_green() -> None:
@@ -300,3 +301,28 @@ def test_contract_flags_below_minimums_and_red() -> None:
     assert found[("CC-TIMELINESS", "2")].severity == "high"  # more than 10 points below
     assert found[("CC-CHECKS", "1")].standard == "contract"
     assert found[("CC-RAG", "1")].evidence["funnel_lower_998"] == 0.05
+
+
+OVERDISPERSED = replace(PERIOD, rag_basis="overdispersed", phi=2.1, tau2=0.04)
+
+
+def test_the_flags_judge_by_the_rag_of_the_periods_basis() -> None:
+    """DOMAIN.md section 10: flag_rag_basis `overdispersed` makes CC-RAG and REV-1 read
+    rag_od; `binomial` (or phi not estimated: the period's basis is then binomial) rag."""
+    rows = [result(1, 1, "green", status=None, rag_od="green"),
+            result(2, 2, "green", rag_od="green"), result(3, 3, "amber", rag_od="amber"),
+            # Red on binomial limits, amber once providers' variation is allowed for.
+            result(4, 4, "red", rag_od="amber"),
+            # Amber on binomial limits, green on overdispersed ones: REV-1 only on that basis.
+            result(5, 5, "amber", rag_od="green")]
+    binomial = {(f.rule, f.key) for f in rules.unfair_comparison(rows, PERIOD)
+                + rules.contract_compliance(rows, PERIOD, SETTINGS)}
+    assert binomial == {("CC-RAG", "4")}
+    found = (rules.unfair_comparison(rows, OVERDISPERSED)
+             + rules.contract_compliance(rows, OVERDISPERSED, SETTINGS))
+    assert {(f.rule, f.key) for f in found} == {("REV-1", "5")}
+    assert found[0].evidence["rag_basis"] == "overdispersed"
+    assert found[0].evidence["rag_od"] == "green" and found[0].evidence["phi"] == 2.1
+    red = [result(4, 4, "green", rag_od="red")]
+    flag = rules.contract_compliance(red, OVERDISPERSED, SETTINGS)[0]
+    assert flag.rule == "CC-RAG" and "0.60" in flag.summary and "(red)" in flag.summary

@@ -447,6 +447,8 @@ MATRIX: dict[tuple[str, str], Entry] = {
         _contract_path("/milestones"), _CONTRACT_READERS),
     ("GET", f"{API}/contracts/{{contract_id}}/league-table"): Entry(
         _contract_path("/league-table"), _CONTRACT_READERS),
+    ("GET", f"{API}/contracts/{{contract_id}}/risk-model"): Entry(
+        _contract_path("/risk-model"), _CONTRACT_READERS),
     ("GET", f"{API}/contracts/{{contract_id}}/cohorts"): Entry(
         _contract_path("/cohorts"), _CONTRACT_READERS),
     ("GET", f"{API}/contracts/{{contract_id}}/payments-earned"): Entry(

@@ -5,7 +5,10 @@ from app.core.db import get_sessionmaker
 from app.core.timeutil import today
 from app.demo.generator import generate_cpa
 from app.demo.loader import load_demo
+from app.models import Contract
+from app.performance.schemas import LeagueRowOut
 from app.performance.service import league_table
+from app.supply_chain.defaults import DEFAULT_RISK_COVARIATES
 from tests.world import ADMIN
 
 
@@ -24,3 +27,26 @@ def test_the_specialists_raw_and_adjusted_ranks_differ(db):
     assert row.performance_index is not None and row.performance_index > 1
     assert row.rate is not None and table.pooled_rate is not None
     assert row.rate < table.pooled_rate
+
+
+def test_characteristics_move_the_specialist_and_overdispersion_does_not_flag_it(db):
+    """Issue 14: with the demo's characteristics in the risk model the specialist's adjusted
+    rank differs from its payment-group-only one, and its RAG under overdispersion is not
+    red."""
+    cpa = generate_cpa(6000, 7, today())
+    summary = load_demo(get_sessionmaker(), cpa, progress=False)
+    specialist = next(o for o in cpa.organisations if o.key == cpa.specialist_key)
+
+    def specialist_row(covariates: list[str]) -> LeagueRowOut:
+        contract = db.get_one(Contract, summary.contract_id)
+        contract.settings = {**contract.settings, "risk_covariates": covariates}
+        db.commit()
+        table = league_table(db, ADMIN, summary.contract_id)
+        assert table.risk_model.covariates[1:] == covariates
+        return next(r for r in table.rows if r.provider_name == specialist.name)
+
+    with_characteristics = specialist_row(list(DEFAULT_RISK_COVARIATES))
+    group_only = specialist_row([])
+    assert with_characteristics.rank is not None and group_only.rank is not None
+    assert with_characteristics.rank != group_only.rank
+    assert with_characteristics.rag_od is not None and with_characteristics.rag_od != "red"

@@ -205,7 +205,10 @@ def test_row_fields_are_exactly_the_api_fields() -> None:
         "eligible, outcomes, rate, expected, performance_index, adjusted_rate, ci_low, ci_high, "
         "funnel_lower_95, funnel_upper_95, funnel_lower_998, funnel_upper_998, rag, "
         "high_outlier, rank, raw_rank, job_starts, check_compliance, data_timeliness, "
-        "payments_earned"
+        "payments_earned, "
+        # API.md, "Fair comparison": rows add these.
+        "pi_lower_95, pi_upper_95, pi_lower_998, pi_upper_998, rag_od, high_outlier_od, "
+        "shrunk_pi, shrunk_pi_low, shrunk_pi_high"
     )
     assert [f.name for f in fields(LeagueRow)] == api.split(", ")
 

@@ -28,6 +28,34 @@ G1, G2, G3 = "jsa_25_plus", "esa_ex_ib", "jsa_18_24"
 NO_CHARACTERISTICS = RiskModelParameters(characteristics=())
 
 
+# Each cell's refs (with an outcome, without), by id(cell); the cell is kept so its id stays
+# its own. The service answers calibration's refs_for from the database; the tests from here.
+_REFS: dict[int, tuple[RiskCell, tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def with_refs(provider_id: int, group: str, characteristics: Mapping[str, str | None],
+              outcome_refs: Sequence[str], non_outcome_refs: Sequence[str]) -> RiskCell:
+    made = RiskCell(provider_id, group, characteristics, len(outcome_refs) + len(non_outcome_refs),
+                    len(outcome_refs))
+    _REFS[id(made)] = (made, tuple(outcome_refs), tuple(non_outcome_refs))
+    return made
+
+
+def refs_of(c: RiskCell) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return _REFS[id(c)][1:]
+
+
+class RefsFor:
+    """refs_for for calibration, counting the cells it was asked about."""
+
+    def __init__(self) -> None:
+        self.asked: list[RiskCell] = []
+
+    def __call__(self, cells: Sequence[RiskCell]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        self.asked.extend(cells)
+        return [refs_of(c) for c in cells]
+
+
 def cell(
     provider_id: int,
     group: str,
@@ -39,8 +67,7 @@ def cell(
     """Refs ``<prefix>-001``...; the outcomes take the first ones."""
     prefix = prefix or f"{provider_id}-{group}-{sorted((characteristics or {}).items())}"
     refs = [f"{prefix}-{i:03d}" for i in range(1, eligible + 1)]
-    return RiskCell(provider_id, group, characteristics or {}, tuple(refs[:outcomes]),
-                    tuple(refs[outcomes:]))
+    return with_refs(provider_id, group, characteristics or {}, refs[:outcomes], refs[outcomes:])
 
 
 def probabilities(model: RiskModel) -> dict[tuple[int, str, str], float]:
@@ -268,7 +295,7 @@ def test_missing_and_null_characteristics_are_unknown() -> None:
     terms = {c.term: c for c in model.report.coefficients}
     assert set(terms) == {"intercept", "age_band=unknown"}
     # Two levels, payment group constant: saturated in age_band: p = 28/70 and 15/60.
-    by_ref = {f.cell.outcome_refs[0]: f.probability for f in model.cells}
+    by_ref = {refs_of(f.cell)[0][0]: f.probability for f in model.cells}
     assert [pytest.approx(v, abs=1e-12) for v in (0.4, 0.25, 0.25)] == list(by_ref.values())
 
 
@@ -323,7 +350,7 @@ def test_no_outcomes_at_all() -> None:
     assert all(c.estimate is None for c in model.report.coefficients)
     assert model.report.deviance == 0.0 and model.report.c_statistic is None
     assert [(p.expected, p.variance) for p in model.providers] == [(0.0, 0.0), (0.0, 0.0)]
-    assert sum(g.n for g in model.report.calibration) == 90
+    assert sum(g.n for g in calibration(model.cells, RefsFor())) == 90
 
 
 def test_a_single_cell_and_no_cells() -> None:
@@ -333,7 +360,7 @@ def test_a_single_cell_and_no_cells() -> None:
     assert coefficient(model, "intercept") == pytest.approx(math.log(1 / 3), abs=1e-9)
     empty = fit_risk_model([])
     assert (empty.cells, empty.providers, empty.report.n) == ((), (), 0)
-    assert [g.n for g in empty.report.calibration] == [0] * 10
+    assert [g.n for g in calibration(empty.cells, RefsFor())] == [0] * 10
     # A cell without participants is ignored.
     assert fit_risk_model([cell(1, G1, 0, 0)]).cells == ()
 
@@ -360,7 +387,7 @@ def test_bad_configuration_is_refused(characteristics: tuple[str, ...]) -> None:
 
 def participants(fits: Sequence[CellFit]) -> list[tuple[float, str, int]]:
     return [(f.probability, ref, y) for f in fits
-            for refs, y in ((f.cell.outcome_refs, 1), (f.cell.non_outcome_refs, 0))
+            for refs, y in zip(refs_of(f.cell), (1, 0), strict=True)
             for ref in refs]
 
 
@@ -412,8 +439,8 @@ def brute_force_calibration(fits: Sequence[CellFit]) -> list[tuple[int, int, flo
 ])
 def test_calibration_group_sizes(sizes: tuple[int, ...], expected_sizes: list[int]) -> None:
     fits = [CellFit(cell(i, G1, size, size // 2), 0.1 * (i + 1)) for i, size in enumerate(sizes)]
-    assert [g.n for g in calibration(fits)] == expected_sizes
-    assert [g.group for g in calibration(fits)] == list(range(10))
+    assert [g.n for g in calibration(fits, RefsFor())] == expected_sizes
+    assert [g.group for g in calibration(fits, RefsFor())] == list(range(10))
 
 
 def test_calibration_orders_ties_by_participant_ref() -> None:
@@ -426,9 +453,18 @@ def test_calibration_orders_ties_by_participant_ref() -> None:
             outcomes = rng.randint(0, eligible)
             refs_text = [f"r{r:04d}" for r in refs]
             fits.append(CellFit(
-                RiskCell(i, G1, {}, tuple(refs_text[:outcomes]), tuple(refs_text[outcomes:])),
+                with_refs(i, G1, {}, refs_text[:outcomes], refs_text[outcomes:]),
                 rng.choice([0.05, 0.3, 0.3, 0.6])))
-        got = [(g.n, g.observed, g.expected) for g in calibration(fits)]
+        refs_for = RefsFor()
+        got = [(g.n, g.observed, g.expected) for g in calibration(fits, refs_for)]
+        # Only cells whose run of equal p straddles a group boundary were asked about.
+        n = sum(f.cell.eligible for f in fits)
+        for asked in refs_for.asked:
+            run = [f for f in fits if f.probability == next(
+                g.probability for g in fits if g.cell is asked)]
+            before = sum(f.cell.eligible for f in fits if f.probability < run[0].probability)
+            size = sum(f.cell.eligible for f in run)
+            assert 10 * before // n != 10 * (before + size - 1) // n
         expected = brute_force_calibration(fits)
         for (n, o, e), (n2, o2, e2) in zip(got, expected, strict=True):
             assert (n, o) == (n2, o2), trial
@@ -481,11 +517,12 @@ def test_metrics_doc_risk_model_example() -> None:
     assert report.deviance == pytest.approx(263.8038017778, abs=1e-9)
     assert report.c_statistic == pytest.approx(6568 / 10296, abs=1e-12)  # 0.6379176379
 
-    assert [(g.n, g.observed) for g in report.calibration] == [
+    groups = calibration(model.cells, RefsFor())
+    assert [(g.n, g.observed) for g in groups] == [
         (21, 8), (21, 2), (21, 4), (21, 8), (21, 16), (21, 10), (21, 0), (21, 18), (21, 6),
         (21, 6)]
     expected = [4.2, 4.3, 5.25, 4.25 + 12 / 7, 9, 9, 9, 9 / 7 + 9, 10.5, 10.5]
-    assert [g.expected for g in report.calibration] == [
+    assert [g.expected for g in groups] == [
         pytest.approx(e, abs=1e-9) for e in expected]
 
 
@@ -506,6 +543,6 @@ def test_random_small_data_never_raises() -> None:
         model = fit_risk_model(cells, RiskModelParameters(
             ("age_band", "health_condition"), min_level_n=rng.choice([1, 5, 30])))
         assert all(0 <= f.probability <= 1 for f in model.cells)
-        assert sum(g.n for g in model.report.calibration) == model.report.n
+        assert sum(g.n for g in calibration(model.cells, RefsFor())) == model.report.n
         assert math.isfinite(model.report.deviance)
         overdispersion(model.providers * 3)
