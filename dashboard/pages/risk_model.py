@@ -203,15 +203,16 @@ def coefficient_columns() -> list[dict[str, Any]]:
 def provider_columns() -> list[dict[str, Any]]:
     return [{"field": "provider_name", "headerName": "Provider", "pinned": "left",
              "minWidth": 200},
-            number("raw_rank", "Raw rank"), number("rank", "Adjusted rank"),
+            number("raw_rank", "Raw rank", width=100), number("rank", "Adjusted rank", width=110),
+            # The words beside the ranks, where a reader looks first (the figures follow).
+            {"field": "in_words", "headerName": "What the adjustment does", "minWidth": 480,
+             "wrapText": True, "autoHeight": True, "cellStyle": {"lineHeight": "1.4"}},
             number("eligible", "Eligible"), number("outcomes", "Job outcomes"),
             number("expected", "Expected", decimals(1)),
             number("performance_index", "Performance index", decimals(2)),
             number("shrunk_pi", "Shrunk index", decimals(2)),
             number("shrunk_pi_low", "Shrunk 95% low", decimals(2)),
-            number("shrunk_pi_high", "Shrunk 95% high", decimals(2)),
-            {"field": "in_words", "headerName": "What the adjustment does", "minWidth": 420,
-             "wrapText": True, "autoHeight": True}]
+            number("shrunk_pi_high", "Shrunk 95% high", decimals(2))]
 
 
 def model_report(session: Session, principal: Principal, filters: Filters,
