@@ -17,6 +17,7 @@ from app.models import (
     Participant,
     Payment,
 )
+from app.performance import overdispersion
 from app.performance.service import contract_league_table
 
 
@@ -115,8 +116,7 @@ def league_results(session: Session, contract: Contract, as_of: date,
     period = rules.LeaguePeriod(period_from=table.period_from, period_to=table.period_to,
                                 as_of=table.as_of, horizon_months=table.horizon_months,
                                 min_n=table.min_n, pooled_rate=table.pooled_rate,
-                                rag_basis=("overdispersed" if flag_rag_basis == "overdispersed"
-                                           and table.overdispersion.phi is not None
-                                           else "binomial"),
+                                rag_basis=overdispersion.rag_basis(
+                                    flag_rag_basis, table.overdispersion.phi),
                                 phi=table.overdispersion.phi, tau2=table.overdispersion.tau2)
     return results, period

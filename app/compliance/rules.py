@@ -19,6 +19,7 @@ from typing import Any, Literal
 from app.core.workdays import add_working_days, working_days_between
 from app.models.compliance import Severity
 from app.performance.league import LeagueRow
+from app.performance.overdispersion import judged_rag
 from app.supply_chain.schemas import ContractSettings
 
 MERLIN_2012 = "merlin-2012"
@@ -468,7 +469,7 @@ class LeaguePeriod:
     tau2: float | None = None
 
     def rag(self, row: LeagueRow) -> str | None:
-        return row.rag_od if self.rag_basis == "overdispersed" else row.rag
+        return judged_rag(row, self.rag_basis)
 
     def as_evidence(self) -> dict[str, Any]:
         return {"league_from": self.period_from.isoformat(),

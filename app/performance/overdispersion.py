@@ -11,10 +11,11 @@ shrinkage of ln PI towards 0 (PI towards 1). Formulas and a worked example: docs
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 
-from app.performance.league import Z_95, Z_998, LeagueRow, Rag, classify_rag
+from app.performance.league import Z_95, Z_998, LeagueRow, Rag, classify_rag, funnel_limits
 from app.performance.risk_model import ProviderExpectation
 
 WINSOR_PERCENTILES = (10.0, 90.0)
@@ -118,28 +119,103 @@ def overdispersion(
     )
 
 
+@dataclass(frozen=True)
+class PiLimits:
+    """Funnel limits on the performance index's scale (PI = O_p / X_p, target 1)."""
+
+    lower_95: float
+    upper_95: float
+    lower_998: float
+    upper_998: float
+
+
+def overdispersed_pi_limits(expected: float, variance: float, tau2: float | None) -> PiLimits:
+    """Section 10's limits exp(-/+ z sqrt(s^2 + tau2)), s^2 = V / X^2 (X > 0, V > 0); tau2
+    not estimated counts as 0 (plain binomial on the log scale). The one definition, used per
+    provider and for the funnel's curves (`funnel_curves`)."""
+    s2 = variance / expected / expected  # divided twice: X^2 underflows for X near 0
+    spread = math.sqrt(s2 + (tau2 or 0.0))
+    return PiLimits(_exp(-Z_95 * spread), _exp(Z_95 * spread),
+                    _exp(-Z_998 * spread), _exp(Z_998 * spread))
+
+
+def binomial_pi_limits(expected: float, eligible: float) -> PiLimits:
+    """Section 5's funnel limits around p0 = X / E (league.funnel_limits) divided by p0: the
+    same limits on the PI's scale, since PI = rate / p0 (X > 0, E > 0)."""
+    p0 = expected / eligible
+    (l95, u95), (l998, u998) = (funnel_limits(p0, eligible, z)  # type: ignore[arg-type]
+                                for z in (Z_95, Z_998))
+    return PiLimits(l95 / p0, u95 / p0, l998 / p0, u998 / p0)
+
+
+@dataclass(frozen=True)
+class FunnelCurves:
+    expected: list[float]  # X along the curves, every provider's X_p among them
+    binomial: list[PiLimits]
+    overdispersed: list[PiLimits]
+
+
+def funnel_curves(providers: Sequence[tuple[float, int, float]], tau2: float | None,
+                  points: int = 200) -> FunnelCurves:
+    """Both sets of limits across X, for drawing, from (X_p, E_p, V_p) of the assessable
+    providers (X_p > 0, V_p > 0).
+
+    The limits depend on a provider's case mix, not on X alone (V_p / X_p and E_p / X_p vary),
+    so a curve in X alone would disagree with some provider's own limits and RAG. These curves
+    pass through every provider's own limits: they are the functions above at each X, with
+    V / X and E / X interpolated linearly in X between the providers (constant beyond them),
+    evaluated at every X_p exactly and at `points` X's between."""
+    assessable = sorted((x, e, v) for x, e, v in providers if x > 0 and v > 0 and e > 0)
+    if not assessable:
+        return FunnelCurves([], [], [])
+    known_x = np.array([x for x, _, _ in assessable])
+    variance_ratio = np.array([v / x for x, _, v in assessable])
+    eligible_ratio = np.array([e / x for x, e, _ in assessable])
+    grid = np.geomspace(known_x[0] * 0.8, known_x[-1] * 1.2, points)
+    xs = sorted({float(x) for x in (*known_x, *grid)})
+    binomial, overdispersed = [], []
+    for x in xs:
+        exact = [p for p in assessable if p[0] == x]  # a provider's X: its own figures
+        v = exact[0][2] if exact else x * float(np.interp(x, known_x, variance_ratio))
+        e = exact[0][1] if exact else x * float(np.interp(x, known_x, eligible_ratio))
+        binomial.append(binomial_pi_limits(x, e))
+        overdispersed.append(overdispersed_pi_limits(x, v, tau2))
+    return FunnelCurves(xs, binomial, overdispersed)
+
+
+RagBasis = Literal["overdispersed", "binomial"]
+
+
+def rag_basis(flag_rag_basis: str, phi: float | None) -> RagBasis:
+    """The RAG a contract judges by: the overdispersed one (rag_od) when its flag_rag_basis
+    asks for it and phi was estimated; otherwise section 5's (DOMAIN.md section 10). Flags,
+    the league page and the funnel all ask here."""
+    return "overdispersed" if flag_rag_basis == "overdispersed" and phi is not None \
+        else "binomial"
+
+
+def judged_rag(row: LeagueRow, basis: RagBasis) -> Rag | None:
+    return row.rag_od if basis == "overdispersed" else row.rag
+
+
 def _limits(provider: ProviderExpectation, in_units: bool, tau2: float | None) -> ProviderLimits:
     if not _assessable(provider):
         index = provider.outcomes / provider.expected if provider.expected > 0 else None
         return ProviderLimits(provider.provider_id, in_units, index,
                               None, None, None, None, None, None, None, None, None)
-    s2 = _relative_variance(provider)
     index = provider.outcomes / provider.expected
-    # Not estimated: tau2 = 0 for the limits (plain binomial on the log scale).
-    spread = math.sqrt(s2 + (tau2 or 0.0))
-    lower_95, upper_95 = _exp(-Z_95 * spread), _exp(Z_95 * spread)
-    lower_998, upper_998 = _exp(-Z_998 * spread), _exp(Z_998 * spread)
+    limits = overdispersed_pi_limits(provider.expected, provider.variance, tau2)
     shrunk = shrink(provider, tau2) if tau2 is not None else (None, None, None)
     return ProviderLimits(
         provider_id=provider.provider_id,
         in_units=in_units,
         performance_index=index,
-        lower_95=lower_95,
-        upper_95=upper_95,
-        lower_998=lower_998,
-        upper_998=upper_998,
-        rag_od=classify_rag(index, lower_95, lower_998),
-        high_outlier_od=index > upper_95,
+        lower_95=limits.lower_95,
+        upper_95=limits.upper_95,
+        lower_998=limits.lower_998,
+        upper_998=limits.upper_998,
+        rag_od=classify_rag(index, limits.lower_95, limits.lower_998),
+        high_outlier_od=index > limits.upper_95,
         shrunk_performance_index=shrunk[0],
         shrunk_low=shrunk[1],
         shrunk_high=shrunk[2],

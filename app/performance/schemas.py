@@ -74,6 +74,10 @@ class LeagueTableOut(BaseModel):
     pooled_rate: float | None
     overdispersion: OverdispersionOut
     risk_model: RiskModelSummaryOut = Field(description="expected = X_p of this model")
+    rag_basis: Literal["overdispersed", "binomial"] = Field(
+        description="the RAG the contract judges by (flags, dashboard): `overdispersed` "
+                    "(rag_od) when its flag_rag_basis says so and phi was estimated, else "
+                    "section 5's `rag`")
     rows: list[LeagueRowOut]
 
 
@@ -163,6 +167,8 @@ class RiskModelOut(BaseModel):
     c_statistic: float | None = Field(description="null without both an outcome and a "
                                                   "non-outcome")
     converged: bool
+    overdispersion: OverdispersionOut = Field(description="as in the league table's header: "
+                                                          "tau2 drives the shrinkage")
     calibration: list[CalibrationGroupOut]
     coefficients: list[CoefficientOut]
     providers: list[ProviderAdjustmentOut] = Field(

@@ -228,6 +228,7 @@ def _league_table(session: Session, contract: Contract, request: _Request, viewe
                            "tau2": dispersion.tau2},
         "risk_model": {"covariates": list(model.report.covariates), "n": model.report.n,
                        "c_statistic": model.report.c_statistic},
+        "rag_basis": overdispersion.rag_basis(settings.flag_rag_basis, dispersion.phi),
         "rows": [schemas.LeagueRowOut(**asdict(row)) for row in rows]}), fitted
 
 
@@ -261,6 +262,7 @@ def risk_model_report(session: Session, principal: Principal, contract_id: int, 
         "merged_levels": [asdict(m) for m in report.merged_levels],
         "n": report.n, "outcomes": report.outcomes, "deviance": report.deviance,
         "c_statistic": report.c_statistic, "converged": report.converged,
+        "overdispersion": table.overdispersion,
         "calibration": [{"decile": g.group, "n": g.n, "observed": g.observed,
                          "expected": g.expected}
                         for g in risk_model.calibration(fitted.model.cells, refs_for)],
@@ -268,6 +270,27 @@ def risk_model_report(session: Session, principal: Principal, contract_id: int, 
         "providers": [schemas.ProviderAdjustmentOut.model_validate(row, from_attributes=True)
                       for row in table.rows],
     })
+
+
+@dataclass(frozen=True)
+class Funnel:
+    table: schemas.LeagueTableOut
+    curves: overdispersion.FunnelCurves
+
+
+def funnel(session: Session, principal: Principal, contract_id: int, *,
+           period_from: date | None = None, period_to: date | None = None,
+           as_of: date | None = None, horizon_months: int | None = None) -> Funnel:
+    """The league table (as `league_table`) with the binomial and overdispersed limits drawn
+    across X for its funnel plot: the curves need every provider's V_p, which the rows do not
+    carry, so they are worked out here from the same fit (cached) and the same functions as
+    the rows' limits."""
+    contract = get_contract(session, principal, contract_id)
+    request = _request(contract, period_from, period_to, as_of, horizon_months, None)
+    table, fitted = _league_table(session, contract, request, _viewer(principal, contract))
+    return Funnel(table, overdispersion.funnel_curves(
+        [(p.expected, p.eligible, p.variance) for p in fitted.model.providers],
+        table.overdispersion.tau2))
 
 
 def _providers(session: Session, contract: Contract

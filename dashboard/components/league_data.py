@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.auth.principal import Principal
 from app.core.errors import NotFound
 from app.performance import schemas, service
+from app.performance.overdispersion import judged_rag
 from dashboard.components.filters import Filters, contract_options
 
 
@@ -32,11 +33,19 @@ def league_table(session: Session, principal: Principal, filters: Filters,
     return service.league_table(session, principal, contract_id, **arguments)
 
 
+# The limits a RAG is judged against, in words (legends, captions, column headers).
+RAG_BASIS_WORDS = {"overdispersed": "overdispersed limits",
+                   "binomial": "binomial limits"}
+
+
 def league_rows(table: schemas.LeagueTableOut) -> list[dict[str, Any]]:
-    """Rows as JSON-ready dicts (money as numbers) for the grid and the plots."""
+    """Rows as JSON-ready dicts (money as numbers) for the grid and the plots, each with
+    `judged_rag`: the RAG of the table's rag_basis, as the flags judge (one decision:
+    overdispersion.judged_rag), which every page shows as the provider's RAG."""
     rows = []
     for row in table.rows:
         values = asdict(row)
+        values["judged_rag"] = judged_rag(row, table.rag_basis)
         for name in ("contracted_share", "payments_earned"):
             if values[name] is not None:
                 values[name] = float(values[name])

@@ -1,7 +1,11 @@
-"""The funnel plot: each provider's job-outcome rate against its eligible participants, with
-the 95% and 99.8% limits of DOMAIN.md section 5; the chosen provider highlighted."""
+"""The funnel plot: each provider's performance index O/X against its expected outcomes X,
+with limits around 1 (the standard for indirectly standardised ratios): section 5's binomial
+limits on the PI's scale and section 10's overdispersed ones, both drawn and named. Every
+point's colour, shape and words are the RAG of the limits the legend marks as judging
+(`judged_rag` of league_data.league_rows, as the league table shows), and the curves pass
+through every provider's own limits (app.performance.overdispersion.funnel_curves), so a
+point cannot sit below a drawn limit with a RAG that says otherwise."""
 
-import math
 from typing import Any
 
 import dash
@@ -10,92 +14,105 @@ from dash import dcc, html
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
+from app.performance import service
+from app.performance.overdispersion import FunnelCurves, PiLimits
 from dashboard.components.filters import filter_bar, filter_control, parse_filters
-from dashboard.components.formatting import DASH, OKABE_ITO, RAG, pct, rag_label
-from dashboard.components.league_data import chosen_contract, league_rows, league_table
+from dashboard.components.formatting import DASH, OKABE_ITO, RAG
+from dashboard.components.league_data import RAG_BASIS_WORDS, chosen_contract, league_rows
 from dashboard.components.page import empty_state, guarded, page_header
 
 ALL_ROLES = ("admin", "prime_manager", "provider_user", "reviewer")
 dash.register_page(__name__, path="/funnel", name="Funnel plot", order=3,
                    title="Funnel plot - chainboard", nav_roles=ALL_ROLES)
-Z95, Z998 = 1.959964, 3.090232
+
+# Per basis: the row's limit fields on the PI scale, and how its curves are drawn.
+LIMIT_STYLE = {"binomial": ("dot", OKABE_ITO["blue"]),
+               "overdispersed": ("solid", OKABE_ITO["reddish_purple"])}
 
 
-def pooled_limits(pooled: float, largest: int) -> tuple[list[int], dict[str, list[float]]]:
-    """Limits around the pooled rate for 1..largest eligible: the classic funnel's shape."""
-    sizes = sorted({max(1, round(largest * k / 120)) for k in range(1, 133)})
-    curves: dict[str, list[float]] = {"upper 99.8%": [], "upper 95%": [], "lower 95%": [],
-                                      "lower 99.8%": []}
-    for n in sizes:
-        spread = math.sqrt(pooled * (1 - pooled) / n)
-        curves["upper 99.8%"].append(min(1.0, pooled + Z998 * spread))
-        curves["upper 95%"].append(min(1.0, pooled + Z95 * spread))
-        curves["lower 95%"].append(max(0.0, pooled - Z95 * spread))
-        curves["lower 99.8%"].append(max(0.0, pooled - Z998 * spread))
-    return sizes, curves
+def two(value: float | None) -> str:
+    return DASH if value is None else f"{value:.2f}"
 
 
-def hover_text(row: dict[str, Any]) -> str:
-    expected_rate = row["expected"] / row["eligible"] if row["eligible"] else None
+def binomial_pi(row: dict[str, Any], name: str) -> float | None:
+    """Section 5's limit of the row (on the rate) on the PI's scale: divided by p0 = X/E,
+    as overdispersion.binomial_pi_limits does for the curves."""
+    value = row[name]
+    if value is None or not row["expected"]:
+        return None
+    return float(value / (row["expected"] / row["eligible"]))
+
+
+def row_limits(row: dict[str, Any], basis: str) -> tuple[float | None, float | None]:
+    """The provider's own lower 95% and 99.8% limits of `basis`, on the PI's scale."""
+    if basis == "overdispersed":
+        return row["pi_lower_95"], row["pi_lower_998"]
+    return binomial_pi(row, "funnel_lower_95"), binomial_pi(row, "funnel_lower_998")
+
+
+def hover_text(row: dict[str, Any], basis: str) -> str:
+    lower_95, lower_998 = row_limits(row, basis)
     return "<br>".join([
         f"<b>{row['provider_name']}</b>", f"Eligible: {row['eligible']:,}",
-        f"Job outcomes: {row['outcomes']:,}", f"Rate: {pct(row['rate'])}",
-        f"Expected for its case mix: {pct(expected_rate)}",
-        f"95% limits: {pct(row['funnel_lower_95'])} to {pct(row['funnel_upper_95'])}",
-        f"99.8% limits: {pct(row['funnel_lower_998'])} to {pct(row['funnel_upper_998'])}",
-        f"RAG: {rag_label(row['rag'])}",
+        f"Job outcomes: {row['outcomes']:,}, expected {row['expected']:.1f} for its case mix",
+        f"Performance index: {two(row['performance_index'])}",
+        f"Lower limits ({RAG_BASIS_WORDS[basis]}): 95% {two(lower_95)}, "
+        f"99.8% {two(lower_998)}",
+        f"RAG: {RAG[row['judged_rag']][3]}",
         f"Adjusted rank: {row['rank'] or DASH}"])
 
 
-def figure(rows: list[dict[str, Any]], pooled: float | None, selected: int | None) -> go.Figure:
-    fig = go.Figure()
-    plotted = [row for row in rows if row["eligible"] and row["rate"] is not None]
-    largest = max(row["eligible"] for row in plotted)
-    if pooled is not None:
-        sizes, curves = pooled_limits(pooled, int(largest * 1.1))
-        styles = {"99.8%": ("dot", OKABE_ITO["vermillion"]), "95%": ("dash", OKABE_ITO["orange"])}
-        for name, values in curves.items():
-            dash_style, colour = styles[name.split()[-1]]
+def _curve(fig: go.Figure, curves: FunnelCurves, basis: str, judged: bool) -> None:
+    dash_style, colour = LIMIT_STYLE[basis]
+    limits: list[PiLimits] = getattr(curves, basis)
+    label = RAG_BASIS_WORDS[basis] + (" (the RAG's)" if judged else "")
+    for level in ("998", "95"):
+        for side in ("lower", "upper"):
             fig.add_trace(go.Scatter(
-                x=sizes, y=values, mode="lines", name=f"{name} limit (pooled rate)",
-                line={"dash": dash_style, "color": colour, "width": 1.5}, hoverinfo="skip",
-                legendgroup=name.split()[-1], showlegend=name.startswith("upper")))
-        fig.add_hline(y=pooled, line={"color": OKABE_ITO["blue"], "width": 1},
-                      annotation_text=f"pooled rate {pct(pooled)}",
-                      annotation_position="bottom right")
-    # Each provider's own case-mix limits (what its RAG is judged by), as bars.
-    fig.add_trace(go.Scatter(
-        x=[r["eligible"] for r in plotted],
-        y=[r["expected"] / r["eligible"] for r in plotted], mode="markers",
-        marker={"symbol": "line-ew-open", "size": 10, "color": OKABE_ITO["grey"]},
-        error_y={"type": "data", "symmetric": False, "color": OKABE_ITO["grey"],
-                 "array": [(r["funnel_upper_95"] or 0) - r["expected"] / r["eligible"]
-                           for r in plotted],
-                 "arrayminus": [r["expected"] / r["eligible"] - (r["funnel_lower_95"] or 0)
-                                for r in plotted]},
-        name="each provider's expected rate and 95% limits (case mix)", hoverinfo="skip"))
+                x=curves.expected, y=[getattr(lim, f"{side}_{level}") for lim in limits],
+                mode="lines", name=f"{label}: {'99.8' if level == '998' else '95'}% limits",
+                legendgroup=f"{basis}-{level}", showlegend=side == "lower",
+                line={"dash": dash_style, "color": colour,
+                      "width": (2.5 if judged else 1.2) * (1 if level == "998" else 0.7)},
+                meta={"basis": basis, "limit": f"{side}_{level}"}, hoverinfo="skip"))
+
+
+def figure(rows: list[dict[str, Any]], curves: FunnelCurves, basis: str,
+           selected: int | None) -> go.Figure:
+    fig = go.Figure()
+    plotted = [r for r in rows if r["performance_index"] is not None and r["expected"]]
+    # The judging limits last, so they are drawn over the others and named first after them.
+    other = "binomial" if basis == "overdispersed" else "overdispersed"
+    _curve(fig, curves, other, judged=False)
+    _curve(fig, curves, basis, judged=True)
+    fig.add_hline(y=1, line={"color": OKABE_ITO["black"], "width": 1},
+                  annotation_text="PI = 1: as expected for the case mix",
+                  annotation_position="top left")
     for rag in ("green", "amber", "red", None):
-        mine = [r for r in plotted if r["rag"] == rag]
+        mine = [r for r in plotted if r["judged_rag"] == rag]
         if not mine:
             continue
         colour, _shape, symbol, meaning = RAG[rag]
         fig.add_trace(go.Scatter(
-            x=[r["eligible"] for r in mine], y=[r["rate"] for r in mine], mode="markers",
-            name=meaning, hovertext=[hover_text(r) for r in mine], hoverinfo="text",
+            x=[r["expected"] for r in mine], y=[r["performance_index"] for r in mine],
+            mode="markers", name=meaning, hovertext=[hover_text(r, basis) for r in mine],
+            hoverinfo="text", meta={"rag": rag},
             marker={"symbol": symbol, "size": 13, "color": colour,
                     "line": {"width": 1, "color": "#333"}},
             customdata=[r["provider_id"] for r in mine]))
-    chosen = [r for r in plotted if selected is not None and r["provider_id"] == selected]
-    for row in chosen:
-        fig.add_trace(go.Scatter(
-            x=[row["eligible"]], y=[row["rate"]], mode="markers+text",
-            text=[row["provider_name"]], textposition="top center",
-            marker={"symbol": "circle-open", "size": 26, "color": OKABE_ITO["black"],
-                    "line": {"width": 3}},
-            name=f"selected: {row['provider_name']}", hoverinfo="skip"))
+    for row in plotted:
+        if selected is not None and row["provider_id"] == selected:
+            fig.add_trace(go.Scatter(
+                x=[row["expected"]], y=[row["performance_index"]], mode="markers+text",
+                text=[row["provider_name"]], textposition="top center",
+                marker={"symbol": "circle-open", "size": 26, "color": OKABE_ITO["black"],
+                        "line": {"width": 3}},
+                name=f"selected: {row['provider_name']}", hoverinfo="skip"))
+    top = max([2.0, *(r["performance_index"] * 1.1 for r in plotted)])
     fig.update_layout(
-        xaxis_title="Eligible participants", yaxis_title="Job-outcome rate",
-        yaxis_tickformat=".0%", template="plotly_white", height=560,
+        xaxis_title="Expected job outcomes for the case mix (X)",
+        yaxis_title="Performance index (outcomes / expected)", xaxis_type="log",
+        yaxis_range=[0, top], template="plotly_white", height=600,
         legend={"orientation": "h", "y": -0.2}, margin={"t": 30, "l": 60, "r": 20})
     return fig
 
@@ -103,7 +120,10 @@ def figure(rows: list[dict[str, Any]], pooled: float | None, selected: int | Non
 def render(session: Session, principal: Principal, query: dict[str, str]) -> Any:
     filters = parse_filters(query)
     contract_id, contracts = chosen_contract(session, principal, filters)
-    table = league_table(session, principal, filters, contract_id)
+    found = service.funnel(session, principal, contract_id, period_from=filters.period_from,
+                           period_to=filters.period_to, as_of=filters.as_of,
+                           horizon_months=filters.horizon)
+    table = found.table
     filters.horizon = table.horizon_months  # the control shows the horizon in force
     rows = league_rows(table)
     named = [r for r in rows if r["provider_id"] is not None]
@@ -116,26 +136,31 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     pick = filter_control("provider", "Highlight provider",
                           selected if any(r["provider_id"] == selected for r in named)
                           else None, options=options)
+    basis = table.rag_basis
     body: Any
-    if not any(r["eligible"] and r["rate"] is not None for r in rows):
+    if not any(r["performance_index"] is not None for r in rows):
         body = empty_state("Nobody eligible yet",
                            f"No participant referred in this period has reached the "
                            f"{table.horizon_months}-month horizon by {table.as_of}. Choose an "
                            "earlier period or a shorter horizon.")
     else:
         body = html.Figure([
-            dcc.Graph(id="funnel-graph", figure=figure(rows, table.pooled_rate, selected),
+            dcc.Graph(id="funnel-graph", figure=figure(rows, found.curves, basis, selected),
                       config={"displaylogo": False}, responsive=True),
-            html.Figcaption("Funnel plot: each provider's job-outcome rate against its "
-                            "eligible participants; hover a point for its figures. The "
-                            "league table has the same figures as text.", className="small"),
+            html.Figcaption(
+                f"Each provider's performance index against the job outcomes expected for "
+                f"its case mix. The RAG (colour, shape and words) is judged against the "
+                f"{RAG_BASIS_WORDS[basis]}, drawn bold; the other limits are drawn for "
+                "comparison. The limits depend on each provider's case mix as well as its "
+                "size, so the curves pass through every provider's own limits. Hover a point "
+                "for its figures; the league table has them as text.", className="small"),
         ])
     return html.Div([
         page_header("Funnel plot",
-                    f"Outcome rate within {table.horizon_months} months against eligible "
-                    f"participants, referred {table.period_from} to {table.period_to}, as of "
-                    f"{table.as_of}. Points below a lower limit perform worse than their case "
-                    "mix explains. Shapes and words mark the RAG as well as colour."),
+                    f"Outcomes within {table.horizon_months} months, referred "
+                    f"{table.period_from} to {table.period_to}, as of {table.as_of}. A point "
+                    "below a lower limit did worse than its case mix explains, by more than "
+                    "chance."),
         filter_bar(filters, contracts, extra=[pick]),
         body,
     ])

@@ -23,7 +23,12 @@ from dashboard.components.callbacks import callback
 from dashboard.components.filters import filter_bar, parse_filters
 from dashboard.components.formatting import RAG, pct, rag_label
 from dashboard.components.grid import MONEY, PERCENT, decimals, grid, number
-from dashboard.components.league_data import chosen_contract, league_rows, league_table
+from dashboard.components.league_data import (
+    RAG_BASIS_WORDS,
+    chosen_contract,
+    league_rows,
+    league_table,
+)
 from dashboard.components.page import aria_label, empty_state, guarded, page_header
 
 ALL_ROLES = ("admin", "prime_manager", "provider_user", "reviewer")
@@ -33,7 +38,7 @@ dash.register_page(__name__, path="/league", name="League table", order=2,
 # The colour as the cell's background under black text: Okabe-Ito's orange as text on white
 # would be too faint to read (contrast about 2:1); as a background it is over 9:1.
 RAG_STYLE = {"styleConditions": [
-    {"condition": f"params.data.rag == '{rag}'",
+    {"condition": f"params.data.judged_rag == '{rag}'",
      "style": {"backgroundColor": colour, "color": "#000", "fontWeight": "600"}}
     for rag, (colour, *_rest) in RAG.items() if rag is not None]}
 
@@ -46,13 +51,14 @@ def provider_cell(row: dict[str, Any], query: str) -> str:
     return f"[{name}]({PREFIX}providers/{row['provider_id']}{query})"
 
 
-def columns() -> list[dict[str, Any]]:
+def columns(rag_basis: str = "binomial") -> list[dict[str, Any]]:
     return [
         number("rank", "Adjusted rank", pinned="left", width=110),
         number("raw_rank", "Raw rank", pinned="left", width=100),
         {"field": "provider_link", "headerName": "Provider", "pinned": "left",
          "cellRenderer": "markdown", "minWidth": 220},
-        {"field": "rag_display", "headerName": "RAG", "cellStyle": RAG_STYLE,
+        {"field": "rag_display", "headerName": f"RAG ({RAG_BASIS_WORDS[rag_basis]})",
+         "cellStyle": RAG_STYLE,
          "tooltipField": "rag_meaning"},
         {"field": "sector", "headerName": "Sector"},
         number("tier", "Tier"),
@@ -72,6 +78,9 @@ def columns() -> list[dict[str, Any]]:
         number("funnel_lower_998", "Funnel lower 99.8%", PERCENT),
         number("funnel_upper_998", "Funnel upper 99.8%", PERCENT),
         {"field": "high_outlier_display", "headerName": "High outlier"},
+        number("pi_lower_95", "PI lower 95% (overdispersed)", decimals(2)),
+        number("pi_lower_998", "PI lower 99.8% (overdispersed)", decimals(2)),
+        number("shrunk_pi", "Shrunk PI", decimals(2)),
         number("job_starts", "Job starts"),
         number("check_compliance", "Check compliance", PERCENT),
         number("data_timeliness", "Data timeliness", PERCENT),
@@ -85,7 +94,9 @@ def grid_rows(rows: list[dict[str, Any]], query: str) -> list[dict[str, Any]]:
     for row in sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0,
                                            r["provider_name"])):
         out.append({**row, "provider_link": provider_cell(row, query),
-                    "rag_display": rag_label(row["rag"]), "rag_meaning": RAG[row["rag"]][3],
+                    # The RAG the contract judges by (league_data.league_rows).
+                    "rag_display": rag_label(row["judged_rag"]),
+                    "rag_meaning": RAG[row["judged_rag"]][3],
                     "high_outlier_display": {True: "\u25b2 Yes", False: "No",
                                              None: "\u2014"}[row["high_outlier"]]})
     return out
@@ -108,7 +119,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                            "Choose an earlier period or another contract; the table fills "
                            "in as providers report referrals.")
     else:
-        body = grid("league-grid", grid_rows(rows, link_query), columns(),
+        body = grid("league-grid", grid_rows(rows, link_query), columns(table.rag_basis),
                     tooltipShowDelay=300)
     return html.Div([
         page_header("League table", summary),
@@ -125,7 +136,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         html.P(["RAG: ", *(html.Span(rag_label(r), style={"backgroundColor": RAG[r][0]},
                                      className="badge text-dark me-2")
                            for r in ("green", "amber", "red")),
-                "(compared with the provider's own case-mix funnel limits)"],
+                f"(the performance index against the provider's own case-mix "
+                f"{RAG_BASIS_WORDS[table.rag_basis]}, as the compliance flags judge)"],
                className="small"),
         body,
         provider_links(rows, link_query),

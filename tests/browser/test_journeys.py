@@ -189,6 +189,14 @@ def test_provider_user_uploads_a_csv_and_sees_the_bad_line(page: Any, demo: Demo
     assert page.locator("#funnel-graph .legendtext", has_text="selected: Calder Works Ltd"
                         ).count() == 1
 
+    # The model page: its own row named beside the others anonymised, as the league table.
+    page.get_by_role("link", name="Expected outcomes").click()
+    page.wait_for_url("**/dashboard/risk-model")
+    page.locator("#risk-model-providers .ag-row").first.wait_for()
+    names = grid_column(page, "risk-model-providers", "provider_name")
+    assert [n for n in names if not ANONYMISED.match(n)] == ["Calder Works Ltd"], names
+    screenshot(page, "risk-model-provider-user")
+
 
 def test_provider_user_cannot_open_another_providers_page(page: Any, demo: Demo) -> None:
     own = demo.org_ids["calder"]
@@ -206,7 +214,8 @@ def test_reviewer_sees_its_navigation(page: Any, demo: Demo) -> None:
     sign_in(page, demo, "panel.reviewer")
     page.locator("#tile-referrals").wait_for()  # the page and its menu are drawn
     nav = page.locator("#main-nav a").all_inner_texts()
-    assert nav == ["Overview", "League table", "Funnel plot", "Compliance flags", "Complaints"]
+    assert nav == ["Overview", "League table", "Funnel plot", "Expected outcomes",
+                   "Compliance flags", "Complaints"]
     assert page.locator("#nav-role").inner_text() == "Reviewer"
     page.locator("#tile-referrals").wait_for()
     assert page.locator("#tile-overdue").count() == 0  # participants' checks are not theirs
@@ -217,7 +226,18 @@ def test_reviewer_sees_its_navigation(page: Any, demo: Demo) -> None:
 
     page.get_by_role("link", name="Funnel plot").click()
     wait_attached(page, "#funnel-graph .scatterlayer .point")
+    # Both sets of limits are drawn and named; the RAG's are marked.
+    legend = page.locator("#funnel-graph .legendtext").all_text_contents()
+    assert any("(the RAG's)" in text for text in legend), legend
+    assert any(text.startswith("binomial limits") for text in legend), legend
     screenshot(page, "funnel-plot")
+
+    page.get_by_role("link", name="Expected outcomes").click()
+    page.get_by_role("heading", name="How expected outcomes are worked out").wait_for()
+    wait_attached(page, "#risk-model-calibration .scatterlayer .point")
+    page.locator("#risk-model-coefficients .ag-row").first.wait_for()
+    assert "c-statistic" in page.locator("#risk-model-c-statistic").inner_text()
+    screenshot(page, "risk-model")
 
     # A period that ends before it starts: the service's reason, and a way back.
     page.goto(f"{demo.base}/dashboard/funnel?contract={demo.contract_id}"

@@ -112,6 +112,7 @@ PAGES: dict[str, PageEntry] = {
     "/": PageEntry(lambda ids: "/dashboard/", _contract),
     "/league": PageEntry(lambda ids: "/dashboard/league", _contract),
     "/funnel": PageEntry(lambda ids: "/dashboard/funnel", _contract),
+    "/risk-model": PageEntry(lambda ids: "/dashboard/risk-model", _contract),
     "/milestones": PageEntry(lambda ids: "/dashboard/milestones", _contract),
     "/compliance": PageEntry(lambda ids: "/dashboard/compliance", _contract),
     "/complaints": PageEntry(lambda ids: "/dashboard/complaints", _contract),
@@ -255,6 +256,10 @@ CALLBACKS: dict[str, CallbackEntry] = {
     "league-download.data": CallbackEntry(
         _export("league-download", "league-export-csv", "league-export-xlsx"), ("contract",),
         frozenset(ROLES), _has_file),
+    "risk-model-download.data": CallbackEntry(
+        _export("risk-model-download", "risk-model-export-coefficients",
+                "risk-model-export-providers", "risk-model-export-calibration"),
+        ("contract",), frozenset(ROLES), _has_file),
     "milestones-download.data": CallbackEntry(
         _export("milestones-download", "milestones-export"), ("contract",),
         frozenset(ROLES), _has_file),
