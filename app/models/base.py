@@ -55,7 +55,11 @@ _PUBLIC_ID = re.compile(rf"[A-Za-z0-9_-]{{{PUBLIC_ID_LENGTH}}}")
 
 
 def new_public_id() -> str:
-    return secrets.token_urlsafe(16)
+    """Never starting with "-": a spreadsheet reads such a cell as a formula, so CSV exports
+    neutralise it with a leading quote, and the id in the file would no longer be the id."""
+    while (value := secrets.token_urlsafe(16)).startswith("-"):
+        pass
+    return value
 
 
 def is_public_id(value: str) -> bool:

@@ -34,7 +34,10 @@ BATCH = 1000
 
 
 def _new_public_id() -> str:
-    return secrets.token_urlsafe(16)  # as app.models.base.new_public_id (not imported: frozen)
+    # As app.models.base.new_public_id (not imported: a migration is frozen): never "-" first.
+    while (value := secrets.token_urlsafe(16)).startswith("-"):
+        pass
+    return value
 
 
 def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:

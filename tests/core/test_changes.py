@@ -155,7 +155,7 @@ INSTALLED = {
     Kind.MEMBER_STATUS: (["_mark_stale"], ["_recompute_now"]),
     Kind.PAYMENT: (["_mark_stale"], ["_recompute_now"]),
     Kind.COMPLAINT: (["_mark_stale"], ["_recompute_now"]),
-    Kind.EVENTS: (["_mark_stale"], []),
+    Kind.EVENTS: (["renew_on_change", "_mark_stale"], []),
 }
 
 
