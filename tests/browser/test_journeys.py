@@ -29,8 +29,15 @@ pytestmark = pytest.mark.browser
 ANONYMISED = re.compile(r"^Provider [A-Z]+$")
 
 
-def grid_column(page: Any, grid_id: str, col_id: str) -> list[str]:
-    """A grid column's cell texts, in row order (the grid draws every row: autoHeight)."""
+def grid_column(page: Any, grid_id: str, col_id: str, rows: int | None = None) -> list[str]:
+    """A grid column's cell texts, in row order (the grid draws every row: autoHeight). With
+    `rows`, first waits until the grid has drawn that many: it draws them over several frames,
+    so reading as soon as the first row shows may miss the last ones."""
+    if rows is not None:
+        page.wait_for_function(
+            """([grid, n]) => document.querySelectorAll(
+                `#${grid} .ag-center-cols-container .ag-row`).length >= n""",
+            arg=[grid_id, rows], polling=100)
     cells = page.locator(f"#{grid_id} .ag-center-cols-container [col-id='{col_id}'], "
                          f"#{grid_id} .ag-pinned-left-cols-container [col-id='{col_id}']")
     texts: list[str] = cells.all_inner_texts()
