@@ -35,6 +35,7 @@ from itertools import groupby
 
 import numpy as np
 import statsmodels.api as sm
+from threadpoolctl import ThreadpoolController
 
 from app.performance.league import Z_95
 
@@ -45,6 +46,9 @@ INTERCEPT = "intercept"
 DEFAULT_CHARACTERISTICS = ("age_band", "health_condition", "claim_duration", "qualification")
 MIN_LEVEL_OUTCOMES = 5  # and as many non-outcomes: DOMAIN.md's sparse-level rule
 CALIBRATION_GROUPS = 10
+# Matrices of a few thousand rows by a few dozen columns: BLAS threads only contend with the
+# web workers and the database for the CPUs (docs/benchmarks.md, risk model fit).
+_BLAS = ThreadpoolController()
 
 
 @dataclass(frozen=True)
@@ -244,14 +248,24 @@ def _coefficient(term: str, estimate_and_error: tuple[float, float] | None) -> C
 
 
 def _independent_columns(design: np.ndarray) -> list[int]:
-    """Columns kept in order, each only if it adds to the rank of those kept before it."""
+    """Columns kept in order, each only if it adds to the rank of those kept before it.
+
+    Gram-Schmidt over the kept columns alone (projected out twice, which keeps the basis
+    orthonormal to rounding): a column whose part outside their span is below 1e-9 of its
+    norm adds nothing. One pass, instead of a rank decomposition per column."""
     kept: list[int] = []
-    rank = 0
+    basis = np.empty((design.shape[0], 0))
     for column in range(design.shape[1]):
-        trial = kept + [column]
-        trial_rank = int(np.linalg.matrix_rank(design[:, trial]))
-        if trial_rank > rank:
-            kept, rank = trial, trial_rank
+        vector = design[:, column].astype(float)
+        norm = float(np.linalg.norm(vector))
+        if norm == 0:
+            continue
+        for _ in range(2):
+            vector = vector - basis @ (basis.T @ vector)
+        residual = float(np.linalg.norm(vector))
+        if residual > 1e-9 * norm:
+            kept.append(column)
+            basis = np.column_stack([basis, vector / residual])
     return kept
 
 
@@ -264,17 +278,19 @@ class _Merging:
 
 
 def _merge_characteristics(
-    cells: Sequence[RiskCell], characteristics: Sequence[str], min_level_n: int
+    raw: Mapping[Pattern, _PatternCounts], characteristics: Sequence[str], min_level_n: int
 ) -> _Merging:
+    """DOMAIN.md's merging for each characteristic, from the participants and outcomes of
+    the raw patterns (payment group, then each characteristic's reported level)."""
     kept: list[str] = []
     dropped: list[str] = []
     final_levels: dict[str, dict[str, str]] = {}
     merged: list[MergedLevel] = []
-    for characteristic in characteristics:
+    for position, characteristic in enumerate(characteristics, start=1):
         counts: dict[str, tuple[int, int]] = {}
-        for cell in cells:
-            n, o = counts.get(_level(cell, characteristic), (0, 0))
-            counts[_level(cell, characteristic)] = (n + cell.eligible, o + cell.outcomes)
+        for pattern, total in raw.items():
+            n, o = counts.get(pattern[position], (0, 0))
+            counts[pattern[position]] = (n + total.n, o + total.outcomes)
         final, merges = merge_sparse_levels(counts, min_level_n, characteristic)
         merged.extend(merges)
         if len(set(final.values())) > 1:
@@ -368,16 +384,27 @@ def fit_risk_model(
     # Cells without participants carry nothing to fit or to expect.
     fitting_cells = [cell for cell in cells if cell.eligible]
 
-    merging = _merge_characteristics(fitting_cells, characteristics, parameters.min_level_n)
+    # Cells of different providers share their covariate patterns: everything up to the fit
+    # works on the distinct raw patterns, a few hundred where there are thousands of cells.
+    raw_of_cell = [(cell.payment_group, *(_level(cell, c) for c in characteristics))
+                   for cell in fitting_cells]
+    raw: dict[Pattern, _PatternCounts] = defaultdict(_PatternCounts)
+    for cell, raw_pattern in zip(fitting_cells, raw_of_cell, strict=True):
+        raw[raw_pattern].n += cell.eligible
+        raw[raw_pattern].outcomes += cell.outcomes
+    merging = _merge_characteristics(raw, characteristics, parameters.min_level_n)
     covariates = (PAYMENT_GROUP, *merging.kept)
-    cell_patterns = [
-        (cell.payment_group, *(merging.final_levels[c][_level(cell, c)] for c in merging.kept))
-        for cell in fitting_cells
-    ]
+    positions = [characteristics.index(c) + 1 for c in merging.kept]
+    final_of_raw = {
+        raw_pattern: (raw_pattern[0], *(merging.final_levels[c][raw_pattern[i]]
+                                        for c, i in zip(merging.kept, positions, strict=True)))
+        for raw_pattern in raw
+    }
+    cell_patterns = [final_of_raw[raw_pattern] for raw_pattern in raw_of_cell]
     patterns: dict[Pattern, _PatternCounts] = defaultdict(_PatternCounts)
-    for cell, pattern in zip(fitting_cells, cell_patterns, strict=True):
-        patterns[pattern].n += cell.eligible
-        patterns[pattern].outcomes += cell.outcomes
+    for raw_pattern, total in raw.items():
+        patterns[final_of_raw[raw_pattern]].n += total.n
+        patterns[final_of_raw[raw_pattern]].outcomes += total.outcomes
 
     probabilities = _set_aside_separated(patterns)
     fitted_patterns = [pattern for pattern in sorted(patterns) if pattern not in probabilities]
@@ -385,7 +412,8 @@ def fit_risk_model(
     estimates: dict[str, tuple[float, float]] = {}
     converged = True
     if fitted_patterns:
-        fitted, estimates, converged = _fit(patterns, fitted_patterns, indicators)
+        with _BLAS.limit(limits=1, user_api="blas"):
+            fitted, estimates, converged = _fit(patterns, fitted_patterns, indicators)
         probabilities.update(fitted)
 
     cell_fits = tuple(

@@ -18,6 +18,7 @@ from app.performance.risk_model import (
     RiskCell,
     RiskModel,
     RiskModelParameters,
+    _independent_columns,
     c_statistic,
     calibration,
     fit_risk_model,
@@ -374,6 +375,27 @@ def test_collinear_indicators_are_not_estimable_but_p_is_the_ml_fit() -> None:
     assert coefficient(model, f"payment_group={G2}") is not None
     assert [f.probability for f in model.cells] == [
         pytest.approx(v, abs=1e-12) for v in (45 / 110, 8 / 40, 45 / 110)]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_independent_columns_are_the_greedy_rank_definition(seed: int) -> None:
+    # The fit keeps a column only if it adds to the rank of those kept before it; the fast
+    # one-pass form must keep exactly what a rank decomposition per column keeps, on
+    # indicator designs with the collinearity real cells give (a level only in one group,
+    # a level the same as another, an empty column).
+    rng = np.random.default_rng(seed)
+    rows = int(rng.integers(3, 40))
+    design = np.column_stack([np.ones(rows)] + [
+        (rng.random(rows) < 0.4).astype(float) for _ in range(int(rng.integers(3, 9)))])
+    design = np.column_stack([design, design[:, 1], design[:, 0] - design[:, 2],
+                              np.zeros(rows), design[:, 1] + design[:, 3]])
+    greedy: list[int] = []
+    for column in range(design.shape[1]):
+        if (np.linalg.matrix_rank(design[:, greedy + [column]])
+                > np.linalg.matrix_rank(design[:, greedy]) if greedy else
+                np.linalg.matrix_rank(design[:, [column]]) > 0):
+            greedy.append(column)
+    assert _independent_columns(design) == greedy
 
 
 @pytest.mark.parametrize("characteristics", [("payment_group",), ("age_band", "age_band")])
