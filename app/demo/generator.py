@@ -10,9 +10,10 @@ The supply chain is built to show what chainboard is for:
 - a third-sector tier-2 specialist takes mostly ESA and IB/IS participants and does well for that
   case mix, though its raw job-outcome rate is among the lowest; within those groups its
   participants are also older, longer out of work, more often limited by a health condition and
-  less qualified than other providers' (`HARDER_MIX`), so that a risk model using the
-  characteristics (DOMAIN.md section 10) moves it up again beyond the payment-group adjustment,
-  past Calder, the best of the generalists;
+  less qualified than other providers' (`harder_mix`), so that a risk model using the
+  characteristics (DOMAIN.md section 10) moves it up again well beyond the payment-group
+  adjustment: about 0.3 on its performance index, past Calder, the best of the generalists, or
+  past the two or three providers between them (whatever the as-of date's draws);
 - a tier-1 member has been starved of referrals for the last six months;
 - the prime pays some invoices late, and one is unpaid past its terms;
 - a member was suspended without an improvement plan first; another is on an improvement plan.
@@ -119,11 +120,11 @@ def harder_mix(mix: CaseMix) -> CaseMix:
     """The specialist's participants within a payment group: older (JSA 18-24 aside), more
     often with a health condition, longer claims, fewer qualifications."""
     age = mix.age_band if mix.age_band is _YOUNG else {
-        "18-24": 0.02, "25-34": 0.13, "35-49": 0.35, "50+": 0.50}
-    claims = {level: 0.4 * share for level, share in mix.claim_duration.items()}
-    claims["over_24m"] = claims.get("over_24m", 0.0) + 0.6
-    return CaseMix(age, _yes(1 - (1 - mix.health_condition["yes"]) / 5), claims,
-                   {"none": 0.60, "level_1_2": 0.35, "level_3_plus": 0.05})
+        "18-24": 0.01, "25-34": 0.06, "35-49": 0.28, "50+": 0.65}
+    claims = {level: 0.2 * share for level, share in mix.claim_duration.items()}
+    claims["over_24m"] = claims.get("over_24m", 0.0) + 0.8
+    return CaseMix(age, _yes(1 - (1 - mix.health_condition["yes"]) / 10), claims,
+                   {"none": 0.75, "level_1_2": 0.22, "level_3_plus": 0.03})
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ WESTGATE = ProviderProfile("westgate", "Westgate Recruitment Ltd", "private", 1,
 BRADFORD = ProviderProfile("bradford", "Bradford Pathways Trust", "third", 1, Decimal("0.10"),
                            0.75, reporting=POOR_REPORTING)
 WHARFEDALE = ProviderProfile(
-    "wharfedale", "Wharfedale Mind Employment Service", "third", 2, Decimal("0.05"), 2.4,
+    "wharfedale", "Wharfedale Mind Employment Service", "third", 2, Decimal("0.05"), 2.8,
     intake={"esa_ex_ib": 0.70, "ib_is": 0.70, "esa_volunteers": 0.60, "esa_new": 0.25,
             "jsa_25_plus": 0.003, "jsa_18_24": 0.003}, harder_mix=True)
 PROBATION = ProviderProfile(

@@ -9,6 +9,12 @@ import pytest
 from app.auth.passwords import check_password
 from app.demo.generator import DemoCPA, generate_cpa
 from app.ingest.schemas import EventIn
+from app.performance.risk_model import (
+    DEFAULT_CHARACTERISTICS,
+    RiskCell,
+    RiskModelParameters,
+    fit_risk_model,
+)
 from app.supply_chain.defaults import PAYMENT_GROUPS
 
 AS_OF = date(2026, 6, 15)
@@ -112,24 +118,41 @@ def test_suspended_member_takes_no_referrals_after_its_suspension(
 def test_specialist_has_a_harder_case_mix_and_beats_it(cpa: DemoCPA,
                                                        referrals: list[dict[str, Any]]) -> None:
     """Lower expected rate from the national rates, a lower raw outcome rate than the rest, and
-    more outcomes than its case mix predicts (pooled group rates, as the league table does)."""
+    more outcomes than the risk model expects of its case mix once its participants'
+    characteristics are counted, though hardly more on payment group alone: the harder mix
+    within each group is what the characteristics show."""
     outcomes = {e["participant_ref"] for e in cpa.events() if e["type"] == "job_outcome"}
-    by_group: dict[str, list[int]] = {}
+    counts: Counter[tuple[int, str, tuple[tuple[str, str], ...]]] = Counter()
+    hits: Counter[tuple[int, str, tuple[tuple[str, str], ...]]] = Counter()
     for e in referrals:
-        by_group.setdefault(e["payment_group"], []).append(e["participant_ref"] in outcomes)
-    pooled = {group: sum(hits) / len(hits) for group, hits in by_group.items()}
+        key = (e["provider_id"], e["payment_group"],
+               tuple(sorted((e.get("characteristics") or {}).items())))
+        counts[key] += 1
+        hits[key] += e["participant_ref"] in outcomes
+    cells = [RiskCell(p, group, dict(levels), counts[p, group, levels], hits[p, group, levels])
+             for p, group, levels in counts]
 
-    def rates(mine: bool) -> tuple[float, float, float]:
+    def observed_over_expected(characteristics: tuple[str, ...]) -> tuple[float, float]:
+        """(the specialist's, everybody else's) observed / expected outcomes."""
+        model = fit_risk_model(cells, RiskModelParameters(characteristics))
+        mine = [p for p in model.providers if p.provider_id == cpa.specialist_key]
+        rest = [p for p in model.providers if p.provider_id != cpa.specialist_key]
+        return (sum(p.outcomes for p in mine) / sum(p.expected for p in mine),
+                sum(p.outcomes for p in rest) / sum(p.expected for p in rest))
+
+    def rates(mine: bool) -> tuple[float, float]:
         chosen = [e for e in referrals if (e["provider_id"] == cpa.specialist_key) == mine]
         national = sum(PAYMENT_GROUPS[e["payment_group"]].national_rate for e in chosen)
-        expected = sum(pooled[e["payment_group"]] for e in chosen)
         observed = sum(e["participant_ref"] in outcomes for e in chosen)
-        return national / len(chosen), observed / len(chosen), observed / expected
+        return national / len(chosen), observed / len(chosen)
 
     specialist, others = rates(True), rates(False)
     assert specialist[0] < 0.5 * others[0]  # national expectation for its mix
     assert specialist[1] < others[1]  # raw job-outcome rate
-    assert specialist[2] > 1.2 > others[2]  # outcomes against its case mix
+    with_characteristics = observed_over_expected(DEFAULT_CHARACTERISTICS)
+    group_only = observed_over_expected(())
+    assert with_characteristics[0] > 1.2 > with_characteristics[1]
+    assert group_only[0] < with_characteristics[0] - 0.25
 
 
 def test_payments_late_and_one_unpaid_past_terms(cpa: DemoCPA) -> None:

@@ -1,8 +1,6 @@
 """On the demo supply chain, fair ranking changes the specialist's place (issue: a
 specialist charity with the hardest case mix comes bottom on raw rates, not once adjusted)."""
 
-from datetime import date
-
 from app.core.db import get_sessionmaker
 from app.core.timeutil import today
 from app.demo.generator import generate_cpa
@@ -31,18 +29,12 @@ def test_the_specialists_raw_and_adjusted_ranks_differ(db):
     assert row.rate < table.pooled_rate
 
 
-STORY_DAY = date(2026, 12, 5)
-
-
 def test_characteristics_move_the_specialist_and_overdispersion_does_not_flag_it(db):
     """Issue 14: with the demo's characteristics in the risk model the specialist's adjusted
     rank differs from its payment-group-only one, and its RAG under overdispersion is not
-    red.
-
-    On a fixed day: the demo's draws depend on its as-of date, and on some days the specialist
-    already ranks the same with and without characteristics (2026-12-06: second both ways);
-    making the story hold on every day is left to the next change of the generator."""
-    cpa = generate_cpa(6000, 7, STORY_DAY)
+    red; on the demo of any day (its draws depend on the as-of date)."""
+    story_day = today()
+    cpa = generate_cpa(6000, 7, story_day)
     summary = load_demo(get_sessionmaker(), cpa, progress=False)
     specialist = next(o for o in cpa.organisations if o.key == cpa.specialist_key)
 
@@ -50,7 +42,7 @@ def test_characteristics_move_the_specialist_and_overdispersion_does_not_flag_it
         contract = db.get_one(Contract, summary.contract_id)
         contract.settings = {**contract.settings, "risk_covariates": covariates}
         db.commit()
-        table = league_table(db, ADMIN, summary.contract_id, as_of=STORY_DAY)
+        table = league_table(db, ADMIN, summary.contract_id, as_of=story_day)
         assert table.risk_model.covariates[1:] == covariates
         return next(r for r in table.rows if r.provider_name == specialist.name)
 
