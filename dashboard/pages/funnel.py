@@ -6,6 +6,7 @@ point's colour, shape and words are the RAG of the limits the legend marks as ju
 through every provider's own limits (app.performance.overdispersion.funnel_curves), so a
 point cannot sit below a drawn limit with a RAG that says otherwise."""
 
+import math
 from typing import Any
 
 import dash
@@ -77,6 +78,9 @@ def _curve(fig: go.Figure, curves: FunnelCurves, basis: str, judged: bool) -> No
                 meta={"basis": basis, "limit": f"{side}_{level}"}, hoverinfo="skip"))
 
 
+UPPER_SHOWN = 4.0  # the y-axis stretches to show upper limits up to here, no further
+
+
 def figure(rows: list[dict[str, Any]], curves: FunnelCurves, basis: str,
            selected: int | None) -> go.Figure:
     fig = go.Figure()
@@ -108,7 +112,14 @@ def figure(rows: list[dict[str, Any]], curves: FunnelCurves, basis: str,
                 marker={"symbol": "circle-open", "size": 26, "color": OKABE_ITO["black"],
                         "line": {"width": 3}},
                 name=f"selected: {row['provider_name']}", hoverinfo="skip"))
-    top = max([2.0, *(r["performance_index"] * 1.1 for r in plotted)])
+    # High enough to show every point and, up to PI 4, the upper limits drawn at every
+    # provider's X (a small provider's 99.8% limit would otherwise leave the plot).
+    smallest = min((r["expected"] for r in plotted), default=math.inf)
+    uppers = [max(b.upper_998, o.upper_998)
+              for x, b, o in zip(curves.expected, curves.binomial, curves.overdispersed,
+                                 strict=True) if x >= smallest]
+    top = max([2.0, *(r["performance_index"] * 1.1 for r in plotted),
+               min(UPPER_SHOWN, 1.05 * max(uppers, default=0.0))])
     fig.update_layout(
         xaxis_title="Expected job outcomes for the case mix (X)",
         yaxis_title="Performance index (outcomes / expected)", xaxis_type="log",

@@ -118,6 +118,13 @@ def test_funnel_points_agree_with_the_drawn_limits_and_the_league_table(
             checked += 1
     assessed = [r for r in grid.rowData if r["performance_index"] is not None]
     assert checked == len(assessed) >= 8
+    # Every provider's upper limits are on the plot (up to PI 4), not cut off above it.
+    top = figure.layout.yaxis.range[1]
+    smallest = min(r["expected"] for r in assessed)
+    for (_, limit), curve in curves.items():
+        if limit.startswith("upper"):
+            assert all(y <= top or y > funnel.UPPER_SHOWN
+                       for x, y in zip(curve.x, curve.y, strict=True) if x >= smallest)
 
 
 def test_the_model_page_shows_the_api_report(client: TestClient, db: Session,
