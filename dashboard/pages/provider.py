@@ -89,14 +89,14 @@ def payments_figure(payments: schemas.PaymentsOut, forecast: Decimal) -> go.Figu
         mode="lines+markers", name="cumulative fees earned", line={"color": OKABE_ITO["blue"]},
         hovertemplate="%{x}: \u00a3%{y:,.0f}<extra></extra>"))
     if payments.rows and forecast:
-        last = payments.rows[-1]
-        fig.add_trace(go.Scatter(
-            x=[last.month, "forecast"],
-            y=[float(last.cumulative_total), float(last.cumulative_total + forecast)],
-            mode="lines+markers", name="with the forecast still expected",
-            line={"color": OKABE_ITO["orange"], "dash": "dash"},
-            marker={"symbol": "diamond"}, hovertemplate="%{x}: \u00a3%{y:,.0f}<extra></extra>"))
+        # The forecast has no month (fees fall due as each participant reaches an outcome or
+        # a sustainment), so it is a level, not a point: what the total comes to if it is paid.
+        total = payments.rows[-1].cumulative_total + forecast
+        fig.add_hline(y=float(total), line={"color": OKABE_ITO["orange"], "dash": "dash"},
+                      annotation_text=f"with the forecast still expected: {money(total)}",
+                      annotation_position="top left")
     fig.update_xaxes(title="Month")
+    fig.update_yaxes(tickprefix="\u00a3")
     return _layout(fig, "Cumulative fees earned", ",.0f")
 
 
