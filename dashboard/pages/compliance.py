@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 import dash
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, clientside_callback, dcc, html
 from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
@@ -115,7 +115,10 @@ def columns() -> list[dict[str, Any]]:
 
 
 def figure(flags: list[schemas.FlagRead]) -> go.Figure:
-    """Flags by principle, one bar segment per severity (colour, pattern and legend word)."""
+    """Flags by principle, one bar segment per severity (colour, pattern and legend word).
+
+    Horizontal, so that every principle's name reads in full on one line; each segment
+    carries its (principle, severity) and a click on it filters the page to those flags."""
     principles = [p for p in FLAG_PRINCIPLES if any(f.principle == p for f in flags)]
     counts = Counter((f.principle, f.severity) for f in flags)
     fig = go.Figure()
@@ -123,15 +126,51 @@ def figure(flags: list[schemas.FlagRead]) -> go.Figure:
         colour, shape, word = SEVERITY[severity]
         values = [counts[(p, severity)] for p in principles]
         fig.add_trace(go.Bar(
-            x=[PRINCIPLES[p] for p in principles], y=values, name=f"{shape} {word}",
+            y=[PRINCIPLES[p] for p in principles], x=values, orientation="h",
+            name=f"{shape} {word}", customdata=[[p, severity] for p in principles],
             marker={"color": colour, "pattern": {"shape": SEVERITY_PATTERNS[severity]},
                     "line": {"color": "#000", "width": 1}},
-            text=[v or "" for v in values], textposition="inside",
-            hovertemplate="%{x}: %{y} " + word.lower() + "<extra></extra>"))
-    fig.update_layout(barmode="stack", template="plotly_white", height=300,
-                      margin={"t": 20, "l": 50, "r": 20}, yaxis_title="Flags",
-                      legend={"title": "Severity", "orientation": "h", "y": -0.25})
+            hoverlabel={"bgcolor": "#fff", "font": {"color": "#000"}},
+            hovertemplate="%{y}: %{x} " + word.lower() + " (click to list them)"
+                          "<extra></extra>"))
+    # Each bar's total at its end, in black on white: a count written inside a hatched
+    # segment could not be read.
+    for p in principles:
+        total = sum(counts[(p, severity)] for severity in SEVERITY)
+        fig.add_annotation(x=total, y=PRINCIPLES[p], text=f"{total:,}", showarrow=False,
+                           xanchor="left", xshift=6, font={"color": "#000", "size": 13})
+    fig.update_xaxes(tickformat="d", dtick=max(1, -(-max(
+        (sum(counts[(p, s)] for s in SEVERITY) for p in principles), default=1) // 8)),
+        rangemode="tozero")
+    fig.update_layout(barmode="stack", template="plotly_white",
+                      height=120 + 36 * len(principles),
+                      margin={"t": 20, "l": 20, "r": 20}, xaxis_title="Flags",
+                      yaxis={"autorange": "reversed", "automargin": True},
+                      legend={"title": "Severity", "orientation": "h", "y": -0.3,
+                              "traceorder": "normal"})
     return fig
+
+
+# A click on a bar segment lists its flags: the URL takes its principle and severity (the
+# filters above show them, and Back returns). In the browser: it needs no server.
+clientside_callback(
+    """
+    function(click, search) {
+        if (!click || !click.points || !click.points.length) {
+            return dash_clientside.no_update;
+        }
+        const [principle, severity] = click.points[0].customdata;
+        const query = new URLSearchParams(search || "");
+        query.set("principle", principle);
+        query.set("severity", severity);
+        return "?" + query.toString();
+    }
+    """,
+    Output("_pages_location", "search", allow_duplicate=True),
+    Input("compliance-chart", "clickData"),
+    State("_pages_location", "search"),
+    prevent_initial_call=True,
+)
 
 
 def render(session: Session, principal: Principal, query: dict[str, str]) -> Any:

@@ -1,17 +1,22 @@
 """Issue 15's chart findings, read from what Plotly drew in the browser (not from the figure
 the server sent: a trace Plotly cannot place is sent and never drawn)."""
 
+import itertools
+from collections import Counter
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from app.compliance.schemas import FlagFilters
+from app.compliance.service import list_flags
+from app.core.pagination import PageParams
 from app.demo.loader import ADMIN
 from app.performance import service
-from dashboard.components.formatting import money
+from dashboard.components.formatting import PRINCIPLES, money, severity_label
 from tests.browser.conftest import Demo, sign_in
-from tests.browser.test_journeys import wait_attached
+from tests.browser.test_journeys import grid_column, wait_attached
 
 pytestmark = pytest.mark.browser
 
@@ -43,3 +48,60 @@ def test_the_provider_page_draws_the_payments_forecast(page: Any, demo: Demo,
     assert any(abs(s["y"] - level) < 0.01 and s["visible"] for s in drawn["shapes"])
     low, high = drawn["yRange"]
     assert low <= level <= high  # on the chart, not above it
+
+
+def test_compliance_chart_reads_in_full_and_its_bars_list_their_flags(
+        page: Any, demo: Demo, engine: Engine) -> None:
+    """Finding 7: the chart's counts were unreadable (small white digits on a hatched bar,
+    ticks at half a flag) and a click on a bar did nothing. Every principle's name and total
+    now reads in full, in black, without overlapping another label, the axis counts whole
+    flags, and a click on a segment lists exactly that principle's flags of that severity."""
+    with Session(engine) as session:
+        flags, _ = list_flags(session, ADMIN, FlagFilters(contract_id=demo.contract_id),
+                              PageParams(limit=1000))
+    sign_in(page, demo, "ridgeway.manager", f"compliance?contract={demo.contract_id}")
+    wait_attached(page, "#compliance-chart .barlayer .point path")
+    drawn = page.evaluate("""() => {
+        const chart = document.querySelector('#compliance-chart');
+        const box = t => { const b = t.getBoundingClientRect();
+            return {text: t.textContent, left: b.left, right: b.right, top: b.top,
+                    bottom: b.bottom, fill: getComputedStyle(t).fill,
+                    size: parseFloat(getComputedStyle(t).fontSize)}; };
+        return {
+            names: [...chart.querySelectorAll('.ytick text')].map(box),
+            totals: [...chart.querySelectorAll('.annotation-text')].map(box),
+            ticks: [...chart.querySelectorAll('.xtick text')].map(t => t.textContent),
+            inside: [...chart.querySelectorAll('.barlayer text')].map(t => t.textContent),
+        };
+    }""")
+    totals = Counter(PRINCIPLES[f.principle] for f in flags)
+    assert sorted(n["text"] for n in drawn["names"]) == sorted(totals)
+    assert sorted(t["text"] for t in drawn["totals"]) == sorted(f"{n:,}" for n in totals.values())
+    assert all(t["fill"] == "rgb(0, 0, 0)" and t["size"] >= 12 for t in drawn["totals"])
+    assert not [text for text in drawn["inside"] if text.strip()]  # nothing on the hatching
+    assert all(tick.isdigit() for tick in drawn["ticks"])  # whole flags
+    labels = drawn["names"] + drawn["totals"]
+    for a, b in itertools.combinations(labels, 2):  # no two labels overlap
+        assert (a["bottom"] <= b["top"] or b["bottom"] <= a["top"]
+                or a["right"] <= b["left"] or b["right"] <= a["left"]), (a, b)
+
+    # The first segment drawn: the most severe of the first principle with such flags.
+    principle, severity = page.evaluate("""() => {
+        const plot = document.querySelector('#compliance-chart .js-plotly-plot');
+        const trace = plot.data.find(t => t.x.some(v => v > 0));
+        return trace.customdata[trace.x.findIndex(v => v > 0)];
+    }""")
+    segment = page.locator("#compliance-chart .barlayer .trace").filter(
+        has=page.locator(".point path")).first.locator(".point path").first
+    box = segment.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url(f"**/dashboard/compliance?*principle={principle}*")
+    assert f"severity={severity}" in page.url
+    expected = [f for f in flags if f.principle == principle and f.severity == severity]
+    page.wait_for_function(  # the list redrawn for the new URL, not the one before
+        """n => document.querySelectorAll(
+            '#compliance-grid .ag-center-cols-container .ag-row').length === n""",
+        arg=len(expected), polling=100)
+    shown_severities = grid_column(page, "compliance-grid", "severity_display", len(expected))
+    assert len(shown_severities) == len(expected)
+    assert set(shown_severities) == {severity_label(severity)}
