@@ -55,7 +55,7 @@ COMPLAINT_STATUS = {
     "submitted": "\u25cb Submitted", "acknowledged": "\u25d4 Acknowledged",
     "investigating": "\u25d1 Investigating", "resolved": "\u25d5 Resolution proposed",
     "escalated": "\u25b2 Escalated", "triaged": "\u25c6 Triaged",
-    "independent_review": "\u25c6 Independent review", "decided": "\u25cf Decided",
+    "independent_review": "\u25c7 Independent review", "decided": "\u25cf Decided",
     "closed": "\u2714 Closed", "withdrawn": "\u2716 Withdrawn",
 }
 

@@ -105,3 +105,14 @@ def test_compliance_chart_reads_in_full_and_its_bars_list_their_flags(
     shown_severities = grid_column(page, "compliance-grid", "severity_display", len(expected))
     assert len(shown_severities) == len(expected)
     assert set(shown_severities) == {severity_label(severity)}
+
+
+def test_every_complaint_state_has_its_own_marker(page: Any, demo: Demo) -> None:
+    """Finding 7: "Triaged" and "Independent review" shared one marker shape, so without
+    colour the two states could not be told apart."""
+    sign_in(page, demo, "ridgeway.manager", "complaints")
+    legend = page.get_by_text("Statuses:").inner_text()
+    states = legend.removeprefix("Statuses: ").split(". ")[0].split(", ")
+    assert len(states) == 10
+    markers = [state.split(" ", 1)[0] for state in states]
+    assert len(set(markers)) == len(markers), states
