@@ -20,6 +20,7 @@ from app.core.export import to_csv
 from app.core.pagination import PageParams
 from dashboard.auth import PREFIX, current_principal, db_session
 from dashboard.components.callbacks import callback
+from dashboard.components.charts import TEMPLATE
 from dashboard.components.filters import (
     any_contract,
     contract_options,
@@ -130,7 +131,6 @@ def figure(flags: list[schemas.FlagRead]) -> go.Figure:
             name=f"{shape} {word}", customdata=[[p, severity] for p in principles],
             marker={"color": colour, "pattern": {"shape": SEVERITY_PATTERNS[severity]},
                     "line": {"color": "#000", "width": 1}},
-            hoverlabel={"bgcolor": "#fff", "font": {"color": "#000"}},
             hovertemplate="%{y}: %{x} " + word.lower() + " (click to list them)"
                           "<extra></extra>"))
     # Each bar's total at its end, in black on white: a count written inside a hatched
@@ -142,7 +142,7 @@ def figure(flags: list[schemas.FlagRead]) -> go.Figure:
     fig.update_xaxes(tickformat="d", dtick=max(1, -(-max(
         (sum(counts[(p, s)] for s in SEVERITY) for p in principles), default=1) // 8)),
         rangemode="tozero")
-    fig.update_layout(barmode="stack", template="plotly_white",
+    fig.update_layout(barmode="stack", template=TEMPLATE,
                       height=120 + 36 * len(principles),
                       margin={"t": 20, "l": 20, "r": 20}, xaxis_title="Flags",
                       yaxis={"autorange": "reversed", "automargin": True},

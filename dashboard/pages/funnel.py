@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.auth.principal import Principal
 from app.performance import service
 from app.performance.overdispersion import FunnelCurves, PiLimits
+from dashboard.components.charts import TEMPLATE
 from dashboard.components.filters import filter_bar, filter_control, parse_filters
 from dashboard.components.formatting import DASH, OKABE_ITO, RAG
 from dashboard.components.league_data import RAG_BASIS_WORDS, chosen_contract, league_rows
@@ -123,7 +124,7 @@ def figure(rows: list[dict[str, Any]], curves: FunnelCurves, basis: str,
     fig.update_layout(
         xaxis_title="Expected job outcomes for the case mix (X)",
         yaxis_title="Performance index (outcomes / expected)", xaxis_type="log",
-        yaxis_range=[0, top], template="plotly_white", height=600,
+        yaxis_range=[0, top], template=TEMPLATE, height=600,
         legend={"orientation": "h", "y": -0.2}, margin={"t": 30, "l": 60, "r": 20})
     return fig
 

@@ -24,6 +24,7 @@ from app.core.pagination import PageParams
 from app.performance import schemas, service
 from app.supply_chain.service import get_organisation
 from dashboard.auth import PREFIX
+from dashboard.components.charts import TEMPLATE
 from dashboard.components.complaints import sla_lines
 from dashboard.components.filters import filter_bar, parse_filters
 from dashboard.components.formatting import (
@@ -50,7 +51,7 @@ dash.register_page(__name__, path_template="/providers/<provider_id>", name="My 
 
 
 def _layout(fig: go.Figure, y_title: str, y_format: str = ".0%") -> go.Figure:
-    fig.update_layout(template="plotly_white", height=340, yaxis_title=y_title,
+    fig.update_layout(template=TEMPLATE, height=340, yaxis_title=y_title,
                       yaxis_tickformat=y_format, margin={"t": 20, "l": 60, "r": 20},
                       legend={"orientation": "h", "y": -0.25})
     return fig

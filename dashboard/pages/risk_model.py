@@ -20,6 +20,7 @@ from app.core.export import to_csv
 from app.performance import schemas, service
 from dashboard.auth import current_principal, db_session
 from dashboard.components.callbacks import callback
+from dashboard.components.charts import TEMPLATE
 from dashboard.components.filters import Filters, filter_bar, parse_filters
 from dashboard.components.formatting import DASH, OKABE_ITO, pct
 from dashboard.components.grid import decimals, grid, number
@@ -138,7 +139,7 @@ def calibration_figure(report: schemas.RiskModelOut) -> go.Figure:
     fig.update_layout(xaxis_title="Expected outcome rate (mean predicted chance)",
                       yaxis_title="Observed outcome rate", xaxis_tickformat=".0%",
                       yaxis_tickformat=".0%", xaxis_range=[0, top], yaxis_range=[0, top],
-                      template="plotly_white", height=460,
+                      template=TEMPLATE, height=460,
                       legend={"orientation": "h", "y": -0.25},
                       margin={"t": 20, "l": 60, "r": 20})
     return fig

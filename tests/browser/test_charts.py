@@ -116,3 +116,29 @@ def test_every_complaint_state_has_its_own_marker(page: Any, demo: Demo) -> None
     assert len(states) == 10
     markers = [state.split(" ", 1)[0] for state in states]
     assert len(set(markers)) == len(markers), states
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG 2.1 contrast ratio of two CSS rgb() colours."""
+    def luminance(colour: str) -> float:
+        channels = [int(v) / 255 for v in colour[colour.index("(") + 1:-1].split(",")[:3]]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+                   for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_hover_text_on_a_green_point_meets_aa_contrast(page: Any, demo: Demo) -> None:
+    """Finding 7: hovering a green funnel point gave white text on green, 3.4:1."""
+    sign_in(page, demo, "ridgeway.manager", f"funnel?contract={demo.contract_id}")
+    wait_attached(page, "#funnel-graph .scatterlayer .point")
+    colours = page.evaluate("""() => {
+        const plot = document.querySelector('#funnel-graph .js-plotly-plot');
+        const curve = plot.data.findIndex(t => t.meta && t.meta.rag === 'green');
+        Plotly.Fx.hover(plot, [{curveNumber: curve, pointNumber: 0}]);
+        const label = plot.querySelector('.hoverlayer .hovertext');
+        return {background: getComputedStyle(label.querySelector('path')).fill,
+                text: getComputedStyle(label.querySelector('text')).fill};
+    }""")
+    assert contrast(colours["text"], colours["background"]) >= 4.5, colours
