@@ -93,30 +93,42 @@ def _point(m: int, eligible: int, outcomes: int) -> CurvePoint:
     return CurvePoint(m, eligible, outcomes, outcomes / eligible if eligible else None)
 
 
+def _eligible(rows: list[CohortCount], m: int, k: int, whole_last_month: bool
+              ) -> list[CohortCount]:
+    """The rows of one referral month eligible at m, k = as_of's month - the referral month
+    (the module's docstring)."""
+    if m > k:
+        return []
+    if m < k or whole_last_month:
+        return rows
+    return [r for r in rows if r.referred_by_as_of_day]
+
+
+def _by_month(counts: Iterable[CohortCount], as_of: date, horizon: int
+              ) -> dict[int, list[CohortCount]]:
+    if not 1 <= horizon <= MAX_HORIZON_MONTHS:
+        raise ValueError(f"horizon must be 1..{MAX_HORIZON_MONTHS}")
+    by_month: dict[int, list[CohortCount]] = {}
+    for count in counts:
+        if count.participants < 0 or count.referral_month > month_index(as_of):
+            raise ValueError("counts of participants referred after as_of, or negative")
+        by_month.setdefault(count.referral_month, []).append(count)
+    return by_month
+
+
 def cohort_curves(counts: Iterable[CohortCount], as_of: date, horizon: int) -> list[Cohort]:
     """One cohort per referral month with referrals, oldest first, each with the cumulative
     eligible / outcome counts and rate at m = 1..horizon months since referral."""
-    if not 1 <= horizon <= MAX_HORIZON_MONTHS:
-        raise ValueError(f"horizon must be 1..{MAX_HORIZON_MONTHS}")
     as_of_month = month_index(as_of)
     whole_last_month = is_month_end(as_of)
-    by_month: dict[int, list[CohortCount]] = {}
-    for count in counts:
-        if count.participants < 0 or count.referral_month > as_of_month:
-            raise ValueError("counts of participants referred after as_of, or negative")
-        by_month.setdefault(count.referral_month, []).append(count)
+    by_month = _by_month(counts, as_of, horizon)
     cohorts = []
     for month in sorted(by_month):
         rows = by_month[month]
         k = as_of_month - month  # the month since referral that ends in as_of's month
         points = []
         for m in range(1, horizon + 1):
-            if m > k:
-                eligible_rows: list[CohortCount] = []
-            elif m < k or whole_last_month:
-                eligible_rows = rows
-            else:
-                eligible_rows = [r for r in rows if r.referred_by_as_of_day]
+            eligible_rows = _eligible(rows, m, k, whole_last_month)
             eligible = sum(r.participants for r in eligible_rows)
             outcomes = sum(r.participants for r in eligible_rows
                            if r.months_to_outcome is not None and r.months_to_outcome <= m)
@@ -133,6 +145,45 @@ def overall_curve(cohorts: Sequence[Cohort], horizon: int) -> list[CurvePoint]:
         eligible = sum(c.points[m - 1].eligible for c in cohorts)
         outcomes = sum(c.points[m - 1].outcomes for c in cohorts)
         points.append(_point(m, eligible, outcomes))
+    return points
+
+
+@dataclass(frozen=True)
+class LifeTablePoint:
+    month_since_referral: int
+    at_risk: int  # eligible at m, without an outcome in the months before m
+    new_outcomes: int  # of those, with their outcome in month m (by m = 1: on or before it)
+    rate: float | None  # 1 - prod over j <= m of (1 - new_outcomes_j / at_risk_j)
+
+
+def life_table(counts: Iterable[CohortCount], as_of: date, horizon: int
+               ) -> list[LifeTablePoint]:
+    """The cohorts pooled as a life table (docs/metrics.md, Cohorts): at each m, the chance of
+    an outcome in month m for those still without one, chained from month 1. A cumulative
+    rate that never falls: pooling outcomes / eligible at each m mixes cohorts, since only the
+    oldest are eligible at the longest m. It equals that pooled rate at every m when every
+    participant is eligible at every m shown. None from the first m at which nobody is
+    eligible; where all those eligible have had their outcome, the rate stays where it was."""
+    as_of_month = month_index(as_of)
+    whole_last_month = is_month_end(as_of)
+    by_month = _by_month(counts, as_of, horizon)
+    points = []
+    surviving: float | None = 1.0
+    for m in range(1, horizon + 1):
+        eligible = at_risk = new = 0
+        for month, rows in by_month.items():
+            for r in _eligible(rows, m, as_of_month - month, whole_last_month):
+                eligible += r.participants
+                gap = r.months_to_outcome
+                if gap is None or gap >= m or (m == 1 and gap == 0):
+                    at_risk += r.participants
+                    new += r.participants if gap is not None and gap <= m else 0
+        if not eligible:  # nobody this far yet (nor at any later m)
+            surviving = None
+        elif surviving is not None and at_risk:
+            surviving *= 1 - new / at_risk
+        points.append(LifeTablePoint(m, at_risk, new,
+                                     None if surviving is None else 1 - surviving))
     return points
 
 

@@ -186,6 +186,18 @@ class CurvePointOut(BaseModel):
     rate: float | None = Field(description="outcomes / eligible; null when nobody is eligible")
 
 
+class LifeTablePointOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    month_since_referral: int
+    at_risk: int = Field(description="eligible at this month, without an outcome before it")
+    new_outcomes: int = Field(description="of those, with their job outcome in this month")
+    rate: float | None = Field(
+        description="cumulative job-outcome rate, life table: 1 - product over the months "
+                    "so far of (1 - new_outcomes / at_risk); never falls; null once nobody "
+                    "is eligible")
+
+
 class CohortOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -207,6 +219,11 @@ class CohortsOut(BaseModel):
         description="with provider_id: the whole contract's cohorts, to draw against")
     contract_overall: list[CurvePointOut] | None = Field(
         description="with provider_id: the whole contract's pooled curve")
+    life_table: list[LifeTablePointOut] = Field(
+        description="the rows' cohorts as one life table: the curve to draw, since the "
+                    "pooled rate at a long month counts only the oldest cohorts")
+    contract_life_table: list[LifeTablePointOut] | None = Field(
+        description="with provider_id: the whole contract's life table")
 
 
 # -- payments earned and forecast ----------------------------------------------------------------

@@ -351,10 +351,12 @@ def cohorts(session: Session, principal: Principal, contract_id: int, *,
         raise Invalid("horizon_months: must be between 1 and 24")
     if provider_id is not None:
         _check_provider(session, principal, contract, provider_id)
-    whole = cohort_maths.cohort_curves(
-        cohort_maths.cohort_counts(session, contract.id, as_of), as_of, horizon)
-    mine = whole if provider_id is None else cohort_maths.cohort_curves(
-        cohort_maths.cohort_counts(session, contract.id, as_of, provider_id), as_of, horizon)
+    whole_counts = cohort_maths.cohort_counts(session, contract.id, as_of)
+    whole = cohort_maths.cohort_curves(whole_counts, as_of, horizon)
+    my_counts = whole_counts if provider_id is None else cohort_maths.cohort_counts(
+        session, contract.id, as_of, provider_id)
+    mine = whole if provider_id is None else cohort_maths.cohort_curves(my_counts, as_of,
+                                                                        horizon)
     return schemas.CohortsOut.model_validate({
         "contract_id": contract.id, "provider_id": provider_id, "as_of": as_of,
         "horizon_months": horizon, "rows": mine,
@@ -362,6 +364,9 @@ def cohorts(session: Session, principal: Principal, contract_id: int, *,
         "contract_rows": None if provider_id is None else whole,
         "contract_overall": (None if provider_id is None
                              else cohort_maths.overall_curve(whole, horizon)),
+        "life_table": cohort_maths.life_table(my_counts, as_of, horizon),
+        "contract_life_table": (None if provider_id is None
+                                else cohort_maths.life_table(whole_counts, as_of, horizon)),
     }, from_attributes=True)
 
 

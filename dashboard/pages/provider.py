@@ -58,15 +58,19 @@ def _layout(fig: go.Figure, y_title: str, y_format: str = ".0%") -> go.Figure:
 
 
 def cohort_figure(cohorts: schemas.CohortsOut, name: str) -> go.Figure:
+    """The life tables (never falling: at a long month only the oldest cohorts are eligible,
+    and pooling their rate alone would make the curve drop)."""
     fig = go.Figure()
     for label, points, colour, dash_style in (
-            (name, cohorts.overall, OKABE_ITO["blue"], "solid"),
-            ("whole contract", cohorts.contract_overall or [], OKABE_ITO["orange"], "dash")):
+            (name, cohorts.life_table, OKABE_ITO["blue"], "solid"),
+            ("whole contract", cohorts.contract_life_table or [], OKABE_ITO["orange"], "dash")):
         shown = [p for p in points if p.rate is not None]
         fig.add_trace(go.Scatter(
             x=[p.month_since_referral for p in shown], y=[p.rate for p in shown],
+            customdata=[p.at_risk for p in shown],
             mode="lines+markers", name=label, line={"color": colour, "dash": dash_style},
-            hovertemplate="month %{x}: %{y:.1%}<extra>" + label + "</extra>"))
+            hovertemplate="month %{x}: %{y:.1%} (%{customdata:,} still without an outcome "
+                          "and eligible)<extra>" + label + "</extra>"))
     fig.update_xaxes(title="Months since referral")
     return _layout(fig, "Cumulative job-outcome rate")
 

@@ -142,3 +142,18 @@ def test_hover_text_on_a_green_point_meets_aa_contrast(page: Any, demo: Demo) ->
                 text: getComputedStyle(label.querySelector('text')).fill};
     }""")
     assert contrast(colours["text"], colours["background"]) >= 4.5, colours
+
+
+def test_the_cumulative_cohort_curves_never_fall(page: Any, demo: Demo) -> None:
+    """Finding 7: the cumulative curve fell at month 24, where only the oldest cohorts are
+    eligible. The drawn curves are life tables: at every month the chance of a first outcome
+    among those still without one, chained, so they can only rise or stay level."""
+    sign_in(page, demo, "ridgeway.manager",
+            f"providers/{demo.org_ids['calder']}?contract={demo.contract_id}")
+    wait_attached(page, "#provider-cohorts .scatterlayer .trace")
+    curves = page.evaluate("""() => document.querySelector(
+        '#provider-cohorts .js-plotly-plot').data.map(t => ({name: t.name, x: t.x, y: t.y}))""")
+    assert len(curves) == 2
+    for curve in curves:
+        assert len(curve["y"]) >= 20, curve["name"]  # the long months are drawn
+        assert curve["y"] == sorted(curve["y"]), curve

@@ -11,6 +11,7 @@ from app.performance.cohorts import (
     CurvePoint,
     cohort_count_key,
     cohort_curves,
+    life_table,
     month_index,
     months_to_outcome,
     overall_curve,
@@ -145,3 +146,78 @@ def test_horizon_and_input_are_checked() -> None:
     with pytest.raises(ValueError):
         cohort_curves([CohortCount(month_index(date(2025, 2, 1)), True, None, 1)],
                       date(2025, 1, 31), 3)
+
+
+# docs/metrics.md's example (Cohorts): A to E, as_of 29 June 2024.
+METRICS_EXAMPLE = [
+    (date(2024, 1, 31), date(2024, 5, 31)),  # A, 4 months to outcome
+    (date(2024, 1, 30), date(2024, 5, 31)),  # B, 5
+    (date(2024, 1, 15), None),  # C
+    (date(2024, 2, 29), date(2024, 6, 29)),  # D, 4
+    (date(2024, 2, 10), date(2024, 8, 20)),  # E, after as_of
+]
+
+
+def test_life_table_by_hand_where_the_pooled_rate_falls() -> None:
+    as_of = date(2024, 6, 29)
+    counts = _counts(METRICS_EXAMPLE, as_of)
+    pooled = overall_curve(cohort_curves(counts, as_of, 6), 6)
+    assert [p.rate for p in pooled] == [0, 0, 0, 0.4, 0, None]  # falls at m = 5
+    table = life_table(counts, as_of, 6)
+    assert [(p.at_risk, p.new_outcomes) for p in table] == [
+        (5, 0), (5, 0), (5, 0), (5, 2), (1, 0), (0, 0)]
+    assert [p.rate for p in table] == [0, 0, 0, pytest.approx(0.4), pytest.approx(0.4), None]
+    # On the month's last day A and B are eligible at m = 5; B, at risk, has its outcome.
+    month_end = life_table(_counts(METRICS_EXAMPLE, date(2024, 6, 30)), date(2024, 6, 30), 6)
+    assert (month_end[4].at_risk, month_end[4].new_outcomes) == (2, 1)
+    assert month_end[4].rate == pytest.approx(1 - 0.6 * 0.5)
+
+
+def _brute_force_life_table(participants: list[tuple[date, date | None]], as_of: date,
+                            horizon: int) -> list[tuple[int, int]]:
+    """(at risk, new outcomes) at each m from each participant's dates."""
+    rows = []
+    for m in range(1, horizon + 1):
+        at_risk = new = 0
+        for referral, outcome in participants:
+            counted = outcome if outcome is not None and outcome <= as_of else None
+            if add_months(referral, m) > as_of:
+                continue
+            if m > 1 and counted is not None and counted <= add_months(referral, m - 1):
+                continue  # had its outcome before month m
+            at_risk += 1
+            new += counted is not None and counted <= add_months(referral, m)
+        rows.append((at_risk, new))
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_life_table_agrees_with_the_definition_and_never_falls(seed: int) -> None:
+    rng = random.Random(seed)
+    as_of = date(2024, 2, 29) + timedelta(days=rng.randrange(0, 400))
+    participants = []
+    for _ in range(300):
+        referral = date(2023, 1, 1) + timedelta(days=rng.randrange(0, (as_of -
+                                                                      date(2023, 1, 1)).days + 1))
+        outcome = (referral + timedelta(days=rng.randrange(0, 500))
+                   if rng.random() < 0.6 else None)
+        participants.append((referral, outcome))
+    horizon = rng.randrange(1, 25)
+    table = life_table(_counts(participants, as_of), as_of, horizon)
+    assert [(p.at_risk, p.new_outcomes) for p in table] == _brute_force_life_table(
+        participants, as_of, horizon)
+    rates = [p.rate for p in table if p.rate is not None]
+    assert rates == sorted(rates)
+
+
+def test_life_table_is_the_pooled_rate_when_every_cohort_is_mature() -> None:
+    rng = random.Random(4)
+    as_of = date(2026, 6, 30)
+    participants = [(date(2024, 1, 1) + timedelta(days=rng.randrange(0, 150)),
+                     date(2024, 1, 1) + timedelta(days=rng.randrange(0, 900))
+                     if rng.random() < 0.5 else None) for _ in range(400)]
+    participants = [(r, o if o is None or o >= r else None) for r, o in participants]
+    counts = _counts(participants, as_of)
+    pooled = overall_curve(cohort_curves(counts, as_of, 12), 12)
+    assert [p.rate for p in life_table(counts, as_of, 12)] == [
+        pytest.approx(p.rate, abs=1e-12) for p in pooled]
