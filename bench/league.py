@@ -281,7 +281,9 @@ def build_scaled(base: Built, url: str, scale: int, pg_server: str) -> Built:
 
 
 def _columns(model: type[Any]) -> list[str]:
-    return [column.name for column in cast(Table, model.__table__).columns]
+    """The columns a copy writes: not those the database computes (characteristics_key)."""
+    return [column.name for column in cast(Table, model.__table__).columns
+            if column.computed is None]
 
 
 def replication_statements() -> list[tuple[str, str]]:

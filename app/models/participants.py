@@ -1,8 +1,10 @@
 from datetime import date, datetime
+from functools import cache
 from typing import Literal, get_args
 
 from sqlalchemy import (
     BigInteger,
+    Computed,
     Date,
     Float,
     ForeignKey,
@@ -39,10 +41,39 @@ CHARACTERISTIC_LEVELS: dict[str, tuple[str, ...]] = {
     "age_band": get_args(AgeBand), "health_condition": get_args(HealthCondition),
     "claim_duration": get_args(ClaimDuration), "qualification": get_args(Qualification)}
 AREA_PATTERN = r"^[A-Z0-9]{1,16}$"  # e.g. the ONS local authority code E08000035
-# The league table's covering index; `area` comes last of the characteristics since the
-# default model leaves it out, so the default GROUP BY is a prefix of the index.
-LEAGUE_INDEX_COLUMNS = ("contract_id", "provider_id", "payment_group", *CHARACTERISTICS,
-                        "referral_date", "outcome_date", "months_to_outcome",
+BANDED: tuple[str, ...] = tuple(CHARACTERISTIC_LEVELS)
+
+
+def _key_sql(levels: dict[str, tuple[str, ...]]) -> str:
+    """SQL for the banded characteristics as one number: each one's level position (1 for
+    its first level, 0 for unknown or anything else) in mixed radix, the first fastest."""
+    terms, radix = [], 1
+    for name, names in levels.items():
+        whens = " ".join(f"WHEN '{level}' THEN {i}" for i, level in enumerate(names, start=1))
+        terms.append(f"{radix} * (CASE {name} {whens} ELSE 0 END)")
+        radix *= len(names) + 1
+    return " + ".join(terms)
+
+
+CHARACTERISTICS_KEY_SQL = _key_sql(CHARACTERISTIC_LEVELS)
+
+
+@cache  # a few hundred keys, decoded for every cell of every league table
+def decode_characteristics_key(key: int) -> tuple[str | None, ...]:
+    """The banded characteristics' levels (None: unknown) of a characteristics_key, in
+    BANDED's order."""
+    levels = []
+    for names in CHARACTERISTIC_LEVELS.values():
+        key, position = divmod(key, len(names) + 1)
+        levels.append(names[position - 1] if position else None)
+    return tuple(levels)
+
+
+# The league table's covering index: the risk model's cells are provider, payment group, the
+# banded characteristics as one small number, and `area` (last, since the default model
+# leaves it out and the default GROUP BY is then a prefix); then the dates it tests.
+LEAGUE_INDEX_COLUMNS = ("contract_id", "provider_id", "payment_group", "characteristics_key",
+                        "area", "referral_date", "outcome_date", "months_to_outcome",
                         "first_job_start_date")
 
 
@@ -81,6 +112,13 @@ class Participant(Base):
     claim_duration: Mapped[ClaimDuration | None] = mapped_column(String(8))
     qualification: Mapped[Qualification | None] = mapped_column(String(16))
     area: Mapped[str | None] = mapped_column(String(16))
+    # The four banded characteristics as one number (CHARACTERISTICS_KEY_SQL), computed by the
+    # database from the columns above, so that no way of writing a participant can leave it
+    # behind: grouping by one small integer instead of four strings halves the risk model's
+    # GROUP BY on both backends (docs/decisions.md). Stored on PostgreSQL, virtual on SQLite
+    # (which cannot add a stored column to an existing table); indexed on both.
+    characteristics_key: Mapped[int] = mapped_column(
+        SmallInteger, Computed(CHARACTERISTICS_KEY_SQL, persisted=True))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

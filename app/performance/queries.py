@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.core.bulk import is_postgresql
 from app.models import Milestone, Participant
-from app.models.participants import CHARACTERISTICS
+from app.models.participants import BANDED, decode_characteristics_key
 from app.performance.milestones import GRACE_DAYS
 
 
@@ -78,29 +78,40 @@ def provider_group_counts(session: Session, contract_id: int, period_from: date,
                 Participant.first_job_start_date <= as_of)
     where = [Participant.contract_id == contract_id]
     if is_postgresql(session):
-        # With the period in WHERE, PostgreSQL scans the table (referral_date is the covering
-        # index's fourth column, no range to seek); with the period in each count's FILTER it
-        # reads the covering index alone, about twice as fast on a large contract. SQLite
-        # reads that index either way, and filtered counts cost it more per row.
+        # With the period in WHERE, PostgreSQL scans the table (referral_date follows the
+        # grouping columns in the covering index, no range to seek); with the period in each
+        # count's FILTER it reads the covering index alone, about twice as fast on a large
+        # contract. SQLite reads that index either way, and filtered counts cost it more per
+        # row.
         counts: list[Any] = [func.count().filter(in_period),
                              *(func.count().filter(and_(in_period, m)) for m in measures)]
     else:
         counts = [func.count(), *map(_count, measures)]
         where.append(in_period)
+    # The banded characteristics come as one number (characteristics_key), whichever of them
+    # the contract's model uses: decoded and summed into the asked-for cells below.
+    banded = [name for name in covariates if name in BANDED]
     keys = [Participant.provider_id, Participant.payment_group,
-            *(getattr(Participant, name) for name in covariates)]
-    # Grouped in the covering index's column order whatever order the contract lists its
-    # covariates in, so that the database reads the index in order instead of sorting.
-    grouping = [*keys[:2], *(getattr(Participant, name) for name in CHARACTERISTICS
-                             if name in covariates)]
-    stmt = select(*keys, *counts).where(*where).group_by(*grouping)
-    width = len(covariates)
-    found = []
+            *([Participant.characteristics_key] if banded else []),
+            *([Participant.area] if "area" in covariates else [])]
+    # In the covering index's column order, so that the database reads it in order.
+    stmt = select(*keys, *counts).where(*where).group_by(*keys)
+    width = len(keys) - 2
+    cells: dict[tuple[int, str, tuple[str | None, ...]], list[int]] = {}
     for row in session.execute(stmt):
-        referrals, eligible_n, outcomes, job_starts = map(int, row[2 + width:])
-        found.append(ProviderGroupCounts(int(row[0]), row[1], referrals, eligible_n, outcomes,
-                                         job_starts, tuple(row[2:2 + width])))
-    return found
+        values: tuple[Any, ...] = tuple(row)
+        levels: dict[str, str | None] = dict(zip(
+            BANDED, decode_characteristics_key(int(values[2])), strict=True)) if banded else {}
+        if "area" in covariates:
+            levels["area"] = values[1 + width]
+        cell = (int(values[0]), str(values[1]), tuple(levels[name] for name in covariates))
+        totals = cells.setdefault(cell, [0, 0, 0, 0])
+        for i, value in enumerate(values[2 + width:]):
+            totals[i] += int(value)
+    return [ProviderGroupCounts(provider_id, group, referrals, eligible_n, outcomes,
+                                job_starts, characteristics)
+            for (provider_id, group, characteristics), (referrals, eligible_n, outcomes,
+                                                        job_starts) in cells.items()]
 
 
 def _checks_counted(period_from: date, period_to: date, as_of: date) -> ColumnElement[bool]:
