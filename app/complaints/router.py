@@ -3,16 +3,29 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from fastapi.responses import Response
 
 from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep, public_id_path
 from app.complaints import schemas, service
-from app.core.export import to_csv
+from app.core.export import (
+    MEDIA_TYPES,
+    Column,
+    TableExport,
+    echoed_filters,
+    export_response,
+    requested_format,
+)
 from app.core.pagination import PageParams, page_params
 
 router = APIRouter(tags=["complaints"])
 PageDep = Annotated[PageParams, Depends(page_params)]
 ComplaintId = Annotated[str, public_id_path("complaint_id", "complaint")]
+COMPLAINT_EXPORT_COLUMNS = tuple(
+    Column(key, "datetime" if key.endswith("_at") else "date" if key.endswith("_by")
+           else "boolean" if key in ("confidential", "acknowledgement_breached",
+                                     "resolution_breached") else "text",
+           {"id": "Complaint ID", "complainant_org_id": "Complainant organisation ID",
+            "complainant_name": "Complainant"}.get(key, ""))
+    for key in schemas.CSV_COLUMNS)
 
 _REFUSED = {"description": "refused: `detail` says why, `allowed` lists the transitions you "
                            "may make now",
@@ -31,27 +44,30 @@ def raise_complaint(payload: schemas.ComplaintCreate, session: SessionDep,
 
 
 @router.get("/complaints", response_model=schemas.ComplaintPage,
-            responses={200: {"content": {"text/csv": {}}}})
+            responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}})
 def list_complaints(
     request: Request, session: SessionDep, principal: PrincipalDep, page: PageDep,
     contract_id: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)] = None,
     status: Annotated[schemas.Status | None, Query()] = None,
     complainant_org_id: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)] = None,
-    format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
+    format: Annotated[str | None, Query(pattern="^(json|csv|xlsx)$")] = None,
 ) -> object:
-    """The complaints you may see, oldest first. `?format=csv` or `Accept: text/csv` for CSV
-    (the same rows, redacted the same way). `complainant_org_id` never matches a confidential
-    complaint whose complainant you may not see: the answer is the same as for none."""
+    """The complaints you may see, oldest first. `?format=csv|xlsx` or `Accept: text/csv` for
+    a file (this page's rows, redacted the same way; `X-Next-Cursor` names the next).
+    `complainant_org_id` never matches a confidential complaint whose complainant you may not
+    see: the answer is the same as for none."""
     rows, cursor = service.list_complaints(session, principal, page, contract_id=contract_id,
                                            status=status, complainant_org_id=complainant_org_id)
-    if format == "csv" or (format is None and "text/csv" in request.headers.get("accept", "")):
-        flat = ({**row.model_dump(mode="json", exclude={"sla"}),
-                 **row.sla.model_dump(mode="json")} for row in rows)
-        headers = {"Content-Disposition": 'attachment; filename="complaints.csv"'}
-        if cursor:
-            headers["X-Next-Cursor"] = cursor
-        return Response(to_csv(schemas.CSV_COLUMNS, flat), media_type="text/csv",
-                        headers=headers)
+    file_format = requested_format(format, request.headers.get("accept", ""))
+    if file_format:
+        flat = [{**row.model_dump(mode="json", exclude={"sla"}),
+                 **row.sla.model_dump(mode="json")} for row in rows]
+        asked = {"contract_id": contract_id, "status": status,
+                 "complainant_org_id": complainant_org_id}
+        table = TableExport("complaints", "Complaints", COMPLAINT_EXPORT_COLUMNS, flat,
+                            echoed_filters(asked))
+        return export_response(table, file_format,
+                               {"X-Next-Cursor": cursor} if cursor else None)
     return {"rows": [row.model_dump(exclude={"history", "messages"}) for row in rows],
             "next_cursor": cursor}
 

@@ -12,13 +12,13 @@ from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
-from app.core.export import to_csv
 from app.core.pagination import PageParams
 from app.core.timeutil import today
-from app.performance import service
+from app.performance import exports, service
 from app.supply_chain.service import list_organisations
 from dashboard.auth import current_principal, db_session
 from dashboard.components.callbacks import callback
+from dashboard.components.downloads import send_export
 from dashboard.components.filters import filter_bar, filter_control, parse_filters
 from dashboard.components.grid import grid, number
 from dashboard.components.league_data import chosen_contract
@@ -33,16 +33,19 @@ dash.register_page(__name__, path="/milestones", name="Milestones", order=5,
 STATUSES = {"overdue": "Overdue", "due_week": "Due this week", "pending": "All pending",
             "late": "Checked late", "on_time": "Checked on time", "early": "Checked early",
             "cancelled": "Cancelled", "all": "All"}
-EXPORT_COLUMNS = ("participant_ref", "provider_id", "provider_name", "milestone", "due_date",
-                  "status", "checked_on", "result")
 PAGE_ROWS = 1000  # the service's largest page; the grid shows one page, the export all
+
+
+def service_filters(status: str, as_of: date) -> tuple[str | None, date | None]:
+    """The page's status as the service's status and last due date."""
+    return ({"due_week": "pending", "all": None}.get(status, status),
+            as_of + timedelta(days=7) if status == "due_week" else None)
 
 
 def fetch(session: Session, principal: Principal, contract_id: int, status: str,
           as_of: date, *, every_page: bool) -> tuple[list[dict[str, Any]], dict[str, int], bool]:
     """Rows (with provider names), the counts by status, and whether more rows exist."""
-    service_status = {"due_week": "pending", "all": None}.get(status, status)
-    due_to = as_of + timedelta(days=7) if status == "due_week" else None
+    service_status, due_to = service_filters(status, as_of)
     names = {org.id: org.name for org in list_organisations(
         session, principal, PageParams(limit=1000))[0]}
     rows: list[dict[str, Any]] = []
@@ -127,7 +130,7 @@ def export(_clicks: int | None, search: str | None) -> Any:
     as_of = filters.as_of or today()
     with db_session() as session:
         contract_id, _ = chosen_contract(session, principal, filters)
-        rows, _, _ = fetch(session, principal, contract_id, status, as_of, every_page=True)
-    return dcc.send_string(to_csv(EXPORT_COLUMNS, rows),
-                           f"milestones-contract-{contract_id}-{status}-{as_of}.csv",
-                           type="text/csv")
+        service_status, due_to = service_filters(status, as_of)
+        table = exports.milestones_export(session, principal, contract_id, as_of=as_of,
+                                          status=service_status, due_to=due_to)
+    return send_export(table)
