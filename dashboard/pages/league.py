@@ -15,7 +15,7 @@ from app.performance import exports
 from dashboard.auth import PREFIX, current_principal, db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.downloads import send_export
-from dashboard.components.filters import filter_bar, parse_filters
+from dashboard.components.filters import InForce, filter_bar, parse_filters
 from dashboard.components.formatting import RAG, pct, rag_label
 from dashboard.components.grid import MONEY, PERCENT, decimals, grid, number
 from dashboard.components.league_data import (
@@ -118,7 +118,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                     tooltipShowDelay=300)
     return html.Div([
         page_header("League table", summary),
-        filter_bar(filters, contracts),
+        filter_bar(filters, contracts, in_force=InForce(
+            table.period_from, table.period_to, table.as_of, table.horizon_months)),
         dbc.Alert("Other providers are shown anonymised, as the contract's settings say.",
                   color="secondary", className="py-1 small") if anonymised else None,
         html.Div([

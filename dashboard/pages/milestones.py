@@ -19,7 +19,7 @@ from app.supply_chain.service import list_organisations
 from dashboard.auth import current_principal, db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.downloads import send_export
-from dashboard.components.filters import filter_bar, filter_control, parse_filters
+from dashboard.components.filters import InForce, filter_bar, filter_control, parse_filters
 from dashboard.components.grid import grid, number
 from dashboard.components.league_data import chosen_contract
 from dashboard.components.page import aria_label, empty_state, guarded, page_header
@@ -103,7 +103,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     return html.Div([
         page_header("Milestones", f"In-work checks as of {as_of}: a check is overdue once "
                                   "7 days have passed since it was due without a result."),
-        filter_bar(filters, contracts, period=False, horizon=False, extra=[status_control]),
+        filter_bar(filters, contracts, period=False, horizon=False, extra=[status_control],
+                   in_force=InForce(as_of=as_of)),
         badges,
         html.Div([dbc.Button("Download CSV", id="milestones-export", color="primary",
                              size="sm"),

@@ -21,7 +21,7 @@ from app.performance import exports, schemas, service
 from dashboard.auth import current_principal, db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.downloads import send_export
-from dashboard.components.filters import Filters, filter_bar, parse_filters
+from dashboard.components.filters import Filters, InForce, filter_bar, parse_filters
 from dashboard.components.formatting import DASH, OKABE_ITO, pct
 from dashboard.components.grid import decimals, grid, number
 from dashboard.components.league_data import chosen_contract
@@ -273,7 +273,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         ]
     return html.Div([
         page_header("How expected outcomes are worked out", lead),
-        filter_bar(filters, contracts),
+        filter_bar(filters, contracts, in_force=InForce(
+            report.period_from, report.period_to, report.as_of, report.horizon_months)),
         *body,
     ])
 

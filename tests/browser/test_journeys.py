@@ -66,7 +66,7 @@ def test_prime_manager_filters_exports_and_opens_a_provider(page: Any, demo: Dem
     page.get_by_label("Horizon (months)").select_option("6")
     page.wait_for_url(re.compile(r".*horizon=6.*"))
     page.get_by_text("outcomes within 6 months").wait_for()  # the page drawn again
-    page.get_by_label("Referred from").fill("2025-01-01")
+    page.get_by_label("Referred from").fill("01/01/2025")  # en-GB, as the box shows
     page.get_by_label("Referred from").press("Enter")
     page.wait_for_url(re.compile(r".*from=2025-01-01.*"))
     query = query_of(page.url)
