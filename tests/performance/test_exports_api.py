@@ -3,7 +3,9 @@ text/csv) answers a file named after its filters, opening with a block that stat
 the time of export (issue 15, findings 5 and 8: `milestones?format=csv` answered JSON)."""
 
 import io
+import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -120,3 +122,27 @@ def test_the_export_time_is_recorded(client, world):
                           headers=world.keys["manager_a"])
     block, _ = read_csv_export(response.text)
     assert abs(date.fromisoformat(block["Exported at"][:10]) - date.today()) <= timedelta(1)
+
+
+def readme_exporting_paths() -> list[str]:
+    """The GET endpoints whose README row says `?format=csv`."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    return sorted({match.group(1) for line in readme.splitlines() if "format=csv" in line
+                   for match in [re.match(r"\| `GET (/api/v1/[^?` ]+)", line)] if match})
+
+
+def test_the_readme_names_the_exporting_endpoints():
+    assert readme_exporting_paths() == [
+        "/api/v1/complaints", "/api/v1/compliance/flags",
+        "/api/v1/contracts/{id}/league-table", "/api/v1/contracts/{id}/milestones",
+        "/api/v1/contracts/{id}/payments-earned"]
+
+
+@pytest.mark.parametrize("path", readme_exporting_paths())
+def test_every_endpoint_the_readme_says_exports_does(client, world, path):
+    url = path.replace("{id}", str(world.contract_a))
+    for file_format, media in (("csv", "text/csv"), ("xlsx", "spreadsheetml")):
+        response = client.get(url, params={"format": file_format},
+                              headers=world.keys["manager_a"])
+        assert response.status_code == 200, (path, response.text)
+        assert media in response.headers["content-type"], (path, file_format)
