@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from starlette.responses import Response
 
@@ -148,7 +149,8 @@ def _excel_value(value: Any, kind: Kind) -> Any:
                 else date.fromisoformat(value)
         except ValueError:
             return safe_cell(value)
-    return safe_cell(value) if isinstance(value, str) else value
+    # Control characters have no place in an Excel cell (openpyxl refuses them): dropped.
+    return ILLEGAL_CHARACTERS_RE.sub("", safe_cell(value)) if isinstance(value, str) else value
 
 
 def to_xlsx(table: TableExport) -> bytes:

@@ -24,7 +24,7 @@ def league() -> TableExport:
         [{"provider_name": "Calder Works Ltd", "referral_share": 0.158,
           "payments_earned": Decimal("18450.50"), "first_referral": date(2025, 4, 2),
           "eligible": 120},
-         {"provider_name": "=HYPERLINK(\"x\")", "referral_share": None,
+         {"provider_name": "=HYPERLINK(\"x\")\x01", "referral_share": None,
           "payments_earned": None, "first_referral": None, "eligible": 3}],
         [Filter("Contract", "Restart North (CPA1, id 3)", "contract-3"),
          Filter("Referrals from", date(2025, 4, 1), "2025-04-01_to_2026-03-31"),
