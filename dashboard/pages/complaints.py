@@ -158,7 +158,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         html.Div(complaints_table(complaints, {c["value"]: c["label"] for c in contracts}),
                  id="complaints-list"),
         html.P(f"Statuses: {', '.join(COMPLAINT_STATUS.values())}. SLA clocks "
-               "count working days (Monday to Friday, less the contract's holidays).",
+               "count working days: Monday to Friday, less England and Wales bank "
+               "holidays and the contract's own holidays.",
                className="small text-muted"),
     ])
 
