@@ -22,6 +22,10 @@ from app.supply_chain.service import list_contracts
 from dashboard.components.page import aria_label
 
 HORIZONS = list(range(3, 25))
+# The value a dropdown's "no filter" choice ("contract default", "All contracts") carries in
+# the page: dbc.Select always draws a hidden placeholder option of value "", which the browser
+# would select (showing a blank box) for "". The URL callback leaves this value out.
+NO_FILTER = "-"
 DATE_FORMAT = "DD/MM/YYYY"  # en-GB, in the date boxes
 
 
@@ -138,9 +142,12 @@ def filter_control(name: str, label: str, value: Any, *, kind: str = "text",
     text = "" if value is None else str(value)
     control: Any
     if options is not None:
-        # No placeholder: dbc.Select draws it as one more option, so a "" choice showed twice.
-        control = dbc.Select(id=ident, html_size="sm", value=text, options=[
-            {"label": o["label"], "value": o["value"]} for o in options])
+        # No placeholder: dbc.Select drew it as one more option with the label of our ""
+        # choice, so that choice was listed twice. Our "" choice carries NO_FILTER instead.
+        has_no_filter = any(o["value"] == "" for o in options)
+        control = dbc.Select(
+            id=ident, html_size="sm", value=text or (NO_FILTER if has_no_filter else ""),
+            options=[{"label": o["label"], "value": o["value"] or NO_FILTER} for o in options])
     elif kind == "date":
         control = dcc.DatePickerSingle(
             id={"type": "url-date", "name": name}, date=text or None,
@@ -213,7 +220,7 @@ clientside_callback(
         const query = new URLSearchParams();
         ids.concat(dateIds).forEach(function(id, i) {
             const value = values.concat(dates)[i];
-            if (value !== null && value !== undefined && value !== "") {
+            if (value !== null && value !== undefined && value !== "" && value !== "-") {
                 query.set(id.name, String(value).slice(0, id.type === "url-date" ? 10 : 200));
             }
         });

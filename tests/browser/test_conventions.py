@@ -96,6 +96,16 @@ def test_dropdowns_list_each_choice_once(page: Any, demo: Demo) -> None:
         labels = [text.strip() for text in select.locator("option").all_inner_texts()]
         repeated = [label for label, n in Counter(labels).items() if n > 1]
         assert not repeated, (select.get_attribute("id"), labels)
+    # A "no filter" choice shows its words when chosen, not a blank box.
+    highlight = page.get_by_label("Highlight provider")
+    assert highlight.evaluate("s => s.selectedOptions[0].text") == "none"
+    # Choosing it again after another choice takes the filter out of the URL.
+    provider = highlight.evaluate("s => s.options[2].value")
+    highlight.select_option(provider)
+    page.wait_for_url(re.compile(rf".*provider={provider}.*"))
+    page.get_by_label("Highlight provider").select_option(label="none")
+    page.wait_for_function("() => !window.location.search.includes('provider=')",
+                           polling=100)
 
 
 def test_dark_mode_follows_the_browser(browser: Any, demo: Demo) -> None:
