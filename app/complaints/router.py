@@ -5,27 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep, public_id_path
-from app.complaints import schemas, service
-from app.core.export import (
-    MEDIA_TYPES,
-    Column,
-    TableExport,
-    echoed_filters,
-    export_response,
-    requested_format,
-)
+from app.complaints import exports, schemas, service
+from app.core.export import MEDIA_TYPES, export_response, requested_format
 from app.core.pagination import PageParams, page_params
 
 router = APIRouter(tags=["complaints"])
 PageDep = Annotated[PageParams, Depends(page_params)]
 ComplaintId = Annotated[str, public_id_path("complaint_id", "complaint")]
-COMPLAINT_EXPORT_COLUMNS = tuple(
-    Column(key, "datetime" if key.endswith("_at") else "date" if key.endswith("_by")
-           else "boolean" if key in ("confidential", "acknowledgement_breached",
-                                     "resolution_breached") else "text",
-           {"id": "Complaint ID", "complainant_org_id": "Complainant organisation ID",
-            "complainant_name": "Complainant"}.get(key, ""))
-    for key in schemas.CSV_COLUMNS)
 
 _REFUSED = {"description": "refused: `detail` says why, `allowed` lists the transitions you "
                            "may make now",
@@ -60,12 +46,9 @@ def list_complaints(
                                            status=status, complainant_org_id=complainant_org_id)
     file_format = requested_format(format, request.headers.get("accept", ""))
     if file_format:
-        flat = [{**row.model_dump(mode="json", exclude={"sla"}),
-                 **row.sla.model_dump(mode="json")} for row in rows]
-        asked = {"contract_id": contract_id, "status": status,
-                 "complainant_org_id": complainant_org_id}
-        table = TableExport("complaints", "Complaints", COMPLAINT_EXPORT_COLUMNS, flat,
-                            echoed_filters(asked))
+        table = exports.complaints_export(rows, {
+            "contract_id": contract_id, "status": status,
+            "complainant_org_id": complainant_org_id})
         return export_response(table, file_format,
                                {"X-Next-Cursor": cursor} if cursor else None)
     return {"rows": [row.model_dump(exclude={"history", "messages"}) for row in rows],

@@ -185,3 +185,17 @@ def test_the_league_download_is_named_after_its_filters(page: Any, demo: Demo) -
         "2025-01-01", period_to, as_of)
     assert block["Horizon (months)"] == "6" and "Exported at" in block
     assert rows
+
+
+def test_the_complaints_page_downloads_its_list_with_its_filters(page: Any, demo: Demo) -> None:
+    sign_in(page, demo, "ridgeway.manager", f"complaints?contract={demo.contract_id}")
+    page.locator("#complaints-list").wait_for()
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download CSV").click()
+    download = download_info.value
+    assert download.suggested_filename == f"complaints_contract-{demo.contract_id}.csv"
+    block, rows = read_csv_export(Path(download.path()).read_text(encoding="utf-8"))
+    assert block["Table"] == "Complaints" and block["Contract ID"] == str(demo.contract_id)
+    shown = page.locator("#complaints-list a").all_inner_texts()
+    assert rows and len(rows) == len(shown)
+    assert sorted(row["title"] for row in rows) == sorted(text.strip() for text in shown)

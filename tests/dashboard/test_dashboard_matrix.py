@@ -266,6 +266,9 @@ CALLBACKS: dict[str, CallbackEntry] = {
     "compliance-download.data": CallbackEntry(
         _export("compliance-download", "compliance-export"), ("contract",),
         frozenset(ROLES), _has_file),
+    "complaints-download.data": CallbackEntry(
+        _export("complaints-download", "complaints-export"), ("contract",),
+        frozenset(ROLES), _has_file),
     "upload-result.children": CallbackEntry(
         # The prime may report for any participant of its contracts (DOMAIN.md section 3).
         _upload, ("contract",), frozenset({"admin", "prime_manager", "provider_user"}),
