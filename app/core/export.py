@@ -106,7 +106,7 @@ class ExportFile:
 def header_block(table: TableExport) -> list[tuple[str, Any]]:
     """The lines before the table: what it is, its filters, when it was exported."""
     return [("Table", table.title), *((f.label, f.value) for f in table.filters),
-            ("Exported at", table.exported_at.replace(microsecond=0))]
+            ("Exported at (UTC)", table.exported_at.replace(microsecond=0))]
 
 
 def _text(value: Any) -> Any:

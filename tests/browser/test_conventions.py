@@ -183,7 +183,7 @@ def test_the_league_download_is_named_after_its_filters(page: Any, demo: Demo) -
     block, rows = read_csv_export(Path(download.path()).read_text(encoding="utf-8"))
     assert (block["Referrals from"], block["Referrals to"], block["As of"]) == (
         "2025-01-01", period_to, as_of)
-    assert block["Horizon (months)"] == "6" and "Exported at" in block
+    assert block["Horizon (months)"] == "6" and "Exported at (UTC)" in block
     assert rows
 
 

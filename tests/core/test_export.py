@@ -53,7 +53,7 @@ def test_the_csv_states_its_filters_before_raw_rows():
     assert block == {"Table": "League table", "Contract": "Restart North (CPA1, id 3)",
                      "Referrals from": "2025-04-01", "Referrals to": "2026-03-31",
                      "As of": "2026-12-06", "Horizon (months)": "6",
-                     "Exported at": "2026-12-06T14:03:12+00:00"}
+                     "Exported at (UTC)": "2026-12-06T14:03:12+00:00"}
     assert rows[0] == {"provider_name": "Calder Works Ltd", "referral_share": "0.158",
                        "payments_earned": "18450.50", "first_referral": "2025-04-02",
                        "eligible": "120"}
@@ -80,7 +80,7 @@ def test_excel_has_the_block_human_names_formats_and_a_frozen_header():
     assert block["Contract"] == "Restart North (CPA1, id 3)"
     assert block["Referrals from"] == datetime(2025, 4, 1)  # a date cell
     assert sheet.cell(3, 2).number_format == "DD/MM/YYYY"
-    assert block["Exported at"] == datetime(2026, 12, 6, 14, 3, 12)
+    assert block["Exported at (UTC)"] == datetime(2026, 12, 6, 14, 3, 12)
     header = 9  # 7 block rows, a blank row
     assert [c.value for c in sheet[header]] == [
         "Provider", "Referral share", "Payments earned", "First referral", "Eligible"]

@@ -37,7 +37,7 @@ def test_milestones_as_csv_are_csv_with_their_filters(client, world):
     block, rows = read_csv_export(response.text)
     assert block["Table"] == "Milestones" and block["Status"] == "on_time"
     assert block["As of"] == AS_OF and f"id {world.contract_a}" in block["Contract"]
-    assert "Exported at" in block
+    assert "Exported at (UTC)" in block
     json_rows = client.get(f"{API}/contracts/{world.contract_a}/milestones",
                            params={"as_of": AS_OF, "status": "on_time"},
                            headers=world.keys["manager_a"]).json()["rows"]
@@ -121,7 +121,8 @@ def test_the_export_time_is_recorded(client, world):
     response = client.get(f"{API}/complaints", params={"format": "csv"},
                           headers=world.keys["manager_a"])
     block, _ = read_csv_export(response.text)
-    assert abs(date.fromisoformat(block["Exported at"][:10]) - date.today()) <= timedelta(1)
+    exported_on = date.fromisoformat(block["Exported at (UTC)"][:10])
+    assert abs(exported_on - date.today()) <= timedelta(1)
 
 
 def readme_exporting_paths() -> list[str]:
