@@ -136,6 +136,18 @@ def test_dark_mode_follows_the_browser(browser: Any, demo: Demo) -> None:
             muted = page.evaluate("""() => getComputedStyle(
                 document.querySelector('#content p.text-muted')).color""")
             assert contrast(background, muted) >= 4.5, (scheme, muted)
+            # A figure's axis labels on the page's background.
+            page.goto(f"{demo.base}/dashboard/funnel?contract={demo.contract_id}")
+            page.wait_for_function("() => document.querySelector('#funnel-graph .xtick text')",
+                                   polling=100)
+            figure = page.evaluate("""() => {
+                const svg = document.querySelector('#funnel-graph .main-svg');
+                const tick = document.querySelector('#funnel-graph .xtick text');
+                return [getComputedStyle(svg).backgroundColor, getComputedStyle(tick).fill];
+            }""")
+            shown = background if figure[0] in ("rgba(0, 0, 0, 0)", "transparent") \
+                else figure[0]
+            assert contrast(shown, figure[1]) >= 4.5, (scheme, figure)
         finally:
             context.close()
 
