@@ -107,6 +107,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                    in_force=InForce(as_of=as_of)),
         badges,
         html.Div([dbc.Button("Download CSV", id="milestones-export", color="primary",
+                             size="sm", className="me-2"),
+                  dbc.Button("Download Excel", id="milestones-export-xlsx", color="secondary",
                              size="sm"),
                   dcc.Download(id="milestones-download")], className="mb-2"),
         dbc.Alert(f"Showing the first {PAGE_ROWS:,} by due date; the download has them all.",
@@ -119,8 +121,9 @@ layout = guarded(render, "milestones")
 
 
 @callback(Output("milestones-download", "data"), Input("milestones-export", "n_clicks"),
-          State("_pages_location", "search"), prevent_initial_call=True)
-def export(_clicks: int | None, search: str | None) -> Any:
+          Input("milestones-export-xlsx", "n_clicks"), State("_pages_location", "search"),
+          prevent_initial_call=True)
+def export(_csv: int | None, _xlsx: int | None, search: str | None) -> Any:
     principal = current_principal()
     if principal is None:
         raise PreventUpdate
@@ -134,4 +137,5 @@ def export(_clicks: int | None, search: str | None) -> Any:
         service_status, due_to = service_filters(status, as_of)
         table = exports.milestones_export(session, principal, contract_id, as_of=as_of,
                                           status=service_status, due_to=due_to)
-    return send_export(table)
+    return send_export(table, "xlsx" if dash.ctx.triggered_id == "milestones-export-xlsx"
+                       else "csv")

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from openpyxl import load_workbook
 
 from dashboard.components.filters import date_presets
 from tests.browser.conftest import Demo, sign_in
@@ -211,3 +212,25 @@ def test_the_complaints_page_downloads_its_list_with_its_filters(page: Any, demo
     shown = page.locator("#complaints-list a").all_inner_texts()
     assert rows and len(rows) == len(shown)
     assert sorted(row["title"] for row in rows) == sorted(text.strip() for text in shown)
+
+
+def test_the_milestones_excel_file_has_dates_and_a_frozen_header(page: Any, demo: Demo,
+                                                                 tmp_path: Path) -> None:
+    sign_in(page, demo, "ridgeway.manager", f"milestones?contract={demo.contract_id}&status=all")
+    page.locator("#milestones-grid .ag-row").first.wait_for()
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download Excel").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith(
+        f"milestones_contract-{demo.contract_id}_status-any_as-of_")
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    sheet = load_workbook(path).active
+    labels = [sheet.cell(row, 1).value for row in range(1, 6)]
+    assert labels[:3] == ["Table", "Contract", "Status"]
+    header = next(row for row in range(1, 20) if sheet.cell(row, 1).value == "Participant")
+    titles = [cell.value for cell in sheet[header]]
+    assert "Due date" in titles and "due_date" not in titles
+    assert sheet.freeze_panes == f"A{header + 1}"
+    due = sheet.cell(header + 1, titles.index("Due date") + 1)
+    assert due.number_format == "DD/MM/YYYY" and due.is_date

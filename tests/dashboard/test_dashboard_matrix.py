@@ -261,7 +261,8 @@ CALLBACKS: dict[str, CallbackEntry] = {
                 "risk-model-export-providers", "risk-model-export-calibration"),
         ("contract",), frozenset(ROLES), _has_file),
     "milestones-download.data": CallbackEntry(
-        _export("milestones-download", "milestones-export"), ("contract",),
+        _export("milestones-download", "milestones-export", "milestones-export-xlsx"),
+        ("contract",),
         frozenset(ROLES), _has_file),
     "compliance-download.data": CallbackEntry(
         _export("compliance-download", "compliance-export"), ("contract",),
