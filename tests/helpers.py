@@ -6,6 +6,8 @@ the cost from the hash, so a login takes ~1 ms instead of ~200 ms. Users created
 `POST /api/v1/users` (tests/auth) pay the full production cost.
 """
 
+import csv
+import io
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -150,3 +152,16 @@ def settings_env(**settings: str) -> Iterator[None]:
                 os.environ[name] = value
         for function in cached:
             function.cache_clear()
+
+
+def read_csv_export(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """A CSV export (app.core.export): its header block as {label: value} and its rows. The
+    first line says on which line the table starts; the block's lines begin with "# "."""
+    lines = text.lstrip("\ufeff").splitlines()
+    first = lines[0]
+    assert first.startswith("# chainboard export: the table starts on line "), first
+    start = int(first.rsplit(" ", 1)[1])
+    block = {label.removeprefix("# "): value
+             for label, value in csv.reader(lines[1:start - 2])}
+    assert lines[start - 2] == ""
+    return block, list(csv.DictReader(io.StringIO("\n".join(lines[start - 1:]) + "\n")))

@@ -9,9 +9,9 @@ the `...` placeholders. Blocks that are not API examples are listed in NOT_API_E
 block is either run or classified.
 
 The world is tests.world's with its ids as the README uses them (contract 1, provider 3: S2
-Employment Ltd), a provider user `alice` of organisation 3, and the variables a reader would
-have set: CHAINBOARD_PASSWORD, KEY and MEMBER_KEY (an API key of organisation 3), PRIME_KEY (the
-prime manager's).
+Employment Ltd), the README's provider user login (one the demo has) of organisation 3, and the
+variables a reader would have set: CHAINBOARD_PASSWORD, KEY and MEMBER_KEY (an API key of
+organisation 3), PRIME_KEY (the prime manager's).
 """
 
 import json
@@ -20,6 +20,7 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +30,34 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.demo.generator import generate_cpa
 from app.models import Base
 from tests.helpers import PASSWORD, add_user
 from tests.world import World, make_world
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+REPOSITORY = Path(__file__).resolve().parents[1]
+README = REPOSITORY / "README.md"
 SERVER = "http://127.0.0.1:8000"
 NOT_API_EXAMPLES = {"make demo", "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_"
                                   "urlsafe(48))') docker compose up"}
 _BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
+_LOGIN = re.compile(r'username=([\w.]+)|"username": "([\w.]+)"')
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
 def readme_blocks() -> list[tuple[str, str]]:
     return [(lang, body) for lang, body in _BLOCK.findall(README.read_text(encoding="utf-8"))]
+
+
+def readme_logins() -> set[str]:
+    """Every user name the README logs in with or shows."""
+    return {a or b for a, b in _LOGIN.findall(README.read_text(encoding="utf-8"))}
+
+
+def demo_logins() -> set[str]:
+    return {user.username for user in generate_cpa(50, 1, date(2026, 12, 6)).users}
 
 
 # -- a small shell -------------------------------------------------------------------------------
@@ -241,8 +257,24 @@ def readme_world(client: TestClient, db: Session) -> Iterator[World]:
     _restart_ids(db)
     world = make_world(client, db)
     assert (world.contract_a, world.s2) == (1, 3), "the README's contract 1 and provider 3"
-    add_user(db, "alice", "provider_user", world.s2)
+    (login,) = readme_logins()
+    add_user(db, login, "provider_user", world.s2)
     yield world
+
+
+def test_the_readme_logs_in_as_a_user_the_demo_has():
+    logins = readme_logins()
+    assert logins, "the README shows a login"
+    assert logins <= demo_logins(), logins - demo_logins()
+
+
+def test_the_readme_links_to_files_in_the_repository():
+    """A clone has only the repository: no link may leave it or point at a missing file."""
+    for target in _LINK.findall(README.read_text(encoding="utf-8")):
+        if target.startswith(("http://", "https://", "#", "mailto:")):
+            continue
+        path = (REPOSITORY / target.split("#")[0]).resolve()
+        assert path.is_relative_to(REPOSITORY) and path.exists(), target
 
 
 def test_every_readme_block_is_run_or_not_an_api_example():

@@ -3,11 +3,10 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from fastapi.responses import Response
 
 from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep, public_id_path
-from app.complaints import schemas, service
-from app.core.export import to_csv
+from app.complaints import exports, schemas, service
+from app.core.export import MEDIA_TYPES, export_response, requested_format
 from app.core.pagination import PageParams, page_params
 
 router = APIRouter(tags=["complaints"])
@@ -31,27 +30,27 @@ def raise_complaint(payload: schemas.ComplaintCreate, session: SessionDep,
 
 
 @router.get("/complaints", response_model=schemas.ComplaintPage,
-            responses={200: {"content": {"text/csv": {}}}})
+            responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}})
 def list_complaints(
     request: Request, session: SessionDep, principal: PrincipalDep, page: PageDep,
     contract_id: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)] = None,
     status: Annotated[schemas.Status | None, Query()] = None,
     complainant_org_id: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)] = None,
-    format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
+    format: Annotated[str | None, Query(pattern="^(json|csv|xlsx)$")] = None,
 ) -> object:
-    """The complaints you may see, oldest first. `?format=csv` or `Accept: text/csv` for CSV
-    (the same rows, redacted the same way). `complainant_org_id` never matches a confidential
-    complaint whose complainant you may not see: the answer is the same as for none."""
+    """The complaints you may see, oldest first. `?format=csv|xlsx` or `Accept: text/csv` for
+    a file (this page's rows, redacted the same way; `X-Next-Cursor` names the next).
+    `complainant_org_id` never matches a confidential complaint whose complainant you may not
+    see: the answer is the same as for none."""
     rows, cursor = service.list_complaints(session, principal, page, contract_id=contract_id,
                                            status=status, complainant_org_id=complainant_org_id)
-    if format == "csv" or (format is None and "text/csv" in request.headers.get("accept", "")):
-        flat = ({**row.model_dump(mode="json", exclude={"sla"}),
-                 **row.sla.model_dump(mode="json")} for row in rows)
-        headers = {"Content-Disposition": 'attachment; filename="complaints.csv"'}
-        if cursor:
-            headers["X-Next-Cursor"] = cursor
-        return Response(to_csv(schemas.CSV_COLUMNS, flat), media_type="text/csv",
-                        headers=headers)
+    file_format = requested_format(format, request.headers.get("accept", ""))
+    if file_format:
+        table = exports.complaints_export(rows, {
+            "contract_id": contract_id, "status": status,
+            "complainant_org_id": complainant_org_id})
+        return export_response(table, file_format,
+                               {"X-Next-Cursor": cursor} if cursor else None)
     return {"rows": [row.model_dump(exclude={"history", "messages"}) for row in rows],
             "next_cursor": cursor}
 

@@ -25,6 +25,7 @@ from app.core.db import SQLITE_IMMEDIATE
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.pagination import PageParams, paginate
 from app.core.timeutil import local_date, utcnow
+from app.core.workdays import working_calendar
 from app.models import Complaint, ComplaintEntry, Contract, Membership, Organisation, User
 from app.models.audit import record_audit
 from app.models.auth import Role
@@ -80,7 +81,7 @@ def clock_for(complaint: Complaint, contract: Contract, now: datetime) -> SlaClo
         left_procedure_on=local_date(left) if left else None,
         today=local_date(now), ack_working_days=settings.complaint_ack_working_days,
         resolve_working_days=settings.complaint_resolve_working_days,
-        holidays=frozenset(settings.holidays))
+        holidays=working_calendar(settings.holidays))
 
 
 def _situation(complaint: Complaint, clock: SlaClock) -> workflow.Situation:

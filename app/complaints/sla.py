@@ -7,7 +7,7 @@ procedure another way (escalated, withdrawn, closed); a clock that stopped after
 stays breached, so a late acknowledgement is still a breach (CON-1 flags the same fact).
 """
 
-from collections.abc import Collection
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date
 
@@ -31,7 +31,7 @@ class SlaClock:
         return self.acknowledgement_breached or self.resolution_breached
 
 
-def _days_left(today: date, due: date, holidays: Collection[date]) -> int:
+def _days_left(today: date, due: date, holidays: Container[date]) -> int:
     if today <= due:
         return working_days_between(today, due, holidays)
     return -working_days_between(due, today, holidays)
@@ -39,7 +39,7 @@ def _days_left(today: date, due: date, holidays: Collection[date]) -> int:
 
 def sla_clock(*, submitted_on: date, acknowledged_on: date | None, resolved_on: date | None,
               left_procedure_on: date | None, today: date, ack_working_days: int,
-              resolve_working_days: int, holidays: Collection[date]) -> SlaClock:
+              resolve_working_days: int, holidays: Container[date]) -> SlaClock:
     """`left_procedure_on`: the day the complaint left the prime's procedure without the step
     being done (escalated, withdrawn or closed), None while it is still there."""
     acknowledge_by = add_working_days(submitted_on, ack_working_days, holidays)

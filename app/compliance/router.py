@@ -1,14 +1,12 @@
 """HTTP for compliance flags."""
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
 
 from app.auth.principal import PrincipalDep, SessionDep, public_id_path
-from app.compliance import schemas, service
-from app.core.export import to_csv
+from app.compliance import exports, schemas, service
+from app.core.export import MEDIA_TYPES, export_response, requested_format
 from app.core.pagination import Page, PageParams, page_params
 
 router = APIRouter(prefix="/compliance", tags=["compliance"])
@@ -16,27 +14,23 @@ FlagId = Annotated[str, public_id_path("flag_id", "compliance flag")]
 
 
 @router.get("/flags", response_model=Page[schemas.FlagRead],
-            responses={200: {"content": {"text/csv": {}}}})
+            responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}})
 def list_flags(
     request: Request, session: SessionDep, principal: PrincipalDep,
     filters: Annotated[schemas.FlagFilters, Query()],
     page: Annotated[PageParams, Depends(page_params)],
-    format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
+    format: Annotated[str | None, Query(pattern="^(json|csv|xlsx)$")] = None,
 ) -> object:
     """Merlin Standard and contract-compliance flags in the principal's scope: an admin's
     and a reviewer's all, a prime manager's on its contracts, a provider's about itself.
-    Contracts whose data changed are recomputed first. `?format=csv` or `Accept: text/csv`
-    for CSV (this page's rows)."""
+    Contracts whose data changed are recomputed first. `?format=csv|xlsx` or
+    `Accept: text/csv` for a file (this page's rows; `X-Next-Cursor` names the next)."""
     rows, cursor = service.list_flags(session, principal, filters, page)
-    if format == "csv" or (format is None and "text/csv" in request.headers.get("accept", "")):
-        body = to_csv(schemas.FLAG_CSV_COLUMNS, (
-            {**row.model_dump(mode="json"),
-             "merlin_2018_principles": "; ".join(row.merlin_2018_principles),
-             "evidence": json.dumps(row.evidence, sort_keys=True)} for row in rows))
-        headers = {"Content-Disposition": 'attachment; filename="compliance-flags.csv"'}
-        if cursor:
-            headers["X-Next-Cursor"] = cursor
-        return Response(body, media_type="text/csv", headers=headers)
+    file_format = requested_format(format, request.headers.get("accept", ""))
+    if file_format:
+        table = exports.flags_export([exports.flag_cells(row) for row in rows], filters)
+        return export_response(table, file_format,
+                               {"X-Next-Cursor": cursor} if cursor else None)
     return Page[schemas.FlagRead](rows=rows, next_cursor=cursor)
 
 

@@ -8,7 +8,7 @@ Thresholds come from the contract's settings. Comparisons that decide a flag are
 30%, is on the right side of the line and never pushed over it by rounding.
 """
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -16,7 +16,7 @@ from fractions import Fraction
 from math import ceil
 from typing import Any, Literal
 
-from app.core.workdays import add_working_days, working_days_between
+from app.core.workdays import add_working_days, working_calendar, working_days_between
 from app.models.compliance import Severity
 from app.performance.league import LeagueRow
 from app.performance.overdispersion import judged_rag
@@ -215,7 +215,7 @@ class ComplaintFacts:
 
 
 def _clock(submitted: date, done: date | None, stop: date, limit: int, due: date,
-           holidays: Collection[date]) -> tuple[bool, int, bool]:
+           holidays: Container[date]) -> tuple[bool, int, bool]:
     """(missed, working days taken or elapsed, done) for one SLA clock."""
     end = done if done is not None else stop
     return end > due, working_days_between(submitted, end, holidays), done is not None
@@ -228,7 +228,7 @@ def dispute_handling(complaints: Iterable[ComplaintFacts], as_of: date,
     contract's holidays). Acknowledged on the last allowed working day is on time. A clock
     still running counts as missed once its deadline has passed; a withdrawn or closed
     complaint stops it. `high` when the resolution deadline was missed, else `medium`."""
-    holidays = frozenset(settings.holidays)
+    holidays = working_calendar(settings.holidays)
     ack_limit = settings.complaint_ack_working_days
     resolve_limit = settings.complaint_resolve_working_days
     found = []

@@ -1,15 +1,13 @@
 """HTTP for the performance engine."""
 
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import Response
 
 from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep
-from app.core.export import to_csv
+from app.core.export import MEDIA_TYPES, export_response, requested_format
 from app.core.pagination import PageParams, page_params
-from app.performance import schemas, service
+from app.performance import exports, schemas, service
 from app.supply_chain.schemas import Day
 
 router = APIRouter(tags=["performance"])
@@ -17,28 +15,41 @@ router = APIRouter(tags=["performance"])
 # Ids beyond the key range answer 422 naming the parameter; dates (Day) stay where month and
 # day arithmetic cannot leave Python's calendar.
 ContractId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
+FormatQuery = Annotated[str | None, Query(
+    pattern="^(json|csv|xlsx)$", description="`csv` or `xlsx` for a file that states its "
+                                             "filters (or `Accept: text/csv`)")]
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {media: {} for media in MEDIA_TYPES.values()}}}
 
 
 def _provider_id(description: str) -> Any:
     return Query(ge=1, le=MAX_RECORD_ID, description=description)
 
 
-@router.get("/contracts/{contract_id}/milestones", response_model=schemas.MilestonePage)
+@router.get("/contracts/{contract_id}/milestones", response_model=schemas.MilestonePage,
+            responses=FILE_RESPONSES)
 def milestones(
-    contract_id: ContractId, session: SessionDep, principal: PrincipalDep,
+    contract_id: ContractId, request: Request, session: SessionDep, principal: PrincipalDep,
     page: Annotated[PageParams, Depends(page_params)],
     status: Annotated[schemas.MilestoneStatus | None, Query()] = None,
     as_of: Annotated[Day | None, Query(description="default today")] = None,
     provider_id: Annotated[int | None, _provider_id("one provider's checks")] = None,
+    format: FormatQuery = None,
 ) -> object:
     """In-work checks by due date with their status on `as_of`; `status=overdue` is the list
-    of participants a provider must call today. Providers see their own participants only."""
+    of participants a provider must call today. Providers see their own participants only.
+    `?format=csv|xlsx` or `Accept: text/csv`: every check the filters select, as a file."""
+    file_format = requested_format(format, request.headers.get("accept", ""))
+    if file_format:
+        return export_response(exports.milestones_export(
+            session, principal, contract_id, status=status, as_of=as_of,
+            provider_id=provider_id), file_format)
     return service.milestones(session, principal, contract_id, page, status=status,
                               as_of=as_of, provider_id=provider_id)
 
 
 @router.get("/contracts/{contract_id}/league-table", response_model=schemas.LeagueTableOut,
-            responses={200: {"content": {"text/csv": {}}}})
+            responses=FILE_RESPONSES)
 def league_table(
     contract_id: ContractId, request: Request, session: SessionDep, principal: PrincipalDep,
     period_from: Annotated[Day | None, Query(alias="from",
@@ -50,21 +61,20 @@ def league_table(
     as_of: Annotated[Day | None, Query(description="default today")] = None,
     horizon_months: Annotated[int | None, Query(ge=3, le=24)] = None,
     min_n: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
-    format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
+    format: FormatQuery = None,
 ) -> object:
     """Providers ranked fairly: case-mix adjusted rank beside the raw rank, with Wilson
-    intervals, funnel limits and RAG (DOMAIN.md section 5). `?format=csv` or
-    `Accept: text/csv` for CSV. Subcontractors see other providers anonymised unless the
+    intervals, funnel limits and RAG (DOMAIN.md section 5). `?format=csv|xlsx` or
+    `Accept: text/csv` for a file. Subcontractors see other providers anonymised unless the
     contract shows the table named."""
-    table = service.league_table(session, principal, contract_id, period_from=period_from,
-                                 period_to=period_to, as_of=as_of,
-                                 horizon_months=horizon_months, min_n=min_n)
-    if format == "csv" or (format is None and "text/csv" in request.headers.get("accept", "")):
-        body = to_csv(schemas.LEAGUE_COLUMNS, (asdict(row) for row in table.rows))
-        filename = f"league-table-contract-{contract_id}-{table.as_of}.csv"
-        return Response(body, media_type="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-    return table
+    arguments: dict[str, Any] = {"period_from": period_from, "period_to": period_to,
+                                 "as_of": as_of, "horizon_months": horizon_months,
+                                 "min_n": min_n}
+    file_format = requested_format(format, request.headers.get("accept", ""))
+    if file_format:
+        return export_response(exports.league_export(session, principal, contract_id,
+                                                     **arguments), file_format)
+    return service.league_table(session, principal, contract_id, **arguments)
 
 
 @router.get("/contracts/{contract_id}/risk-model", response_model=schemas.RiskModelOut)
@@ -106,7 +116,7 @@ def cohorts(
 
 
 @router.get("/contracts/{contract_id}/payments-earned", response_model=schemas.PaymentsOut,
-            responses={200: {"content": {"text/csv": {}}}})
+            responses=FILE_RESPONSES)
 def payments_earned(
     contract_id: ContractId, request: Request, session: SessionDep, principal: PrincipalDep,
     period_from: Annotated[Day | None, Query(alias="from", description="first event date; "
@@ -115,18 +125,16 @@ def payments_earned(
                                            "default as_of")] = None,
     as_of: Annotated[Day | None, Query(description="default today")] = None,
     provider_id: Annotated[int | None, _provider_id("one provider's rows")] = None,
-    format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
+    format: FormatQuery = None,
 ) -> object:
     """Attachment, outcome and sustainment fees earned per provider and month (by event date,
     from the tariff row in force), with running totals, and the forecast of fees still
     expected from participants in work on as_of. Providers see their own rows only.
-    `?format=csv` or `Accept: text/csv`: the monthly rows as CSV."""
-    earned = service.payments_earned(session, principal, contract_id, period_from=period_from,
-                                     period_to=period_to, as_of=as_of,
-                                     provider_id=provider_id)
-    if format == "csv" or (format is None and "text/csv" in request.headers.get("accept", "")):
-        body = to_csv(schemas.EARNED_COLUMNS, (row.model_dump() for row in earned.rows))
-        filename = f"payments-earned-contract-{contract_id}-{earned.as_of}.csv"
-        return Response(body, media_type="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-    return earned
+    `?format=csv|xlsx` or `Accept: text/csv`: the monthly rows as a file."""
+    arguments: dict[str, Any] = {"period_from": period_from, "period_to": period_to,
+                                 "as_of": as_of, "provider_id": provider_id}
+    file_format = requested_format(format, request.headers.get("accept", ""))
+    if file_format:
+        return export_response(exports.payments_export(session, principal, contract_id,
+                                                       **arguments), file_format)
+    return service.payments_earned(session, principal, contract_id, **arguments)

@@ -111,7 +111,9 @@ class ContractSettings(InputModel):
     timeliness_days: int = Field(default=5, ge=0, le=365)
     national_rates: dict[PaymentGroup, Fraction] = Field(default_factory=_national_rates)
     payment_terms_days: int = Field(default=30, ge=0, le=365)
-    holidays: list[Day] = Field(default_factory=list, max_length=5000)
+    holidays: list[Day] = Field(default_factory=list, max_length=5000, description=(
+        "days off besides the bank holidays of England and Wales, which always count "
+        "(complaint SLA, CON-1)"))
     # Merlin rule thresholds (DOMAIN.md section 7)
     starvation_min_share: Fraction = 0.05
     starvation_ratio: Fraction = 0.5

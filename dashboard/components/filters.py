@@ -2,16 +2,18 @@
 
 A page parses its query arguments with `parse_filters`, draws its controls with `filter_bar`,
 and the one callback here writes the controls' values back to the URL; the pages router then
-draws the page again from the new URL."""
+draws the page again from the new URL. Date boxes show the dates in force (the page's
+defaults when the URL names none) as DD/MM/YYYY; date presets are links to the same page with
+the preset's period in the URL."""
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, clientside_callback, html
+from dash import ALL, Input, Output, State, clientside_callback, dcc, html
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
@@ -20,6 +22,55 @@ from app.supply_chain.service import list_contracts
 from dashboard.components.page import aria_label
 
 HORIZONS = list(range(3, 25))
+# The value a dropdown's "no filter" choice ("contract default", "All contracts") carries in
+# the page: dbc.Select always draws a hidden placeholder option of value "", which the browser
+# would select (showing a blank box) for "". The URL callback leaves this value out.
+NO_FILTER = "-"
+DATE_FORMAT = "DD/MM/YYYY"  # en-GB, in the date boxes
+
+
+@dataclass(frozen=True)
+class InForce:
+    """The values a page used, defaults included: what its controls show."""
+    period_from: date | None = None
+    period_to: date | None = None
+    as_of: date | None = None
+    horizon: int | None = None
+
+
+@dataclass(frozen=True)
+class DatePreset:
+    label: str
+    period_from: date
+    period_to: date
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year + years, day=28)
+
+
+def date_presets(as_of: date, contract_start: date | None) -> list[DatePreset]:
+    """Referral periods people ask for, relative to the as-of date: the last whole calendar
+    quarter, the UK financial year to date (from 1 April), the contract year running on as_of
+    (from the latest anniversary of the contract's start), and the last 12 months."""
+    quarter_start = date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1)
+    last_quarter_end = quarter_start - timedelta(days=1)
+    last_quarter_start = date(last_quarter_end.year, last_quarter_end.month - 2, 1)
+    financial_year = date(as_of.year if as_of.month >= 4 else as_of.year - 1, 4, 1)
+    presets = [DatePreset("Last quarter", last_quarter_start, last_quarter_end),
+               DatePreset("Year to date", financial_year, as_of)]
+    if contract_start is not None and contract_start <= as_of:
+        years = as_of.year - contract_start.year
+        anniversary = _add_years(contract_start, years)
+        if anniversary > as_of:
+            anniversary = _add_years(contract_start, years - 1)
+        presets.append(DatePreset("Contract year", anniversary, as_of))
+    presets.append(DatePreset("Last 12 months", _add_years(as_of, -1) + timedelta(days=1),
+                              as_of))
+    return presets
 
 
 @dataclass
@@ -71,8 +122,11 @@ def parse_filters(query: dict[str, str]) -> Filters:
 
 
 def contract_options(session: Session, principal: Principal) -> list[dict[str, Any]]:
+    """The contracts as choices; `start` (the contract's start) is for the date presets and is
+    not passed to the control."""
     contracts, _ = list_contracts(session, principal, PageParams(limit=1000))
-    return [{"label": f"{c.cpa_code} {c.cpa_name}", "value": str(c.id)} for c in contracts]
+    return [{"label": f"{c.cpa_code} {c.cpa_name}", "value": str(c.id),
+             "start": c.start_date.isoformat()} for c in contracts]
 
 
 def _control(label: str, control: Any, width: int = 3) -> dbc.Col:
@@ -86,54 +140,88 @@ def filter_control(name: str, label: str, value: Any, *, kind: str = "text",
     """One labelled control; its value goes to the URL as `name`."""
     ident = {"type": "url-filter", "name": name}
     text = "" if value is None else str(value)
+    control: Any
     if options is not None:
-        # dbc.Select shows its placeholder for the value "": the label of our "" choice.
-        empty = next((o["label"] for o in options if o["value"] == ""), "")
-        control = dbc.Select(id=ident, options=options, value=text, html_size="sm",
-                             placeholder=empty)
+        # No placeholder: dbc.Select drew it as one more option with the label of our ""
+        # choice, so that choice was listed twice. Our "" choice carries NO_FILTER instead.
+        has_no_filter = any(o["value"] == "" for o in options)
+        control = dbc.Select(
+            id=ident, html_size="sm", value=text or (NO_FILTER if has_no_filter else ""),
+            options=[{"label": o["label"], "value": o["value"] or NO_FILTER} for o in options])
+    elif kind == "date":
+        control = dcc.DatePickerSingle(
+            id={"type": "url-date", "name": name}, date=text or None,
+            # Dash draws the placeholder as the box's aria-label: the label's words, so the
+            # box is named as its label says (the value shows the format).
+            display_format=DATE_FORMAT, placeholder=label, first_day_of_week=1,
+            clearable=True, className="d-block")
     else:
         control = dbc.Input(id=ident, type=kind, value=text, debounce=True, size="sm")
     return _control(label, control, width)
 
 
+def preset_links(filters: Filters, contracts: list[dict[str, Any]],
+                 as_of: date) -> html.Div:
+    """Links to this page with a preset referral period (and the URL's other filters)."""
+    start = next((o.get("start") for o in contracts
+                  if o["value"] == str(filters.contract_id or "")), None)
+    links = [dcc.Link(preset.label, className="btn btn-outline-secondary btn-sm me-1 mb-1",
+                      href=filters.query(contract=filters.contract_id,
+                                         **{"from": preset.period_from,
+                                            "to": preset.period_to}))
+             for preset in date_presets(as_of, date.fromisoformat(start) if start else None)]
+    return html.Div([html.Span("Referral period: ", className="small me-1"), *links],
+                    className="mb-1", **aria_label("Date presets"))
+
+
 def filter_bar(filters: Filters, contracts: list[dict[str, Any]], *, period: bool = True,
                horizon: bool = True, as_of: bool = True,
-               extra: list[dbc.Col] | None = None) -> html.Div:
-    """The contract, period, as-of and horizon controls, and any of the page's own."""
+               extra: list[dbc.Col] | None = None,
+               in_force: InForce | None = None) -> html.Div:
+    """The contract, period, as-of and horizon controls, and any of the page's own; with
+    `in_force`, the controls show the values the page used where the URL names none, and the
+    period comes with date presets."""
+    shown = in_force or InForce()
     columns = [filter_control("contract", "Contract", filters.contract_id, options=contracts)]
     if period:
-        columns += [filter_control("from", "Referred from", filters.period_from, kind="date",
+        columns += [filter_control("from", "Referred from",
+                                   filters.period_from or shown.period_from, kind="date",
                                    width=2),
-                    filter_control("to", "Referred to", filters.period_to, kind="date",
-                                   width=2)]
+                    filter_control("to", "Referred to", filters.period_to or shown.period_to,
+                                   kind="date", width=2)]
     if as_of:
-        columns.append(filter_control("as_of", "As of", filters.as_of, kind="date", width=2))
+        columns.append(filter_control("as_of", "As of", filters.as_of or shown.as_of,
+                                      kind="date", width=2))
     if horizon:
         columns.append(filter_control(
-            "horizon", "Horizon (months)", filters.horizon, width=2,
+            "horizon", "Horizon (months)", filters.horizon or shown.horizon, width=2,
             options=[{"label": "contract default", "value": ""}]
             + [{"label": str(h), "value": str(h)} for h in HORIZONS]))
     columns += extra or []
     notes = [dbc.Alert(error, color="warning", className="py-1 small mb-1")
              for error in filters.errors]
-    return html.Div([*notes, html.Div(dbc.Row(columns, className="g-2"), role="search",
-                                      **aria_label("Filters"))], className="mb-3")
+    as_of_shown = filters.as_of or shown.as_of
+    presets = (preset_links(filters, contracts, as_of_shown)
+               if period and as_of_shown is not None else None)
+    return html.Div([*notes, html.Div([dbc.Row(columns, className="g-2"), presets],
+                                      role="search", **aria_label("Filters"))],
+                    className="mb-3")
 
 
 # In the browser: writing the URL needs no server. Dash calls it when a page's controls are
 # drawn too, reporting every control at once; only a user's change (one control) moves the URL.
 clientside_callback(
     """
-    function(values, ids) {
+    function(values, dates, ids, dateIds) {
         const triggered = dash_clientside.callback_context.triggered;
-        if (values.length > 1 && triggered.length !== 1) {
+        if (values.length + dates.length > 1 && triggered.length !== 1) {
             return dash_clientside.no_update;
         }
         const query = new URLSearchParams();
-        ids.forEach(function(id, i) {
-            const value = values[i];
-            if (value !== null && value !== undefined && value !== "") {
-                query.set(id.name, value);
+        ids.concat(dateIds).forEach(function(id, i) {
+            const value = values.concat(dates)[i];
+            if (value !== null && value !== undefined && value !== "" && value !== "-") {
+                query.set(id.name, String(value).slice(0, id.type === "url-date" ? 10 : 200));
             }
         });
         return "?" + query.toString();
@@ -141,7 +229,9 @@ clientside_callback(
     """,
     Output("_pages_location", "search"),
     Input({"type": "url-filter", "name": ALL}, "value"),
+    Input({"type": "url-date", "name": ALL}, "date"),
     State({"type": "url-filter", "name": ALL}, "id"),
+    State({"type": "url-date", "name": ALL}, "id"),
     prevent_initial_call=True,
 )
 

@@ -14,12 +14,13 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
-from app.complaints import schemas, service
+from app.complaints import exports, schemas, service
 from app.core.errors import DomainError
 from app.core.pagination import PageParams
 from dashboard.auth import PREFIX, current_principal, db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.complaints import complainant_words, sla_lines
+from dashboard.components.downloads import send_export
 from dashboard.components.filters import (
     any_contract,
     contract_options,
@@ -155,15 +156,35 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         filter_bar(contract_filter, any_contract(contracts), period=False, horizon=False,
                    as_of=False, extra=[status_control]),
         html.H2("The complaints you may see", className="h5"),
+        html.Div([dbc.Button("Download CSV", id="complaints-export", color="primary",
+                             size="sm"),
+                  dcc.Download(id="complaints-download")], className="mb-2"),
         html.Div(complaints_table(complaints, {c["value"]: c["label"] for c in contracts}),
                  id="complaints-list"),
         html.P(f"Statuses: {', '.join(COMPLAINT_STATUS.values())}. SLA clocks "
-               "count working days (Monday to Friday, less the contract's holidays).",
+               "count working days: Monday to Friday, less England and Wales bank "
+               "holidays and the contract's own holidays.",
                className="small text-muted"),
     ])
 
 
 layout = guarded(render, "complaints")
+
+
+@callback(Output("complaints-download", "data"), Input("complaints-export", "n_clicks"),
+          State("_pages_location", "search"), prevent_initial_call=True)
+def export(_clicks: int | None, search: str | None) -> Any:
+    """The complaints of the URL's filters, as the list shows them, as a file."""
+    principal = current_principal()
+    if principal is None:
+        raise PreventUpdate
+    query = dict(parse_qsl((search or "").lstrip("?")))
+    contract_filter = parse_filters(query)
+    status = parse_choice(query, "status", tuple(COMPLAINT_STATUS), [])
+    with db_session() as session:
+        complaints = fetch(session, principal, contract_filter.contract_id, status)
+    return send_export(exports.complaints_export(complaints, {
+        "contract_id": contract_filter.contract_id, "status": status}))
 
 
 @callback(Output("complaint-raise-result", "children"), Output("complaints-list", "children"),

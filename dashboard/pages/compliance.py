@@ -2,7 +2,6 @@
 and CSV export. Each flag opens on its own page (compliance_flag.py) with its evidence and the
 acknowledge / resolve actions. What a principal sees is the compliance service's scope."""
 
-import json
 from collections import Counter
 from typing import Any
 from urllib.parse import parse_qsl
@@ -15,12 +14,13 @@ from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
-from app.compliance import schemas, service
-from app.core.export import to_csv
+from app.compliance import exports, schemas, service
+from app.core.export import Column
 from app.core.pagination import PageParams
 from dashboard.auth import PREFIX, current_principal, db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.charts import TEMPLATE
+from dashboard.components.downloads import send_export
 from dashboard.components.filters import (
     any_contract,
     contract_options,
@@ -250,11 +250,9 @@ layout = guarded(render, "compliance")
 
 
 def csv_rows(flags: list[schemas.FlagRead], names: dict[int, str]) -> list[dict[str, Any]]:
-    """The API's CSV columns (the same redacted reading), plus the subject's name."""
-    return [{**flag.model_dump(mode="json"),
-             "merlin_2018_principles": "; ".join(flag.merlin_2018_principles),
-             "evidence": json.dumps(flag.evidence, sort_keys=True),
-             "subject_name": subject_name(flag, names)} for flag in flags]
+    """The API's columns (the same redacted reading), plus the subject's name."""
+    return [{**exports.flag_cells(flag), "subject_name": subject_name(flag, names)}
+            for flag in flags]
 
 
 @callback(Output("compliance-download", "data"), Input("compliance-export", "n_clicks"),
@@ -267,7 +265,5 @@ def export(_clicks: int | None, search: str | None) -> Any:
     with db_session() as session:
         flags = fetch(session, principal, filters)
         names = organisation_names(session, principal)
-    columns = (*schemas.FLAG_CSV_COLUMNS, "subject_name")
-    suffix = f"-contract-{filters.contract_id}" if filters.contract_id else ""
-    return dcc.send_string(to_csv(columns, csv_rows(flags, names)),
-                           f"compliance-flags{suffix}.csv", type="text/csv")
+    columns = (*exports.FLAG_EXPORT_COLUMNS, Column("subject_name", title="Subject"))
+    return send_export(exports.flags_export(csv_rows(flags, names), filters, columns))

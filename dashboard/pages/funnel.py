@@ -18,7 +18,7 @@ from app.auth.principal import Principal
 from app.performance import service
 from app.performance.overdispersion import FunnelCurves, PiLimits
 from dashboard.components.charts import TEMPLATE
-from dashboard.components.filters import filter_bar, filter_control, parse_filters
+from dashboard.components.filters import InForce, filter_bar, filter_control, parse_filters
 from dashboard.components.formatting import DASH, OKABE_ITO, RAG
 from dashboard.components.league_data import RAG_BASIS_WORDS, chosen_contract, league_rows
 from dashboard.components.page import empty_state, guarded, page_header
@@ -173,7 +173,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                     f"{table.period_from} to {table.period_to}, as of {table.as_of}. A point "
                     "below a lower limit did worse than its case mix explains, by more than "
                     "chance."),
-        filter_bar(filters, contracts, extra=[pick]),
+        filter_bar(filters, contracts, extra=[pick], in_force=InForce(
+            table.period_from, table.period_to, table.as_of, table.horizon_months)),
         body,
     ])
 

@@ -1,10 +1,6 @@
 """The league table: every column of the API's, case-mix adjusted rank beside the raw rank,
 RAG as word, shape and colour; sorting, filtering, CSV and Excel export."""
 
-import io
-from dataclasses import asdict
-from datetime import date
-from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -12,15 +8,14 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
-from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
-from app.core.export import safe_cell, to_csv
-from app.performance.schemas import LEAGUE_COLUMNS
+from app.performance import exports
 from dashboard.auth import PREFIX, current_principal, db_session
 from dashboard.components.callbacks import callback
-from dashboard.components.filters import filter_bar, parse_filters
+from dashboard.components.downloads import send_export
+from dashboard.components.filters import InForce, filter_bar, parse_filters
 from dashboard.components.formatting import RAG, pct, rag_label
 from dashboard.components.grid import MONEY, PERCENT, decimals, grid, number
 from dashboard.components.league_data import (
@@ -123,7 +118,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                     tooltipShowDelay=300)
     return html.Div([
         page_header("League table", summary),
-        filter_bar(filters, contracts),
+        filter_bar(filters, contracts, in_force=InForce(
+            table.period_from, table.period_to, table.as_of, table.horizon_months)),
         dbc.Alert("Other providers are shown anonymised, as the contract's settings say.",
                   color="secondary", className="py-1 small") if anonymised else None,
         html.Div([
@@ -159,39 +155,20 @@ def provider_links(rows: list[dict[str, Any]], query: str) -> html.Nav | None:
 layout = guarded(render, "league")
 
 
-def export_rows(search: str | None) -> tuple[list[dict[str, Any]], int, date]:
+@callback(Output("league-download", "data"),
+          Input("league-export-csv", "n_clicks"), Input("league-export-xlsx", "n_clicks"),
+          State("_pages_location", "search"), prevent_initial_call=True)
+def export(_csv: int | None, _xlsx: int | None, search: str | None) -> Any:
+    """The league table of the URL's filters as a file that states them."""
     principal = current_principal()
     if principal is None:
         raise PreventUpdate
     filters = parse_filters(dict(parse_qsl((search or "").lstrip("?"))))
     with db_session() as session:
         contract_id, _ = chosen_contract(session, principal, filters)
-        table = league_table(session, principal, filters, contract_id)
-    return [asdict(row) for row in table.rows], contract_id, table.as_of
-
-
-@callback(Output("league-download", "data"),
-          Input("league-export-csv", "n_clicks"), Input("league-export-xlsx", "n_clicks"),
-          State("_pages_location", "search"), prevent_initial_call=True)
-def export(_csv: int | None, _xlsx: int | None, search: str | None) -> Any:
-    rows, contract_id, as_of = export_rows(search)
-    name = f"league-table-contract-{contract_id}-{as_of}"
-    if dash.ctx.triggered_id == "league-export-csv":
-        return dcc.send_string(to_csv(LEAGUE_COLUMNS, rows), f"{name}.csv", type="text/csv")
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "League table"
-    sheet.append(list(LEAGUE_COLUMNS))
-    for row in rows:
-        sheet.append([_excel_cell(row[column]) for column in LEAGUE_COLUMNS])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return dcc.send_bytes(buffer.getvalue(), f"{name}.xlsx")
-
-
-def _excel_cell(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    cell = safe_cell(value)
-    return None if cell == "" else cell
+        table = exports.league_export(session, principal, contract_id,
+                                      period_from=filters.period_from,
+                                      period_to=filters.period_to, as_of=filters.as_of,
+                                      horizon_months=filters.horizon)
+    return send_export(table, "csv" if dash.ctx.triggered_id == "league-export-csv"
+                       else "xlsx")

@@ -12,14 +12,14 @@ from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
-from app.core.export import to_csv
 from app.core.pagination import PageParams
 from app.core.timeutil import today
-from app.performance import service
+from app.performance import exports, service
 from app.supply_chain.service import list_organisations
 from dashboard.auth import current_principal, db_session
 from dashboard.components.callbacks import callback
-from dashboard.components.filters import filter_bar, filter_control, parse_filters
+from dashboard.components.downloads import send_export
+from dashboard.components.filters import InForce, filter_bar, filter_control, parse_filters
 from dashboard.components.grid import grid, number
 from dashboard.components.league_data import chosen_contract
 from dashboard.components.page import aria_label, empty_state, guarded, page_header
@@ -33,16 +33,19 @@ dash.register_page(__name__, path="/milestones", name="Milestones", order=5,
 STATUSES = {"overdue": "Overdue", "due_week": "Due this week", "pending": "All pending",
             "late": "Checked late", "on_time": "Checked on time", "early": "Checked early",
             "cancelled": "Cancelled", "all": "All"}
-EXPORT_COLUMNS = ("participant_ref", "provider_id", "provider_name", "milestone", "due_date",
-                  "status", "checked_on", "result")
 PAGE_ROWS = 1000  # the service's largest page; the grid shows one page, the export all
+
+
+def service_filters(status: str, as_of: date) -> tuple[str | None, date | None]:
+    """The page's status as the service's status and last due date."""
+    return ({"due_week": "pending", "all": None}.get(status, status),
+            as_of + timedelta(days=7) if status == "due_week" else None)
 
 
 def fetch(session: Session, principal: Principal, contract_id: int, status: str,
           as_of: date, *, every_page: bool) -> tuple[list[dict[str, Any]], dict[str, int], bool]:
     """Rows (with provider names), the counts by status, and whether more rows exist."""
-    service_status = {"due_week": "pending", "all": None}.get(status, status)
-    due_to = as_of + timedelta(days=7) if status == "due_week" else None
+    service_status, due_to = service_filters(status, as_of)
     names = {org.id: org.name for org in list_organisations(
         session, principal, PageParams(limit=1000))[0]}
     rows: list[dict[str, Any]] = []
@@ -100,9 +103,12 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     return html.Div([
         page_header("Milestones", f"In-work checks as of {as_of}: a check is overdue once "
                                   "7 days have passed since it was due without a result."),
-        filter_bar(filters, contracts, period=False, horizon=False, extra=[status_control]),
+        filter_bar(filters, contracts, period=False, horizon=False, extra=[status_control],
+                   in_force=InForce(as_of=as_of)),
         badges,
         html.Div([dbc.Button("Download CSV", id="milestones-export", color="primary",
+                             size="sm", className="me-2"),
+                  dbc.Button("Download Excel", id="milestones-export-xlsx", color="secondary",
                              size="sm"),
                   dcc.Download(id="milestones-download")], className="mb-2"),
         dbc.Alert(f"Showing the first {PAGE_ROWS:,} by due date; the download has them all.",
@@ -115,8 +121,9 @@ layout = guarded(render, "milestones")
 
 
 @callback(Output("milestones-download", "data"), Input("milestones-export", "n_clicks"),
-          State("_pages_location", "search"), prevent_initial_call=True)
-def export(_clicks: int | None, search: str | None) -> Any:
+          Input("milestones-export-xlsx", "n_clicks"), State("_pages_location", "search"),
+          prevent_initial_call=True)
+def export(_csv: int | None, _xlsx: int | None, search: str | None) -> Any:
     principal = current_principal()
     if principal is None:
         raise PreventUpdate
@@ -127,7 +134,8 @@ def export(_clicks: int | None, search: str | None) -> Any:
     as_of = filters.as_of or today()
     with db_session() as session:
         contract_id, _ = chosen_contract(session, principal, filters)
-        rows, _, _ = fetch(session, principal, contract_id, status, as_of, every_page=True)
-    return dcc.send_string(to_csv(EXPORT_COLUMNS, rows),
-                           f"milestones-contract-{contract_id}-{status}-{as_of}.csv",
-                           type="text/csv")
+        service_status, due_to = service_filters(status, as_of)
+        table = exports.milestones_export(session, principal, contract_id, as_of=as_of,
+                                          status=service_status, due_to=due_to)
+    return send_export(table, "xlsx" if dash.ctx.triggered_id == "milestones-export-xlsx"
+                       else "csv")

@@ -20,7 +20,7 @@ from app.core.timeutil import today
 from app.performance import schemas, service
 from app.performance.dates import add_months
 from dashboard.auth import PREFIX
-from dashboard.components.filters import filter_bar, parse_filters
+from dashboard.components.filters import InForce, filter_bar, parse_filters
 from dashboard.components.formatting import DASH, count, money, pct
 from dashboard.components.league_data import chosen_contract, league_table
 from dashboard.components.page import guarded, page_header
@@ -171,7 +171,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                     f"Participants referred {period_from} to {period_to} ({who}), as of "
                     f"{as_of}; trends {previous_text}. Outcome figures count participants "
                     f"referred at least {horizon} months before {as_of}."),
-        filter_bar(filters, contracts),
+        filter_bar(filters, contracts, in_force=InForce(as_of=as_of)),
         dbc.Row(tiles),
         html.P(f"Rates {DASH} when nobody referred in the period is eligible yet.",
                className="small text-muted"),

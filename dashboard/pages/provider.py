@@ -26,7 +26,7 @@ from app.supply_chain.service import get_organisation
 from dashboard.auth import PREFIX
 from dashboard.components.charts import TEMPLATE
 from dashboard.components.complaints import sla_lines
-from dashboard.components.filters import filter_bar, parse_filters
+from dashboard.components.filters import InForce, filter_bar, parse_filters
 from dashboard.components.formatting import (
     OKABE_ITO,
     complaint_status_label,
@@ -238,7 +238,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     return html.Div([
         page_header(name, f"Contract {contract_id}, as of {cohorts.as_of}."),
         html.Span(str(provider_id), id="provider-id", hidden=True),
-        filter_bar(filters, contracts, period=False, horizon=False),
+        filter_bar(filters, contracts, period=False, horizon=False,
+                   in_force=InForce(as_of=cohorts.as_of)),
         summary,
         html.A("Show in the funnel plot",
                href=f"{PREFIX}funnel{filters.query(contract=contract_id, provider=provider_id)}"),

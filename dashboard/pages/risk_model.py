@@ -16,12 +16,13 @@ from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
-from app.core.export import to_csv
-from app.performance import schemas, service
+from app.core.export import Column, TableExport
+from app.performance import exports, schemas, service
 from dashboard.auth import current_principal, db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.charts import TEMPLATE
-from dashboard.components.filters import Filters, filter_bar, parse_filters
+from dashboard.components.downloads import send_export
+from dashboard.components.filters import Filters, InForce, filter_bar, parse_filters
 from dashboard.components.formatting import DASH, OKABE_ITO, pct
 from dashboard.components.grid import decimals, grid, number
 from dashboard.components.league_data import chosen_contract
@@ -273,7 +274,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         ]
     return html.Div([
         page_header("How expected outcomes are worked out", lead),
-        filter_bar(filters, contracts),
+        filter_bar(filters, contracts, in_force=InForce(
+            report.period_from, report.period_to, report.as_of, report.horizon_months)),
         *body,
     ])
 
@@ -296,12 +298,13 @@ def export(*arguments: Any) -> Any:
     with db_session() as session:
         contract_id, _ = chosen_contract(session, principal, filters)
         report = model_report(session, principal, filters, contract_id)
+        model_filters = exports.model_filters(session, principal, contract_id, report)
     table = EXPORTS.get(str(dash.ctx.triggered_id), "coefficients")
     columns, rows = {
         "coefficients": (COEFFICIENT_COLUMNS, coefficient_rows(report)),
         "providers": (PROVIDER_COLUMNS, [r.model_dump() for r in report.providers]),
         "calibration": (CALIBRATION_COLUMNS, [g.model_dump() for g in report.calibration]),
     }[table]
-    return dcc.send_string(to_csv(columns, rows),
-                           f"risk-model-{table}-contract-{contract_id}-{report.as_of}.csv",
-                           type="text/csv")
+    return send_export(TableExport(
+        f"risk-model-{table}", f"Risk model {table}", [Column(key) for key in columns], rows,
+        model_filters))

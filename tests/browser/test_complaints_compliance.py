@@ -4,8 +4,6 @@ reviewer moves an escalated complaint on, a manager works a compliance flag from
 its evidence, and nobody opens another organisation's complaint by editing the URL. Each saves
 a screenshot under docs/screenshots/ (the README shows them)."""
 
-import csv
-import io
 import re
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from app.models import Complaint, User
 from dashboard.components.formatting import PRINCIPLES, words
 from tests.browser.conftest import Demo, screenshot, sign_in
 from tests.browser.test_journeys import grid_column, query_of
+from tests.helpers import read_csv_export
 
 pytestmark = pytest.mark.browser
 
@@ -186,7 +185,7 @@ def test_manager_filters_flags_opens_the_evidence_and_acknowledges(
     # The download holds the filtered flags.
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download CSV").click()
-    rows = list(csv.DictReader(io.StringIO(Path(download_info.value.path()).read_text())))
+    _, rows = read_csv_export(Path(download_info.value.path()).read_text(encoding="utf-8"))
     assert {row["id"] for row in rows} == same_principle
 
     page.get_by_role("link", name=f"#{flag.id} {flag.rule}", exact=True).last.click()

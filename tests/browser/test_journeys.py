@@ -1,8 +1,6 @@
 """The dashboard's main journeys in headless Chromium against a running server. Each saves a
 screenshot under docs/screenshots/ (the README shows them)."""
 
-import csv
-import io
 import re
 from datetime import date
 from pathlib import Path
@@ -21,9 +19,11 @@ from app.compliance.service import list_flags
 from app.core.pagination import PageParams
 from app.models import Complaint
 from app.performance import service
+from app.performance.exports import LEAGUE_EXPORT_COLUMNS
 from app.performance.schemas import LEAGUE_COLUMNS
 from dashboard.components.formatting import severity_label
 from tests.browser.conftest import Demo, screenshot, sign_in
+from tests.helpers import read_csv_export
 
 pytestmark = pytest.mark.browser
 ANONYMISED = re.compile(r"^Provider [A-Z]+$")
@@ -66,7 +66,7 @@ def test_prime_manager_filters_exports_and_opens_a_provider(page: Any, demo: Dem
     page.get_by_label("Horizon (months)").select_option("6")
     page.wait_for_url(re.compile(r".*horizon=6.*"))
     page.get_by_text("outcomes within 6 months").wait_for()  # the page drawn again
-    page.get_by_label("Referred from").fill("2025-01-01")
+    page.get_by_label("Referred from").fill("01/01/2025")  # en-GB, as the box shows
     page.get_by_label("Referred from").press("Enter")
     page.wait_for_url(re.compile(r".*from=2025-01-01.*"))
     query = query_of(page.url)
@@ -82,7 +82,9 @@ def test_prime_manager_filters_exports_and_opens_a_provider(page: Any, demo: Dem
         page.get_by_role("button", name="Download CSV").click()
     download = download_info.value
     assert download.suggested_filename.endswith(".csv")
-    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text())))
+    block, rows = read_csv_export(Path(download.path()).read_text(encoding="utf-8"))
+    assert block["Referrals from"] == "2025-01-01" and block["Horizon (months)"] == "6"
+    assert "_2025-01-01_to_" in download.suggested_filename
     manager = next(u for u in demo.cpa.users if u.role == "prime_manager")
     with Session(engine) as session:
         principal = Principal(role="prime_manager",
@@ -107,9 +109,10 @@ def test_prime_manager_filters_exports_and_opens_a_provider(page: Any, demo: Dem
     sheet = load_workbook(workbook).active
     assert sheet is not None
     cells = list(sheet.iter_rows(values_only=True))
-    assert list(cells[0]) == list(LEAGUE_COLUMNS)
+    header = cells.index((None,) * len(cells[0])) + 1  # after the header block's blank row
+    assert list(cells[header]) == [column.heading for column in LEAGUE_EXPORT_COLUMNS]
     names_at = LEAGUE_COLUMNS.index("provider_name")
-    assert {row[names_at] for row in cells[1:]} == set(by_name)
+    assert {row[names_at] for row in cells[header + 1:]} == set(by_name)
 
     # A provider's name in the table opens its page.
     page.get_by_role("link", name="Calder Works Ltd").first.click()
@@ -268,7 +271,7 @@ def test_signed_out_requests_go_to_login_and_sign_out_ends_the_session(
     # The overdue list to work from, downloaded: this provider's participants only.
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download CSV").click()
-    overdue = list(csv.DictReader(io.StringIO(Path(download_info.value.path()).read_text())))
+    _, overdue = read_csv_export(Path(download_info.value.path()).read_text(encoding="utf-8"))
     assert overdue and {row["status"] for row in overdue} == {"overdue"}
     assert {row["provider_id"] for row in overdue} == {str(demo.org_ids["calder"])}
     page.get_by_role("button", name="Sign out").click()

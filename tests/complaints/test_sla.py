@@ -162,3 +162,25 @@ def test_through_http_a_long_unanswered_complaint_may_be_escalated(client, db, w
     assert sla["acknowledgement_breached"] and sla["resolution_breached"]
     assert sla["acknowledgement_working_days_left"] < 0
     assert move(client, world.headers["s1"], complaint_id, "escalated").status_code == 200
+
+
+def test_bank_holidays_of_england_and_wales_are_not_working_days(client, db, world):
+    # Tuesday 22 December 2026: Christmas Day is a Friday, Boxing Day a Saturday whose substitute
+    # is Monday 28th, and New Year's Day a Friday. None of them is in the contract's own list.
+    tuesday = datetime(2026, 12, 22, 11, 0, tzinfo=UTC)
+    complaint_id = _raise_at(db, world, tuesday)
+    sla = client.get(f"{API}/complaints/{complaint_id}", headers=world.headers["s1"]).json()["sla"]
+    # Wed 23, Thu 24, Tue 29, Wed 30, Thu 31: 25, 26 (Sat) and 28 (its substitute) skipped.
+    assert sla["acknowledge_by"] == "2026-12-31"
+    # 20 working days: 5 in December, then three whole weeks from Monday 4 January.
+    assert sla["resolve_by"] == "2027-01-22"
+
+
+def test_a_contracts_own_holidays_add_to_the_bank_holidays(client, db, world):
+    response = client.patch(f"{API}/contracts/{world.contract_a}", headers=world.headers["admin"],
+                            json={"settings": {"holidays": ["2026-12-24"]}})
+    assert response.status_code == 200, response.text
+    complaint_id = _raise_at(db, world, datetime(2026, 12, 22, 11, 0, tzinfo=UTC))
+    sla = _sla(db, world, complaint_id, datetime(2026, 12, 22, 12, tzinfo=UTC))
+    # Wed 23, Tue 29, Wed 30, Thu 31, Mon 4 January (Fri 1 January is New Year's Day).
+    assert sla["acknowledge_by"] == date(2027, 1, 4)

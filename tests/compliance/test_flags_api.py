@@ -3,8 +3,6 @@ users enter it (events, payments, status changes; complaints inserted with the O
 complaint API exists), its near miss not raised; recomputation never duplicates a flag and
 keeps a person's status; scoping by role; confidential complainants; status changes; CSV."""
 
-import csv
-import io
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -17,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.compliance.service import recompute_flags
 from app.core.timeutil import today
 from app.models import Complaint, ComplianceFlag, Membership, MembershipStatusChange
-from tests.helpers import API, audit_entries, page_through
+from tests.helpers import API, audit_entries, page_through, read_csv_export
 from tests.ingest.events import ev, journey
 
 FLAGS = f"{API}/compliance/flags"
@@ -397,8 +395,7 @@ def test_confidential_complainant_hidden_from_the_prime(client, db, world, revie
                        json={"status": "acknowledged", "note": "x"}).status_code == 404
     assert [f for f in flags(client, prime, subject_org_id=world.s2)
             if f["complaint_id"]] == []
-    exported = csv.DictReader(io.StringIO(
-        client.get(FLAGS, headers=prime, params={"format": "csv"}).text))
+    _, exported = read_csv_export(client.get(FLAGS, headers=prime, params={"format": "csv"}).text)
     [con1_row] = [r for r in exported if r["rule"] == "CON-1"]
     assert con1_row["subject_org_id"] == ""
     assert json.loads(con1_row["evidence"])["complainant_org_id"] is None
@@ -428,7 +425,7 @@ def test_pages_and_csv(client, world):
     response = client.get(FLAGS, headers=admin, params={"format": "csv"})
     assert response.status_code == 200 and response.headers["content-type"].startswith(
         "text/csv")
-    table = list(csv.DictReader(io.StringIO(response.text)))
+    _, table = read_csv_export(response.text)
     assert [r["id"] for r in table] == [f["id"] for f in everything]
     assert {r["rule"] for r in table} == {"COM-1", "CON-2"}
     assert table[0]["merlin_2018_principles"] in ("Funding; Contract",

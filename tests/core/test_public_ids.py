@@ -1,7 +1,8 @@
 """Public ids (app.models.base): random, of one shape, and safe in a spreadsheet."""
 
-from app.core.export import to_csv
+from app.core.export import Column, TableExport, to_csv
 from app.models.base import is_public_id, new_public_id
+from tests.helpers import read_csv_export
 
 
 def test_public_ids_are_distinct_and_of_one_shape() -> None:
@@ -19,5 +20,5 @@ def test_no_public_id_starts_as_a_spreadsheet_formula() -> None:
 
 def test_a_public_id_survives_a_csv_export_unchanged() -> None:
     ids = [new_public_id() for _ in range(500)]
-    exported = to_csv(["id"], [{"id": value} for value in ids])
-    assert exported.splitlines()[1:] == ids
+    exported = to_csv(TableExport("ids", "Ids", [Column("id")], [{"id": v} for v in ids]))
+    assert [row["id"] for row in read_csv_export(exported)[1]] == ids

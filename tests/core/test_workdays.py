@@ -1,6 +1,6 @@
 from datetime import date
 
-from app.core.workdays import add_working_days, working_days_between
+from app.core.workdays import add_working_days, working_calendar, working_days_between
 
 FRI, SAT, MON = date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 23)
 
@@ -30,3 +30,18 @@ def test_counting_back_is_the_inverse() -> None:
             assert working_days_between(start, add_working_days(start, n, holidays),
                                         holidays) == n
     assert working_days_between(MON, FRI, ()) == 0
+
+
+def test_the_calendar_has_the_substitute_days_of_a_weekend_christmas() -> None:
+    # 2027: Christmas Day is a Saturday and Boxing Day a Sunday; Monday 27 and Tuesday 28 are the
+    # bank holidays in their place (England and Wales).
+    calendar = working_calendar(())
+    assert date(2027, 12, 27) in calendar and date(2027, 12, 28) in calendar
+    assert add_working_days(date(2027, 12, 24), 1, calendar) == date(2027, 12, 29)
+
+
+def test_the_calendar_merges_a_contracts_own_holidays() -> None:
+    calendar = working_calendar([date(2026, 11, 25)])
+    assert date(2026, 11, 25) in calendar and date(2026, 12, 25) in calendar
+    assert date(2026, 11, 26) not in calendar
+    assert add_working_days(FRI, 5, calendar) == date(2026, 11, 30)

@@ -261,10 +261,14 @@ CALLBACKS: dict[str, CallbackEntry] = {
                 "risk-model-export-providers", "risk-model-export-calibration"),
         ("contract",), frozenset(ROLES), _has_file),
     "milestones-download.data": CallbackEntry(
-        _export("milestones-download", "milestones-export"), ("contract",),
+        _export("milestones-download", "milestones-export", "milestones-export-xlsx"),
+        ("contract",),
         frozenset(ROLES), _has_file),
     "compliance-download.data": CallbackEntry(
         _export("compliance-download", "compliance-export"), ("contract",),
+        frozenset(ROLES), _has_file),
+    "complaints-download.data": CallbackEntry(
+        _export("complaints-download", "complaints-export"), ("contract",),
         frozenset(ROLES), _has_file),
     "upload-result.children": CallbackEntry(
         # The prime may report for any participant of its contracts (DOMAIN.md section 3).

@@ -3,8 +3,6 @@ names the problem, and none stores anything. (Event-by-event rules are tested in
 this is the request level: broken bodies, types, sizes, enums, files.) CSV exports neutralise
 cells a spreadsheet would run as formulas."""
 
-import csv
-import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.core.timeutil import today
 from app.models import Event, Organisation, Payment
-from tests.helpers import API
+from tests.helpers import API, read_csv_export
 
 FORMULA = "=cmd|' /C calc'!A0"
 
@@ -150,7 +148,7 @@ CORPUS = [
         lambda w: {"params": {"status": "sideways"}}, 422, "query.status"),
     Bad("league table: an unknown format", "GET",
         lambda w: f"{API}/contracts/{w.contract_a}/league-table",
-        lambda w: {"params": {"format": "xlsx"}}, 422, "query.format"),
+        lambda w: {"params": {"format": "pdf"}}, 422, "query.format"),
     Bad("lists: a made-up cursor", "GET", _orgs_path,
         lambda w: {"params": {"cursor": "bm90IGEgY3Vyc29y"}}, 422, "cursor:"),
     # -- CSV files ----------------------------------------------------------------------------
@@ -226,7 +224,7 @@ def test_csv_exports_neutralise_formula_cells(client, world, db):
                         headers=admin, params={"format": "csv", "min_n": 1})
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    _, rows = read_csv_export(answer.text)
     names = {row["provider_name"] for row in rows}
     assert "'=HYPERLINK(\"http://x\")" in names
     cells = [cell for row in rows for cell in row.values()]
