@@ -157,3 +157,32 @@ def test_the_cumulative_cohort_curves_never_fall(page: Any, demo: Demo) -> None:
     for curve in curves:
         assert len(curve["y"]) >= 20, curve["name"]  # the long months are drawn
         assert curve["y"] == sorted(curve["y"]), curve
+
+
+def test_a_funnel_point_agrees_with_the_limits_drawn_at_it_and_its_hover(
+        page: Any, demo: Demo) -> None:
+    """Finding 2: a provider below both drawn lower limits was "Green", the legend said
+    green is within the limits, and its hover gave other limits. Read from the drawn plot:
+    every point's RAG is where it sits against the judging curves at its own X, and its
+    hover names those same limits."""
+    sign_in(page, demo, "ridgeway.manager", f"funnel?contract={demo.contract_id}")
+    wait_attached(page, "#funnel-graph .scatterlayer .point")
+    plot = page.evaluate("""() => document.querySelector('#funnel-graph .js-plotly-plot')
+        .data.map(t => ({name: t.name, meta: t.meta || null, x: t.x, y: t.y,
+                         hover: t.hovertext || null, width: t.line ? t.line.width : null}))""")
+    curves = {trace["meta"]["limit"]: trace for trace in plot  # the judging limits
+              if trace["meta"] and "limit" in trace["meta"] and "(the RAG's)" in trace["name"]}
+    assert {"lower_95", "lower_998"} <= set(curves)
+    points = [t for t in plot if t["meta"] and "rag" in t["meta"]]
+    assert sum(len(t["x"]) for t in points) >= 5
+    for trace in points:
+        for x, y, hover in zip(trace["x"], trace["y"], trace["hover"], strict=True):
+            at = {}
+            for limit in ("lower_95", "lower_998"):
+                curve = curves[limit]
+                i = min(range(len(curve["x"])), key=lambda j: abs(curve["x"][j] - x))
+                assert abs(curve["x"][i] - x) <= 1e-9 * x  # drawn at the point's own X
+                at[limit] = curve["y"][i]
+            rag = "red" if y < at["lower_998"] else "amber" if y < at["lower_95"] else "green"
+            assert trace["meta"]["rag"] == rag, (trace["name"], x, y, at)
+            assert f"95% {at['lower_95']:.2f}, 99.8% {at['lower_998']:.2f}" in hover
