@@ -1,6 +1,7 @@
 """HTTP for the performance engine."""
 
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated, Any, TypedDict
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
@@ -24,6 +25,33 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def _provider_id(description: str) -> Any:
     return Query(ge=1, le=MAX_RECORD_ID, description=description)
+
+
+class ComparisonWindow(TypedDict):
+    """Which referrals a fair comparison counts, and by when: the league table's and the
+    risk model's arguments, as the service functions take them."""
+
+    period_from: date | None
+    period_to: date | None
+    as_of: date | None
+    horizon_months: int | None
+
+
+def comparison_window(
+    period_from: Annotated[Day | None, Query(alias="from",
+                                              description="first referral date; default: "
+                                                          "the contract's start")] = None,
+    period_to: Annotated[Day | None, Query(alias="to",
+                                           description="last referral date; default as_of")
+                         ] = None,
+    as_of: Annotated[Day | None, Query(description="default today")] = None,
+    horizon_months: Annotated[int | None, Query(ge=3, le=24)] = None,
+) -> ComparisonWindow:
+    return ComparisonWindow(period_from=period_from, period_to=period_to, as_of=as_of,
+                            horizon_months=horizon_months)
+
+
+WindowDep = Annotated[ComparisonWindow, Depends(comparison_window)]
 
 
 @router.get("/contracts/{contract_id}/milestones", response_model=schemas.MilestonePage,
@@ -52,14 +80,7 @@ def milestones(
             responses=FILE_RESPONSES)
 def league_table(
     contract_id: ContractId, request: Request, session: SessionDep, principal: PrincipalDep,
-    period_from: Annotated[Day | None, Query(alias="from",
-                                              description="first referral date; default: "
-                                                          "the contract's start")] = None,
-    period_to: Annotated[Day | None, Query(alias="to",
-                                           description="last referral date; default as_of")
-                         ] = None,
-    as_of: Annotated[Day | None, Query(description="default today")] = None,
-    horizon_months: Annotated[int | None, Query(ge=3, le=24)] = None,
+    window: WindowDep,
     min_n: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     format: FormatQuery = None,
 ) -> object:
@@ -67,27 +88,16 @@ def league_table(
     intervals, funnel limits and RAG (DOMAIN.md section 5). `?format=csv|xlsx` or
     `Accept: text/csv` for a file. Subcontractors see other providers anonymised unless the
     contract shows the table named."""
-    arguments: dict[str, Any] = {"period_from": period_from, "period_to": period_to,
-                                 "as_of": as_of, "horizon_months": horizon_months,
-                                 "min_n": min_n}
     file_format = requested_format(format, request.headers.get("accept", ""))
     if file_format:
         return export_response(exports.league_export(session, principal, contract_id,
-                                                     **arguments), file_format)
-    return service.league_table(session, principal, contract_id, **arguments)
+                                                     **window, min_n=min_n), file_format)
+    return service.league_table(session, principal, contract_id, **window, min_n=min_n)
 
 
 @router.get("/contracts/{contract_id}/risk-model", response_model=schemas.RiskModelOut)
 def risk_model(
-    contract_id: ContractId, session: SessionDep, principal: PrincipalDep,
-    period_from: Annotated[Day | None, Query(alias="from",
-                                              description="first referral date; default: "
-                                                          "the contract's start")] = None,
-    period_to: Annotated[Day | None, Query(alias="to",
-                                           description="last referral date; default as_of")
-                         ] = None,
-    as_of: Annotated[Day | None, Query(description="default today")] = None,
-    horizon_months: Annotated[int | None, Query(ge=3, le=24)] = None,
+    contract_id: ContractId, session: SessionDep, principal: PrincipalDep, window: WindowDep,
 ) -> object:
     """How the league table's expected outcomes are worked out (DOMAIN.md section 10): the
     logistic regression on payment group and the contract's `risk_covariates`, fitted on the
@@ -95,9 +105,7 @@ def risk_model(
     Wald intervals, deviance, c-statistic, calibration in ten groups, and per provider the
     raw rank, adjusted rank and shrunk performance index. Subcontractors see the other
     providers anonymised as in their league table."""
-    return service.risk_model_report(session, principal, contract_id, period_from=period_from,
-                                     period_to=period_to, as_of=as_of,
-                                     horizon_months=horizon_months)
+    return service.risk_model_report(session, principal, contract_id, **window)
 
 
 @router.get("/contracts/{contract_id}/cohorts", response_model=schemas.CohortsOut)
