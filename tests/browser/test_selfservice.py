@@ -33,3 +33,16 @@ def test_a_refused_file_can_be_sent_again_storing_its_valid_rows(page: Any, demo
     page.get_by_text("1 valid row stored").wait_for()
     assert page.locator("#upload-accepted").inner_text() == "1"
     assert grid_column(page, "upload-rejected", "line", rows=1) == ["3"]
+
+
+def test_the_upload_page_shows_and_downloads_the_csv_template(page: Any, demo: Demo) -> None:
+    sign_in(page, demo, "calder.staff", "upload")
+    page.locator("#upload-template-example td").first.wait_for()
+    example = page.locator("#upload-template-example td").all_inner_texts()
+    assert example[3] == "referral" and example[-1] == str(demo.org_ids["calder"])
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download the template").click()
+    assert download_info.value.suggested_filename == "chainboard-events-template.csv"
+    header, row = Path(download_info.value.path()).read_text().splitlines()
+    assert header.startswith("event_id,contract_id,participant_ref,type,event_date")
+    assert row.split(",") == example

@@ -225,7 +225,9 @@ def _upload(d: Dashboard, ids: dict[str, Any]) -> Any:
             f"m-{ids['contract']},referral,{ids['contract']},MX-{ids['contract']},"
             f"{(today() - timedelta(days=3)).isoformat()},jsa_18_24,{ids['provider']}\n")
     contents = "data:text/csv;base64," + base64.b64encode(text.encode()).decode()
-    return d.call([("upload-result", "children")], [_prop("upload-file", "contents", contents)],
+    return d.call([("upload-result", "children")],
+                  [_prop("upload-file", "contents", contents),
+                   _prop("upload-resend", "n_clicks", None)],
                   [_prop("upload-file", "filename", "events.csv"),
                    _prop("upload-partial", "value", False)], "upload-file.contents")
 
