@@ -50,7 +50,7 @@ def example_row(session: Session, principal: Principal) -> dict[str, str]:
             "provider_id": str(principal.organisation_id or "<organisation id>")}
 
 
-def template_view(example: dict[str, str]) -> html.Div:
+def template_view(example: dict[str, str]) -> html.Details:
     text = ",".join(TEMPLATE_COLUMNS) + "\n" + ",".join(example[c] for c in TEMPLATE_COLUMNS) + "\n"
     optional = [c for c in KNOWN_COLUMNS if c not in TEMPLATE_COLUMNS]
     return html.Details([
