@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, clientside_callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
@@ -85,6 +85,7 @@ def render(session: Session, principal: Principal, _query: dict[str, str]) -> An
                    style={"borderStyle": "dashed"}),
         dbc.Button("Send the file again", id="upload-resend", color="secondary", outline=True,
                    size="sm", className="mb-3"),
+        dcc.Store(id="upload-input-cleared"), dcc.Store(id="upload-last"),
         dcc.Loading(html.Div(id="upload-result", role="status", **ARIA_LIVE)),
     ])
 
@@ -127,29 +128,69 @@ def result_view(filename: str, accepted: int, duplicates: int,
     return html.Div(parts)
 
 
-@callback(Output("upload-result", "children"), Input("upload-file", "contents"),
-          Input("upload-resend", "n_clicks"),
+@callback(Output("upload-result", "children"), Output("upload-file", "contents"),
+          Input("upload-file", "contents"), Input("upload-resend", "n_clicks"),
           State("upload-file", "filename"), State("upload-partial", "value"),
-          prevent_initial_call=True)
+          State("upload-last", "data"), prevent_initial_call=True)
 def upload(contents: str | None, _resend: int | None, filename: str | None,
-           partial: bool | None) -> Any:
-    """A newly chosen file, or the last one again ("Send the file again"): the Upload keeps
-    the last file's contents."""
+           partial: bool | None, last: dict[str, str] | None) -> Any:
+    """A newly chosen file, or the last one again ("Send the file again"). The browser keeps
+    the file (`upload-last`, below) and this empties the Upload: Dash fires nothing when a
+    property is set to the value it holds, so the same file chosen again would do nothing."""
     principal = current_principal()
     if principal is None:
         raise PreventUpdate
-    if contents is None:
-        return dbc.Alert("Choose a file first.", color="secondary", id="upload-error")
-    name = filename or "the file"
+    if contents is None:  # the Upload emptied by this callback, or "send again"
+        if ctx.triggered_id == "upload-file":
+            raise PreventUpdate
+        if not last:
+            return (dbc.Alert("Choose a file first.", color="secondary", id="upload-error"),
+                    dash.no_update)
+        contents, filename = last["contents"], last["filename"]
+    return send(principal, contents, filename or "the file", bool(partial)), None
+
+
+def send(principal: Principal, contents: str, name: str, partial: bool) -> Any:
     try:
         content = base64.b64decode(contents.split(",", 1)[1])
         rows, lines = parse_events_csv(content)
         with db_session(write=True) as session:
-            result = ingest_events(session, principal, rows, partial=bool(partial),
-                                   lines=lines)
+            result = ingest_events(session, principal, rows, partial=partial, lines=lines)
     except (IndexError, ValueError):
         return dbc.Alert(f"{name}: could not be read as a file", color="danger")
     except DomainError as exc:  # a file refused whole (not CSV, columns), or no right to
         return dbc.Alert(f"{name}: {exc.detail}", color="danger", id="upload-error")
-    return result_view(name, result.accepted, result.duplicates, result.rejected,
-                       bool(partial))
+    return result_view(name, result.accepted, result.duplicates, result.rejected, partial)
+
+
+# Once a file's answer is shown, the file input forgets the file: a browser fires no
+# change for the file an input already holds, so the same file (or one corrected and saved
+# under the same name) chosen again would not reach the Upload.
+# The chosen file, kept in the browser for "Send the file again". Triggered by the file's
+# time stamp: Dash runs a callback on `contents` only after the server callback that empties
+# it has answered, when it is gone.
+clientside_callback(
+    """
+    function(modified, contents, filename) {
+        if (!contents) { return dash_clientside.no_update; }
+        return {contents: contents, filename: filename || "the file"};
+    }
+    """,
+    Output("upload-last", "data"),
+    Input("upload-file", "last_modified"),
+    State("upload-file", "contents"),
+    State("upload-file", "filename"),
+    prevent_initial_call=True,
+)
+clientside_callback(
+    """
+    function(result) {
+        const input = document.querySelector("#upload-file input[type=file]");
+        if (input) { input.value = ""; }
+        return Date.now();
+    }
+    """,
+    Output("upload-input-cleared", "data"),
+    Input("upload-result", "children"),
+    prevent_initial_call=True,
+)

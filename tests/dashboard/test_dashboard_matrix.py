@@ -266,11 +266,12 @@ def _upload(d: Dashboard, ids: dict[str, Any]) -> Any:
             f"m-{ids['contract']},referral,{ids['contract']},MX-{ids['contract']},"
             f"{(today() - timedelta(days=3)).isoformat()},jsa_18_24,{ids['provider']}\n")
     contents = "data:text/csv;base64," + base64.b64encode(text.encode()).decode()
-    return d.call([("upload-result", "children")],
+    return d.call([("upload-result", "children"), ("upload-file", "contents")],
                   [_prop("upload-file", "contents", contents),
                    _prop("upload-resend", "n_clicks", None)],
                   [_prop("upload-file", "filename", "events.csv"),
-                   _prop("upload-partial", "value", False)], "upload-file.contents")
+                   _prop("upload-partial", "value", False), _prop("upload-last", "data", None)],
+                  "upload-file.contents")
 
 
 def _form(outputs: list[tuple[str, str]], button: str,
@@ -381,7 +382,7 @@ CALLBACKS: dict[str, CallbackEntry] = {
     "compliance-download.data": CallbackEntry(
         _export("compliance-download", "compliance-export"), ("contract",),
         frozenset(ROLES), _has_file),
-    "upload-result.children": CallbackEntry(
+    "..upload-result.children...upload-file.contents..": CallbackEntry(
         # The prime may report for any participant of its contracts (DOMAIN.md section 3).
         _upload, ("contract",), frozenset({"admin", "prime_manager", "provider_user"}),
         lambda r: "Every line was accepted" in r.text),
