@@ -91,8 +91,9 @@ def test_a_new_subcontractor_sets_itself_up_from_an_invitation(page: Any, browse
 
     # The charity's administrator: a join code for the prime.
     swale = _sign_in_as(browser, demo, "swale.admin", admin_password, "invitations")
-    nav = swale.locator("#main-nav").inner_text()
-    assert "Organisations" not in nav and "Members" not in nav  # an admin's and a prime's
+    menu = swale.locator("#nav-set-up").text_content()
+    assert "Users" in menu and "API keys" in menu
+    assert "Organisations" not in menu and "Members" not in menu  # an admin's and a prime's
     swale.get_by_role("button", name="Create a join code").click()
     code = swale.locator("#join-code-secret").text_content().strip()
     assert len(code) > 20
