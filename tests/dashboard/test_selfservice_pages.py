@@ -127,3 +127,54 @@ def _find_id(node: Any, wanted: str) -> Any:
     return None
 
 
+
+
+def _change_user(d: Dashboard, button: str, user_id: int, new_password: str = "") -> Any:
+    return _form(_USER_OUTPUTS, button, lambda ids: {
+        "user-username": None, "user-password": None, "user-role": None,
+        "user-organisation": None, "user-chosen": str(user_id), "user-reason": None,
+        "user-new-password": new_password}, _USER_FORM)(d, {})
+
+
+def test_only_an_admin_sets_a_password_and_the_policy_applies(dashboard: Dashboard,
+                                                              world: World) -> None:
+    target = world.user_ids["s1"]
+    dashboard.sign_in(ROLES["provider_user"])
+    refused = _change_user(dashboard, "user-set-password", target, "quartz meadow violin tundra")
+    assert "role 'provider_user' may not reset the password of users" in refused.text
+    dashboard.sign_in(ROLES["admin"])
+    weak = _change_user(dashboard, "user-set-password", target, "s1.user2026")
+    # The policy names the field "password" for a reset too, as the API answers.
+    assert "password: must not contain the username" in weak.text, weak.text[:400]
+    done = _change_user(dashboard, "user-set-password", target, "quartz meadow violin tundra")
+    assert "Password set" in done.text
+    login = dashboard.client.post("/api/v1/auth/token", data={
+        "username": "s1.user", "password": "quartz meadow violin tundra"})
+    assert login.status_code == 200
+
+
+def test_a_contract_form_names_the_field_it_refuses(dashboard: Dashboard,
+                                                    world: World) -> None:
+    def create(d: Dashboard, start: str, end: str) -> Any:
+        return _form([("contracts-result", "children"), ("contracts-list", "children")],
+                     "contract-create", lambda ids: {
+                         "contract-prime": str(world.prime_a), "contract-cpa-code": "CPA99",
+                         "contract-cpa-name": "Tyne and Wear", "contract-start": start,
+                         "contract-end": end, "contract-chosen": None,
+                         "contract-visibility": "", "contract-changes": None},
+                     ("contract-create", "contract-update"))(d, {})
+
+    dashboard.sign_in(ROLES["admin"])
+    backwards = create(dashboard, "2026-04-01", "2025-03-31")
+    assert "end_date: before start_date (2026-04-01)" in backwards.text
+    assert "contracts-done" in create(dashboard, "2026-04-01", "2031-03-31").text
+    # A prime manager may not touch the tariff: the service says so, naming the field.
+    dashboard.sign_in(ROLES["prime_manager"])
+    tariff = _form([("contracts-result", "children"), ("contracts-list", "children")],
+                   "contract-update", lambda ids: {
+                       "contract-prime": None, "contract-cpa-code": None,
+                       "contract-cpa-name": None, "contract-start": None, "contract-end": None,
+                       "contract-chosen": str(world.contract_a), "contract-visibility": "",
+                       "contract-changes": '{"settings": {"min_n": 5}}'},
+                   ("contract-create", "contract-update"))(dashboard, {})
+    assert "settings.min_n: role 'prime_manager' may change only" in tariff.text
