@@ -15,9 +15,11 @@ from dash import html
 from dash.exceptions import PreventUpdate
 from pydantic import ValidationError
 
+from app.auth.permissions import GRANTABLE_ROLES
 from app.auth.principal import Principal
 from app.core.errors import Conflict, Forbidden, Invalid
 from app.core.pagination import PageParams
+from app.models.auth import ROLES
 from dashboard.auth import current_principal
 
 # What a form shows as a refusal; NotFound is not among them (see the module docstring).
@@ -90,3 +92,13 @@ def chosen_int(value: Any) -> int | None:
 
 def options(pairs: list[tuple[Any, str]]) -> list[dict[str, str]]:
     return [{"label": label, "value": str(value)} for value, label in pairs]
+
+
+def grantable_roles(principal: Principal) -> list[str]:
+    """The roles the principal may give an account or a key (app.auth.permissions)."""
+    return [role for role in ROLES if role in GRANTABLE_ROLES[principal.role]]
+
+
+def default_role(roles: list[str]) -> str | None:
+    """Staff, the account most often made; else the first the user may give."""
+    return "provider_user" if "provider_user" in roles else (roles[0] if roles else None)

@@ -10,9 +10,7 @@ from dash import Input, Output, State, ctx, dcc, html
 from sqlalchemy.orm import Session
 
 from app.auth import schemas, service
-from app.auth.permissions import GRANTABLE_ROLES
 from app.auth.principal import Principal
-from app.models.auth import ROLES
 from app.supply_chain.service import list_organisations
 from dashboard.auth import db_session
 from dashboard.components.callbacks import callback
@@ -21,9 +19,11 @@ from dashboard.components.forms import (
     ARIA_LIVE,
     REFUSALS,
     chosen_int,
+    default_role,
     done,
     every,
     field,
+    grantable_roles,
     options,
     refused,
     shown_once,
@@ -60,7 +60,7 @@ def key_choices(keys: list[Any]) -> list[dict[str, str]]:
 
 def render(session: Session, principal: Principal, _query: dict[str, str]) -> Any:
     keys = keys_of(session, principal)  # 403 for a role that may not
-    roles = [r for r in ROLES if r in GRANTABLE_ROLES[principal.role]]
+    roles = grantable_roles(principal)
     orgs = (every(lambda page: list_organisations(session, principal, page))
             if principal.is_admin else [])
     create = html.Section([
@@ -68,7 +68,7 @@ def render(session: Session, principal: Principal, _query: dict[str, str]) -> An
         dbc.Row([
             field("Name", dbc.Input(id="api-key-name", maxLength=100),
                   "what uses it, e.g. \"case system nightly upload\"", md=4),
-            field("Role", dbc.Select(id="api-key-role", value=roles[-1] if roles else None,
+            field("Role", dbc.Select(id="api-key-role", value=default_role(roles),
                                      options=[{"label": ROLE_NAMES[r], "value": r}
                                               for r in roles]),
                   "never more rights than yours"),

@@ -11,10 +11,8 @@ from dash import Input, Output, State, ctx, dcc, html
 from sqlalchemy.orm import Session
 
 from app.auth import schemas, service
-from app.auth.permissions import GRANTABLE_ROLES, may
+from app.auth.permissions import may
 from app.auth.principal import Principal
-from app.core.pagination import PageParams
-from app.models.auth import ROLES
 from app.supply_chain.service import list_organisations
 from dashboard.auth import db_session
 from dashboard.components.callbacks import callback
@@ -23,9 +21,11 @@ from dashboard.components.forms import (
     ARIA_LIVE,
     REFUSALS,
     chosen_int,
+    default_role,
     done,
     every,
     field,
+    grantable_roles,
     options,
     refused,
     signed_in,
@@ -39,13 +39,13 @@ dash.register_page(__name__, path="/users", name="Users", order=20, nav_group=Tr
 EVERY_USER = schemas.UserFilters.model_validate({})
 
 
-def grantable(principal: Principal) -> list[str]:
-    return [role for role in ROLES if role in GRANTABLE_ROLES[principal.role]]
 
 
-def users_table(session: Session, principal: Principal) -> Any:
-    users = every(lambda page: service.list_users(session, principal, page,
-                                                  EVERY_USER))
+def users_of(session: Session, principal: Principal) -> list[Any]:
+    return every(lambda page: service.list_users(session, principal, page, EVERY_USER))
+
+
+def users_table(session: Session, principal: Principal, users: list[Any]) -> Any:
     if not users:
         return empty_state("No users", "Accounts you create appear here.")
     orgs = {o.id: o.name for o in every(
@@ -62,16 +62,14 @@ def users_table(session: Session, principal: Principal) -> Any:
                      id="users-table")
 
 
-def user_choices(session: Session, principal: Principal) -> list[dict[str, str]]:
-    users = every(lambda page: service.list_users(session, principal, page,
-                                                  EVERY_USER))
+def user_choices(users: list[Any]) -> list[dict[str, str]]:
     return options([(u.id, f"{u.username} ({'active' if u.is_active else 'deactivated'})")
                     for u in users])
 
 
 def render(session: Session, principal: Principal, _query: dict[str, str]) -> Any:
-    service.list_users(session, principal, PageParams(limit=1), EVERY_USER)  # 403
-    roles = grantable(principal)
+    users = users_of(session, principal)  # 403 for a role that may not
+    roles = grantable_roles(principal)
     if principal.is_admin:
         orgs = every(lambda page: list_organisations(session, principal, page))
         organisation: Any = dbc.Select(id="user-organisation", options=[
@@ -89,7 +87,7 @@ def render(session: Session, principal: Principal, _query: dict[str, str]) -> An
             field("Password", dbc.Input(id="user-password", type="password", maxLength=256,
                                         autoComplete="new-password"),
                   "8 characters or more, hard to guess: several unrelated words"),
-            field("Role", dbc.Select(id="user-role", value=roles[-1] if roles else None,
+            field("Role", dbc.Select(id="user-role", value=default_role(roles),
                                      options=[{"label": ROLE_NAMES[r], "value": r}
                                               for r in roles])),
             field("Organisation", organisation),
@@ -100,7 +98,7 @@ def render(session: Session, principal: Principal, _query: dict[str, str]) -> An
         html.H2("Change an account", className="h5"),
         dbc.Row([
             field("Account", dbc.Select(id="user-chosen",
-                                        options=user_choices(session, principal)), md=4),
+                                        options=user_choices(users)), md=4),
             field("Reason (kept in the audit log)", dbc.Input(id="user-reason", maxLength=200)),
             # Present for every role (the callback reads it), shown to those who may use it.
             html.Div(field("New password", dbc.Input(
@@ -122,7 +120,7 @@ def render(session: Session, principal: Principal, _query: dict[str, str]) -> An
         create, change,
         dcc.Loading(html.Div(id="users-result", role="status", **ARIA_LIVE)),
         html.H2("Accounts", className="h5"),
-        html.Div(users_table(session, principal), id="users-list"),
+        html.Div(users_table(session, principal, users), id="users-list"),
     ])
 
 
@@ -169,5 +167,6 @@ def act(_create: Any, _deactivate: Any, _reactivate: Any, _password: Any,
                 message = "Password set; every session of the user has ended."
         except REFUSALS as exc:
             return refused("Not done", exc, "users-error"), dash.no_update, dash.no_update
-        return (done(message, "users-done"), users_table(session, principal),
-                user_choices(session, principal))
+        users = users_of(session, principal)
+        return (done(message, "users-done"), users_table(session, principal, users),
+                user_choices(users))
