@@ -57,8 +57,9 @@ def field(label: str, control: Any, hint: str | None = None, md: int = 3) -> dbc
 def reasons(exc: Exception) -> list[str]:
     """The refusal as lines naming the field: "password: too easy to guess ..."."""
     if isinstance(exc, ValidationError):
-        return [f"{'.'.join(str(p) for p in e['loc']) or 'form'}: "
-                f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
+        # A model's own check (no field in `loc`) names its fields in its message.
+        return [": ".join([*(['.'.join(str(p) for p in e["loc"])] if e["loc"] else []),
+                           e["msg"].removeprefix("Value error, ")]) for e in exc.errors()]
     return [str(getattr(exc, "detail", exc))]
 
 

@@ -178,3 +178,17 @@ def test_a_contract_form_names_the_field_it_refuses(dashboard: Dashboard,
                        "contract-changes": '{"settings": {"min_n": 5}}'},
                    ("contract-create", "contract-update"))(dashboard, {})
     assert "settings.min_n: role 'prime_manager' may change only" in tariff.text
+
+
+def test_an_invitation_form_left_empty_says_which_fields_to_fill(dashboard: Dashboard,
+                                                                 world: World) -> None:
+    dashboard.sign_in(ROLES["prime_manager"])
+    empty = _form([("members-result", "children"), ("members-list", "children")],
+                  "member-add", lambda ids: {
+                      "member-join-code": "", "member-provider": "", "member-tier": "1",
+                      "member-share": "half", "member-chosen": None, "member-status": None,
+                      "member-reason": None,
+                      "_pages_location.search": f"?contract={world.contract_a}"},
+                  ("member-add", "member-change"))(dashboard, {})
+    assert "provider_id, join_code: give exactly one of the two" in empty.text
+    assert "contracted_share: Input should be a valid decimal" in empty.text
