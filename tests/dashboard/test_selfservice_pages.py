@@ -182,13 +182,15 @@ def test_a_contract_form_names_the_field_it_refuses(dashboard: Dashboard,
 
 def test_an_invitation_form_left_empty_says_which_fields_to_fill(dashboard: Dashboard,
                                                                  world: World) -> None:
+    def invite(share: str) -> Any:
+        return _form([("members-result", "children"), ("members-list", "children")],
+                     "member-add", lambda ids: {
+                         "member-join-code": "", "member-provider": "", "member-tier": "1",
+                         "member-share": share, "member-chosen": None, "member-status": None,
+                         "member-reason": None,
+                         "_pages_location.search": f"?contract={world.contract_a}"},
+                     ("member-add", "member-change"))(dashboard, {})
+
     dashboard.sign_in(ROLES["prime_manager"])
-    empty = _form([("members-result", "children"), ("members-list", "children")],
-                  "member-add", lambda ids: {
-                      "member-join-code": "", "member-provider": "", "member-tier": "1",
-                      "member-share": "half", "member-chosen": None, "member-status": None,
-                      "member-reason": None,
-                      "_pages_location.search": f"?contract={world.contract_a}"},
-                  ("member-add", "member-change"))(dashboard, {})
-    assert "provider_id, join_code: give exactly one of the two" in empty.text
-    assert "contracted_share: Input should be a valid decimal" in empty.text
+    assert "contracted_share: Input should be a valid decimal" in invite("half").text
+    assert '"provider_id, join_code: give exactly one of the two"' in invite("0").text
