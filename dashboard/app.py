@@ -19,18 +19,23 @@ from fastapi import FastAPI
 from app.auth.principal import Principal
 from app.core.http import script_hashes
 from dashboard import auth
+from dashboard.components.formatting import ROLE_NAMES
 from dashboard.components.page import aria_label
 
 PREFIX = auth.PREFIX
 LOGIN = auth.LOGIN_PATH
 # Bootstrap's CSS from a package (bootstrap-flask ships it), served by us: no CDN at run time.
 BOOTSTRAP_CSS = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5" / "css"
-ROLE_NAMES = {"admin": "Administrator", "prime_manager": "Prime manager",
-              "provider_user": "Provider staff", "reviewer": "Reviewer"}
 
 
-def nav_links(principal: Principal) -> list[dbc.NavItem]:
-    links = []
+SET_UP = "Set-up"  # the menu of the self-service pages (a page's `nav_group`)
+
+
+def nav_links(principal: Principal) -> list[Any]:
+    """The pages the principal's role may use; those of a `nav_group` in one drop-down menu
+    after the others (the set-up pages: the bar stays one line)."""
+    links: list[Any] = []
+    grouped: list[Any] = []
     for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0):
         if principal.role not in page.get("nav_roles", ()):
             continue
@@ -39,8 +44,15 @@ def nav_links(principal: Principal) -> list[dbc.NavItem]:
             if principal.organisation_id is None:
                 continue
             href = f"{PREFIX}providers/{principal.organisation_id}"
-        links.append(dbc.NavItem(dbc.NavLink(page["name"], href=href, active="exact",
-                                             id=f"nav-{page['module'].split('.')[-1]}")))
+        link_id = f"nav-{page['module'].split('.')[-1]}"
+        if page.get("nav_group"):
+            grouped.append(dbc.DropdownMenuItem(page["name"], href=href, id=link_id))
+        else:
+            links.append(dbc.NavItem(dbc.NavLink(page["name"], href=href, active="exact",
+                                                 id=link_id)))
+    if grouped:
+        links.append(dbc.DropdownMenu(grouped, label=SET_UP, nav=True, in_navbar=True,
+                                      align_end=True, id="nav-set-up"))
     return links
 
 

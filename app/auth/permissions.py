@@ -41,12 +41,16 @@ PERMISSIONS: dict[str, Permission] = {
                                  "provider_user"),
     "join_codes.manage": _allow("manage join codes", "admin", "prime_manager", "provider_user"),
     "payments.record": _allow("record payments", "admin", "prime_manager"),
-    "users.create": _allow("create users", "admin"),
-    # A prime manager sees who in its own organisation holds an account (app.auth.scope.users);
-    # changing accounts (deactivate, reactivate, reset a password) is the admin's, as creating.
-    "users.read": _allow("list users", "admin", "prime_manager"),
-    "users.manage": _allow("deactivate, reactivate or reset the password of users", "admin"),
-    # A subcontractor has no "manager" role of its own: its provider users hold its keys.
+    # An organisation runs its own accounts (issue 15, self-service): its users create, list,
+    # deactivate and reactivate the accounts of their own organisation carrying a role they
+    # could grant (GRANTABLE_ROLES; app.auth.scope.users), as they hold its API keys. A
+    # subcontractor has no "manager" role of its own, so its provider users do it.
+    "users.create": _allow("create users", "admin", "prime_manager", "provider_user"),
+    "users.read": _allow("list users", "admin", "prime_manager", "provider_user"),
+    "users.activation": _allow("deactivate or reactivate users", "admin", "prime_manager",
+                               "provider_user"),
+    # Whoever sets a password can sign in as that user: the admin's alone.
+    "users.manage": _allow("reset the password of users", "admin"),
     "api_keys.manage": _allow("manage API keys", "admin", "prime_manager", "provider_user"),
     "events.submit": _allow("submit events", "admin", "prime_manager", "provider_user"),
     "events.read": _allow("read events", "admin", "prime_manager", "provider_user"),
@@ -74,9 +78,10 @@ PERMISSIONS: dict[str, Permission] = {
                                       "prime_manager"),
 }
 
-# The roles a principal may put on an API key: its own or one with fewer rights, never more.
-# A prime manager's in-house delivery staff are provider users of the same organisation.
-GRANTABLE_KEY_ROLES: dict[str, frozenset[str]] = {
+# The roles a principal may put on an API key or a new user's account: its own or one with
+# fewer rights, never more. A prime manager's in-house delivery staff are provider users of the
+# same organisation.
+GRANTABLE_ROLES: dict[str, frozenset[str]] = {
     "admin": frozenset({"admin", "prime_manager", "provider_user", "reviewer"}),
     "prime_manager": frozenset({"prime_manager", "provider_user"}),
     "provider_user": frozenset({"provider_user"}),

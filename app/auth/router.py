@@ -61,7 +61,7 @@ def create_user(payload: schemas.UserCreate, session: SessionDep,
 @router.get("/users", response_model=Page[schemas.UserRead])
 def list_users(session: SessionDep, principal: PrincipalDep, page: PageDep,
                filters: Annotated[schemas.UserFilters, Query()]) -> object:
-    """Admins: every user; a prime manager: its own organisation's users."""
+    """Admins: every user; others: their own organisation's users with a role they could give."""
     rows, cursor = service.list_users(session, principal, page, filters)
     return {"rows": rows, "next_cursor": cursor}
 

@@ -9,7 +9,7 @@ from typing import TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, false, or_, select, true
 
-from app.auth.permissions import GRANTABLE_KEY_ROLES
+from app.auth.permissions import GRANTABLE_ROLES
 from app.auth.principal import Principal
 from app.models import (
     ApiKey,
@@ -157,13 +157,14 @@ class Scope:
         return stmt.where(JoinCode.organisation_id == self.org_id)
 
     def users(self, stmt: Select[*Ts]) -> Select[*Ts]:
-        """An admin's all; a prime manager its own organisation's (its in-house staff);
-        other roles are refused by the permissions table (users.read) and see none here."""
+        """An admin's all; others their own organisation's users carrying a role they could
+        grant (a prime manager all of its organisation's, a provider user its fellow provider
+        users, never its prime manager); reviewers are refused by the permissions table
+        (users.read) and see none here."""
         if self.role == "admin":
             return stmt
-        if self.role == "prime_manager":
-            return stmt.where(User.organisation_id == self.org_id)
-        return stmt.where(false())
+        return stmt.where(User.organisation_id == self.org_id,
+                          User.role.in_(GRANTABLE_ROLES.get(self.role, frozenset())))
 
     def api_keys(self, stmt: Select[*Ts]) -> Select[*Ts]:
         """Live keys: an admin's all; others' those of their own organisation carrying a role
@@ -172,7 +173,7 @@ class Scope:
         if self.role == "admin":
             return stmt
         return stmt.where(ApiKey.organisation_id == self.org_id,
-                          ApiKey.role.in_(GRANTABLE_KEY_ROLES.get(self.role, frozenset())))
+                          ApiKey.role.in_(GRANTABLE_ROLES.get(self.role, frozenset())))
 
     # -- complaints (DOMAIN.md sections 8 and 9) -------------------------------------------------
     def complaints(self, stmt: Select[*Ts]) -> Select[*Ts]:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import schemas
 from app.auth.passwords import check_password
-from app.auth.permissions import GRANTABLE_KEY_ROLES, authorize
+from app.auth.permissions import GRANTABLE_ROLES, authorize
 from app.auth.principal import Principal
 from app.auth.scope import Scope
 from app.core.config import get_settings
@@ -57,11 +57,24 @@ def _check_role_org(session: Session, role: str,
     return org
 
 
+def _check_grantable(principal: Principal, role: str, organisation_id: int | None) -> None:
+    """A non-admin acts for its own organisation only (another answers as absent) and gives
+    no more rights than it holds."""
+    if principal.is_admin:
+        return
+    if role not in GRANTABLE_ROLES[principal.role]:
+        raise Forbidden(f"role: a {principal.role} cannot give the role {role}; an account "
+                        "never carries more rights than its creator's")
+    if organisation_id != principal.organisation_id:
+        raise NotFound(f"organisation_id: organisation {organisation_id} not found")
+
+
 def create_user(session: Session, principal: Principal | None,
                 payload: schemas.UserCreate) -> User:
     """`principal` is None when the operator runs the CLI on the server."""
     if principal is not None:
         authorize(principal, "users.create")
+        _check_grantable(principal, payload.role, payload.organisation_id)
     org = _check_role_org(session, payload.role, payload.organisation_id)
     username = payload.username.lower()
     check_password(payload.password, username=username,
@@ -206,9 +219,10 @@ def get_user(session: Session, principal: Principal, user_id: int) -> User:
     return _user(session, principal, user_id)
 
 
-def _managed_user(session: Session, principal: Principal | None, user_id: int) -> User:
+def _managed_user(session: Session, principal: Principal | None, user_id: int,
+                  action: str = "users.manage") -> User:
     if principal is not None:
-        authorize(principal, "users.manage")
+        authorize(principal, action)
     return _user(session, principal, user_id)
 
 
@@ -217,7 +231,7 @@ def deactivate_user(session: Session, principal: Principal | None, user_id: int,
     """At once: the user cannot sign in, its sessions are revoked, and so are the API keys it
     created (a key outliving its creator's departure is a door left open). Never the last
     active admin, who alone could undo it."""
-    user = _managed_user(session, principal, user_id)
+    user = _managed_user(session, principal, user_id, "users.activation")
     if not user.is_active:
         raise Conflict(f"user {user_id} is deactivated already")
     if user.role == "admin":
@@ -245,7 +259,7 @@ def deactivate_user(session: Session, principal: Principal | None, user_id: int,
 
 def reactivate_user(session: Session, principal: Principal | None, user_id: int) -> User:
     """The user may sign in again; its revoked sessions and API keys stay revoked."""
-    user = _managed_user(session, principal, user_id)
+    user = _managed_user(session, principal, user_id, "users.activation")
     if user.is_active:
         raise Conflict(f"user {user_id} is active already")
     user.is_active = True
@@ -285,7 +299,7 @@ def create_api_key(session: Session, principal: Principal,
             raise NotFound(f"organisation {payload.organisation_id} not found")
         org_id = principal.organisation_id
         role = payload.role or principal.role
-        if role not in GRANTABLE_KEY_ROLES[principal.role]:
+        if role not in GRANTABLE_ROLES[principal.role]:
             raise Forbidden(f"role: a {principal.role} cannot create a key with role {role}; "
                             "a key never carries more rights than its creator")
     _check_role_org(session, role, org_id)

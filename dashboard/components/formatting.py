@@ -18,6 +18,8 @@ RAG = {
     None: (OKABE_ITO["grey"], "\u25cb", "circle-open", "No rating: nobody eligible yet"),
 }
 DASH = "\u2014"
+ROLE_NAMES = {"admin": "Administrator", "prime_manager": "Prime manager",
+              "provider_user": "Provider staff", "reviewer": "Reviewer"}
 
 
 def pct(value: float | None, places: int = 1) -> str:

@@ -22,8 +22,10 @@ def test_admins_list_every_user_and_a_prime_manager_its_own_organisations(client
     providers = client.get(f"{API}/users", headers=world.headers["admin"],
                            params={"role": "provider_user", "organisation_id": world.s1})
     assert [row["username"] for row in providers.json()["rows"]] == ["s1.user"]
-    for who in ("s1", "reviewer"):
-        assert client.get(f"{API}/users", headers=world.headers[who]).status_code == 403
+    # A provider user sees its own organisation's provider users (issue 15, self-service).
+    fellows = client.get(f"{API}/users", headers=world.headers["s1"]).json()["rows"]
+    assert [row["username"] for row in fellows] == ["s1.user"]
+    assert client.get(f"{API}/users", headers=world.headers["reviewer"]).status_code == 403
 
 
 def test_a_user_outside_the_managers_organisation_is_not_found(client, world):
@@ -36,13 +38,20 @@ def test_a_user_outside_the_managers_organisation_is_not_found(client, world):
         assert response.json() == {"detail": f"user {world.user_ids[who]} not found"}
 
 
-def test_only_admins_change_accounts(client, world):
+def test_only_admins_reset_passwords_and_organisations_switch_their_own_accounts(client,
+                                                                                world):
     target = world.user_ids["inhouse_a"]
-    for path, body in (("deactivate", {}), ("reactivate", None),
-                       ("password", {"new_password": NEW_PASSWORD})):
+    response = client.post(f"{API}/users/{target}/password", headers=world.headers["manager_a"],
+                           json={"new_password": NEW_PASSWORD})
+    assert response.status_code == 403
+    for path, body in (("deactivate", {}), ("reactivate", None)):
         response = client.post(f"{API}/users/{target}/{path}",
                                headers=world.headers["manager_a"], json=body)
-        assert response.status_code == 403, path
+        assert response.status_code == 200, (path, response.text)
+    # A provider user may not touch its prime's manager (a role it could not give): absent.
+    response = client.post(f"{API}/users/{world.user_ids['manager_a']}/deactivate",
+                           headers=world.headers["inhouse_a"], json={})
+    assert response.status_code == 404
 
 
 def test_the_last_active_admin_cannot_be_deactivated(client, db, world):

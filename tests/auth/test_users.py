@@ -69,10 +69,25 @@ def test_user_input_is_validated_field_by_field(client, world):
     assert fields == {"username", "password", "role", "organisation_id"}
 
 
-def test_only_admins_create_users(client, world):
-    for who in ("manager_a", "s1", "reviewer"):
+def test_users_create_accounts_of_their_own_organisation_with_no_more_rights(client, world):
+    reviewer = client.post(f"{API}/users", headers=world.headers["reviewer"], json={
+        "username": "sneaky", "password": "a long passphrase", "role": "admin"})
+    assert reviewer.status_code == 403
+    assert reviewer.json() == {"detail": "role 'reviewer' may not create users"}
+    for who, role in (("manager_a", "admin"), ("s1", "prime_manager")):
         response = client.post(f"{API}/users", headers=world.headers[who], json={
-            "username": "sneaky", "password": "a long passphrase", "role": "admin"})
-        assert response.status_code == 403
-        role = {"manager_a": "prime_manager", "s1": "provider_user", "reviewer": "reviewer"}[who]
-        assert response.json() == {"detail": f"role '{role}' may not create users"}
+            "username": "sneaky", "password": "a long passphrase", "role": role})
+        assert response.status_code == 403, response.text
+        assert response.json()["detail"].startswith("role: ")
+    # Another organisation answers as one that does not exist.
+    for org in (world.sb, 999_999):
+        response = client.post(f"{API}/users", headers=world.headers["s1"], json={
+            "username": "sneaky", "password": "a long passphrase", "role": "provider_user",
+            "organisation_id": org})
+        assert response.status_code == 404
+        assert response.json() == {"detail": f"organisation_id: organisation {org} not found"}
+    created = client.post(f"{API}/users", headers=world.headers["s1"], json={
+        "username": "s1.colleague", "password": "quartz meadow violin tundra",
+        "role": "provider_user", "organisation_id": world.s1})
+    assert created.status_code == 201, created.text
+    assert created.json()["organisation_id"] == world.s1

@@ -29,7 +29,7 @@ from tests.world import World
 
 # What no record has, by kind: organisations and contracts keep integer ids, the rest public ids.
 ABSENT = {"contract": MISSING_CONTRACT, "provider": MISSING_CONTRACT, "complaint": MISSING,
-          "flag": MISSING}
+          "flag": MISSING, "user": MISSING_CONTRACT, "key": MISSING, "invitation": MISSING}
 ROLES = {"admin": "site.admin", "prime_manager": "prime.boss", "provider_user": "third.staff",
          "reviewer": "the.reviewer"}
 
@@ -65,7 +65,26 @@ def records(db: Session, client: Any, world: World,
                             params={"contract_id": contract, "rule": "COM-1"})
         [row] = [r for r in answer.json()["rows"] if r["subject_org_id"] == provider]
         flag[provider] = row["id"]
+    keys = {}
+    for name, org, role in (("s1", world.s1, "provider_user"), ("sb", world.sb, "provider_user"),
+                            ("prime_a", world.prime_a, "prime_manager"),
+                            ("prime_b", world.prime_b, "prime_manager")):
+        answer = client.post(f"{API}/api-keys", headers=world.headers["admin"], json={
+            "name": f"{name} key", "organisation_id": org, "role": role})
+        assert answer.status_code == 201, answer.text
+        keys[name] = answer.json()["id"]
+    invited = {}  # prime B invites S1 into contract B; prime A invites SB into contract A
+    for invitee, contract, manager in ((world.s1, world.contract_b, "manager_b"),
+                                       (world.sb, world.contract_a, "manager_a")):
+        code = client.post(f"{API}/join-codes", headers=world.headers["admin"],
+                           json={"organisation_id": invitee}).json()["code"]
+        answer = client.post(f"{API}/contracts/{contract}/members",
+                             headers=world.headers[manager],
+                             json={"join_code": code, "tier": 2, "contracted_share": "0.01"})
+        assert answer.status_code == 202, answer.text
+        invited[invitee] = answer.json()["id"]
     return {
+        "keys": keys, "to_s1": invited[world.s1], "to_sb": invited[world.sb],
         "s2_complaint": nested_flags["complaint"], "con3_flag": nested_flags["CON-3"],
         "s1_complaint": add_complaint(db, world.contract_a, world.s1,
                                       today() - timedelta(days=3)),
@@ -77,6 +96,22 @@ def records(db: Session, client: Any, world: World,
 
 
 def ids_for(role: str, world: World, r: dict[str, Any]) -> Ids:
+    """The records of ids_of, and the self-service pages' (users, API keys, invitations: a
+    provider user answers the invitation to its organisation, the others withdraw theirs)."""
+    ids = ids_of(role, world, r)
+    users, keys = world.user_ids, r["keys"]
+    own = {"admin": ("s1", "s1", "to_sb"), "prime_manager": ("inhouse_a", "prime_a", "to_sb"),
+           "provider_user": ("s1", "s1", "to_s1"), "reviewer": ("s1", "s1", "to_s1")}[role]
+    ids.own.update(user=users[own[0]], key=keys[own[1]], invitation=r[own[2]])
+    if role == "provider_user":
+        ids.own["verb"] = "invitation-accept"
+        ids.other.update(user=users["sb"], key=keys["sb"], invitation=r["to_sb"])
+    elif role == "prime_manager":
+        ids.other.update(user=users["manager_b"], key=keys["prime_b"], invitation=r["to_s1"])
+    return ids
+
+
+def ids_of(role: str, world: World, r: dict[str, Any]) -> Ids:
     a, b = world.contract_a, world.contract_b
     if role == "admin":
         return Ids({"contract": a, "provider": world.s2, "complaint": r["s2_complaint"],
@@ -117,6 +152,12 @@ PAGES: dict[str, PageEntry] = {
     "/compliance": PageEntry(lambda ids: "/dashboard/compliance", _contract),
     "/complaints": PageEntry(lambda ids: "/dashboard/complaints", _contract),
     "/upload": PageEntry(lambda ids: "/dashboard/upload", takes=()),
+    "/users": PageEntry(lambda ids: "/dashboard/users", takes=()),
+    "/api-keys": PageEntry(lambda ids: "/dashboard/api-keys", takes=()),
+    "/organisations": PageEntry(lambda ids: "/dashboard/organisations", takes=()),
+    "/invitations": PageEntry(lambda ids: "/dashboard/invitations", takes=()),
+    "/contracts": PageEntry(lambda ids: "/dashboard/contracts", takes=()),
+    "/members": PageEntry(lambda ids: "/dashboard/members", _contract),
     "/providers/<provider_id>": PageEntry(
         lambda ids: f"/dashboard/providers/{ids['provider']}",
         lambda ids: f"?contract={ids.get('contract', MISSING)}", takes=("provider",)),
@@ -225,9 +266,84 @@ def _upload(d: Dashboard, ids: dict[str, Any]) -> Any:
             f"m-{ids['contract']},referral,{ids['contract']},MX-{ids['contract']},"
             f"{(today() - timedelta(days=3)).isoformat()},jsa_18_24,{ids['provider']}\n")
     contents = "data:text/csv;base64," + base64.b64encode(text.encode()).decode()
-    return d.call([("upload-result", "children")], [_prop("upload-file", "contents", contents)],
+    return d.call([("upload-result", "children"), ("upload-file", "contents")],
+                  [_prop("upload-file", "contents", contents),
+                   _prop("upload-resend", "n_clicks", None)],
                   [_prop("upload-file", "filename", "events.csv"),
-                   _prop("upload-partial", "value", False)], "upload-file.contents")
+                   _prop("upload-partial", "value", False), _prop("upload-last", "data", None)],
+                  "upload-file.contents")
+
+
+def _form(outputs: list[tuple[str, str]], button: str,
+          values: Callable[[dict[str, Any]], dict[str, Any]],
+          inputs: tuple[str, ...] = ()) -> Callable[[Dashboard, dict[str, Any]], Any]:
+    """A self-service form's callback: `button` clicked among the form's `inputs` buttons,
+    with the form's fields (`values`) as its state."""
+    def call(d: Dashboard, ids: dict[str, Any]) -> Any:
+        pressed = ids.get("verb", button) if button == "invitation-withdraw" else button
+        clicks = [_prop(b, "n_clicks", 1 if b == pressed else None) for b in inputs or (button,)]
+        state = [_prop(k.split(".")[0], k.split(".")[1] if "." in k else "value", v)
+                 for k, v in values(ids).items()]
+        return d.call(outputs, clicks, state, f"{pressed}.n_clicks")
+    return call
+
+
+_USER_FORM = ("user-create", "user-deactivate", "user-reactivate", "user-set-password")
+_CONTRACT_FORM = ("contract-create", "contract-update")
+_MEMBER_FORM = ("member-add", "member-change")
+_INVITATION_FORM = ("invitation-accept", "invitation-decline", "invitation-withdraw")
+SELF_SERVICE: dict[str, Any] = {
+    "..users-result.children...users-list.children...user-chosen.options..": (
+        _form([("users-result", "children"), ("users-list", "children"),
+               ("user-chosen", "options")], "user-deactivate", lambda ids: {
+            "user-username": None, "user-password": None, "user-role": None,
+            "user-organisation": None, "user-chosen": str(ids["user"]),
+            "user-reason": "left", "user-new-password": None}, _USER_FORM),
+        ("user",), frozenset({"admin", "prime_manager", "provider_user"}),
+        lambda r: "deactivated: signed out everywhere" in r.text),
+    "..api-keys-result.children...api-keys-list.children...api-key-chosen.options..": (
+        _form([("api-keys-result", "children"), ("api-keys-list", "children"),
+               ("api-key-chosen", "options")], "api-key-revoke", lambda ids: {
+            "api-key-name": None, "api-key-role": None, "api-key-organisation": None,
+            "api-key-chosen": ids["key"]}, ("api-key-create", "api-key-revoke")),
+        ("key",), frozenset({"admin", "prime_manager", "provider_user"}),
+        lambda r: "Key revoked" in r.text),
+    "..organisations-result.children...organisations-list.children..": (
+        _form([("organisations-result", "children"), ("organisations-list", "children")],
+              "organisation-create", lambda ids: {
+                  "organisation-name": "Aire Valley Works", "organisation-kind": "subcontractor",
+                  "organisation-sector": "third"}),
+        (), frozenset({"admin"}), lambda r: "organisations-done" in r.text),
+    "..invitations-result.children...invitations-list.children...invitation-chosen.options..": (
+        _form([("invitations-result", "children"), ("invitations-list", "children"),
+               ("invitation-chosen", "options")], "invitation-withdraw",
+              lambda ids: {"invitation-chosen": ids["invitation"]}, _INVITATION_FORM),
+        ("invitation",), frozenset({"admin", "prime_manager", "provider_user"}),
+        lambda r: "invitations-done" in r.text),
+    "..join-codes-result.children...join-codes-list.children..": (
+        _form([("join-codes-result", "children"), ("join-codes-list", "children")],
+              "join-code-create", lambda ids: {"join-code-organisation": str(ids["provider"])}),
+        (), frozenset({"admin", "prime_manager", "provider_user"}),
+        lambda r: "join-code-secret" in r.text),
+    "..contracts-result.children...contracts-list.children..": (
+        _form([("contracts-result", "children"), ("contracts-list", "children")],
+              "contract-update", lambda ids: {
+                  "contract-prime": None, "contract-cpa-code": None, "contract-cpa-name": None,
+                  "contract-start": None, "contract-end": None,
+                  "contract-chosen": str(ids["contract"]), "contract-visibility": "named",
+                  "contract-changes": None}, _CONTRACT_FORM),
+        ("contract",), frozenset({"admin", "prime_manager"}),
+        lambda r: "contracts-done" in r.text),
+    "..members-result.children...members-list.children..": (
+        _form([("members-result", "children"), ("members-list", "children")],
+              "member-change", lambda ids: {
+                  "member-join-code": None, "member-provider": None, "member-tier": "1",
+                  "member-share": "0", "member-chosen": str(ids["provider"]),
+                  "member-status": "on_improvement_plan", "member-reason": "targets",
+                  "_pages_location.search": f"?contract={ids['contract']}"}, _MEMBER_FORM),
+        ("contract",), frozenset({"admin", "prime_manager"}),
+        lambda r: "members-done" in r.text),
+}
 
 
 @dataclass(frozen=True)
@@ -270,11 +386,12 @@ CALLBACKS: dict[str, CallbackEntry] = {
     "complaints-download.data": CallbackEntry(
         _export("complaints-download", "complaints-export"), ("contract",),
         frozenset(ROLES), _has_file),
-    "upload-result.children": CallbackEntry(
+    "..upload-result.children...upload-file.contents..": CallbackEntry(
         # The prime may report for any participant of its contracts (DOMAIN.md section 3).
         _upload, ("contract",), frozenset({"admin", "prime_manager", "provider_user"}),
         lambda r: "Every line was accepted" in r.text),
 }
+CALLBACKS.update({name: CallbackEntry(*entry) for name, entry in SELF_SERVICE.items()})
 # The pages router is the page matrix above.
 PAGES_ROUTER = ".._pages_content.children..._pages_store.data.."
 

@@ -265,24 +265,28 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("POST", f"{API}/auth/password"): Entry(_password_change, expect(
         anonymous=401, admin=204, prime_manager=204, provider_user=204, reviewer=204),
         audit="user.password_change"),
-    # Users: the admin sees and changes all; a prime manager sees its own organisation's.
+    # Users: the admin sees and changes all; an organisation's users see, create, deactivate
+    # and reactivate its own (roles they could grant); only the admin resets passwords.
     ("GET", f"{API}/users"): Entry(
         _same(f"{API}/users"),
-        expect(anonymous=401, admin=200, prime_manager=200, provider_user=403, reviewer=403),
+        expect(anonymous=401, admin=200, prime_manager=200, provider_user=200, reviewer=403),
         leaks=_other_users),
     ("GET", f"{API}/users/{{user_id}}"): Entry(
         lambda ctx, role, target: Call(f"{API}/users/{ctx.user(role, target)}"),
-        expect(anonymous=401, admin=200, prime_manager=(200, 404), provider_user=403,
+        expect(anonymous=401, admin=200, prime_manager=(200, 404), provider_user=(200, 404),
                reviewer=403)),
     ("POST", f"{API}/users/{{user_id}}/deactivate"): Entry(
         lambda ctx, role, target: Call(f"{API}/users/{ctx.new_user(target)}/deactivate",
                                        json={"reason": "left"}),
-        expect(anonymous=401, admin=200, prime_manager=403, provider_user=403, reviewer=403),
+        # new_user makes S1's (own) and SB's users: none is a prime manager's.
+        expect(anonymous=401, admin=200, prime_manager=404, provider_user=(200, 404),
+               reviewer=403),
         audit="user.deactivate"),
     ("POST", f"{API}/users/{{user_id}}/reactivate"): Entry(
         lambda ctx, role, target: Call(
             f"{API}/users/{ctx.new_user(target, active=False)}/reactivate"),
-        expect(anonymous=401, admin=200, prime_manager=403, provider_user=403, reviewer=403),
+        expect(anonymous=401, admin=200, prime_manager=404, provider_user=(200, 404),
+               reviewer=403),
         audit="user.reactivate"),
     ("POST", f"{API}/users/{{user_id}}/password"): Entry(
         lambda ctx, role, target: Call(f"{API}/users/{ctx.new_user(target)}/password",
@@ -293,7 +297,8 @@ MATRIX: dict[tuple[str, str], Entry] = {
         lambda ctx, role, target: Call(f"{API}/users", json={
             "username": ctx.unique("user"), "password": "a long passphrase",
             "role": "provider_user", "organisation_id": ctx.provider(target)}),
-        expect(anonymous=401, admin=201, prime_manager=403, provider_user=403, reviewer=403),
+        expect(anonymous=401, admin=201, prime_manager=404, provider_user=(201, 404),
+               reviewer=403),
         audit="user.create"),
     ("POST", f"{API}/api-keys"): Entry(
         lambda ctx, role, target: Call(f"{API}/api-keys", json={
