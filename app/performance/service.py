@@ -168,8 +168,12 @@ def _fitted(session: Session, contract: Contract, request: _Request,
         counts = tuple(c for c in queries.provider_group_counts(
             session, contract.id, request.period_from, request.period_to, request.as_of,
             request.cutoff, request.horizon, covariates) if c.provider_id in known)
-        cells = [risk_model.RiskCell(c.provider_id, c.payment_group,
-                                     dict(zip(covariates, c.characteristics, strict=True)),
+        # One mapping per distinct set of levels (a few hundred for thousands of cells).
+        named: dict[tuple[str | None, ...], dict[str, str | None]] = {}
+        for c in counts:
+            if c.characteristics not in named:
+                named[c.characteristics] = dict(zip(covariates, c.characteristics, strict=True))
+        cells = [risk_model.RiskCell(c.provider_id, c.payment_group, named[c.characteristics],
                                      c.eligible, c.outcomes) for c in counts]
         return _Fitted(covariates, counts, risk_model.fit_risk_model(
             cells, risk_model.RiskModelParameters(covariates, settings.risk_min_level_n)))
