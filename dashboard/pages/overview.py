@@ -46,8 +46,9 @@ def outcome_trend(found: service.Overview) -> str:
         change = "\u25ac level" if abs(points) < 0.05 else f"{arrow} {abs(points):.1f} points"
     return (f"Like for like, outcomes within {horizon} months: referred {recent.period_from} "
             f"to {recent.period_to}, {pct(recent.rate)} ({recent.outcomes:,} of "
-            f"{recent.eligible:,}), against {pct(before.rate)} for {before.period_from} to "
-            f"{before.period_to} ({before.outcomes:,} of {before.eligible:,}): {change}.")
+            f"{recent.eligible:,}), against referred {before.period_from} to "
+            f"{before.period_to}, {pct(before.rate)} ({before.outcomes:,} of "
+            f"{before.eligible:,}): {change}.")
 
 
 def national_note(horizon: int) -> str:
