@@ -4,6 +4,7 @@ pages (the grid's cells, the tiles' text, what Plotly drew). Then one test per s
 finding 1, each of which failed on the main branch before this change."""
 
 import re
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,6 +25,16 @@ pytestmark = pytest.mark.browser
 POOLED = re.compile(r"Pooled rate.*?(\d+\.\d%)", re.DOTALL)
 COLUMNS = ("provider_link", "eligible", "outcomes", "rate", "expected", "performance_index",
            "rag_display", "rank", "raw_rank")
+
+
+@pytest.fixture()
+def page(browser: Any) -> Iterator[Any]:
+    """A browser wide enough for the league grid to draw every column (it draws only the
+    columns in view), so each figure is read from the page."""
+    context = browser.new_context(viewport={"width": 7000, "height": 1000})
+    context.set_default_timeout(30_000)
+    yield context.new_page()
+    context.close()
 
 
 def number(text: str) -> int:
