@@ -109,8 +109,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                f"outcomes within {table.horizon_months} months; ranked when at least "
                f"{table.min_n} are eligible.")
     pooled = html.P([
-        f"Pooled rate (all providers' job outcomes within {table.horizon_months} months / "
-        "eligible, the rate providers are compared with): ",
+        "Pooled rate of all providers (their job outcomes / eligible, the rate each "
+        "provider is compared with): ",
         html.Strong(pct(table.pooled_rate), id="league-pooled"), ", ",
         html.Span(f"{table.outcomes:,}", id="league-outcomes"), " job outcomes of ",
         html.Span(f"{table.eligible:,}", id="league-eligible"), " eligible."],
