@@ -213,13 +213,14 @@ def league_figures(table: schemas.LeagueTableOut, row: schemas.LeagueRowOut) -> 
                         "outcomes / expected; 1 is as expected"),
             figure_card("RAG", rag_label(judged_rag(row, table.rag_basis)), "provider-rag"),
             figure_card("Adjusted rank", rank, "provider-rank",
-                        f"raw rank {raw_rank}" if row.rank is not None
+                        "by performance index (case mix allowed for)" if row.rank is not None
                         else f"unranked: fewer than {table.min_n} eligible"),
             figure_card("Raw rank", raw_rank, "provider-raw-rank", "by outcome rate alone"),
         ], className="g-2"),
         html.A("League table with these filters",
                href=f"{PREFIX}league?contract={table.contract_id}&from={table.period_from}"
-                    f"&to={table.period_to}&as_of={table.as_of}&horizon={horizon}"),
+                    f"&to={table.period_to}&as_of={table.as_of}&horizon={horizon}",
+               className="d-block mb-3"),
         id="provider-league", **aria_label("In the league table"))
 
 
@@ -238,10 +239,11 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         period_to=filters.period_to, as_of=filters.as_of, horizon_months=filters.horizon)
     compliance = service.check_compliance_trend(session, principal, contract_id, provider_id,
                                                 as_of=filters.as_of)
+    # The league row's period: the chart's total is the row's fees (events dated in it).
     payments = service.payments_earned(session, principal, contract_id, provider_id=provider_id,
-                                       as_of=filters.as_of)
+                                       period_from=table.period_from,
+                                       period_to=table.period_to, as_of=table.as_of)
     name = get_organisation(session, principal, provider_id).name
-    earned = sum((t.total for t in payments.totals), start=Decimal(0))
     forecast = next((f for f in payments.forecast if f.provider_id == provider_id), None)
     cohort_body: Any = (dcc.Graph(id="provider-cohorts", figure=cohort_figure(cohorts, name),
                                   config={"displaylogo": False})
@@ -265,9 +267,11 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                                       "Attachments, job outcomes and sustainments earn fees "
                                       "from the contract's tariff."))
     summary = dbc.Row([
-        dbc.Col(dbc.Card(dbc.CardBody([html.H3("Fees earned", className="h6 text-muted"),
-                                       html.P(money(earned), className="h4 mb-0",
-                                              id="provider-earned")])), md=3),
+        dbc.Col(dbc.Card(dbc.CardBody([
+            html.H3("Fees earned", className="h6 text-muted"),
+            html.P(money(row.payments_earned), className="h4 mb-0", id="provider-earned"),
+            html.P(f"events dated {table.period_from} to {min(table.period_to, table.as_of)}",
+                   className="small mb-0")])), md=3),
         dbc.Col(dbc.Card(dbc.CardBody([
             html.H3("Forecast still expected", className="h6 text-muted"),
             html.P(money(forecast.expected_total if forecast else 0), className="h4 mb-0",

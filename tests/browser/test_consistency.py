@@ -24,7 +24,7 @@ pytestmark = pytest.mark.browser
 # The league page's pooled rate, worded as this branch and as main word it.
 POOLED = re.compile(r"Pooled rate.*?(\d+\.\d%)", re.DOTALL)
 COLUMNS = ("provider_link", "eligible", "outcomes", "rate", "expected", "performance_index",
-           "rag_display", "rank", "raw_rank")
+           "rag_display", "rank", "raw_rank", "payments_earned")
 
 
 @pytest.fixture()
@@ -126,6 +126,12 @@ def test_the_same_filters_give_the_same_figures_on_every_page(page: Any, demo: D
                          "rank": row["rank"], "raw-rank": row["raw_rank"]}, name
         assert f"pooled rate of all providers {pooled}" in page.locator(
             "#provider-league").inner_text()
+        assert page.locator("#provider-earned").inner_text() == row["payments_earned"], name
+        if row["payments_earned"] != "\u00a30":  # the chart ends at the row's fees
+            wait_attached(page, "#provider-payments .main-svg")
+            drawn = page.evaluate("""() => document.querySelector(
+                '#provider-payments .js-plotly-plot').data[0].y.slice(-1)[0]""")
+            assert f"\u00a3{drawn:,.0f}" == row["payments_earned"], name
 
 
 def test_a_provider_users_overview_is_its_own_league_row(page: Any, demo: Demo,
