@@ -24,7 +24,7 @@ pytestmark = pytest.mark.browser
 # The league page's pooled rate, worded as this branch and as main word it.
 POOLED = re.compile(r"Pooled rate.*?(\d+\.\d%)", re.DOTALL)
 COLUMNS = ("provider_link", "eligible", "outcomes", "rate", "expected", "performance_index",
-           "rag_display", "rank", "raw_rank", "payments_earned")
+           "rag_display", "rank", "raw_rank", "payments_earned", "referrals", "job_starts")
 
 
 @pytest.fixture()
@@ -101,6 +101,9 @@ def test_the_same_filters_give_the_same_figures_on_every_page(page: Any, demo: D
     page.locator("#tile-rate").wait_for()
     assert page.locator("#tile-rate").inner_text() == pooled
     assert page.locator("#tile-outcomes").inner_text() == outcomes
+    for tile, column in (("referrals", "referrals"), ("job-starts", "job_starts")):
+        total = sum(number(r[column]) for r in grid.values())
+        assert page.locator(f"#tile-{tile}").inner_text() == f"{total:,}"
     assert page.locator("#tile-outcomes-note").inner_text().startswith(f"of {eligible} eligible")
     assert "within 9 months" in page.locator("#tile-rate").locator("xpath=..").inner_text()
 
