@@ -34,7 +34,7 @@ def not_found(detail: str = "") -> html.Div:
 
 def empty_state(title: str, hint: str) -> html.Div:
     return html.Div([html.H2(title, className="h5"), html.P(hint, className="mb-0")],
-                    className="border rounded p-4 my-3 bg-light empty-state")
+                    className="border rounded p-4 my-3 bg-body-tertiary empty-state")
 
 
 def problem(detail: str) -> dbc.Alert:
