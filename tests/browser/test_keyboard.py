@@ -123,3 +123,17 @@ def test_provider_staff_raise_a_complaint_by_keyboard(page: Any, demo: Demo) -> 
     page.locator("#complaint-raised").wait_for()
     assert "confidential" in page.locator("#complaint-raised").inner_text()
     page.locator("#complaints-table").get_by_role("link", name=title).wait_for()
+
+
+def test_the_upload_file_box_is_reached_and_opened_by_keyboard(page: Any, demo: Demo) -> None:
+    """dcc.Upload's file input is invisible over its drop area: Tab reaches it by the area's
+    words (assets/a11y.js names it), the area shows the focus, Enter opens the file chooser."""
+    sign_in_by_keyboard(page, demo, "calder.staff")
+    tab_to(page, "Upload events")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/dashboard/upload.*"))
+    page.locator("#upload-file input[type=file]").wait_for(state="attached")
+    tab_to(page, "Drop a CSV file here, or choose a file")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    assert chooser.value.element.get_attribute("accept") == ".csv,text/csv"
