@@ -18,7 +18,8 @@ Render = Callable[[Session, Principal, dict[str, str]], Any]
 
 
 def aria_label(label: str) -> dict[str, Any]:
-    """Keyword arguments naming an element for assistive technology."""
+    """Keyword arguments naming an element for assistive technology (on an element with a role:
+    ARIA does not allow a name on a plain div, p or span)."""
     return {"aria-label": label}
 
 

@@ -232,7 +232,8 @@ def test_no_serious_or_critical_wcag_violation(
             summary.append((path, role, scheme, sum(len(v["nodes"]) for v in blocking),
                             others, undecided))
             print(f"\n{path} as {role}, {scheme}: {len(blocking)} serious or critical rules, "
-                  f"{others} minor or moderate elements, {undecided} for a person to review")
+                  f"{others} minor or moderate elements, {undecided} for a person to review "
+                  f"({', '.join(sorted({v['id'] for v in result['incomplete']}))})")
             if blocking:
                 failures.append(f"{scheme} ({page.url}):\n{described(blocking)}")
     finally:
