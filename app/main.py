@@ -44,23 +44,29 @@ DOCS_ASSETS = "/docs/assets"
 DOCS_ASSET_DIR = Path(fastapi_offline.__file__).parent / "static"
 
 
+def settle_heap() -> None:
+    """What every server process does once started (each uvicorn worker builds its own app),
+    and what the benchmarks do before measuring in-process. One 5,000-event batch holds tens
+    of thousands of objects until its answer (pydantic models, row dicts), a league table
+    with characteristics about as many: at CPython's default threshold of 700 the collector
+    ran over a hundred times per batch, its older generations walking the whole heap (a
+    100 ms pause in every other league table), and freed next to nothing. Freezing what
+    startup built (it lives as long as the process) takes it out of every collection;
+    10,000 runs them a fourteenth as often. 100,000 was barely faster and kept request
+    garbage for longer: peak memory rose by a half (docs/operations.md)."""
+    gc.collect()  # startup's garbage is freed now, not frozen for good
+    gc.freeze()
+    gc.set_threshold(10_000)
+
+
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    # Runs at startup in every server process (each uvicorn worker builds its own app). One
-    # 5,000-event batch holds tens of thousands of objects until its answer (pydantic models,
-    # row dicts): at CPython's default threshold of 700 the collector ran over a hundred times
-    # per batch, its older generations walking the whole heap, and freed next to nothing.
-    # Freezing what startup built (it lives as long as the process) takes it out of every
-    # collection; 10,000 runs them a fourteenth as often. 100,000 was barely faster
-    # and kept request garbage for longer: peak memory rose by a half (docs/operations.md).
     if get_settings().secret_key == DEV_SECRET_KEY:
         # Production refuses it (app.core.config); anywhere else, say so once at start-up.
         log.warning("SECRET_KEY is the development default: anyone who reads the source can "
                     "sign tokens and sessions; set SECRET_KEY to a private value of 32 or more "
                     "characters outside development")
-    gc.collect()  # startup's garbage is freed now, not frozen for good
-    gc.freeze()
-    gc.set_threshold(10_000)
+    settle_heap()
     yield
 
 

@@ -96,18 +96,33 @@ def provider_group_counts(session: Session, contract_id: int, period_from: date,
             *([Participant.area] if "area" in covariates else [])]
     # In the covering index's column order, so that the database reads it in order.
     stmt = select(*keys, *counts).where(*where).group_by(*keys)
-    width = len(keys) - 2
+    with_area = "area" in covariates
+    decoded: dict[tuple[int, str | None], tuple[str | None, ...]] = {}
+
+    def levels(key: int, area: str | None) -> tuple[str | None, ...]:
+        """The row's levels in the order of `covariates` (a few hundred distinct keys)."""
+        if (key, area) not in decoded:
+            named: dict[str, str | None] = dict(zip(BANDED, decode_characteristics_key(key),
+                                                    strict=True))
+            named["area"] = area
+            decoded[key, area] = tuple(named[name] for name in covariates)
+        return decoded[key, area]
+
+    rows: Sequence[Any] = session.execute(stmt).all()
+    found = [ProviderGroupCounts(int(row[0]), row[1], int(row[-4]), int(row[-3]),
+                                 int(row[-2]), int(row[-1]),
+                                 levels(row[2] if banded else 0,
+                                        row[len(keys) - 1] if with_area else None))
+             for row in rows]
+    if len(banded) == len(BANDED):
+        return found  # every band asked for: each row is a cell already
+    # A subset of the bands: rows that differ only in the others make one cell.
     cells: dict[tuple[int, str, tuple[str | None, ...]], list[int]] = {}
-    for row in session.execute(stmt):
-        values: tuple[Any, ...] = tuple(row)
-        levels: dict[str, str | None] = dict(zip(
-            BANDED, decode_characteristics_key(int(values[2])), strict=True)) if banded else {}
-        if "area" in covariates:
-            levels["area"] = values[1 + width]
-        cell = (int(values[0]), str(values[1]), tuple(levels[name] for name in covariates))
-        totals = cells.setdefault(cell, [0, 0, 0, 0])
-        for i, value in enumerate(values[2 + width:]):
-            totals[i] += int(value)
+    for c in found:
+        totals = cells.setdefault((c.provider_id, c.payment_group, c.characteristics),
+                                  [0, 0, 0, 0])
+        for i, value in enumerate((c.referrals, c.eligible, c.outcomes, c.job_starts)):
+            totals[i] += value
     return [ProviderGroupCounts(provider_id, group, referrals, eligible_n, outcomes,
                                 job_starts, characteristics)
             for (provider_id, group, characteristics), (referrals, eligible_n, outcomes,

@@ -386,7 +386,11 @@ def fit_risk_model(
 
     # Cells of different providers share their covariate patterns: everything up to the fit
     # works on the distinct raw patterns, a few hundred where there are thousands of cells.
-    raw_of_cell = [(cell.payment_group, *(_level(cell, c) for c in characteristics))
+    levels_of: dict[int, tuple[str, ...]] = {}  # by the identity of a cell's mapping:
+    for cell in fitting_cells:                   # callers share one per set of levels
+        if id(cell.characteristics) not in levels_of:
+            levels_of[id(cell.characteristics)] = tuple(_level(cell, c) for c in characteristics)
+    raw_of_cell = [(cell.payment_group, *levels_of[id(cell.characteristics)])
                    for cell in fitting_cells]
     raw: dict[Pattern, _PatternCounts] = defaultdict(_PatternCounts)
     for cell, raw_pattern in zip(fitting_cells, raw_of_cell, strict=True):

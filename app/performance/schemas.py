@@ -71,7 +71,9 @@ class LeagueTableOut(BaseModel):
     as_of: date
     horizon_months: int
     min_n: int
-    pooled_rate: float | None
+    pooled_rate: float | None = Field(description="outcomes / eligible: every provider's")
+    eligible: int = Field(description="every provider's eligible participants (E summed)")
+    outcomes: int = Field(description="every provider's outcomes (O summed)")
     overdispersion: OverdispersionOut
     risk_model: RiskModelSummaryOut = Field(description="expected = X_p of this model")
     rag_basis: Literal["overdispersed", "binomial"] = Field(

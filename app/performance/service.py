@@ -4,7 +4,7 @@ import base64
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +28,7 @@ from app.performance import (
     risk_model,
     schemas,
 )
-from app.performance.dates import horizon_cutoff
+from app.performance.dates import add_months, horizon_cutoff
 from app.supply_chain.schemas import MilestoneSchedule
 from app.supply_chain.service import contract_settings, get_contract
 
@@ -96,6 +96,22 @@ def league_table(session: Session, principal: Principal, contract_id: int, *,
     contract = get_contract(session, principal, contract_id)
     request = _request(contract, period_from, period_to, as_of, horizon_months, min_n)
     return _league_table(session, contract, request, _viewer(principal, contract))[0]
+
+
+def provider_league_row(session: Session, principal: Principal, contract_id: int,
+                        provider_id: int, *, period_from: date | None = None,
+                        period_to: date | None = None, as_of: date | None = None,
+                        horizon_months: int | None = None
+                        ) -> tuple[schemas.LeagueTableOut, schemas.LeagueRowOut]:
+    """One provider's row of the league table `league_table` gives the principal for the
+    same filters (a provider's page shows it, so it cannot disagree with the table); not
+    found when that table does not show the provider by name."""
+    table = league_table(session, principal, contract_id, period_from=period_from,
+                         period_to=period_to, as_of=as_of, horizon_months=horizon_months)
+    row = next((r for r in table.rows if r.provider_id == provider_id), None)
+    if row is None:
+        raise NotFound(f"provider {provider_id} not found in contract {contract_id}")
+    return table, row
 
 
 def contract_league_table(session: Session, contract: Contract, *,
@@ -168,8 +184,12 @@ def _fitted(session: Session, contract: Contract, request: _Request,
         counts = tuple(c for c in queries.provider_group_counts(
             session, contract.id, request.period_from, request.period_to, request.as_of,
             request.cutoff, request.horizon, covariates) if c.provider_id in known)
-        cells = [risk_model.RiskCell(c.provider_id, c.payment_group,
-                                     dict(zip(covariates, c.characteristics, strict=True)),
+        # One mapping per distinct set of levels (a few hundred for thousands of cells).
+        named: dict[tuple[str | None, ...], dict[str, str | None]] = {}
+        for c in counts:
+            if c.characteristics not in named:
+                named[c.characteristics] = dict(zip(covariates, c.characteristics, strict=True))
+        cells = [risk_model.RiskCell(c.provider_id, c.payment_group, named[c.characteristics],
                                      c.eligible, c.outcomes) for c in counts]
         return _Fitted(covariates, counts, risk_model.fit_risk_model(
             cells, risk_model.RiskModelParameters(covariates, settings.risk_min_level_n)))
@@ -224,6 +244,8 @@ def _league_table(session: Session, contract: Contract, request: _Request, viewe
         "contract_id": contract.id, "from": request.period_from, "to": request.period_to,
         "as_of": request.as_of, "horizon_months": request.horizon, "min_n": request.min_n,
         "pooled_rate": table.pooled_rate,
+        "eligible": sum(row.eligible for row in table.rows),
+        "outcomes": sum(row.outcomes for row in table.rows),
         "overdispersion": {"units": dispersion.units, "phi": dispersion.phi,
                            "tau2": dispersion.tau2},
         "risk_model": {"covariates": list(model.report.covariates), "n": model.report.n,
@@ -456,12 +478,106 @@ def national_benchmark(session: Session, principal: Principal, contract_id: int,
     contract = get_contract(session, principal, contract_id)
     if provider_id is not None:
         _check_provider(session, principal, contract, provider_id)
-    rates = {str(group): rate for group, rate in contract_settings(contract).national_rates.items()}
     counts = queries.provider_group_counts(session, contract.id, period_from, period_to, as_of,
                                            horizon_cutoff(as_of, horizon_months),
                                            horizon_months)
+    return _national_rate(contract, counts, provider_id)
+
+
+def _national_rate(contract: Contract, counts: Sequence[queries.ProviderGroupCounts],
+                   provider_id: int | None) -> float | None:
+    rates = {str(group): rate for group, rate in contract_settings(contract).national_rates.items()}
     mine = [c for c in counts if provider_id is None or c.provider_id == provider_id]
     eligible = sum(c.eligible for c in mine)
     if not eligible:
         return None
     return sum(c.eligible * rates.get(c.payment_group, 0.0) for c in mine) / eligible
+
+
+# -- the overview: the league table's figures, a like-for-like trend, the national benchmark --
+TREND_MONTHS = 6  # the length of each of the outcome trend's two referral windows
+
+
+@dataclass(frozen=True)
+class TrendWindow:
+    """Participants referred period_from..period_to, every one of them past the horizon on
+    as_of: outcomes within the horizon, counted as the league table counts them."""
+
+    period_from: date
+    period_to: date
+    eligible: int
+    outcomes: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.outcomes / self.eligible if self.eligible else None
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The Overview's figures: the league table of the same request and, for a provider's
+    users, their own row of it (`own`); otherwise the whole contract's."""
+
+    table: schemas.LeagueTableOut
+    own: schemas.LeagueRowOut | None
+    referrals: int
+    job_starts: int
+    eligible: int
+    outcomes: int
+    rate: float | None
+    payments_earned: Decimal
+    national_rate: float | None  # national 2-year rates, weighted by the same eligible mix
+    trend: tuple[TrendWindow, TrendWindow] | None  # (earlier, recent), equally mature
+
+
+def overview(session: Session, principal: Principal, contract_id: int, *,
+             period_from: date | None = None, period_to: date | None = None,
+             as_of: date | None = None, horizon_months: int | None = None) -> Overview:
+    """The league table's figures for the Overview, from the same request (the league table's
+    defaults when none is given): a provider's users see their own row, everyone else the
+    whole contract's totals (its pooled rate, eligible and outcomes). With the national
+    benchmark of the same eligible case mix and the like-for-like outcome trend (`_trend`)."""
+    contract = get_contract(session, principal, contract_id)
+    request = _request(contract, period_from, period_to, as_of, horizon_months, None)
+    table, fitted = _league_table(session, contract, request, _viewer(principal, contract))
+    own_id = principal.organisation_id if principal.role == "provider_user" else None
+    own = None
+    if own_id is not None:
+        own = next((row for row in table.rows if row.provider_id == own_id), None)
+        if own is None:
+            raise NotFound(f"provider {own_id} not found in contract {contract.id}")
+    rows = table.rows if own is None else [own]  # every row is exact for these viewers
+    return Overview(
+        table=table, own=own,
+        referrals=sum(r.referrals or 0 for r in rows),
+        job_starts=sum(r.job_starts or 0 for r in rows),
+        eligible=table.eligible if own is None else own.eligible,
+        outcomes=table.outcomes if own is None else own.outcomes,
+        rate=table.pooled_rate if own is None else own.rate,
+        payments_earned=sum((r.payments_earned or Decimal(0) for r in rows), Decimal(0)),
+        national_rate=_national_rate(contract, fitted.counts, own_id),
+        trend=_trend(session, contract, request, own_id))
+
+
+def _trend(session: Session, contract: Contract, request: _Request,
+           provider_id: int | None) -> tuple[TrendWindow, TrendWindow] | None:
+    """Like with like: the latest TREND_MONTHS months of the period's referrals whose whole
+    horizon has passed on as_of, against the TREND_MONTHS months before them, each counted
+    with outcomes within the same horizon (the league table's query), so neither had longer
+    to reach an outcome. None when the period does not hold both windows."""
+    windows: list[tuple[date, date]] = []
+    end = min(request.period_to, request.cutoff)
+    for _ in range(2):
+        start = add_months(end, -TREND_MONTHS) + timedelta(days=1)
+        if start < request.period_from:
+            return None
+        windows.append((start, end))
+        end = start - timedelta(days=1)
+    found = []
+    for start, end in reversed(windows):
+        counts = [c for c in queries.provider_group_counts(
+            session, contract.id, start, end, request.as_of, request.cutoff, request.horizon)
+            if provider_id is None or c.provider_id == provider_id]
+        found.append(TrendWindow(start, end, sum(c.eligible for c in counts),
+                                 sum(c.outcomes for c in counts)))
+    return found[0], found[1]

@@ -107,7 +107,14 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     anonymised = any(row["provider_id"] is None for row in rows)
     summary = (f"Referred {table.period_from} to {table.period_to}, as of {table.as_of}, "
                f"outcomes within {table.horizon_months} months; ranked when at least "
-               f"{table.min_n} are eligible. Pooled rate {pct(table.pooled_rate)}.")
+               f"{table.min_n} are eligible.")
+    pooled = html.P([
+        "Pooled rate of all providers (their job outcomes / eligible, the rate each "
+        "provider is compared with): ",
+        html.Strong(pct(table.pooled_rate), id="league-pooled"), ", ",
+        html.Span(f"{table.outcomes:,}", id="league-outcomes"), " job outcomes of ",
+        html.Span(f"{table.eligible:,}", id="league-eligible"), " eligible."],
+        className="small")
     body: Any
     if not any(row["eligible"] or row["referrals"] for row in rows):
         body = empty_state("No referrals in this period",
@@ -118,6 +125,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                     tooltipShowDelay=300)
     return html.Div([
         page_header("League table", summary),
+        pooled,
         filter_bar(filters, contracts, in_force=InForce(
             table.period_from, table.period_to, table.as_of, table.horizon_months)),
         dbc.Alert("Other providers are shown anonymised, as the contract's settings say.",

@@ -1,10 +1,9 @@
-"""Overview: the chosen contract's headline figures for a period, each with its trend against
-the period of the same length just before. A provider's staff see their own organisation's
-figures; everyone else the whole contract's."""
+"""Overview: the chosen contract's headline figures. Its outcome figures are the league
+table's for the same filters (one service call, `service.overview`; the league table's
+defaults when the URL names none), and it links to the league table with them. A provider's
+staff see their own organisation's row; everyone else the whole contract's. The one trend
+shown compares like with like: two windows of referrals that have both had the whole horizon."""
 
-from dataclasses import dataclass
-from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 import dash
@@ -16,67 +15,49 @@ from app.auth.principal import Principal
 from app.complaints.service import complaint_counts, open_complaints
 from app.compliance.service import flag_counts
 from app.core.pagination import PageParams
-from app.core.timeutil import today
-from app.performance import schemas, service
-from app.performance.dates import add_months
+from app.performance import service
 from dashboard.auth import PREFIX
 from dashboard.components.filters import InForce, filter_bar, parse_filters
 from dashboard.components.formatting import DASH, count, money, pct
-from dashboard.components.league_data import chosen_contract, league_table
+from dashboard.components.league_data import chosen_contract
 from dashboard.components.page import guarded, page_header
 
 ALL_ROLES = ("admin", "prime_manager", "provider_user", "reviewer")
 dash.register_page(__name__, path="/", name="Overview", order=1,
                    title="Overview - chainboard", nav_roles=ALL_ROLES)
-# Half of a default 12-month period's referrals have had this long by its end: the rate
-# then rests on real numbers rather than on the few referred a year before as_of.
-OVERVIEW_HORIZON = 6
+# The national rates are two-year rates: only a 24-month horizon compares with them.
+NATIONAL_HORIZON = 24
 
 
-@dataclass
-class Headline:
-    referrals: int
-    job_starts: int
-    eligible: int
-    outcomes: int
-    payments_earned: Decimal
-
-    @property
-    def rate(self) -> float | None:
-        return self.outcomes / self.eligible if self.eligible else None
-
-
-def headline(table: schemas.LeagueTableOut, principal: Principal) -> Headline:
-    """A provider's staff: their own row; others: the contract's totals."""
-    rows = table.rows
-    if principal.role == "provider_user":
-        rows = [r for r in rows if r.provider_id == principal.organisation_id]
-    return Headline(
-        # Rows read exact here (a provider's own, everyone's for a prime): `or 0` for the types.
-        referrals=sum(r.referrals or 0 for r in rows),
-        job_starts=sum(r.job_starts or 0 for r in rows),
-        eligible=sum(r.eligible for r in rows), outcomes=sum(r.outcomes for r in rows),
-        payments_earned=sum((r.payments_earned or Decimal(0) for r in rows), Decimal(0)))
+def outcome_trend(found: service.Overview) -> str:
+    """The like-for-like trend in words and an arrow (never colour alone), or why none."""
+    horizon = found.table.horizon_months
+    if found.trend is None:
+        return (f"No trend: the period does not hold two {service.TREND_MONTHS}-month spells "
+                f"of referrals that have both had the full {horizon} months by "
+                f"{found.table.as_of}, and comparing newer referrals with older ones would "
+                "flatter the older.")
+    before, recent = found.trend
+    if recent.rate is None or before.rate is None:
+        change = "no change to report (nobody eligible in one of them)"
+    else:
+        points = (recent.rate - before.rate) * 100
+        arrow = "\u25b2 up" if points > 0 else "\u25bc down"
+        change = "\u25ac level" if abs(points) < 0.05 else f"{arrow} {abs(points):.1f} points"
+    return (f"Like for like, outcomes within {horizon} months: referred {recent.period_from} "
+            f"to {recent.period_to}, {pct(recent.rate)} ({recent.outcomes:,} of "
+            f"{recent.eligible:,}), against referred {before.period_from} to "
+            f"{before.period_to}, {pct(before.rate)} ({before.outcomes:,} of "
+            f"{before.eligible:,}): {change}.")
 
 
-def trend(now: float | None, before: float | None, *, percent: bool = False,
-          unit: str = "") -> str:
-    """The change on the previous period in words and an arrow (never colour alone)."""
-    if now is None or before is None:
-        return "no figure for the previous period"
-    if percent:
-        change = (now - before) * 100
-        if abs(change) < 0.05:
-            return "\u25ac level with the previous period"
-        arrow = "\u25b2 up" if change > 0 else "\u25bc down"
-        return f"{arrow} {abs(change):.1f} points on the previous period ({pct(before)})"
-    if before == 0:
-        return "none in the previous period" if now else "\u25ac none in either period"
-    change = (now - before) / before * 100
-    if abs(change) < 0.5:
-        return f"\u25ac level with the previous period ({unit}{before:,.0f})"
-    arrow = "\u25b2 up" if change > 0 else "\u25bc down"
-    return f"{arrow} {abs(change):.0f}% on the previous period ({unit}{before:,.0f})"
+def national_note(horizon: int) -> str:
+    what = ("DWP's published two-year job-outcome rates, weighted by this case mix of "
+            "payment groups")
+    if horizon == NATIONAL_HORIZON:
+        return f"{what}; comparable with the rates here, which also count 24 months."
+    return (f"{what}. Not comparable with the {horizon}-month rates here: it counts outcomes "
+            f"within 24 months. Choose a 24-month horizon to compare.")
 
 
 def tile(tile_id: str, label: str, value: str, note: str,
@@ -85,7 +66,7 @@ def tile(tile_id: str, label: str, value: str, note: str,
     return dbc.Col(dbc.Card(dbc.CardBody([
         html.H2(label, className="h6 text-muted mb-1"),
         html.P(value, className="display-6 mb-1", id=tile_id),
-        html.P(note, className="small mb-0"),
+        html.P(note, className="small mb-0", id=f"{tile_id}-note"),
         html.A(link[0], href=link[1], className="small", id=f"{tile_id}-link")
         if link else None,
     ]), className="h-100"), md=3, sm=6, className="mb-3")
@@ -94,48 +75,41 @@ def tile(tile_id: str, label: str, value: str, note: str,
 def render(session: Session, principal: Principal, query: dict[str, str]) -> Any:
     filters = parse_filters(query)
     contract_id, contracts = chosen_contract(session, principal, filters)
-    as_of = filters.as_of or today()
-    period_to = filters.period_to or as_of
-    period_from = filters.period_from or add_months(period_to, -12) + timedelta(days=1)
-    horizon = filters.horizon or OVERVIEW_HORIZON
-    filters.period_from, filters.period_to, filters.horizon = period_from, period_to, horizon
-    length = period_to - period_from
-    before_to = period_from - timedelta(days=1)
-    before_from = before_to - length
-
-    now_table = league_table(session, principal, filters, contract_id)
-    now = headline(now_table, principal)
-    contract = service.get_contract(session, principal, contract_id)
-    before: Headline | None = None
-    if before_to >= contract.start_date:
-        before_table = league_table(session, principal, filters, contract_id,
-                                    period_from=max(before_from, contract.start_date),
-                                    period_to=before_to)
-        before = headline(before_table, principal)
-    own = principal.organisation_id if principal.role == "provider_user" else None
-    national = service.national_benchmark(
-        session, principal, contract_id, period_from=period_from, period_to=period_to,
-        as_of=as_of, horizon_months=horizon, provider_id=own)
-
-    def previous(name: str) -> Any:
-        return None if before is None else getattr(before, name)
-
+    found = service.overview(session, principal, contract_id, period_from=filters.period_from,
+                             period_to=filters.period_to, as_of=filters.as_of,
+                             horizon_months=filters.horizon)
+    table = found.table
+    horizon, as_of = table.horizon_months, table.as_of
+    own = found.own
+    league_query = filters.query(contract=contract_id, **{
+        "from": table.period_from, "to": table.period_to, "as_of": as_of, "horizon": horizon})
+    league_href = f"{PREFIX}league{league_query}"
+    pooled_words = (f"all providers' job outcomes within {horizon} months / eligible: the rate "
+                    "the league table compares providers with")
     tiles = [
-        tile("tile-referrals", "Referrals", count(now.referrals),
-             trend(now.referrals, previous("referrals"))),
-        tile("tile-job-starts", "Job starts", count(now.job_starts),
-             trend(now.job_starts, previous("job_starts"))),
-        tile("tile-outcomes", "Job outcomes", count(now.outcomes),
-             f"of {now.eligible:,} eligible; " + trend(now.outcomes, previous("outcomes"))),
-        tile("tile-rate", f"Outcome rate within {horizon} months", pct(now.rate),
-             trend(now.rate, previous("rate"), percent=True)),
-        tile("tile-pooled", "Pooled rate (whole contract)", pct(now_table.pooled_rate),
-             "the benchmark the league table compares providers with"),
-        tile("tile-national", "National benchmark, same case mix", pct(national),
-             "2-year national job-outcome rates weighted by this case mix"),
-        tile("tile-payments", "Payments earned", money(now.payments_earned),
-             trend(float(now.payments_earned),
-                   None if before is None else float(before.payments_earned), unit="\u00a3")),
+        tile("tile-referrals", "Referrals", count(found.referrals),
+             f"referred {table.period_from} to {table.period_to}"),
+        tile("tile-job-starts", "Job starts", count(found.job_starts),
+             f"of those referrals, by {as_of}; no trend: newer referrals have had less time"),
+        tile("tile-outcomes", f"Job outcomes within {horizon} months", count(found.outcomes),
+             f"of {found.eligible:,} eligible (referred at least {horizon} months before "
+             f"{as_of})"),
+        tile("tile-rate", f"Outcome rate within {horizon} months"
+             + (" (your organisation)" if own is not None else " (pooled, all providers)"),
+             pct(found.rate),
+             outcome_trend(found) if own is not None else
+             f"{pooled_words}. " + outcome_trend(found),
+             ("League table", league_href)),
+    ]
+    if own is not None:
+        tiles.append(tile("tile-pooled", f"Pooled rate within {horizon} months",
+                          pct(table.pooled_rate),
+                          f"{pooled_words} ({table.outcomes:,} of {table.eligible:,})"))
+    tiles += [
+        tile("tile-national", "National two-year rate, same case mix", pct(found.national_rate),
+             national_note(horizon)),
+        tile("tile-payments", "Payments earned", money(found.payments_earned),
+             f"fees for events dated {table.period_from} to {min(table.period_to, as_of)}"),
     ]
     if principal.role != "reviewer":  # reviewers read aggregates, never participants' checks
         checks = service.milestones(session, principal, contract_id, PageParams(limit=1),
@@ -158,20 +132,19 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         if principal.role != "reviewer" else "escalated to the Merlin route",
         ("Complaints", f"{PREFIX}complaints?contract={contract_id}")))
     who = ("your organisation's figures" if own is not None else "the whole contract")
-    previous_text = (f"against {before_from} to {before_to}" if before is not None
-                     else "no earlier period in this contract")
     links = html.P([
-        html.A("League table", href=f"{PREFIX}league{filters.query(contract=contract_id)}",
-               className="me-3"),
+        html.A("League table with these filters", href=league_href, className="me-3",
+               id="overview-league-link"),
         html.A("Milestones", href=f"{PREFIX}milestones?contract={contract_id}",
                className="me-3") if principal.role != "reviewer" else None,
     ])
     return html.Div([
         page_header("Overview",
-                    f"Participants referred {period_from} to {period_to} ({who}), as of "
-                    f"{as_of}; trends {previous_text}. Outcome figures count participants "
-                    f"referred at least {horizon} months before {as_of}."),
-        filter_bar(filters, contracts, in_force=InForce(as_of=as_of)),
+                    f"Referred {table.period_from} to {table.period_to} ({who}), as of "
+                    f"{as_of}, outcomes within {horizon} months: the league table's figures "
+                    "for these filters."),
+        filter_bar(filters, contracts, in_force=InForce(table.period_from, table.period_to,
+                                                        as_of, horizon)),
         dbc.Row(tiles),
         html.P(f"Rates {DASH} when nobody referred in the period is eligible yet.",
                className="small text-muted"),

@@ -1,9 +1,11 @@
-"""One provider's page: its cohort curves against the contract's, in-work check compliance
-month by month, payments earned with the forecast still expected, and its compliance flags and
-the complaints it raised on the contract. Which providers a user may open is the performance
-service's scope: another provider's id answers not found. The flags and complaints come from
-their services with the signed-in principal, already scoped and redacted: a complaint raised
-in confidence is not listed for the prime's staff (the filter never matches it)."""
+"""One provider's page: its league-table row for the page's filters (rate, expected outcomes,
+performance index, RAG and ranks, from the league table's own service call), its cohort curves
+against the contract's, in-work check compliance month by month, payments earned with the
+forecast still expected, and its compliance flags and the complaints it raised on the
+contract. Which providers a user may open is the performance service's scope: another
+provider's id answers not found. The flags and complaints come from their services with the
+signed-in principal, already scoped and redacted: a complaint raised in confidence is not
+listed for the prime's staff (the filter never matches it)."""
 
 from collections.abc import Callable
 from decimal import Decimal
@@ -22,17 +24,20 @@ from app.compliance.schemas import FlagFilters, FlagRead
 from app.compliance.service import list_flags
 from app.core.pagination import PageParams
 from app.performance import schemas, service
+from app.performance.overdispersion import judged_rag
 from app.supply_chain.service import get_organisation
 from dashboard.auth import PREFIX
 from dashboard.components.charts import TEMPLATE
 from dashboard.components.complaints import sla_lines
 from dashboard.components.filters import InForce, filter_bar, parse_filters
 from dashboard.components.formatting import (
+    DASH,
     OKABE_ITO,
     complaint_status_label,
     flag_status_label,
     money,
     pct,
+    rag_label,
     severity_label,
 )
 from dashboard.components.league_data import chosen_contract
@@ -179,6 +184,46 @@ def flags_and_complaints(session: Session, principal: Principal, contract_id: in
                    id="provider-flags-complaints", **aria_label("Flags and complaints"))
 
 
+def figure_card(label: str, value: str, figure_id: str, note: str | None = None) -> dbc.Col:
+    return dbc.Col(dbc.Card(dbc.CardBody([
+        html.H3(label, className="h6 text-muted"),
+        html.P(value, className="h4 mb-0", id=figure_id),
+        html.P(note, className="small mb-0") if note else None])), md=2, sm=4,
+        className="mb-2")
+
+
+def league_figures(table: schemas.LeagueTableOut, row: schemas.LeagueRowOut) -> html.Section:
+    """The provider's row of the league table for the page's filters, as the table shows it."""
+    horizon = table.horizon_months
+    rank = DASH if row.rank is None else str(row.rank)
+    raw_rank = DASH if row.raw_rank is None else str(row.raw_rank)
+    return section(
+        "In the league table",
+        html.P(f"Referred {table.period_from} to {table.period_to}, as of {table.as_of}, "
+               f"outcomes within {horizon} months: this provider's row of the league table "
+               "for these filters.", className="small"),
+        dbc.Row([
+            figure_card(f"Outcome rate within {horizon} months", pct(row.rate),
+                        "provider-rate", f"{row.outcomes:,} of {row.eligible:,} eligible; "
+                        f"pooled rate of all providers {pct(table.pooled_rate)}"),
+            figure_card("Expected outcomes for its case mix", f"{row.expected:.1f}",
+                        "provider-expected"),
+            figure_card("Performance index", DASH if row.performance_index is None
+                        else f"{row.performance_index:.2f}", "provider-pi",
+                        "outcomes / expected; 1 is as expected"),
+            figure_card("RAG", rag_label(judged_rag(row, table.rag_basis)), "provider-rag"),
+            figure_card("Adjusted rank", rank, "provider-rank",
+                        "by performance index (case mix allowed for)" if row.rank is not None
+                        else f"unranked: fewer than {table.min_n} eligible"),
+            figure_card("Raw rank", raw_rank, "provider-raw-rank", "by outcome rate alone"),
+        ], className="g-2"),
+        html.A("League table with these filters",
+               href=f"{PREFIX}league?contract={table.contract_id}&from={table.period_from}"
+                    f"&to={table.period_to}&as_of={table.as_of}&horizon={horizon}",
+               className="d-block mb-3"),
+        id="provider-league", **aria_label("In the league table"))
+
+
 def render(session: Session, principal: Principal, query: dict[str, str]) -> Any:
     provider_text = query.pop("provider_id", "")
     if not provider_text.isdigit() or not 1 <= int(provider_text) <= 2**31 - 1:
@@ -189,12 +234,16 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     # The services decide whether this provider is the principal's to see (404 otherwise).
     cohorts = service.cohorts(session, principal, contract_id, provider_id=provider_id,
                               as_of=filters.as_of)
+    table, row = service.provider_league_row(
+        session, principal, contract_id, provider_id, period_from=filters.period_from,
+        period_to=filters.period_to, as_of=filters.as_of, horizon_months=filters.horizon)
     compliance = service.check_compliance_trend(session, principal, contract_id, provider_id,
                                                 as_of=filters.as_of)
+    # The league row's period: the chart's total is the row's fees (events dated in it).
     payments = service.payments_earned(session, principal, contract_id, provider_id=provider_id,
-                                       as_of=filters.as_of)
+                                       period_from=table.period_from,
+                                       period_to=table.period_to, as_of=table.as_of)
     name = get_organisation(session, principal, provider_id).name
-    earned = sum((t.total for t in payments.totals), start=Decimal(0))
     forecast = next((f for f in payments.forecast if f.provider_id == provider_id), None)
     cohort_body: Any = (dcc.Graph(id="provider-cohorts", figure=cohort_figure(cohorts, name),
                                   config={"displaylogo": False})
@@ -218,9 +267,11 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                                       "Attachments, job outcomes and sustainments earn fees "
                                       "from the contract's tariff."))
     summary = dbc.Row([
-        dbc.Col(dbc.Card(dbc.CardBody([html.H3("Fees earned", className="h6 text-muted"),
-                                       html.P(money(earned), className="h4 mb-0",
-                                              id="provider-earned")])), md=3),
+        dbc.Col(dbc.Card(dbc.CardBody([
+            html.H3("Fees earned", className="h6 text-muted"),
+            html.P(money(row.payments_earned), className="h4 mb-0", id="provider-earned"),
+            html.P(f"events dated {table.period_from} to {min(table.period_to, table.as_of)}",
+                   className="small mb-0")])), md=3),
         dbc.Col(dbc.Card(dbc.CardBody([
             html.H3("Forecast still expected", className="h6 text-muted"),
             html.P(money(forecast.expected_total if forecast else 0), className="h4 mb-0",
@@ -228,18 +279,13 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
             html.P(f"from {forecast.in_work_without_outcome:,} in work without an outcome "
                    f"and {forecast.with_outcome:,} with one" if forecast else
                    "nobody in work now", className="small mb-0")])), md=4),
-        dbc.Col(dbc.Card(dbc.CardBody([
-            html.H3("Outcome rate to date", className="h6 text-muted"),
-            html.P(pct(cohorts.overall[-1].rate if cohorts.overall else None),
-                   className="h4 mb-0"),
-            html.P("at the longest horizon with participants eligible",
-                   className="small mb-0")])), md=3),
     ], className="mb-2")
     return html.Div([
         page_header(name, f"Contract {contract_id}, as of {cohorts.as_of}."),
         html.Span(str(provider_id), id="provider-id", hidden=True),
-        filter_bar(filters, contracts, period=False, horizon=False,
-                   in_force=InForce(as_of=cohorts.as_of)),
+        filter_bar(filters, contracts, in_force=InForce(
+            table.period_from, table.period_to, table.as_of, table.horizon_months)),
+        league_figures(table, row),
         summary,
         html.A("Show in the funnel plot",
                href=f"{PREFIX}funnel{filters.query(contract=contract_id, provider=provider_id)}"),

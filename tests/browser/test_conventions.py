@@ -104,6 +104,12 @@ def test_dropdowns_list_each_choice_once(page: Any, demo: Demo) -> None:
     provider = highlight.evaluate("s => s.options[2].value")
     highlight.select_option(provider)
     page.wait_for_url(re.compile(rf".*provider={provider}.*"))
+    # The page is drawn again for the new URL: choose on the new control, not the old one
+    # (under load the old one may still be on the page, and a choice made there is lost).
+    page.wait_for_function("""() => {
+        const plot = document.querySelector('#funnel-graph .js-plotly-plot');
+        return plot && plot.data && plot.data.some(t => (t.name || '').startsWith('selected:'));
+    }""", polling=100)
     page.get_by_label("Highlight provider").select_option(label="none")
     page.wait_for_function("() => !window.location.search.includes('provider=')",
                            polling=100)

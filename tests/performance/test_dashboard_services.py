@@ -98,3 +98,58 @@ def test_checks_due_by_a_day_leave_later_ones_out(client, db: Session, world: Wo
     assert {row.milestone for row in later.rows} > {"D28"}
 
 
+
+
+def test_the_overview_is_the_league_tables_figures_for_the_same_filters(
+        client, db: Session, world: World) -> None:
+    """Issue 15 finding 1: the Overview's outcome figures are the league table's (one
+    request, the league table's defaults), a provider's staff see their own row of it, and
+    the national benchmark is that of the same eligible case mix."""
+    load(client, world)
+    prime = principal("prime_manager", world.prime_a)
+    found = service.overview(db, prime, world.contract_a, as_of=AS_OF)
+    table = service.league_table(db, prime, world.contract_a, as_of=AS_OF)
+    assert found.table == table and table.period_from == date(2024, 1, 1)
+    assert (found.eligible, found.outcomes, found.rate) == (3, 2, table.pooled_rate)
+    assert (table.eligible, table.outcomes) == (sum(r.eligible for r in table.rows),
+                                                sum(r.outcomes for r in table.rows))
+    assert found.national_rate == pytest.approx((2 * 0.054 + 0.317) / 3)
+    third = service.overview(db, principal("provider_user", world.s1), world.contract_a,
+                             as_of=AS_OF)
+    assert third.own is not None and third.own.provider_id == world.s1
+    assert (third.eligible, third.outcomes, third.rate) == (2, 1, 0.5)
+    assert third.table.pooled_rate == table.pooled_rate
+    assert third.national_rate == pytest.approx(0.054)
+
+
+def test_the_overviews_trend_compares_two_equally_mature_windows(client, db: Session,
+                                                                 world: World) -> None:
+    """Two 6-month windows of referrals ending at the horizon's cutoff, each counted as the
+    league table counts them; none when the period does not hold both."""
+    third_events = [*journey(world.contract_a, "W-1", world.s1, date(2024, 7, 10)),
+                    *journey(world.contract_a, "W-2", world.s1, date(2025, 1, 10))[:3]]
+    private = journey(world.contract_a, "W-3", world.s2, date(2025, 2, 10))
+    for who, events in (("s1", third_events), ("s2", private)):
+        response = client.post("/api/v1/events", json=events, headers=world.keys[who])
+        assert response.status_code == 200, response.text
+    prime = principal("prime_manager", world.prime_a)
+    as_of = date(2025, 12, 1)  # cutoff at 6 months: 2025-06-01
+    found = service.overview(db, prime, world.contract_a, as_of=as_of, horizon_months=6)
+    assert found.trend is not None
+    before, recent = found.trend
+    assert (before.period_from, before.period_to) == (date(2024, 6, 2), date(2024, 12, 1))
+    assert (recent.period_from, recent.period_to) == (date(2024, 12, 2), date(2025, 6, 1))
+    assert (before.eligible, before.outcomes, recent.eligible, recent.outcomes) == (1, 1, 2, 1)
+    for window in (before, recent):
+        table = service.league_table(db, prime, world.contract_a, as_of=as_of,
+                                     horizon_months=6, period_from=window.period_from,
+                                     period_to=window.period_to)
+        assert (table.eligible, table.outcomes, table.pooled_rate) == (
+            window.eligible, window.outcomes, window.rate)
+    third = service.overview(db, principal("provider_user", world.s1), world.contract_a,
+                             as_of=as_of, horizon_months=6)
+    assert third.trend is not None
+    assert [(w.eligible, w.outcomes) for w in third.trend] == [(1, 1), (1, 0)]
+    # A period that does not hold two such windows: no trend.
+    assert service.overview(db, prime, world.contract_a, as_of=as_of, horizon_months=6,
+                            period_from=date(2024, 9, 1)).trend is None
