@@ -1,7 +1,8 @@
 # chainboard: the everyday commands. Everything runs from .venv/bin, no activation needed.
 #   make demo   migrate, load demo data, serve, print the URL and the demo logins
 #   make test   lint + compose check + the test suite on SQLite and on PostgreSQL, browser
-#               tests included (headless Chromium: /usr/bin/chromium); to leave them out
+#               tests included (headless Chromium: /usr/bin/chromium; axe-core from npm into
+#               ./node_modules, `make node-deps`); to leave them out
 #               locally: make test-sqlite PYTEST_ARGS='-m "not browser"'
 
 PYTHON ?= python3
@@ -9,6 +10,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Written after a successful install; pyproject.toml newer than it means "install again".
 STAMP := $(VENV)/.chainboard-installed
+# npm writes it on each install: the lock file newer than it means "install again".
+NODE_STAMP := node_modules/.package-lock.json
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -17,7 +20,7 @@ TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo serve migrate lint compose-check test test-sqlite test-postgres bench clean
+.PHONY: help venv node-deps demo serve migrate lint compose-check test test-sqlite test-postgres bench clean
 
 help:
 	@echo "make demo           migrate, load demo data, serve on PORT=$(PORT), print URL and logins"
@@ -30,6 +33,7 @@ help:
 	@echo "make serve          serve on HOST=$(HOST) PORT=$(PORT)"
 	@echo "make bench          run bench/*.py (they append figures to docs/benchmarks.md)"
 	@echo "make venv           create or refresh .venv (pip install -e '.[dev]')"
+	@echo "make node-deps      npm ci: axe-core into ./node_modules (the accessibility browser tests)"
 
 venv: $(STAMP)
 
@@ -37,6 +41,15 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@touch $(STAMP)
+
+# axe-core, which tests/browser/test_accessibility.py injects into each page: from the npm
+# registry at the version package-lock.json pins, into ./node_modules (never a global install).
+node-deps: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is required for the browser tests (apt-get install npm; bash .ci/run does it)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
 
 demo: venv
 	$(BIN)/chainboard demo --port $(PORT)
@@ -66,11 +79,11 @@ compose-check: venv
 		echo "SKIPPED: docker-compose.yml not validated: no docker compose plugin and no $(BIN)/docker-compose"; \
 	fi
 
-test-sqlite: venv
+test-sqlite: venv node-deps
 	@echo "== pytest on SQLite"
 	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
-test-postgres: venv
+test-postgres: venv node-deps
 	@echo "== pytest on PostgreSQL ($(TEST_DATABASE_URL))"
 	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(BIN)/pytest $(PYTEST_ARGS)
 
@@ -92,4 +105,4 @@ bench: venv
 	done; [ $$found = 1 ] || echo "no bench/*.py scripts yet"
 
 clean:
-	rm -rf .pytest_cache .mypy_cache .ruff_cache build dist
+	rm -rf .pytest_cache .mypy_cache .ruff_cache build dist node_modules

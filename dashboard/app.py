@@ -84,7 +84,7 @@ def shell() -> html.Div:
     return html.Div([
         html.A("Skip to content", href="#content",
                className="visually-hidden-focusable position-absolute top-0 start-0 p-2 "
-                         "bg-white z-3"),
+                         "bg-body z-3"),
         navbar(auth.current_principal()),
         dbc.Container(
             html.Main(dcc.Loading(dash.page_container, type="default", delay_show=150,

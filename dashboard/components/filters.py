@@ -171,7 +171,7 @@ def preset_links(filters: Filters, contracts: list[dict[str, Any]],
                                             "to": preset.period_to}))
              for preset in date_presets(as_of, date.fromisoformat(start) if start else None)]
     return html.Div([html.Span("Referral period: ", className="small me-1"), *links],
-                    className="mb-1", **aria_label("Date presets"))
+                    className="mb-1", role="group", **aria_label("Date presets"))
 
 
 def filter_bar(filters: Filters, contracts: list[dict[str, Any]], *, period: bool = True,

@@ -29,7 +29,11 @@ def grid(grid_id: str, rows: list[dict[str, Any]], columns: list[dict[str, Any]]
         defaultColDef={"sortable": True, "filter": True, "resizable": True,
                        "floatingFilter": True, "minWidth": 90, "wrapHeaderText": True,
                        "autoHeaderHeight": True},
+        # One Tab stop (the WAI-ARIA grid pattern): arrow keys move between headers and cells,
+        # Tab leaves the grid instead of visiting every header, filter and cell.
         dashGridOptions={"domLayout": "autoHeight", "ensureDomOrder": True,
+                         "tabToNextHeader": {"function": "false"},
+                         "tabToNextCell": {"function": "false"},
                          "enableCellTextSelection": True, "pagination": len(rows) > 100,
                          "paginationPageSize": 100, **options},
         columnSize="autoSize", style={"width": "100%"},

@@ -18,7 +18,8 @@ Render = Callable[[Session, Principal, dict[str, str]], Any]
 
 
 def aria_label(label: str) -> dict[str, Any]:
-    """Keyword arguments naming an element for assistive technology."""
+    """Keyword arguments naming an element for assistive technology (on an element with a role:
+    ARIA does not allow a name on a plain div, p or span)."""
     return {"aria-label": label}
 
 
@@ -34,7 +35,7 @@ def not_found(detail: str = "") -> html.Div:
 
 def empty_state(title: str, hint: str) -> html.Div:
     return html.Div([html.H2(title, className="h5"), html.P(hint, className="mb-0")],
-                    className="border rounded p-4 my-3 bg-light empty-state")
+                    className="border rounded p-4 my-3 bg-body-tertiary empty-state")
 
 
 def problem(detail: str) -> dbc.Alert:

@@ -211,7 +211,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         body = html.Div([
             html.P([html.Span(f"{flag_status_label(s)}: {by_status.get(s, 0):,}",
                               className="badge text-bg-light border me-2")
-                    for s in FLAG_STATUS], **aria_label("Flags by status")),
+                    for s in FLAG_STATUS], role="group", **aria_label("Flags by status")),
             html.Section([
                 html.H2("Flags by principle and severity", className="h6"),
                 dcc.Graph(id="compliance-chart", figure=figure(flags),

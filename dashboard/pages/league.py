@@ -137,8 +137,11 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                        size="sm"),
             dcc.Download(id="league-download"),
         ], className="mb-2"),
-        html.P(["RAG: ", *(html.Span(rag_label(r), style={"backgroundColor": RAG[r][0]},
-                                     className="badge text-dark me-2")
+        # Black on the RAG colours, as in the grid: Bootstrap's text-dark (#212529) on the
+        # vermillion is 4.0:1, black 5.4:1.
+        html.P(["RAG: ", *(html.Span(rag_label(r), style={"backgroundColor": RAG[r][0],
+                                                          "color": "#000"},
+                                     className="badge me-2")
                            for r in ("green", "amber", "red")),
                 f"(the performance index against the provider's own case-mix "
                 f"{RAG_BASIS_WORDS[table.rag_basis]}, as the compliance flags judge)"],

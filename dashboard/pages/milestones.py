@@ -93,7 +93,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     badges = html.P([html.Span(f"{STATUSES[name]}: {counts.get(name, 0):,}",
                                className="badge text-bg-light border me-2")
                      for name in ("overdue", "pending", "late", "on_time")],
-                    **aria_label("Checks by status"))
+                    role="group", **aria_label("Checks by status"))
     body: Any
     if not rows:
         body = empty_state(f"No checks: {STATUSES[status].lower()}",

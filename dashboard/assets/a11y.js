@@ -1,0 +1,60 @@
+// Repairs to the ARIA of parts that libraries draw and their props cannot reach (axe-core checks
+// the result in tests/browser/test_accessibility.py). A file, not inline: the CSP needs no hash.
+// - Dash's date box puts its pop-up state (aria-expanded, aria-haspopup) on its frame, a plain
+//   div where ARIA does not allow them: they move to the input inside, a combobox that opens a
+//   calendar dialog (the ARIA 1.2 date picker pattern). Its name (aria-labelledby) goes too: a
+//   plain div may not be named, and the input carries the label's words itself.
+// - Its "Clear date" cross is an <a> without href: not reachable by Tab, and a name on no role.
+//   It becomes a button that Tab reaches and Enter or Space presses.
+// - dcc.Upload's file input has no label: it is named by what the drop area says.
+(function () {
+    function repairDateBox(frame) {
+        var input = frame.querySelector("input");
+        ["aria-expanded", "aria-haspopup"].forEach(function (name) {
+            if (!frame.hasAttribute(name)) {
+                return;
+            }
+            if (input) {
+                input.setAttribute(name, frame.getAttribute(name));
+            }
+            frame.removeAttribute(name);
+        });
+        frame.removeAttribute("aria-labelledby");
+        if (input && input.getAttribute("role") !== "combobox") {
+            input.setAttribute("role", "combobox");
+            input.setAttribute("aria-autocomplete", "none");
+        }
+    }
+
+    function repairClear(cross) {
+        cross.setAttribute("role", "button");
+        cross.setAttribute("tabindex", "0");
+        cross.addEventListener("keydown", function (event) {
+            if (event.key === "Enter" || event.key === " ") {
+                event.preventDefault();
+                cross.click();
+            }
+        });
+    }
+
+    function repairUpload(input) {
+        var area = input.parentElement;
+        var words = area ? area.innerText.trim() : "";
+        input.setAttribute("aria-label", words || "Choose a file to upload");
+    }
+
+    function repair() {
+        document.querySelectorAll(".dash-datepicker-input-wrapper[aria-expanded], " +
+                                  ".dash-datepicker-input-wrapper[aria-haspopup], " +
+                                  ".dash-datepicker-input-wrapper[aria-labelledby]")
+            .forEach(repairDateBox);
+        document.querySelectorAll(".dash-datepicker-clear:not([role])").forEach(repairClear);
+        document.querySelectorAll("input[type=file]:not([aria-label])").forEach(repairUpload);
+    }
+
+    new MutationObserver(repair).observe(document.documentElement, {
+        childList: true, subtree: true, attributes: true,
+        attributeFilter: ["aria-expanded", "aria-haspopup", "aria-labelledby"],
+    });
+    document.addEventListener("DOMContentLoaded", repair);
+})();
