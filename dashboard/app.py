@@ -62,20 +62,24 @@ def navbar(principal: Principal | None) -> dbc.Navbar:
         links: list[Any] = []
     else:
         links = nav_links(principal)
+        # The account's name opens a menu with the sign-out: the bar keeps one line at
+        # 1400 px with every page a provider's staff may use.
         right = [
-            html.Span([principal.username or "", " ",
-                       dbc.Badge(ROLE_NAMES.get(principal.role, principal.role),
-                                 color="light", text_color="dark", id="nav-role")],
-                      className="navbar-text text-white me-3"),
-            html.Form(dbc.Button("Sign out", type="submit", color="light", size="sm",
-                                 outline=True, id="sign-out"),
-                      method="POST", action=f"{PREFIX}auth/logout", className="d-inline"),
+            dbc.Badge(ROLE_NAMES.get(principal.role, principal.role), color="light",
+                      text_color="dark", id="nav-role", className="me-1"),
+            dbc.DropdownMenu([
+                dbc.DropdownMenuItem(f"Signed in as {principal.username or ''}", header=True),
+                html.Form(dbc.Button("Sign out", type="submit", color="link",
+                                     className="dropdown-item", id="sign-out"),
+                          method="POST", action=f"{PREFIX}auth/logout"),
+            ], label=principal.username or "Account", nav=True, in_navbar=True,
+                align_end=True, id="nav-user"),
         ]
     return dbc.Navbar(dbc.Container([
         dbc.NavbarBrand("chainboard", href=PREFIX),
         html.Nav(dbc.Nav(links, navbar=True, id="main-nav"), className="me-auto",
                  **aria_label("Main")),
-        html.Div(right, className="d-flex align-items-center"),
+        dbc.Nav(right, navbar=True, className="align-items-center flex-nowrap"),
     ], fluid=True), color="dark", dark=True, className="mb-2")
 
 

@@ -154,7 +154,7 @@ def filter_control(name: str, label: str, value: Any, *, kind: str = "text",
             # Dash draws the placeholder as the box's aria-label: the label's words, so the
             # box is named as its label says (the value shows the format).
             display_format=DATE_FORMAT, placeholder=label, first_day_of_week=1,
-            clearable=True, className="d-block")
+            clearable=True, className="w-100")
     else:
         control = dbc.Input(id=ident, type=kind, value=text, debounce=True, size="sm")
     return _control(label, control, width)

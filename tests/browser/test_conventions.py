@@ -58,6 +58,13 @@ def test_date_boxes_show_the_dates_in_force_in_en_gb(page: Any, demo: Demo) -> N
     assert date_box(page, "Referred from").input_value() == en_gb(period_from)
     assert date_box(page, "Referred to").input_value() == en_gb(period_to)
     assert date_box(page, "As of").input_value() == en_gb(as_of)
+    # Each box is one line: its date, clear button and chevron side by side.
+    rows = page.evaluate("""() => [...document.querySelectorAll(
+        '.dash-datepicker-input-wrapper')].map(box => [box.querySelector('input'),
+        box.querySelector('.dash-datepicker-caret-icon')].map(part => {
+            const rect = part.getBoundingClientRect();
+            return Math.round(rect.top + rect.height / 2); }))""")
+    assert len(rows) == 3 and all(abs(date - caret) <= 3 for date, caret in rows), rows
 
 
 def test_typing_an_en_gb_date_sets_the_url(page: Any, demo: Demo) -> None:
@@ -179,11 +186,14 @@ def test_the_navigation_is_one_line_for_provider_staff_at_1400_px(browser: Any,
     try:
         sign_in(page, demo, "calder.staff", f"league?contract={demo.contract_id}")
         page.locator("#main-nav .nav-link").first.wait_for()
-        tops = page.evaluate("""() => [...document.querySelectorAll(
-            '.navbar .navbar-brand, #main-nav .nav-link, #nav-role, #sign-out')].map(
-            element => Math.round(element.getBoundingClientRect().top
-                                  + element.getBoundingClientRect().height / 2))""")
+        boxes = page.evaluate("""() => [...document.querySelectorAll(
+            '.navbar .navbar-brand, #main-nav .nav-link, #nav-role, #nav-user .nav-link')].map(
+            element => element.getBoundingClientRect()).map(
+            box => [Math.round(box.top + box.height / 2), box.left, box.right])""")
+        tops = [top for top, _, _ in boxes]
         assert len(tops) >= 5 and max(tops) - min(tops) <= 4, tops
+        # Nothing is pushed out of the window (the account's menu was, at 1400 px).
+        assert all(0 <= left and right <= 1400 for _, left, right in boxes), boxes
     finally:
         context.close()
 

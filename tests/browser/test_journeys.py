@@ -274,6 +274,7 @@ def test_signed_out_requests_go_to_login_and_sign_out_ends_the_session(
     _, overdue = read_csv_export(Path(download_info.value.path()).read_text(encoding="utf-8"))
     assert overdue and {row["status"] for row in overdue} == {"overdue"}
     assert {row["provider_id"] for row in overdue} == {str(demo.org_ids["calder"])}
+    page.get_by_role("button", name="calder.staff").click()  # the account's menu
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/dashboard/login?signed_out=1")
     page.goto(f"{demo.base}/dashboard/league")
