@@ -81,6 +81,14 @@ def load_demo(session_factory: sessionmaker[Session], cpa: DemoCPA,
             summary.rejected += result.rejected
             advance(participants)
 
+    summary.complaints = finish_demo(session_factory, cpa, ids)
+    return summary
+
+
+def finish_demo(session_factory: sessionmaker[Session], cpa: DemoCPA, ids: DemoIds) -> int:
+    """What the demo holds beyond its participants' events: the members' status changes, the
+    complaints, the payments and the compliance flags (bench/dashboard.py adds them to its copy
+    of a database built from the events alone). Returns how many complaints were raised."""
     manager = _principal(cpa, ids, "prime_manager")
     with session_factory() as session:
         for change in cpa.status_changes:
@@ -93,8 +101,8 @@ def load_demo(session_factory: sessionmaker[Session], cpa: DemoCPA,
                                                             reason=change.reason,
                                                             effective_date=change.effective_date))
     # Before the payments, which mark a complete load (the complaints skip themselves if there).
-    summary.complaints = load_demo_complaints(session_factory, cpa, ids.contract_id,
-                                              ids.organisations, ids.users)
+    complaints = load_demo_complaints(session_factory, cpa, ids.contract_id,
+                                      ids.organisations, ids.users)
     with session_factory() as session:
         for payment in cpa.payments:
             record_payment(session, manager, ids.contract_id, schemas.PaymentCreate(
@@ -103,7 +111,7 @@ def load_demo(session_factory: sessionmaker[Session], cpa: DemoCPA,
                 paid_date=payment.paid_date, terms_days=payment.terms_days))
         # Every rule once over the loaded contract, so the flags page has them at once.
         recompute_flags(session, ids.contract_id)
-    return summary
+    return complaints
 
 
 def set_up(session_factory: sessionmaker[Session], cpa: DemoCPA) -> DemoIds:
