@@ -22,7 +22,7 @@ from app.complaints.service import list_complaints
 from app.compliance.schemas import FlagFilters
 from app.compliance.service import list_flags
 from app.core.pagination import PageParams
-from tests.browser.conftest import Demo, sign_in
+from tests.browser.conftest import SCREENSHOTS, Demo, sign_in
 from tests.browser.test_complaints_compliance import principal_of
 from tests.dashboard.test_dashboard_matrix import registered_pages
 
@@ -96,6 +96,30 @@ def roles_of(path: str) -> tuple[str, ...]:
 
 def cases() -> list[tuple[str, str]]:
     return [(path, role) for path in PAGES for role in roles_of(path)]
+
+
+# docs/screenshots/page-<module>.png: every page, light, as the first of these roles that may
+# open it (the README's gallery; tests/dashboard/test_readme_gallery.py keeps it whole).
+GALLERY_ROLES = ("prime_manager", "admin", "provider_user", "reviewer", SIGNED_OUT)
+
+
+def gallery_shot(path: str, role: str) -> Path | None:
+    """Where this page's screenshot goes when `role` is the one it is taken as, else None."""
+    roles = roles_of(path)
+    if next(r for r in GALLERY_ROLES if r in roles) != role:
+        return None
+    return SCREENSHOTS / gallery_name(path)
+
+
+def gallery_name(path: str) -> str:
+    import dash
+
+    from dashboard.app import create_dash
+
+    create_dash()
+    [page] = [p for p in dash.page_registry.values()
+              if (p.get("path_template") or p["path"]) == path]
+    return f"page-{page['module'].split('.')[-1].replace('_', '-')}.png"
 
 
 def test_every_page_is_checked() -> None:
@@ -236,6 +260,9 @@ def test_no_serious_or_critical_wcag_violation(
                   f"({', '.join(sorted({v['id'] for v in result['incomplete']}))})")
             if blocking:
                 failures.append(f"{scheme} ({page.url}):\n{described(blocking)}")
+            shot = gallery_shot(path, role)
+            if scheme == "light" and shot is not None:
+                page.screenshot(path=str(shot))
     finally:
         context.close()
     assert not failures, "\n".join(failures)
