@@ -180,6 +180,8 @@ PAGES: dict[str, BenchPage] = {
     "/invitations": _plain("invitations", "#invitations-list"),
     "/contracts": _plain("contracts", "#contracts-list"),
     "/members": _plain("members", "#members-list"),
+    "/payments": _plain("payments", "#payments-chart .scatterlayer .point",
+                        "#payments-providers" + GRID_ROW),
     "/providers/<provider_id>": BenchPage(
         lambda r: f"providers/{r.provider_id}?contract={r.contract_id}",
         ("#content h1", "#provider-cohorts .scatterlayer .trace", "#provider-payments" + PLOT)),

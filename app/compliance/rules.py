@@ -21,6 +21,7 @@ from app.models.compliance import Severity
 from app.performance.league import LeagueRow
 from app.performance.overdispersion import judged_rag
 from app.supply_chain.schemas import ContractSettings
+from app.supply_chain.service import days_beyond_terms
 
 MERLIN_2012 = "merlin-2012"
 CONTRACT = "contract"
@@ -176,9 +177,9 @@ def late_payments(payments: Iterable[PaymentFacts], as_of: date) -> list[FlagCan
     found = []
     for payment in payments:
         due = payment.invoice_date + timedelta(days=payment.terms_days)
-        settled = payment.paid_date if payment.paid_date is not None else as_of
-        days_late = (settled - due).days
-        if days_late <= 0:
+        days_late = days_beyond_terms(payment.invoice_date, payment.terms_days,
+                                      payment.paid_date, as_of)
+        if days_late == 0:
             continue
         what = (f"was paid on {payment.paid_date}" if payment.paid_date is not None
                 else f"is unpaid on {as_of}")

@@ -5,14 +5,15 @@ asked for; it names no provider the rows do not already show."""
 
 from dataclasses import asdict
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
 from app.core.export import Column, Filter, Kind, TableExport
 from app.core.pagination import PageParams
-from app.models import Contract
 from app.performance import schemas, service
+from app.supply_chain.exports import contract_filter
 from app.supply_chain.service import get_contract, list_organisations
 
 _PERCENT = ("referral_share", "contracted_share", "rate", "adjusted_rate", "ci_low", "ci_high",
@@ -45,11 +46,14 @@ EARNED_EXPORT_COLUMNS = tuple(
            "integer" if key in ("provider_id", "attachments", "outcomes", "sustainments")
            else "text", _TITLES.get(key, ""))
     for key in schemas.EARNED_COLUMNS)
-
-
-def contract_filter(contract: Contract) -> Filter:
-    return Filter("Contract", f"{contract.cpa_name} ({contract.cpa_code}, id {contract.id})",
-                  f"contract-{contract.id}")
+BY_PROVIDER_EXPORT_COLUMNS = (
+    Column("provider_id", "integer", "Provider ID"), Column("provider_name", title="Provider"),
+    Column("attachments", "integer"), Column("outcomes", "integer", "Job outcomes"),
+    Column("sustainments", "integer"), Column("attachment_fees", "money"),
+    Column("outcome_fees", "money"), Column("sustainment_fees", "money"),
+    Column("total", "money", "Fees earned"),
+    Column("in_work", "integer", "In work, outcome or sustainment to come"),
+    Column("expected_total", "money", "Forecast still expected"))
 
 
 def period_filters(label: str, period_from: date, period_to: date) -> list[Filter]:
@@ -133,3 +137,34 @@ def payments_export(session: Session, principal: Principal, contract_id: int, *,
                 Filter("As of", earned.as_of, f"as-of_{earned.as_of.isoformat()}")]
     return TableExport("payments-earned", "Payments earned", EARNED_EXPORT_COLUMNS,
                        [row.model_dump() for row in earned.rows], filters)
+
+
+def payments_by_provider(earned: schemas.PaymentsOut) -> list[dict[str, object]]:
+    """Each provider's fees earned over the period beside the forecast still expected from its
+    participants in work (either may be missing: zero), by provider name."""
+    rows: dict[int, dict[str, object]] = {}
+    for total in earned.totals:
+        rows[total.provider_id] = {**total.model_dump(), "in_work": 0,
+                                   "expected_total": Decimal("0.00")}
+    for expected in earned.forecast:
+        row = rows.setdefault(expected.provider_id, {
+            "provider_id": expected.provider_id, "provider_name": expected.provider_name,
+            "attachments": 0, "outcomes": 0, "sustainments": 0,
+            **{key: Decimal("0.00") for key in ("attachment_fees", "outcome_fees",
+                                                "sustainment_fees", "total")}})
+        row["in_work"] = expected.in_work_without_outcome + expected.with_outcome
+        row["expected_total"] = expected.expected_total
+    return sorted(rows.values(), key=lambda row: str(row["provider_name"]))
+
+
+def payments_by_provider_export(session: Session, principal: Principal, contract_id: int, *,
+                                period_from: date | None = None, period_to: date | None = None,
+                                as_of: date | None = None) -> TableExport:
+    earned = service.payments_earned(session, principal, contract_id, period_from=period_from,
+                                     period_to=period_to, as_of=as_of)
+    contract = get_contract(session, principal, contract_id)
+    filters = [contract_filter(contract),
+               *period_filters("Events", earned.period_from, earned.period_to),
+               Filter("As of", earned.as_of, f"as-of_{earned.as_of.isoformat()}")]
+    return TableExport("payments-by-provider", "Payments by provider",
+                       BY_PROVIDER_EXPORT_COLUMNS, payments_by_provider(earned), filters)

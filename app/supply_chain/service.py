@@ -1,7 +1,7 @@
 """Organisations, contracts, memberships and payments: the set-up a prime manages."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -416,6 +416,15 @@ def mark_payment_paid(session: Session, principal: Principal, contract_id: int, 
     publish(session, contract_id, Kind.PAYMENT)
     session.commit()
     return payment
+
+
+def days_beyond_terms(invoice_date: date, terms_days: int, paid_date: date | None,
+                      as_of: date) -> int:
+    """How many days a payment to a member was paid (or, unpaid, is on as_of) after its terms
+    ended (the invoice date plus terms_days); paid on the terms' last day is 0, on time. The
+    measure of COM-1 and of the payments page."""
+    settled = paid_date if paid_date is not None else as_of
+    return max(0, (settled - invoice_date - timedelta(days=terms_days)).days)
 
 
 def list_payments(session: Session, principal: Principal, contract_id: int, page: PageParams,

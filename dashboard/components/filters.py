@@ -161,7 +161,7 @@ def filter_control(name: str, label: str, value: Any, *, kind: str = "text",
 
 
 def preset_links(filters: Filters, contracts: list[dict[str, Any]],
-                 as_of: date) -> html.Div:
+                 as_of: date, label: str = "Referral period") -> html.Div:
     """Links to this page with a preset referral period (and the URL's other filters)."""
     start = next((o.get("start") for o in contracts
                   if o["value"] == str(filters.contract_id or "")), None)
@@ -170,24 +170,25 @@ def preset_links(filters: Filters, contracts: list[dict[str, Any]],
                                          **{"from": preset.period_from,
                                             "to": preset.period_to}))
              for preset in date_presets(as_of, date.fromisoformat(start) if start else None)]
-    return html.Div([html.Span("Referral period: ", className="small me-1"), *links],
+    return html.Div([html.Span(f"{label}: ", className="small me-1"), *links],
                     className="mb-1", role="group", **aria_label("Date presets"))
 
 
 def filter_bar(filters: Filters, contracts: list[dict[str, Any]], *, period: bool = True,
                horizon: bool = True, as_of: bool = True,
                extra: list[dbc.Col] | None = None,
-               in_force: InForce | None = None) -> html.Div:
+               in_force: InForce | None = None, dated: str = "Referred") -> html.Div:
     """The contract, period, as-of and horizon controls, and any of the page's own; with
     `in_force`, the controls show the values the page used where the URL names none, and the
-    period comes with date presets."""
+    period comes with date presets. `dated`: what the period's dates are of ("Referred" from
+    and to; the payments page's are the fees' events)."""
     shown = in_force or InForce()
     columns = [filter_control("contract", "Contract", filters.contract_id, options=contracts)]
     if period:
-        columns += [filter_control("from", "Referred from",
+        columns += [filter_control("from", f"{dated} from",
                                    filters.period_from or shown.period_from, kind="date",
                                    width=2),
-                    filter_control("to", "Referred to", filters.period_to or shown.period_to,
+                    filter_control("to", f"{dated} to", filters.period_to or shown.period_to,
                                    kind="date", width=2)]
     if as_of:
         columns.append(filter_control("as_of", "As of", filters.as_of or shown.as_of,
@@ -201,7 +202,8 @@ def filter_bar(filters: Filters, contracts: list[dict[str, Any]], *, period: boo
     notes = [dbc.Alert(error, color="warning", className="py-1 small mb-1")
              for error in filters.errors]
     as_of_shown = filters.as_of or shown.as_of
-    presets = (preset_links(filters, contracts, as_of_shown)
+    presets = (preset_links(filters, contracts, as_of_shown,
+                            "Referral period" if dated == "Referred" else "Period")
                if period and as_of_shown is not None else None)
     return html.Div([*notes, html.Div([dbc.Row(columns, className="g-2"), presets],
                                       role="search", **aria_label("Filters"))],

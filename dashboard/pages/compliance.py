@@ -41,7 +41,7 @@ from dashboard.components.grid import grid
 from dashboard.components.page import aria_label, empty_state, guarded, page_header
 
 ALL_ROLES = ("admin", "prime_manager", "provider_user", "reviewer")
-dash.register_page(__name__, path="/compliance", name="Compliance flags", order=7,
+dash.register_page(__name__, path="/compliance", name="Compliance", order=7,
                    title="Compliance flags - chainboard", nav_roles=ALL_ROLES)
 
 FLAG_PRINCIPLES = ("supply_chain_design", "commitment", "conduct", "review",

@@ -27,7 +27,7 @@ from dashboard.components.callbacks import callback
 from dashboard.components.grid import grid, number
 from dashboard.components.page import guarded, page_header
 
-dash.register_page(__name__, path="/upload", name="Upload events", order=6,
+dash.register_page(__name__, path="/upload", name="Upload", order=6,
                    title="Upload events - chainboard",
                    nav_roles=("admin", "prime_manager", "provider_user"))
 MAX_BYTES = 20 * 2**20

@@ -136,6 +136,17 @@ def test_the_same_filters_give_the_same_figures_on_every_page(page: Any, demo: D
                 '#provider-payments .js-plotly-plot').data[0].y.slice(-1)[0]""")
             assert f"\u00a3{drawn:,.0f}" == row["payments_earned"], name
 
+    # The contract-wide payments page: each provider's fees are its league row's.
+    page.goto(f"{demo.base}/dashboard/payments{query}")
+    page.locator("#payments-providers .ag-row").first.wait_for()
+    earning = [r for r in named.values() if r["payments_earned"] != "\u00a30"]
+    names = grid_column(page, "payments-providers", "provider_link", len(earning))
+    fees = dict(zip(names, grid_column(page, "payments-providers", "total"), strict=True))
+    for name, row in named.items():
+        assert fees.get(name, "\u00a30") == row["payments_earned"], name
+    total = sum(number(r["payments_earned"].lstrip("\u00a3")) for r in grid.values())
+    assert page.locator("#payments-earned").inner_text() == f"\u00a3{total:,}"
+
 
 def test_a_provider_users_overview_is_its_own_league_row(page: Any, demo: Demo,
                                                          engine: Engine) -> None:

@@ -224,8 +224,8 @@ def test_reviewer_sees_its_navigation(page: Any, demo: Demo) -> None:
     sign_in(page, demo, "panel.reviewer")
     page.locator("#tile-referrals").wait_for()  # the page and its menu are drawn
     nav = page.locator("#main-nav a").all_inner_texts()
-    assert nav == ["Overview", "League table", "Funnel plot", "Expected outcomes",
-                   "Compliance flags", "Complaints"]
+    assert nav == ["Overview", "League table", "Funnel plot", "Expected outcomes", "Payments",
+                   "Compliance", "Complaints"]
     assert page.locator("#nav-role").inner_text() == "Reviewer"
     page.locator("#tile-referrals").wait_for()
     assert page.locator("#tile-overdue").count() == 0  # participants' checks are not theirs

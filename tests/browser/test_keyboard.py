@@ -129,7 +129,7 @@ def test_the_upload_file_box_is_reached_by_keyboard_and_shows_focus(page: Any, d
     """dcc.Upload's file input is invisible over its drop area: Tab reaches it by the area's
     words (assets/a11y.js names it) and the area shows the focus."""
     sign_in_by_keyboard(page, demo, "calder.staff")
-    tab_to(page, "Upload events")
+    tab_to(page, "Upload")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/dashboard/upload.*"))
     page.locator("#upload-file input[type=file]").wait_for(state="attached")

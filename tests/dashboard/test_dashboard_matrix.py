@@ -158,6 +158,7 @@ PAGES: dict[str, PageEntry] = {
     "/invitations": PageEntry(lambda ids: "/dashboard/invitations", takes=()),
     "/contracts": PageEntry(lambda ids: "/dashboard/contracts", takes=()),
     "/members": PageEntry(lambda ids: "/dashboard/members", _contract),
+    "/payments": PageEntry(lambda ids: "/dashboard/payments", _contract),
     "/providers/<provider_id>": PageEntry(
         lambda ids: f"/dashboard/providers/{ids['provider']}",
         lambda ids: f"?contract={ids.get('contract', MISSING)}", takes=("provider",)),
@@ -383,6 +384,11 @@ CALLBACKS: dict[str, CallbackEntry] = {
     "compliance-download.data": CallbackEntry(
         _export("compliance-download", "compliance-export"), ("contract",),
         frozenset(ROLES), _has_file),
+    "payments-download.data": CallbackEntry(
+        _export("payments-download", *(f"payments-export-{table}-{kind}"
+                                       for table in ("monthly", "providers", "invoices")
+                                       for kind in ("csv", "xlsx"))),
+        ("contract",), frozenset(ROLES), _has_file),
     "complaints-download.data": CallbackEntry(
         _export("complaints-download", "complaints-export"), ("contract",),
         frozenset(ROLES), _has_file),

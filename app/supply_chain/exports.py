@@ -1,0 +1,72 @@
+"""Supply-chain tables as stand-alone files (app.core.export), and the header line naming a
+contract that every domain's exports start with. The prime's payments to its members (their
+invoices) come with the days beyond terms and a status in words, for the payments page and
+its downloads: the same rows the principal may list (`list_payments`)."""
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.auth.principal import Principal
+from app.core.export import Column, Filter, TableExport
+from app.core.pagination import PageParams
+from app.models import Contract
+from app.supply_chain.service import (
+    days_beyond_terms,
+    get_contract,
+    list_organisations,
+    list_payments,
+)
+
+INVOICE_EXPORT_COLUMNS = (
+    Column("id", title="Payment ID"), Column("provider_id", "integer", "Provider ID"),
+    Column("provider_name", title="Provider"), Column("invoice_date", "date"),
+    Column("amount", "money"), Column("terms_days", "integer", "Terms (days)"),
+    Column("due_date", "date", "Due by"), Column("paid_date", "date"),
+    Column("days_beyond_terms", "integer"), Column("status"))
+PAGE_ROWS = 1000
+
+
+def contract_filter(contract: Contract) -> Filter:
+    return Filter("Contract", f"{contract.cpa_name} ({contract.cpa_code}, id {contract.id})",
+                  f"contract-{contract.id}")
+
+
+def invoice_status(paid: bool, days_late: int) -> str:
+    if paid:
+        return "Paid late" if days_late else "Paid on time"
+    return "Unpaid, past its terms" if days_late else "Unpaid, within its terms"
+
+
+def invoice_rows(session: Session, principal: Principal, contract_id: int,
+                 as_of: date) -> list[dict[str, Any]]:
+    """Every payment the principal may see, newest invoice first."""
+    names = {org.id: org.name for org in list_organisations(
+        session, principal, PageParams(limit=1000))[0]}
+    rows: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        found, cursor = list_payments(session, principal, contract_id,
+                                      PageParams(limit=PAGE_ROWS, cursor=cursor))
+        for payment in found:
+            late = days_beyond_terms(payment.invoice_date, payment.terms_days,
+                                     payment.paid_date, as_of)
+            rows.append({
+                "id": payment.public_id, "provider_id": payment.provider_id,
+                "provider_name": names.get(payment.provider_id, ""),
+                "invoice_date": payment.invoice_date, "amount": payment.amount,
+                "terms_days": payment.terms_days,
+                "due_date": payment.invoice_date + timedelta(days=payment.terms_days),
+                "paid_date": payment.paid_date, "days_beyond_terms": late,
+                "status": invoice_status(payment.paid_date is not None, late)})
+        if cursor is None:
+            return sorted(rows, key=lambda row: (row["invoice_date"], row["id"]), reverse=True)
+
+
+def invoices_export(session: Session, principal: Principal, contract_id: int,
+                    as_of: date) -> TableExport:
+    contract = get_contract(session, principal, contract_id)
+    filters = [contract_filter(contract), Filter("As of", as_of, f"as-of_{as_of.isoformat()}")]
+    return TableExport("payments-to-members", "Payments to members", INVOICE_EXPORT_COLUMNS,
+                       invoice_rows(session, principal, contract_id, as_of), filters)

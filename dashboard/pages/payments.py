@@ -1,0 +1,239 @@
+"""Payments, contract-wide: the fees each provider earned (attachments, job outcomes and
+sustainments, by the events' dates, from the tariff in force), the forecast still expected
+from participants in work, and the prime's payments to its members against their terms.
+
+The figures are the performance service's (`service.payments_earned`), the ones the league
+table's "Payments earned" column and the provider pages show for the same period; the
+invoices are the supply chain's, with COM-1's measure of lateness. A provider's staff see
+their own organisation's rows only (the services' scope)."""
+
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qsl
+
+import dash
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import Input, Output, State, clientside_callback, dcc, html
+from dash.exceptions import PreventUpdate
+from sqlalchemy.orm import Session
+
+from app.auth.principal import Principal
+from app.core.timeutil import today
+from app.performance import exports, schemas, service
+from app.supply_chain import exports as supply_chain_exports
+from dashboard.auth import PREFIX, current_principal, db_session
+from dashboard.components.callbacks import callback
+from dashboard.components.charts import TEMPLATE
+from dashboard.components.downloads import send_export
+from dashboard.components.filters import InForce, filter_bar, parse_filters
+from dashboard.components.formatting import money
+from dashboard.components.grid import MONEY, grid, number
+from dashboard.components.league_data import chosen_contract
+from dashboard.components.page import aria_label, empty_state, guarded, page_header
+
+dash.register_page(__name__, path="/payments", name="Payments", order=6.5,
+                   title="Payments - chainboard",
+                   nav_roles=("admin", "prime_manager", "reviewer"))
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "triangle-down", "cross",
+           "star", "hexagon", "pentagon")
+TABLES = {"monthly": "by month", "providers": "by provider", "invoices": "to members"}
+
+
+def provider_href(provider_id: int, query: str) -> str:
+    return f"{PREFIX}providers/{provider_id}{query}"
+
+
+def figure(earned: schemas.PaymentsOut, query: str) -> go.Figure:
+    """Each provider's cumulative fees by month; a point opens the provider's page."""
+    fig = go.Figure()
+    by_provider: dict[int, list[schemas.EarnedRowOut]] = {}
+    for row in earned.rows:
+        by_provider.setdefault(row.provider_id, []).append(row)
+    ordered = sorted(by_provider.items(), key=lambda item: item[1][0].provider_name)
+    for number_, (provider_id, rows) in enumerate(ordered):
+        fig.add_trace(go.Scatter(
+            x=[r.month for r in rows], y=[float(r.cumulative_total) for r in rows],
+            mode="lines+markers", name=rows[0].provider_name,
+            # A shape per provider as well as a colour: colour is never the only cue.
+            marker={"symbol": SYMBOLS[number_ % len(SYMBOLS)], "size": 7},
+            customdata=[provider_href(provider_id, query)] * len(rows),
+            hovertemplate=f"{rows[0].provider_name}<br>%{{x}}: \u00a3%{{y:,.0f}} earned so far"
+                          "<extra>click: the provider's page</extra>"))
+    fig.update_layout(template=TEMPLATE, height=380, margin={"t": 20, "l": 70, "r": 20},
+                      yaxis_title="Cumulative fees earned", yaxis_tickprefix="\u00a3",
+                      yaxis_tickformat=",.0f", xaxis_title="Month of the events",
+                      legend={"orientation": "h", "y": -0.25})
+    return fig
+
+
+def tile(tile_id: str, label: str, value: str, note: str) -> dbc.Col:
+    return dbc.Col(dbc.Card(dbc.CardBody([
+        html.H2(label, className="h6 text-muted mb-1"),
+        html.P(value, className="h4 mb-1", id=tile_id),
+        html.P(note, className="small mb-0")]), className="h-100"), md=4, className="mb-3")
+
+
+def provider_columns() -> list[dict[str, Any]]:
+    return [
+        {"field": "provider_link", "headerName": "Provider", "cellRenderer": "markdown",
+         "pinned": "left", "minWidth": 220},
+        number("attachments", "Attachments"), number("outcomes", "Job outcomes"),
+        number("sustainments", "Sustainments"),
+        number("attachment_fees", "Attachment fees", MONEY),
+        number("outcome_fees", "Outcome fees", MONEY),
+        number("sustainment_fees", "Sustainment fees", MONEY),
+        number("total", "Fees earned", MONEY),
+        number("in_work", "In work, outcome or sustainment to come"),
+        number("expected_total", "Forecast still expected", MONEY),
+    ]
+
+
+def invoice_columns() -> list[dict[str, Any]]:
+    return [
+        {"field": "provider_name", "headerName": "Provider", "pinned": "left"},
+        {"field": "invoice_date", "headerName": "Invoiced"},
+        number("amount", "Amount", MONEY), number("terms_days", "Terms (days)"),
+        {"field": "due_date", "headerName": "Due by"},
+        {"field": "paid_date", "headerName": "Paid"},
+        number("days_beyond_terms", "Days beyond terms"),
+        {"field": "status", "headerName": "Status"},
+    ]
+
+
+def _json_ready(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: float(value) if isinstance(value, Decimal) else
+            value.isoformat() if hasattr(value, "isoformat") else value
+            for key, value in row.items()}
+
+
+def download_buttons(table: str) -> html.Div:
+    return html.Div([
+        dbc.Button("Download CSV", id=f"payments-export-{table}-csv", color="primary",
+                   size="sm", className="me-2"),
+        dbc.Button("Download Excel", id=f"payments-export-{table}-xlsx", color="secondary",
+                   size="sm"),
+    ], className="mb-2", role="group", **aria_label(f"Download the payments {TABLES[table]}"))
+
+
+EXPORT_BUTTONS = [f"payments-export-{table}-{kind}" for table in TABLES
+                  for kind in ("csv", "xlsx")]
+
+
+def render(session: Session, principal: Principal, query: dict[str, str]) -> Any:
+    filters = parse_filters(query)
+    contract_id, contracts = chosen_contract(session, principal, filters)
+    earned = service.payments_earned(session, principal, contract_id,
+                                     period_from=filters.period_from,
+                                     period_to=filters.period_to, as_of=filters.as_of)
+    link_query = filters.query(contract=contract_id)
+    by_provider = [{**_json_ready(row), "provider_link": "[{}]({})".format(
+        str(row["provider_name"]).replace("[", "(").replace("]", ")"),
+        provider_href(int(str(row["provider_id"])), link_query))}
+        for row in exports.payments_by_provider(earned)]
+    invoices = supply_chain_exports.invoice_rows(session, principal, contract_id,
+                                                 earned.as_of)
+    earned_total = sum((t.total for t in earned.totals), start=Decimal("0.00"))
+    last_day = min(earned.period_to, earned.as_of)
+    tiles = [
+        tile("payments-earned", "Fees earned", money(earned_total),
+             f"for events dated {earned.period_from} to {last_day}"),
+        tile("payments-forecast", "Forecast still expected", money(earned.forecast_total),
+             f"from participants in work on {earned.as_of} who may yet reach a job outcome "
+             "or a sustainment"),
+    ]
+    late = [row for row in invoices if row["days_beyond_terms"]]
+    tiles.append(tile("payments-late", "Payments to members past their terms",
+                      f"{len(late):,} of {len(invoices):,}",
+                      f"paid after, or unpaid on {earned.as_of} after, the days the invoice "
+                      "allowed"))
+    chart: Any = (dcc.Graph(id="payments-chart", figure=figure(earned, link_query),
+                            config={"displaylogo": False})
+                  if earned.rows else
+                  empty_state("No fees earned in this period",
+                              "Attachments, job outcomes and sustainments earn fees from the "
+                              "contract's tariff; choose a longer period."))
+    sections: list[Any] = [
+        html.H2("Cumulative fees earned, by provider", className="h5 mt-3"),
+        html.P("A point opens that provider's page; the table below links them too.",
+               className="small text-muted"),
+        chart,
+        html.H2("By provider", className="h5 mt-3"),
+        download_buttons("providers"),
+        grid("payments-providers", by_provider, provider_columns()) if by_provider else
+        empty_state("No provider earned fees in this period", "Choose a longer period."),
+        html.H2("By month", className="h5 mt-3"),
+        download_buttons("monthly"),
+        grid("payments-monthly", [_json_ready(r.model_dump()) for r in earned.rows], [
+            {"field": "month", "headerName": "Month", "pinned": "left"},
+            {"field": "provider_name", "headerName": "Provider"},
+            number("attachments", "Attachments"), number("outcomes", "Job outcomes"),
+            number("sustainments", "Sustainments"), number("total", "Fees earned", MONEY),
+            number("cumulative_total", "Earned so far", MONEY)]) if earned.rows else None,
+    ]
+    sections += [
+        html.H2("Payments to members", className="h5 mt-3"),
+        html.P("The prime's payments of its members' invoices: each is due the number of "
+               "days its terms allow after the invoice (paid on the last day is on time).",
+               className="small"),
+        download_buttons("invoices"),
+        grid("payments-invoices", [_json_ready(row) for row in invoices],
+             invoice_columns()) if invoices else
+        empty_state("No payments recorded", "The prime records its payments to members "
+                    "through the API (POST /contracts/{id}/payments)."),
+    ]
+    return html.Div([
+        page_header("Payments", f"Fees earned for events dated {earned.period_from} to "
+                                f"{last_day}, as of {earned.as_of}, and the forecast of "
+                                "fees still expected."),
+        filter_bar(filters, contracts, horizon=False, dated="Events", in_force=InForce(
+            earned.period_from, earned.period_to, earned.as_of)),
+        dbc.Row(tiles),
+        *sections,
+        dcc.Download(id="payments-download"),
+    ])
+
+
+layout = guarded(render, "payments")
+
+# A click on a provider's point opens its page (the URL rides on the point). In the browser.
+clientside_callback(
+    """
+    function(click) {
+        if (!click || !click.points || !click.points.length || !click.points[0].customdata) {
+            return dash_clientside.no_update;
+        }
+        return click.points[0].customdata;
+    }
+    """,
+    Output("_pages_location", "href", allow_duplicate=True),
+    Input("payments-chart", "clickData"),
+    prevent_initial_call=True,
+)
+
+
+@callback(Output("payments-download", "data"),
+          *(Input(button, "n_clicks") for button in EXPORT_BUTTONS),
+          State("_pages_location", "search"), prevent_initial_call=True)
+def export(*arguments: Any) -> Any:
+    """The table of the button, for the URL's filters, as a file that states them."""
+    search: str | None = arguments[-1]
+    principal = current_principal()
+    trigger = dash.ctx.triggered_id
+    if principal is None or trigger not in EXPORT_BUTTONS:
+        raise PreventUpdate
+    _, _, table_name, file_format = trigger.split("-")
+    filters = parse_filters(dict(parse_qsl((search or "").lstrip("?"))))
+    window: dict[str, Any] = {"period_from": filters.period_from,
+                              "period_to": filters.period_to, "as_of": filters.as_of}
+    with db_session() as session:
+        contract_id, _ = chosen_contract(session, principal, filters)
+        if table_name == "monthly":
+            table = exports.payments_export(session, principal, contract_id, **window)
+        elif table_name == "providers":
+            table = exports.payments_by_provider_export(session, principal, contract_id,
+                                                        **window)
+        else:
+            table = supply_chain_exports.invoices_export(session, principal, contract_id,
+                                                         filters.as_of or today())
+    return send_export(table, file_format)
