@@ -38,6 +38,7 @@ from dashboard.components.formatting import (
     severity_label,
 )
 from dashboard.components.grid import grid
+from dashboard.components.grid_state import grid_state, keep_in_url
 from dashboard.components.page import aria_label, empty_state, guarded, page_header
 
 ALL_ROLES = ("admin", "prime_manager", "provider_user", "reviewer")
@@ -194,7 +195,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
             {"label": "All rules", "value": ""}] + [{"label": r, "value": r} for r in RULES]),
     ]
     contract_filter = parse_filters(query)
-    contract_filter.errors = errors  # the bar shows every note about the URL's filters
+    state = grid_state(query, columns())
+    contract_filter.errors = errors + state.errors  # the bar notes what the URL asked in vain
     bar = filter_bar(contract_filter, any_contract(contracts), period=False, horizon=False,
                      as_of=False, extra=controls)
     body: Any
@@ -221,8 +223,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
             # reach the status at the far right too.
             grid("compliance-grid", grid_rows(flags, names, link_query,
                                                 {c["value"]: c["label"] for c in contracts}),
-                 columns(),
-                 suppressColumnVirtualisation=True),
+                 state.columns,
+                 suppressColumnVirtualisation=True, **state.options),
             flag_links(flags, link_query),
         ])
     return html.Div([
@@ -247,6 +249,7 @@ def flag_links(flags: list[schemas.FlagRead], query: str) -> html.Nav:
 
 
 layout = guarded(render, "compliance")
+keep_in_url("compliance-grid")
 
 
 def csv_rows(flags: list[schemas.FlagRead], names: dict[int, str]) -> list[dict[str, Any]]:
