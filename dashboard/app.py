@@ -21,6 +21,7 @@ from app.core.http import script_hashes
 from dashboard import auth
 from dashboard.components.formatting import ROLE_NAMES
 from dashboard.components.page import aria_label
+from dashboard.components.saved_views import save_view_control
 
 PREFIX = auth.PREFIX
 LOGIN = auth.LOGIN_PATH
@@ -67,6 +68,7 @@ def navbar(principal: Principal | None) -> dbc.Navbar:
                        dbc.Badge(ROLE_NAMES.get(principal.role, principal.role),
                                  color="light", text_color="dark", id="nav-role")],
                       className="navbar-text text-white me-3"),
+            save_view_control(),
             html.Form(dbc.Button("Sign out", type="submit", color="light", size="sm",
                                  outline=True, id="sign-out"),
                       method="POST", action=f"{PREFIX}auth/logout", className="d-inline"),

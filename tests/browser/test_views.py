@@ -76,3 +76,42 @@ def test_grid_sort_and_filter_survive_reload_and_a_shared_link(page: Any, demo: 
         tab.get_by_text(re.compile(r"sort: 'nonsense:up' is not a column")).wait_for()
     finally:
         other.close()
+
+
+def test_a_saved_view_reopens_the_filters_and_the_sort(page: Any, demo: Demo) -> None:
+    sign_in(page, demo, "ridgeway.manager", f"league?contract={demo.contract_id}")
+    page.get_by_label("Horizon (months)").select_option("6")
+    page.get_by_text("outcomes within 6 months").wait_for()
+    names = sort_and_filter_league(page)
+
+    page.get_by_role("button", name="Save this view").click()
+    page.get_by_label("Name").fill("Big referrers, 6 months")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.locator("#save-view-done").get_by_text("Saved as").wait_for()
+    # The same name again is refused, saying why.
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.locator("#save-view-error").get_by_text(
+        "you already have a view called 'Big referrers, 6 months'").wait_for()
+    page.keyboard.press("Escape")
+
+    page.goto(f"{demo.base}/dashboard/milestones?contract={demo.contract_id}")
+    page.locator("#nav-saved_views").click()
+    page.get_by_role("heading", name="Saved views").wait_for()
+    page.get_by_role("link", name="Big referrers, 6 months").click()
+    wait_search(page, "horizon=6")
+    page.get_by_text("outcomes within 6 months").wait_for()
+    page.locator("#league-grid .ag-row").first.wait_for()
+    assert grid_column(page, "league-grid", "provider_link") == names
+    assert "sort=referrals:desc" in page.url
+
+    # Another user sees none of it; the owner deletes it.
+    other = page.context.browser.new_context()
+    try:
+        tab = other.new_page()
+        sign_in(tab, demo, "calder.staff", "views")
+        tab.get_by_text("No saved views yet").wait_for()
+    finally:
+        other.close()
+    page.locator("#nav-saved_views").click()
+    page.get_by_role("button", name="Delete the view Big referrers, 6 months").click()
+    page.get_by_text("No saved views yet").wait_for()

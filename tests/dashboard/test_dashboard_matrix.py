@@ -10,6 +10,7 @@ away. A page or callback without an entry here fails the test that lists them, n
 
 import base64
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -158,6 +159,7 @@ PAGES: dict[str, PageEntry] = {
     "/invitations": PageEntry(lambda ids: "/dashboard/invitations", takes=()),
     "/contracts": PageEntry(lambda ids: "/dashboard/contracts", takes=()),
     "/members": PageEntry(lambda ids: "/dashboard/members", _contract),
+    "/views": PageEntry(lambda ids: "/dashboard/views", takes=()),
     "/providers/<provider_id>": PageEntry(
         lambda ids: f"/dashboard/providers/{ids['provider']}",
         lambda ids: f"?contract={ids.get('contract', MISSING)}", takes=("provider",)),
@@ -288,6 +290,26 @@ def _form(outputs: list[tuple[str, str]], button: str,
     return call
 
 
+def _save_view(d: Dashboard, ids: dict[str, Any], name: str = "Mine") -> Any:
+    return d.call([("save-view-result", "children")],
+                  [_prop("save-view-submit", "n_clicks", 1),
+                   _prop("save-view-name", "n_submit", None)],
+                  [_prop("save-view-name", "value", name),
+                   _prop("save-view-url", "data", f"/dashboard/league?contract={ids['contract']}")],
+                  "save-view-submit.n_clicks")
+
+
+def _delete_view(d: Dashboard, ids: dict[str, Any]) -> Any:
+    """Saves a view, finds its id on the saved views page, deletes it (views are per user, not
+    records of a contract: tests/auth/test_saved_views.py holds the isolation between users)."""
+    _save_view(d, ids, "To delete")
+    found = re.search(r'"view":\s*"([A-Za-z0-9_-]{22})"', d.page("/dashboard/views").text)
+    button = {"type": "saved-view-delete", "view": found.group(1) if found else "x" * 22}
+    return d.call([("saved-views-result", "children"), ("saved-views-list", "children")],
+                  [[_prop(button, "n_clicks", 1)]], [],
+                  json.dumps(button, sort_keys=True, separators=(",", ":")) + ".n_clicks")
+
+
 _USER_FORM = ("user-create", "user-deactivate", "user-reactivate", "user-set-password")
 _CONTRACT_FORM = ("contract-create", "contract-update")
 _MEMBER_FORM = ("member-add", "member-change")
@@ -392,6 +414,12 @@ CALLBACKS: dict[str, CallbackEntry] = {
         lambda r: "Every line was accepted" in r.text),
 }
 CALLBACKS.update({name: CallbackEntry(*entry) for name, entry in SELF_SERVICE.items()})
+CALLBACKS.update({
+    "save-view-result.children": CallbackEntry(
+        _save_view, (), frozenset(ROLES), lambda r: "save-view-done" in r.text),
+    "..saved-views-result.children...saved-views-list.children..": CallbackEntry(
+        _delete_view, (), frozenset(ROLES), lambda r: "saved-views-done" in r.text),
+})
 # The pages router is the page matrix above.
 PAGES_ROUTER = ".._pages_content.children..._pages_store.data.."
 
