@@ -68,7 +68,6 @@ def navbar(principal: Principal | None) -> dbc.Navbar:
                        dbc.Badge(ROLE_NAMES.get(principal.role, principal.role),
                                  color="light", text_color="dark", id="nav-role")],
                       className="navbar-text text-white me-3"),
-            save_view_control(),
             html.Form(dbc.Button("Sign out", type="submit", color="light", size="sm",
                                  outline=True, id="sign-out"),
                       method="POST", action=f"{PREFIX}auth/logout", className="d-inline"),
@@ -88,6 +87,9 @@ def shell() -> html.Div:
                className="visually-hidden-focusable position-absolute top-0 start-0 p-2 "
                          "bg-body z-3"),
         navbar(auth.current_principal()),
+        # Outside the navigation bar, which a prime manager's menu already fills.
+        dbc.Container(save_view_control(), fluid=True, className="d-flex justify-content-end")
+        if auth.current_principal() is not None else None,
         dbc.Container(
             html.Main(dcc.Loading(dash.page_container, type="default", delay_show=150,
                                   overlay_style={"visibility": "visible", "opacity": 0.5}),

@@ -15,8 +15,10 @@ from dashboard.components.forms import ARIA_LIVE, REFUSALS, done, refused, signe
 
 def save_view_control() -> html.Div:
     return html.Div([
-        dbc.Button("Save this view", id="save-view-open", color="light", size="sm",
-                   outline=True, className="me-2"),
+        html.A("Saved views", href=f"{PREFIX}views", id="saved-views-link",
+               className="btn btn-link btn-sm"),
+        dbc.Button("Save this view", id="save-view-open", color="secondary", size="sm",
+                   outline=True),
         dcc.Store(id="save-view-url"),
         dbc.Modal([
             dbc.ModalHeader(dbc.ModalTitle("Save this view")),
@@ -33,7 +35,7 @@ def save_view_control() -> html.Div:
                 dbc.Button("Save", id="save-view-submit", color="primary"),
             ]),
         ], id="save-view-modal", is_open=False),
-    ], className="d-inline")
+    ], className="d-flex align-items-center gap-1")
 
 
 # In the browser: the address as it is now, which the grids may have changed in place.

@@ -68,7 +68,7 @@ PAGES: dict[str, A11yPage] = {
     "/invitations": _plain("invitations"),
     "/contracts": _plain("contracts"),
     "/members": _plain("members"),
-    "/views": A11yPage(lambda demo, ids: "views"),
+    "/views": A11yPage(lambda demo, ids: "views", ALL_ROLES),
     "/providers/<provider_id>": A11yPage(
         lambda demo, ids: f"providers/{ids['provider']}?contract={demo.contract_id}",
         ALL_ROLES),

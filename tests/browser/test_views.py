@@ -95,7 +95,7 @@ def test_a_saved_view_reopens_the_filters_and_the_sort(page: Any, demo: Demo) ->
     page.keyboard.press("Escape")
 
     page.goto(f"{demo.base}/dashboard/milestones?contract={demo.contract_id}")
-    page.locator("#nav-saved_views").click()
+    page.get_by_role("link", name="Saved views", exact=True).click()
     page.get_by_role("heading", name="Saved views").wait_for()
     page.get_by_role("link", name="Big referrers, 6 months").click()
     wait_search(page, "horizon=6")
@@ -112,6 +112,6 @@ def test_a_saved_view_reopens_the_filters_and_the_sort(page: Any, demo: Demo) ->
         tab.get_by_text("No saved views yet").wait_for()
     finally:
         other.close()
-    page.locator("#nav-saved_views").click()
+    page.get_by_role("link", name="Saved views", exact=True).click()
     page.get_by_role("button", name="Delete the view Big referrers, 6 months").click()
     page.get_by_text("No saved views yet").wait_for()
