@@ -255,10 +255,12 @@ def _complaint_act(d: Dashboard, ids: dict[str, Any]) -> Any:
                   json.dumps(button, sort_keys=True, separators=(",", ":")) + ".n_clicks")
 
 
-def _export(output: str, *buttons: str) -> Callable[[Dashboard, dict[str, Any]], Any]:
+def _export(output: str, *buttons: str, url: bool = True
+            ) -> Callable[[Dashboard, dict[str, Any]], Any]:
+    """`url`: the callback reads the page's filters from the URL."""
     def call(d: Dashboard, ids: dict[str, Any]) -> Any:
         return d.call([(output, "data")], [_prop(b, "n_clicks", 1) for b in buttons],
-                      [_search(ids)], f"{buttons[0]}.n_clicks")
+                      [_search(ids)] if url else [], f"{buttons[0]}.n_clicks")
     return call
 
 
@@ -403,11 +405,20 @@ CALLBACKS: dict[str, CallbackEntry] = {
         ("contract",),
         frozenset(ROLES), _has_file),
     "compliance-download.data": CallbackEntry(
-        _export("compliance-download", "compliance-export"), ("contract",),
-        frozenset(ROLES), _has_file),
+        _export("compliance-download", "compliance-export", "compliance-export-xlsx"),
+        ("contract",), frozenset(ROLES), _has_file),
     "complaints-download.data": CallbackEntry(
-        _export("complaints-download", "complaints-export"), ("contract",),
-        frozenset(ROLES), _has_file),
+        _export("complaints-download", "complaints-export", "complaints-export-xlsx"),
+        ("contract",), frozenset(ROLES), _has_file),
+    "members-download.data": CallbackEntry(
+        _export("members-download", "members-export", "members-export-xlsx"),
+        ("contract",), frozenset(ROLES), _has_file),
+    **{f"{name}-download.data": CallbackEntry(
+        _export(f"{name}-download", f"{name}-export", f"{name}-export-xlsx", url=False), (),
+        roles, _has_file) for name, roles in (
+            ("users", frozenset({"admin", "prime_manager", "provider_user"})),
+            ("api-keys", frozenset({"admin", "prime_manager", "provider_user"})),
+            ("organisations", frozenset(ROLES)), ("contracts", frozenset(ROLES)))},
     "..upload-result.children...upload-file.contents..": CallbackEntry(
         # The prime may report for any participant of its contracts (DOMAIN.md section 3).
         _upload, ("contract",), frozenset({"admin", "prime_manager", "provider_user"}),
