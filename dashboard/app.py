@@ -88,7 +88,8 @@ def shell() -> html.Div:
                          "bg-body z-3"),
         navbar(auth.current_principal()),
         # Outside the navigation bar, which a prime manager's menu already fills.
-        dbc.Container(save_view_control(), fluid=True, className="d-flex justify-content-end")
+        dbc.Container(save_view_control(), fluid=True,
+                      className="d-flex justify-content-end d-print-none")
         if auth.current_principal() is not None else None,
         dbc.Container(
             html.Main(dcc.Loading(dash.page_container, type="default", delay_show=150,
