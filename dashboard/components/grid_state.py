@@ -166,6 +166,8 @@ def grid_state(query: dict[str, str], columns: list[dict[str, Any]],
 _WRITE_URL = """
 function(columnState, filterModel) {
     const prefix = %s;
+    // A grid's last event can arrive after a link has opened another page: not this grid's URL.
+    if (!document.getElementById(%s)) { return window.dash_clientside.no_update; }
     const query = new URLSearchParams(window.location.search);
     const sort = (columnState || []).filter(function(c) { return c.sort; })
         .sort(function(a, b) { return (a.sortIndex || 0) - (b.sortIndex || 0); })
@@ -205,6 +207,6 @@ def keep_in_url(grid_id: str, key: str = "") -> None:
     """Register, at the page module's import, the callback that writes the grid's state into
     the URL. `key` names a page's second grid's parameters (`providers.sort`)."""
     prefix = json.dumps(f"{key}." if key else "")
-    clientside_callback(_WRITE_URL % prefix,
+    clientside_callback(_WRITE_URL % (prefix, json.dumps(grid_id)),
                         Input(grid_id, "columnState"), Input(grid_id, "filterModel"),
                         prevent_initial_call=True)
