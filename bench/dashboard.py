@@ -182,6 +182,7 @@ PAGES: dict[str, BenchPage] = {
     "/members": _plain("members", "#members-list"),
     "/payments": _plain("payments", "#payments-chart .scatterlayer .point",
                         "#payments-providers" + GRID_ROW),
+    "/views": BenchPage(lambda r: "views", ("#content h1",)),
     "/providers/<provider_id>": BenchPage(
         lambda r: f"providers/{r.provider_id}?contract={r.contract_id}",
         ("#content h1", "#provider-cohorts .scatterlayer .trace", "#provider-payments" + PLOT)),

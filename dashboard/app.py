@@ -21,6 +21,7 @@ from app.core.http import script_hashes
 from dashboard import auth
 from dashboard.components.formatting import ROLE_NAMES
 from dashboard.components.page import aria_label
+from dashboard.components.saved_views import save_view_control
 
 PREFIX = auth.PREFIX
 LOGIN = auth.LOGIN_PATH
@@ -90,6 +91,10 @@ def shell() -> html.Div:
                className="visually-hidden-focusable position-absolute top-0 start-0 p-2 "
                          "bg-body z-3"),
         navbar(auth.current_principal()),
+        # Outside the navigation bar, which a prime manager's menu already fills.
+        dbc.Container(save_view_control(), fluid=True,
+                      className="d-flex justify-content-end d-print-none")
+        if auth.current_principal() is not None else None,
         dbc.Container(
             html.Main(dcc.Loading(dash.page_container, type="default", delay_show=150,
                                   overlay_style={"visibility": "visible", "opacity": 0.5}),

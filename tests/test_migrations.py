@@ -12,7 +12,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import sessionmaker
 
 from app.cli import PROJECT_ROOT
@@ -86,5 +86,19 @@ def test_0004_to_0006_backfill_daily_counts_totals_and_months_to_outcome(
         assert snapshot() == ingested
         assert any(months is not None for _, months in ingested[0])
         assert ingested[1] and ingested[2]
+    finally:
+        engine.dispose()
+
+
+def test_0016_saved_views_down_and_up(scratch_url: str) -> None:
+    command.upgrade(_alembic(scratch_url), "head")
+    command.downgrade(_alembic(scratch_url), "0015")
+    engine = make_engine(scratch_url)
+    try:
+        with engine.connect() as conn:
+            assert "saved_views" not in inspect(conn).get_table_names()
+        command.upgrade(_alembic(scratch_url), "head")
+        with engine.connect() as conn:
+            assert "saved_views" in inspect(conn).get_table_names()
     finally:
         engine.dispose()

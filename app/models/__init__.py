@@ -22,6 +22,7 @@ from app.models.participants import (
     ParticipantDataVersion,
     ProviderDailyTotal,
 )
+from app.models.views import SavedView
 
 __all__ = [
     "ApiKey", "AuditEntry", "AuthSession", "Base", "Complaint", "ComplaintEntry",
@@ -29,5 +30,5 @@ __all__ = [
     "MembershipInvitation",
     "MembershipStatusChange", "Milestone", "Notification", "NotificationAddress", "Organisation",
     "PaidEventCount", "Participant", "ParticipantDataVersion", "Payment", "ProviderDailyTotal",
-    "TariffRow", "User",
+    "SavedView", "TariffRow", "User",
 ]

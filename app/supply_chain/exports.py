@@ -1,8 +1,10 @@
-"""Supply-chain tables as stand-alone files (app.core.export), and the header line naming a
-contract that every domain's exports start with. The prime's payments to its members (their
-invoices) come with the days beyond terms and a status in words, for the payments page and
-its downloads: the same rows the principal may list (`list_payments`)."""
+"""Supply-chain tables as stand-alone files (app.core.export): organisations, contracts and
+a contract's members (the rows the principal may list, with the API's field names), and the
+prime's payments to its members (their invoices) with the days beyond terms and a status in
+words, for the payments page and its downloads (the rows `list_payments` gives the principal).
+Also the header line naming a contract that every domain's exports start with."""
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -11,13 +13,53 @@ from sqlalchemy.orm import Session
 from app.auth.principal import Principal
 from app.core.export import Column, Filter, TableExport
 from app.core.pagination import PageParams
-from app.models import Contract
+from app.models import Contract, Organisation
+from app.supply_chain import schemas
 from app.supply_chain.service import (
+    contract_settings,
     days_beyond_terms,
     get_contract,
     list_organisations,
     list_payments,
 )
+
+ORGANISATION_EXPORT_COLUMNS = (Column("id", "integer", "Organisation ID"), Column("name"),
+                               Column("kind"), Column("sector"))
+CONTRACT_EXPORT_COLUMNS = (Column("id", "integer", "Contract ID"),
+                           Column("cpa_code", title="CPA code"),
+                           Column("cpa_name", title="CPA name"),
+                           Column("prime_id", "integer", "Prime ID"),
+                           Column("start_date", "date"), Column("end_date", "date"),
+                           Column("league_visibility"), Column("tariff_rows", "integer"))
+MEMBER_EXPORT_COLUMNS = (Column("provider_id", "integer", "Provider ID"),
+                         Column("provider_name", title="Provider"), Column("sector"),
+                         Column("tier", "integer"), Column("contracted_share", "percent"),
+                         Column("status"), Column("status_since", "date"),
+                         Column("status_reason"))
+
+
+def organisations_export(organisations: Iterable[Organisation]) -> TableExport:
+    return TableExport("organisations", "Organisations", ORGANISATION_EXPORT_COLUMNS, [
+        {"id": o.id, "name": o.name, "kind": o.kind, "sector": o.sector}
+        for o in organisations])
+
+
+def contracts_export(contracts: Iterable[Contract]) -> TableExport:
+    return TableExport("contracts", "Contracts", CONTRACT_EXPORT_COLUMNS, [{
+        "id": c.id, "cpa_code": c.cpa_code, "cpa_name": c.cpa_name, "prime_id": c.prime_id,
+        "start_date": c.start_date, "end_date": c.end_date,
+        "league_visibility": contract_settings(c).league_visibility,
+        "tariff_rows": len(c.tariff_rows)} for c in contracts])
+
+
+def members_export(contract_id: int, members: Iterable[schemas.MemberRead]) -> TableExport:
+    return TableExport("members", "Supply-chain members", MEMBER_EXPORT_COLUMNS, [{
+        "provider_id": m.provider_id, "provider_name": m.provider_name, "sector": m.sector,
+        "tier": m.tier, "contracted_share": m.contracted_share, "status": m.status,
+        "status_since": m.history[-1].effective_date if m.history else None,
+        "status_reason": m.history[-1].reason if m.history else None} for m in members],
+        [Filter("Contract ID", contract_id, f"contract-{contract_id}")])
+
 
 INVOICE_EXPORT_COLUMNS = (
     Column("id", title="Payment ID"), Column("provider_id", "integer", "Provider ID"),

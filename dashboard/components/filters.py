@@ -219,14 +219,20 @@ clientside_callback(
         if (values.length + dates.length > 1 && triggered.length !== 1) {
             return dash_clientside.no_update;
         }
+        // The grid's sort and filters stay (dashboard/components/grid_state.py): the same
+        // table, other figures.
         const query = new URLSearchParams();
+        new URLSearchParams(window.location.search).forEach(function(value, name) {
+            if (/(^|\\.)(sort$|filter\\.)/.test(name)) { query.set(name, value); }
+        });
         ids.concat(dateIds).forEach(function(id, i) {
             const value = values.concat(dates)[i];
             if (value !== null && value !== undefined && value !== "" && value !== "-") {
                 query.set(id.name, String(value).slice(0, id.type === "url-date" ? 10 : 200));
             }
         });
-        return "?" + query.toString();
+        // Colons and commas as they are (legal in a query): the grid's sort stays readable.
+        return "?" + query.toString().replace(/%3A/g, ":").replace(/%2C/g, ",");
     }
     """,
     Output("_pages_location", "search"),

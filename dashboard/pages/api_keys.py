@@ -7,13 +7,21 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html
+from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
-from app.auth import schemas, service
+from app.auth import exports, schemas, service
 from app.auth.principal import Principal
+from app.core.errors import Forbidden
 from app.supply_chain.service import list_organisations
 from dashboard.auth import db_session
 from dashboard.components.callbacks import callback
+from dashboard.components.downloads import (
+    chosen_format,
+    download_buttons,
+    download_inputs,
+    send_export,
+)
 from dashboard.components.formatting import ROLE_NAMES
 from dashboard.components.forms import (
     ARIA_LIVE,
@@ -92,6 +100,7 @@ def render(session: Session, principal: Principal, _query: dict[str, str]) -> An
         create, revoke,
         dcc.Loading(html.Div(id="api-keys-result", role="status", **ARIA_LIVE)),
         html.H2("Live keys", className="h5"),
+        download_buttons("api-keys"),
         html.Div(keys_table(keys), id="api-keys-list"),
     ])
 
@@ -129,3 +138,15 @@ def act(_create: Any, _revoke: Any, name: str | None, role: str | None,
         keys = keys_of(session, principal)
         return message, keys_table(keys), key_choices(keys)
 
+
+
+@callback(Output("api-keys-download", "data"), *download_inputs("api-keys"),
+          prevent_initial_call=True)
+def export(_csv: int | None, _xlsx: int | None) -> Any:
+    principal = signed_in()
+    with db_session() as session:
+        try:
+            keys = keys_of(session, principal)
+        except Forbidden as exc:  # a role the page is not for: no file
+            raise PreventUpdate from exc
+    return send_export(exports.api_keys_export(keys), chosen_format())

@@ -20,7 +20,12 @@ from app.core.pagination import PageParams
 from dashboard.auth import PREFIX, current_principal, db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.complaints import complainant_words, sla_lines
-from dashboard.components.downloads import send_export
+from dashboard.components.downloads import (
+    chosen_format,
+    download_buttons,
+    download_inputs,
+    send_export,
+)
 from dashboard.components.filters import (
     any_contract,
     contract_options,
@@ -156,9 +161,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         filter_bar(contract_filter, any_contract(contracts), period=False, horizon=False,
                    as_of=False, extra=[status_control]),
         html.H2("The complaints you may see", className="h5"),
-        html.Div([dbc.Button("Download CSV", id="complaints-export", color="primary",
-                             size="sm"),
-                  dcc.Download(id="complaints-download")], className="mb-2"),
+        download_buttons("complaints"),
         html.Div(complaints_table(complaints, {c["value"]: c["label"] for c in contracts}),
                  id="complaints-list"),
         html.P(f"Statuses: {', '.join(COMPLAINT_STATUS.values())}. SLA clocks "
@@ -171,9 +174,9 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
 layout = guarded(render, "complaints")
 
 
-@callback(Output("complaints-download", "data"), Input("complaints-export", "n_clicks"),
+@callback(Output("complaints-download", "data"), *download_inputs("complaints"),
           State("_pages_location", "search"), prevent_initial_call=True)
-def export(_clicks: int | None, search: str | None) -> Any:
+def export(_csv: int | None, _xlsx: int | None, search: str | None) -> Any:
     """The complaints of the URL's filters, as the list shows them, as a file."""
     principal = current_principal()
     if principal is None:
@@ -184,7 +187,7 @@ def export(_clicks: int | None, search: str | None) -> Any:
     with db_session() as session:
         complaints = fetch(session, principal, contract_filter.contract_id, status)
     return send_export(exports.complaints_export(complaints, {
-        "contract_id": contract_filter.contract_id, "status": status}))
+        "contract_id": contract_filter.contract_id, "status": status}), chosen_format())
 
 
 @callback(Output("complaint-raise-result", "children"), Output("complaints-list", "children"),

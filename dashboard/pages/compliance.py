@@ -7,7 +7,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import dash
-import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Input, Output, State, clientside_callback, dcc, html
 from dash.exceptions import PreventUpdate
@@ -20,7 +19,12 @@ from app.core.pagination import PageParams
 from dashboard.auth import PREFIX, current_principal, db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.charts import TEMPLATE
-from dashboard.components.downloads import send_export
+from dashboard.components.downloads import (
+    chosen_format,
+    download_buttons,
+    download_inputs,
+    send_export,
+)
 from dashboard.components.filters import (
     any_contract,
     contract_options,
@@ -38,6 +42,7 @@ from dashboard.components.formatting import (
     severity_label,
 )
 from dashboard.components.grid import grid
+from dashboard.components.grid_state import grid_state, keep_in_url
 from dashboard.components.page import aria_label, empty_state, guarded, page_header
 
 ALL_ROLES = ("admin", "prime_manager", "provider_user", "reviewer")
@@ -194,7 +199,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
             {"label": "All rules", "value": ""}] + [{"label": r, "value": r} for r in RULES]),
     ]
     contract_filter = parse_filters(query)
-    contract_filter.errors = errors  # the bar shows every note about the URL's filters
+    state = grid_state(query, columns())
+    contract_filter.errors = errors + state.errors  # the bar notes what the URL asked in vain
     bar = filter_bar(contract_filter, any_contract(contracts), period=False, horizon=False,
                      as_of=False, extra=controls)
     body: Any
@@ -221,8 +227,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
             # reach the status at the far right too.
             grid("compliance-grid", grid_rows(flags, names, link_query,
                                                 {c["value"]: c["label"] for c in contracts}),
-                 columns(),
-                 suppressColumnVirtualisation=True),
+                 state.columns,
+                 suppressColumnVirtualisation=True, **state.options),
             flag_links(flags, link_query),
         ])
     return html.Div([
@@ -231,9 +237,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                     "and each provider's contract obligations. Open a flag for the evidence "
                     "behind it."),
         bar,
-        html.Div([dbc.Button("Download CSV", id="compliance-export", color="primary",
-                             size="sm"),
-                  dcc.Download(id="compliance-download")], className="mb-2"),
+        download_buttons("compliance"),
         body,
     ])
 
@@ -247,6 +251,7 @@ def flag_links(flags: list[schemas.FlagRead], query: str) -> html.Nav:
 
 
 layout = guarded(render, "compliance")
+keep_in_url("compliance-grid")
 
 
 def csv_rows(flags: list[schemas.FlagRead], names: dict[int, str]) -> list[dict[str, Any]]:
@@ -255,9 +260,9 @@ def csv_rows(flags: list[schemas.FlagRead], names: dict[int, str]) -> list[dict[
             for flag in flags]
 
 
-@callback(Output("compliance-download", "data"), Input("compliance-export", "n_clicks"),
+@callback(Output("compliance-download", "data"), *download_inputs("compliance"),
           State("_pages_location", "search"), prevent_initial_call=True)
-def export(_clicks: int | None, search: str | None) -> Any:
+def export(_csv: int | None, _xlsx: int | None, search: str | None) -> Any:
     principal = current_principal()
     if principal is None:
         raise PreventUpdate
@@ -266,4 +271,5 @@ def export(_clicks: int | None, search: str | None) -> Any:
         flags = fetch(session, principal, filters)
         names = organisation_names(session, principal)
     columns = (*exports.FLAG_EXPORT_COLUMNS, Column("subject_name", title="Subject"))
-    return send_export(exports.flags_export(csv_rows(flags, names), filters, columns))
+    return send_export(exports.flags_export(csv_rows(flags, names), filters, columns),
+                       chosen_format())

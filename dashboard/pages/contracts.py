@@ -13,9 +13,15 @@ from sqlalchemy.orm import Session
 
 from app.auth.permissions import may
 from app.auth.principal import Principal
-from app.supply_chain import schemas, service
+from app.supply_chain import exports, schemas, service
 from dashboard.auth import db_session
 from dashboard.components.callbacks import callback
+from dashboard.components.downloads import (
+    chosen_format,
+    download_buttons,
+    download_inputs,
+    send_export,
+)
 from dashboard.components.forms import (
     ARIA_LIVE,
     REFUSALS,
@@ -101,6 +107,7 @@ def render(session: Session, principal: Principal, _query: dict[str, str]) -> An
         page_header("Contracts"),
         create, change,
         dcc.Loading(html.Div(id="contracts-result", role="status", **ARIA_LIVE)),
+        download_buttons("contracts"),
         html.Div(contracts_table(contracts), id="contracts-list"),
     ])
 
@@ -154,3 +161,12 @@ def act(_create: Any, _update: Any, prime: str | None, cpa_code: str | None,
             return refused("Not saved", exc, "contracts-error"), dash.no_update
         return done(message, "contracts-done"), contracts_table(contracts_of(session,
                                                                              principal))
+
+
+@callback(Output("contracts-download", "data"), *download_inputs("contracts"),
+          prevent_initial_call=True)
+def export(_csv: int | None, _xlsx: int | None) -> Any:
+    principal = signed_in()
+    with db_session() as session:
+        return send_export(exports.contracts_export(contracts_of(session, principal)),
+                           chosen_format())

@@ -18,6 +18,7 @@ from dashboard.components.downloads import send_export
 from dashboard.components.filters import InForce, filter_bar, parse_filters
 from dashboard.components.formatting import RAG, pct, rag_label
 from dashboard.components.grid import MONEY, PERCENT, decimals, grid, number
+from dashboard.components.grid_state import grid_state, keep_in_url
 from dashboard.components.league_data import (
     RAG_BASIS_WORDS,
     chosen_contract,
@@ -115,14 +116,16 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         html.Span(f"{table.outcomes:,}", id="league-outcomes"), " job outcomes of ",
         html.Span(f"{table.eligible:,}", id="league-eligible"), " eligible."],
         className="small")
+    state = grid_state(query, columns(table.rag_basis))
+    filters.errors += state.errors  # the filter bar notes what the URL asked in vain
     body: Any
     if not any(row["eligible"] or row["referrals"] for row in rows):
         body = empty_state("No referrals in this period",
                            "Choose an earlier period or another contract; the table fills "
                            "in as providers report referrals.")
     else:
-        body = grid("league-grid", grid_rows(rows, link_query), columns(table.rag_basis),
-                    tooltipShowDelay=300)
+        body = grid("league-grid", grid_rows(rows, link_query), state.columns,
+                    tooltipShowDelay=300, **state.options)
     return html.Div([
         page_header("League table", summary),
         pooled,
@@ -164,6 +167,7 @@ def provider_links(rows: list[dict[str, Any]], query: str) -> html.Nav | None:
 
 
 layout = guarded(render, "league")
+keep_in_url("league-grid")
 
 
 @callback(Output("league-download", "data"),

@@ -10,14 +10,21 @@ from urllib.parse import parse_qsl
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html
+from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
 from app.models import MembershipInvitation
 from app.models.contracts import MemberStatus
-from app.supply_chain import invitations, schemas, service
+from app.supply_chain import exports, invitations, schemas, service
 from dashboard.auth import db_session
 from dashboard.components.callbacks import callback
+from dashboard.components.downloads import (
+    chosen_format,
+    download_buttons,
+    download_inputs,
+    send_export,
+)
 from dashboard.components.filters import contract_options, filter_bar, parse_filters
 from dashboard.components.formatting import pct
 from dashboard.components.forms import (
@@ -107,6 +114,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         filter_bar(filters, contracts, period=False, horizon=False, as_of=False),
         join, status,
         dcc.Loading(html.Div(id="members-result", role="status", **ARIA_LIVE)),
+        download_buttons("members"),
         html.Div(members_table(members), id="members-list"),
     ])
 
@@ -154,3 +162,18 @@ def act(_add: Any, _change: Any, join_code: str | None, provider: str | None,
             return refused("Not done", exc, "members-error"), dash.no_update
         return done(message, "members-done"), members_table(members_of(session, principal,
                                                                        contract_id))
+
+
+@callback(Output("members-download", "data"), *download_inputs("members"),
+          State("_pages_location", "search"), prevent_initial_call=True)
+def export(_csv: int | None, _xlsx: int | None, search: str | None) -> Any:
+    """The members of the URL's contract (or the first, as the page shows)."""
+    principal = signed_in()
+    filters = parse_filters(dict(parse_qsl((search or "").lstrip("?"))))
+    with db_session() as session:
+        contracts = contract_options(session, principal)
+        contract_id = filters.contract_id or (int(contracts[0]["value"]) if contracts else None)
+        if contract_id is None:
+            raise PreventUpdate
+        members = members_of(session, principal, contract_id)
+    return send_export(exports.members_export(contract_id, members), chosen_format())

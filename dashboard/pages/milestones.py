@@ -21,6 +21,7 @@ from dashboard.components.callbacks import callback
 from dashboard.components.downloads import send_export
 from dashboard.components.filters import InForce, filter_bar, filter_control, parse_filters
 from dashboard.components.grid import grid, number
+from dashboard.components.grid_state import grid_state, keep_in_url
 from dashboard.components.league_data import chosen_contract
 from dashboard.components.page import aria_label, empty_state, guarded, page_header
 
@@ -94,12 +95,14 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                                className="badge text-bg-light border me-2")
                      for name in ("overdue", "pending", "late", "on_time")],
                     role="group", **aria_label("Checks by status"))
+    state = grid_state(query, columns())
+    filters.errors += state.errors
     body: Any
     if not rows:
         body = empty_state(f"No checks: {STATUSES[status].lower()}",
                            "Nothing to chase here. Choose another status to see the rest.")
     else:
-        body = grid("milestones-grid", rows, columns())
+        body = grid("milestones-grid", rows, state.columns, **state.options)
     return html.Div([
         page_header("Milestones", f"In-work checks as of {as_of}: a check is overdue once "
                                   "7 days have passed since it was due without a result."),
@@ -118,6 +121,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
 
 
 layout = guarded(render, "milestones")
+keep_in_url("milestones-grid")
 
 
 @callback(Output("milestones-download", "data"), Input("milestones-export", "n_clicks"),

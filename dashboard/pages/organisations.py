@@ -11,9 +11,15 @@ from sqlalchemy.orm import Session
 from app.auth.permissions import may
 from app.auth.principal import Principal
 from app.models.organisations import OrgKind, Sector
-from app.supply_chain import schemas, service
+from app.supply_chain import exports, schemas, service
 from dashboard.auth import db_session
 from dashboard.components.callbacks import callback
+from dashboard.components.downloads import (
+    chosen_format,
+    download_buttons,
+    download_inputs,
+    send_export,
+)
 from dashboard.components.forms import ARIA_LIVE, REFUSALS, done, every, field, refused, signed_in
 from dashboard.components.page import aria_label, guarded, page_header
 
@@ -54,6 +60,7 @@ def render(session: Session, principal: Principal, _query: dict[str, str]) -> An
         page_header("Organisations"),
         create if may(principal, "organisations.create") else None,
         dcc.Loading(html.Div(id="organisations-result", role="status", **ARIA_LIVE)),
+        download_buttons("organisations"),
         html.Div(organisations_table(session, principal), id="organisations-list"),
     ])
 
@@ -76,3 +83,12 @@ def create(_clicks: Any, name: str | None, kind: str | None, sector: str | None)
             return refused("Not created", exc, "organisations-error"), dash.no_update
         return (done(f"{org.name} created (id {org.id}).", "organisations-done"),
                 organisations_table(session, principal))
+
+
+@callback(Output("organisations-download", "data"), *download_inputs("organisations"),
+          prevent_initial_call=True)
+def export(_csv: int | None, _xlsx: int | None) -> Any:
+    principal = signed_in()
+    with db_session() as session:
+        orgs = every(lambda page: service.list_organisations(session, principal, page))
+        return send_export(exports.organisations_export(orgs), chosen_format())

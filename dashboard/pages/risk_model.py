@@ -25,6 +25,7 @@ from dashboard.components.downloads import send_export
 from dashboard.components.filters import Filters, InForce, filter_bar, parse_filters
 from dashboard.components.formatting import DASH, OKABE_ITO, pct
 from dashboard.components.grid import decimals, grid, number
+from dashboard.components.grid_state import grid_state, keep_in_url
 from dashboard.components.league_data import chosen_contract
 from dashboard.components.page import empty_state, guarded, page_header
 
@@ -234,6 +235,10 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
             f"outcomes within {report.horizon_months} months. A provider is judged against "
             "the job outcomes expected for its own participants, not against the raw "
             "average: this page shows how that expectation is worked out.")
+    # Two grids: the providers' keeps the plain names (sort=...), the odds ratios' its own.
+    providers = grid_state(query, provider_columns())
+    coefficients = grid_state(query, coefficient_columns(), key="coefficients")
+    filters.errors += providers.errors + coefficients.errors
     body: list[Any]
     if report.n == 0:
         body = [empty_state("Nobody eligible yet",
@@ -255,14 +260,16 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
             ], className="mb-2"),
             html.H2("What the adjustment does for each provider", className="h5 mt-3"),
             shrinkage_note(report),
-            grid("risk-model-providers", provider_rows(report), provider_columns()),
+            grid("risk-model-providers", provider_rows(report), providers.columns,
+                 **providers.options),
             html.H2("Odds ratios", className="h5 mt-4"),
             html.P("How much each level changes the odds of a job outcome against its "
                    "reference level, other things equal: below 1 harder to help, above 1 "
                    "easier. 'Not estimable' when the data cannot give a finite figure (a "
                    "group with no outcomes, or levels that cannot be told apart).",
                    className="small"),
-            grid("risk-model-coefficients", coefficient_rows(report), coefficient_columns()),
+            grid("risk-model-coefficients", coefficient_rows(report), coefficients.columns,
+                 **coefficients.options),
             html.H2("Calibration", className="h5 mt-4"),
             html.Figure([
                 dcc.Graph(id="risk-model-calibration", figure=calibration_figure(report),
@@ -281,6 +288,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
 
 
 layout = guarded(render, "risk-model")
+keep_in_url("risk-model-providers")
+keep_in_url("risk-model-coefficients", key="coefficients")
 
 EXPORTS = {"risk-model-export-coefficients": "coefficients",
            "risk-model-export-providers": "providers",

@@ -8,14 +8,22 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html
+from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
-from app.auth import schemas, service
+from app.auth import exports, schemas, service
 from app.auth.permissions import may
 from app.auth.principal import Principal
+from app.core.errors import Forbidden
 from app.supply_chain.service import list_organisations
 from dashboard.auth import db_session
 from dashboard.components.callbacks import callback
+from dashboard.components.downloads import (
+    chosen_format,
+    download_buttons,
+    download_inputs,
+    send_export,
+)
 from dashboard.components.formatting import ROLE_NAMES
 from dashboard.components.forms import (
     ARIA_LIVE,
@@ -120,6 +128,7 @@ def render(session: Session, principal: Principal, _query: dict[str, str]) -> An
         create, change,
         dcc.Loading(html.Div(id="users-result", role="status", **ARIA_LIVE)),
         html.H2("Accounts", className="h5"),
+        download_buttons("users"),
         html.Div(users_table(session, principal, users), id="users-list"),
     ])
 
@@ -170,3 +179,17 @@ def act(_create: Any, _deactivate: Any, _reactivate: Any, _password: Any,
         users = users_of(session, principal)
         return (done(message, "users-done"), users_table(session, principal, users),
                 user_choices(users))
+
+
+@callback(Output("users-download", "data"), *download_inputs("users"),
+          prevent_initial_call=True)
+def export(_csv: int | None, _xlsx: int | None) -> Any:
+    principal = signed_in()
+    with db_session() as session:
+        try:
+            users = users_of(session, principal)
+        except Forbidden as exc:  # a role the page is not for: no file
+            raise PreventUpdate from exc
+        names = {o.id: o.name for o in every(
+            lambda page: list_organisations(session, principal, page))}
+    return send_export(exports.users_export(users, names), chosen_format())

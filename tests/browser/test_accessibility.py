@@ -69,6 +69,7 @@ PAGES: dict[str, A11yPage] = {
     "/contracts": _plain("contracts"),
     "/members": _plain("members"),
     "/payments": _plain("payments"),
+    "/views": A11yPage(lambda demo, ids: "views", ALL_ROLES),
     "/providers/<provider_id>": A11yPage(
         lambda demo, ids: f"providers/{ids['provider']}?contract={demo.contract_id}",
         ALL_ROLES),

@@ -10,6 +10,7 @@ away. A page or callback without an entry here fails the test that lists them, n
 
 import base64
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -159,6 +160,7 @@ PAGES: dict[str, PageEntry] = {
     "/contracts": PageEntry(lambda ids: "/dashboard/contracts", takes=()),
     "/members": PageEntry(lambda ids: "/dashboard/members", _contract),
     "/payments": PageEntry(lambda ids: "/dashboard/payments", _contract),
+    "/views": PageEntry(lambda ids: "/dashboard/views", takes=()),
     "/providers/<provider_id>": PageEntry(
         lambda ids: f"/dashboard/providers/{ids['provider']}",
         lambda ids: f"?contract={ids.get('contract', MISSING)}", takes=("provider",)),
@@ -254,10 +256,12 @@ def _complaint_act(d: Dashboard, ids: dict[str, Any]) -> Any:
                   json.dumps(button, sort_keys=True, separators=(",", ":")) + ".n_clicks")
 
 
-def _export(output: str, *buttons: str) -> Callable[[Dashboard, dict[str, Any]], Any]:
+def _export(output: str, *buttons: str, url: bool = True
+            ) -> Callable[[Dashboard, dict[str, Any]], Any]:
+    """`url`: the callback reads the page's filters from the URL."""
     def call(d: Dashboard, ids: dict[str, Any]) -> Any:
         return d.call([(output, "data")], [_prop(b, "n_clicks", 1) for b in buttons],
-                      [_search(ids)], f"{buttons[0]}.n_clicks")
+                      [_search(ids)] if url else [], f"{buttons[0]}.n_clicks")
     return call
 
 
@@ -287,6 +291,26 @@ def _form(outputs: list[tuple[str, str]], button: str,
                  for k, v in values(ids).items()]
         return d.call(outputs, clicks, state, f"{pressed}.n_clicks")
     return call
+
+
+def _save_view(d: Dashboard, ids: dict[str, Any], name: str = "Mine") -> Any:
+    return d.call([("save-view-result", "children")],
+                  [_prop("save-view-submit", "n_clicks", 1),
+                   _prop("save-view-name", "n_submit", None)],
+                  [_prop("save-view-name", "value", name),
+                   _prop("save-view-url", "data", f"/dashboard/league?contract={ids['contract']}")],
+                  "save-view-submit.n_clicks")
+
+
+def _delete_view(d: Dashboard, ids: dict[str, Any]) -> Any:
+    """Saves a view, finds its id on the saved views page, deletes it (views are per user, not
+    records of a contract: tests/auth/test_saved_views.py holds the isolation between users)."""
+    _save_view(d, ids, "To delete")
+    found = re.search(r'"view":\s*"([A-Za-z0-9_-]{22})"', d.page("/dashboard/views").text)
+    button = {"type": "saved-view-delete", "view": found.group(1) if found else "x" * 22}
+    return d.call([("saved-views-result", "children"), ("saved-views-list", "children")],
+                  [[_prop(button, "n_clicks", 1)]], [],
+                  json.dumps(button, sort_keys=True, separators=(",", ":")) + ".n_clicks")
 
 
 _USER_FORM = ("user-create", "user-deactivate", "user-reactivate", "user-set-password")
@@ -382,22 +406,37 @@ CALLBACKS: dict[str, CallbackEntry] = {
         ("contract",),
         frozenset(ROLES), _has_file),
     "compliance-download.data": CallbackEntry(
-        _export("compliance-download", "compliance-export"), ("contract",),
-        frozenset(ROLES), _has_file),
+        _export("compliance-download", "compliance-export", "compliance-export-xlsx"),
+        ("contract",), frozenset(ROLES), _has_file),
     "payments-download.data": CallbackEntry(
         _export("payments-download", *(f"payments-export-{table}-{kind}"
                                        for table in ("monthly", "providers", "invoices")
                                        for kind in ("csv", "xlsx"))),
         ("contract",), frozenset(ROLES), _has_file),
     "complaints-download.data": CallbackEntry(
-        _export("complaints-download", "complaints-export"), ("contract",),
-        frozenset(ROLES), _has_file),
+        _export("complaints-download", "complaints-export", "complaints-export-xlsx"),
+        ("contract",), frozenset(ROLES), _has_file),
+    "members-download.data": CallbackEntry(
+        _export("members-download", "members-export", "members-export-xlsx"),
+        ("contract",), frozenset(ROLES), _has_file),
+    **{f"{name}-download.data": CallbackEntry(
+        _export(f"{name}-download", f"{name}-export", f"{name}-export-xlsx", url=False), (),
+        roles, _has_file) for name, roles in (
+            ("users", frozenset({"admin", "prime_manager", "provider_user"})),
+            ("api-keys", frozenset({"admin", "prime_manager", "provider_user"})),
+            ("organisations", frozenset(ROLES)), ("contracts", frozenset(ROLES)))},
     "..upload-result.children...upload-file.contents..": CallbackEntry(
         # The prime may report for any participant of its contracts (DOMAIN.md section 3).
         _upload, ("contract",), frozenset({"admin", "prime_manager", "provider_user"}),
         lambda r: "Every line was accepted" in r.text),
 }
 CALLBACKS.update({name: CallbackEntry(*entry) for name, entry in SELF_SERVICE.items()})
+CALLBACKS.update({
+    "save-view-result.children": CallbackEntry(
+        _save_view, (), frozenset(ROLES), lambda r: "save-view-done" in r.text),
+    "..saved-views-result.children...saved-views-list.children..": CallbackEntry(
+        _delete_view, (), frozenset(ROLES), lambda r: "saved-views-done" in r.text),
+})
 # The pages router is the page matrix above.
 PAGES_ROUTER = ".._pages_content.children..._pages_store.data.."
 

@@ -211,7 +211,7 @@ def _export(dashboard: Dashboard, output: str, buttons: list[str], search: str) 
     ("league-download", ["league-export-csv", "league-export-xlsx"], 204),
     ("milestones-download", ["milestones-export", "milestones-export-xlsx"], 204),
     # The flag list filters by contract: an unseen one selects no flag, as an absent one.
-    ("compliance-download", ["compliance-export"], 200),
+    ("compliance-download", ["compliance-export", "compliance-export-xlsx"], 200),
 ])
 def test_an_export_for_an_unseen_or_absent_contract_answers_alike(
         dashboard: Dashboard, world: World, output: str, buttons: list[str],
