@@ -155,8 +155,8 @@ def tariff_form(contract: schemas.ContractRead) -> html.Section:
         return dbc.Input(id={"type": FIELD, "name": f"tariff.{name}"}, **attributes)
 
     def money_box(name: str) -> Any:
-        return dbc.InputGroup([dbc.InputGroupText("£"), box(name, type="number", step="0.01",
-                                                           min=0)])
+        return dbc.InputGroup([dbc.InputGroupText("£"), box(name, type="number",
+                                                           step="0.01")])
     return html.Section([
         html.H3("Tariff", className="h6"),
         html.P("Rows are history: a new row applies from its date; the rows in force stay "
@@ -172,9 +172,9 @@ def tariff_form(contract: schemas.ContractRead) -> html.Section:
             *(labelled(f"tariff.{name}", TARIFF_LABELS[name], money_box(name), md=2)
               for name in ("attachment_fee", "outcome_fee", "sustainment_fee")),
             labelled("tariff.max_sustainments", TARIFF_LABELS["max_sustainments"],
-                     box("max_sustainments", type="number", step="1", min=0), md=2),
+                     box("max_sustainments", type="number", step="1"), md=2),
             labelled("tariff.outcome_weeks", TARIFF_LABELS["outcome_weeks"],
-                     box("outcome_weeks", type="number", step="1", min=1), md=2),
+                     box("outcome_weeks", type="number", step="1"), md=2),
         ]),
         dbc.Button("Add the tariff row", id="contract-add-tariff", color="primary"),
     ], className="border rounded p-3 mb-3", **aria_label("Tariff"))
