@@ -304,8 +304,8 @@ def contract_change(d: Dashboard, button: str, fields: dict[str, Any], contract:
                 for path in fields]
     clicks = [_prop(b, "n_clicks", 1 if b == button else None) for b in CONTRACT_BUTTONS]
     given = create or {}
-    state = [_prop(f"contract-{name}", "value", given.get(name))
-             for name in ("prime", "cpa-code", "cpa-name", "start", "end")]
+    state: list[Any] = [_prop(f"contract-{name}", "value", given.get(name))
+                        for name in ("prime", "cpa-code", "cpa-name", "start", "end")]
     state += [each("contract-field", "value"), each("contract-field", "id"),
               each("contract-field-error", "id"),
               _prop("_pages_location", "search",
