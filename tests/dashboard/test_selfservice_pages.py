@@ -187,3 +187,25 @@ def test_an_invitation_form_left_empty_says_which_fields_to_fill(dashboard: Dash
     dashboard.sign_in(ROLES["prime_manager"])
     assert "contracted_share: Input should be a valid decimal" in invite("half").text
     assert '"provider_id, join_code: give exactly one of the two"' in invite("0").text
+
+
+def test_the_schedule_form_edits_the_list_and_places_an_error_on_its_row(
+        dashboard: Dashboard, world: World) -> None:
+    rows = "milestone_schedule.spell_checks"
+    form = {f"{rows}.0.milestone": "D28", f"{rows}.0.days": 28,
+            f"{rows}.1.milestone": "", f"{rows}.1.days": None,  # cleared: removed
+            f"{rows}.2.milestone": "D91", f"{rows}.2.days": 0,
+            "milestone_schedule.sustainment_interval_days": 28}
+    dashboard.sign_in(ROLES["admin"])
+    refused = contract_change(dashboard, "contract-save-schedule", form, world.contract_a)
+    beside = refused.json()["response"]["contract-field-errors"]["data"]
+    # The second check sent is the form's third row: the message goes there.
+    assert beside == {f"{rows}.2.days": "Check 3: Days after the job starts: Input should be "
+                                        "greater than or equal to 1"}
+    saved = contract_change(dashboard, "contract-save-schedule",
+                            {**form, f"{rows}.2.days": 91}, world.contract_a)
+    assert "milestone schedule saved" in saved.text
+    schedule = dashboard.client.get(f"/api/v1/contracts/{world.contract_a}",
+                                    headers=world.headers["admin"]).json()["milestone_schedule"]
+    assert [(c["milestone"], c["days"]) for c in schedule["spell_checks"]] == [
+        ("D28", 28), ("D91", 91)]
