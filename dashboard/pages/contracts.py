@@ -305,9 +305,13 @@ def settings_change(fields: dict[str, Any], current: schemas.ContractSettings
             given = {k: v for k, v in given.items() if v != now[name].get(k)}
             if given:
                 changed[name] = given
-        elif given != now[name]:
+        elif _unordered(given) != _unordered(now[name]):  # a list's order is no change
             changed[name] = value
     return changed
+
+
+def _unordered(value: Any) -> Any:
+    return sorted(value) if isinstance(value, list) else value
 
 
 def tariff_change(fields: dict[str, Any]) -> dict[str, Any]:
