@@ -95,15 +95,16 @@ def league_export(session: Session, principal: Principal, contract_id: int, *,
 
 def milestones_export(session: Session, principal: Principal, contract_id: int, *,
                       status: str | None = None, as_of: date | None = None,
-                      provider_id: int | None = None, due_to: date | None = None
-                      ) -> TableExport:
+                      provider_id: int | None = None, due_from: date | None = None,
+                      due_to: date | None = None) -> TableExport:
     """Every check the filters select (all pages)."""
     rows: list[schemas.MilestoneRow] = []
     cursor = None
     while True:
         page = service.milestones(session, principal, contract_id,
                                   PageParams(limit=1000, cursor=cursor), status=status,
-                                  as_of=as_of, provider_id=provider_id, due_to=due_to)
+                                  as_of=as_of, provider_id=provider_id, due_from=due_from,
+                                  due_to=due_to)
         rows.extend(page.rows)
         cursor = page.next_cursor
         if cursor is None:
@@ -116,6 +117,8 @@ def milestones_export(session: Session, principal: Principal, contract_id: int, 
     if provider_id is not None:
         filters.append(Filter("Provider ID", provider_id, f"provider-{provider_id}"))
     filters.append(Filter("Status", status or "any", f"status-{status or 'any'}"))
+    if due_from is not None:
+        filters.append(Filter("Due on or after", due_from, f"due-from_{due_from.isoformat()}"))
     if due_to is not None:
         filters.append(Filter("Due on or before", due_to, f"due-to_{due_to.isoformat()}"))
     filters.append(Filter("As of", page.as_of, f"as-of_{page.as_of.isoformat()}"))

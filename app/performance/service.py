@@ -43,11 +43,12 @@ def _decode_milestone_cursor(cursor: str) -> tuple[date, int]:
 
 def milestones(session: Session, principal: Principal, contract_id: int, page: PageParams, *,
                status: str | None = None, as_of: date | None = None,
-               provider_id: int | None = None,
+               provider_id: int | None = None, due_from: date | None = None,
                due_to: date | None = None) -> schemas.MilestonePage:
     """Scheduled checks by due date, with their status on `as_of` (default today): the
-    overdue list is who a provider's staff must call today; `due_to` keeps checks due on or
-    before that day (the dashboard's "due this week")."""
+    overdue list is who a provider's staff must call today; `due_from` and `due_to` keep
+    checks due on or after / on or before those days (the dashboard's "due this week", and a
+    month of the provider page's check compliance)."""
     get_contract(session, principal, contract_id)
     as_of = as_of or today()
     status_expr = queries.status_case(as_of)
@@ -55,6 +56,8 @@ def milestones(session: Session, principal: Principal, contract_id: int, page: P
     where = [Milestone.contract_id == contract_id, scope]
     if provider_id is not None:
         where.append(Milestone.provider_id == provider_id)
+    if due_from is not None:
+        where.append(Milestone.due_date >= due_from)
     if due_to is not None:
         where.append(Milestone.due_date <= due_to)
     counts = None

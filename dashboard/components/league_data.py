@@ -5,13 +5,16 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
+from dash import html
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
 from app.core.errors import NotFound
 from app.performance import schemas, service
 from app.performance.overdispersion import judged_rag
+from dashboard.auth import PREFIX
 from dashboard.components.filters import Filters, contract_options
+from dashboard.components.page import aria_label
 
 
 def chosen_contract(session: Session, principal: Principal, filters: Filters
@@ -51,3 +54,22 @@ def league_rows(table: schemas.LeagueTableOut) -> list[dict[str, Any]]:
                 values[name] = float(values[name])
         rows.append(values)
     return rows
+
+
+def provider_page(provider_id: int | None, query: str) -> str | None:
+    """A provider's page with the same filters; None for an anonymised row, which has none
+    (and whose id the page never had)."""
+    return None if provider_id is None else f"{PREFIX}providers/{provider_id}{query}"
+
+
+def provider_links(rows: list[dict[str, Any]], query: str) -> html.Nav | None:
+    """The provider pages as plain links too: reachable by Tab, outside a grid's cells or a
+    chart's points."""
+    named = sorted((r for r in rows if r["provider_id"] is not None),
+                   key=lambda r: r["provider_name"])
+    if not named:
+        return None
+    return html.Nav([html.H2("Provider pages", className="h6 mt-3"), html.Ul([
+        html.Li(html.A(r["provider_name"], href=provider_page(r["provider_id"], query)),
+                className="list-inline-item me-3")
+        for r in named], className="list-inline small")], **aria_label("Provider pages"))

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 
 import dash
 import plotly.graph_objects as go
-from dash import Input, Output, State, clientside_callback, dcc, html
+from dash import Output, State, html
 from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,7 @@ from app.core.export import Column
 from app.core.pagination import PageParams
 from dashboard.auth import PREFIX, current_principal, db_session
 from dashboard.components.callbacks import callback
-from dashboard.components.charts import TEMPLATE
+from dashboard.components.charts import TEMPLATE, drill_down, drill_graph, drill_links
 from dashboard.components.downloads import (
     chosen_format,
     download_buttons,
@@ -120,11 +120,20 @@ def columns() -> list[dict[str, Any]]:
     ]
 
 
-def figure(flags: list[schemas.FlagRead]) -> go.Figure:
+def segment_list(query: dict[str, str], principle: str, severity: str) -> str:
+    """This page listing one principle's flags of one severity, the URL's other filters kept
+    (the filters show them, and Back returns)."""
+    return f"{PREFIX}compliance" + parse_filters(query).query(**{
+        **{name: query[name] for name in CHOICES if query.get(name) in CHOICES[name]},
+        "principle": principle,
+        "severity": severity})
+
+
+def figure(flags: list[schemas.FlagRead], query: dict[str, str]) -> go.Figure:
     """Flags by principle, one bar segment per severity (colour, pattern and legend word).
 
     Horizontal, so that every principle's name reads in full on one line; each segment
-    carries its (principle, severity) and a click on it filters the page to those flags."""
+    carries the list of its flags (`segment_list`), which a click opens."""
     principles = [p for p in FLAG_PRINCIPLES if any(f.principle == p for f in flags)]
     counts = Counter((f.principle, f.severity) for f in flags)
     fig = go.Figure()
@@ -133,7 +142,8 @@ def figure(flags: list[schemas.FlagRead]) -> go.Figure:
         values = [counts[(p, severity)] for p in principles]
         fig.add_trace(go.Bar(
             y=[PRINCIPLES[p] for p in principles], x=values, orientation="h",
-            name=f"{shape} {word}", customdata=[[p, severity] for p in principles],
+            name=f"{shape} {word}",
+            customdata=[[segment_list(query, p, severity), p, severity] for p in principles],
             marker={"color": colour, "pattern": {"shape": SEVERITY_PATTERNS[severity]},
                     "line": {"color": "#000", "width": 1}},
             hovertemplate="%{y}: %{x} " + word.lower() + " (click to list them)"
@@ -154,28 +164,6 @@ def figure(flags: list[schemas.FlagRead]) -> go.Figure:
                       legend={"title": "Severity", "orientation": "h", "y": -0.3,
                               "traceorder": "normal"})
     return fig
-
-
-# A click on a bar segment lists its flags: the URL takes its principle and severity (the
-# filters above show them, and Back returns). In the browser: it needs no server.
-clientside_callback(
-    """
-    function(click, search) {
-        if (!click || !click.points || !click.points.length) {
-            return dash_clientside.no_update;
-        }
-        const [principle, severity] = click.points[0].customdata;
-        const query = new URLSearchParams(search || "");
-        query.set("principle", principle);
-        query.set("severity", severity);
-        return "?" + query.toString();
-    }
-    """,
-    Output("_pages_location", "search", allow_duplicate=True),
-    Input("compliance-chart", "clickData"),
-    State("_pages_location", "search"),
-    prevent_initial_call=True,
-)
 
 
 def render(session: Session, principal: Principal, query: dict[str, str]) -> Any:
@@ -220,8 +208,15 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                     for s in FLAG_STATUS], role="group", **aria_label("Flags by status")),
             html.Section([
                 html.H2("Flags by principle and severity", className="h6"),
-                dcc.Graph(id="compliance-chart", figure=figure(flags),
-                          config={"displaylogo": False}),
+                drill_graph("compliance-chart", figure(flags, query)),
+                drill_links("List the flags of one principle and severity", [
+                    (f"{PRINCIPLES[p]}: {SEVERITY[s][2].lower()} ({n:,})",
+                     segment_list(query, p, s))
+                    for (p, s), n in sorted(
+                        Counter((f.principle, f.severity) for f in flags).items(),
+                        key=lambda item: (FLAG_PRINCIPLES.index(item[0][0]),
+                                          list(SEVERITY).index(item[0][1])))],
+                    "Flag lists by principle and severity"),
             ], **aria_label("Flags by principle and severity")),
             # Every column drawn (no column virtualisation): screen readers and find-in-page
             # reach the status at the far right too.
@@ -252,6 +247,7 @@ def flag_links(flags: list[schemas.FlagRead], query: str) -> html.Nav:
 
 layout = guarded(render, "compliance")
 keep_in_url("compliance-grid")
+drill_down("compliance-chart")
 
 
 def csv_rows(flags: list[schemas.FlagRead], names: dict[int, str]) -> list[dict[str, Any]]:

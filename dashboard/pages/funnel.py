@@ -11,16 +11,22 @@ from typing import Any
 
 import dash
 import plotly.graph_objects as go
-from dash import dcc, html
+from dash import html
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
 from app.performance import service
 from app.performance.overdispersion import FunnelCurves, PiLimits
-from dashboard.components.charts import TEMPLATE
+from dashboard.components.charts import TEMPLATE, drill_down, drill_graph
 from dashboard.components.filters import InForce, filter_bar, filter_control, parse_filters
 from dashboard.components.formatting import DASH, OKABE_ITO, RAG
-from dashboard.components.league_data import RAG_BASIS_WORDS, chosen_contract, league_rows
+from dashboard.components.league_data import (
+    RAG_BASIS_WORDS,
+    chosen_contract,
+    league_rows,
+    provider_links,
+    provider_page,
+)
 from dashboard.components.page import empty_state, guarded, page_header
 
 ALL_ROLES = ("admin", "prime_manager", "provider_user", "reviewer")
@@ -61,7 +67,8 @@ def hover_text(row: dict[str, Any], basis: str) -> str:
         f"Lower limits ({RAG_BASIS_WORDS[basis]}): 95% {two(lower_95)}, "
         f"99.8% {two(lower_998)}",
         f"RAG: {RAG[row['judged_rag']][3]}",
-        f"Adjusted rank: {row['rank'] or DASH}"])
+        f"Adjusted rank: {row['rank'] or DASH}",
+        *(["Click for the provider's page"] if row["provider_id"] is not None else [])])
 
 
 def _curve(fig: go.Figure, curves: FunnelCurves, basis: str, judged: bool) -> None:
@@ -83,7 +90,9 @@ UPPER_SHOWN = 4.0  # the y-axis stretches to show upper limits up to here, no fu
 
 
 def figure(rows: list[dict[str, Any]], curves: FunnelCurves, basis: str,
-           selected: int | None) -> go.Figure:
+           selected: int | None, link_query: str = "") -> go.Figure:
+    """The funnel; a click on a named provider's point opens its page with `link_query`'s
+    filters (an anonymised point carries no address, and no id)."""
     fig = go.Figure()
     plotted = [r for r in rows if r["performance_index"] is not None and r["expected"]]
     # The judging limits last, so they are drawn over the others and named first after them.
@@ -104,7 +113,7 @@ def figure(rows: list[dict[str, Any]], curves: FunnelCurves, basis: str,
             hoverinfo="text", meta={"rag": rag},
             marker={"symbol": symbol, "size": 13, "color": colour,
                     "line": {"width": 1, "color": "#333"}},
-            customdata=[r["provider_id"] for r in mine]))
+            customdata=[provider_page(r["provider_id"], link_query) for r in mine]))
     for row in plotted:
         if selected is not None and row["provider_id"] == selected:
             fig.add_trace(go.Scatter(
@@ -139,6 +148,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     filters.horizon = table.horizon_months  # the control shows the horizon in force
     rows = league_rows(table)
     named = [r for r in rows if r["provider_id"] is not None]
+    link_query = filters.query(contract=contract_id)
     selected_text = query.get("provider", "")
     selected = int(selected_text) if selected_text.isdigit() else None
     if selected is None and principal.role == "provider_user":
@@ -157,15 +167,17 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                            "earlier period or a shorter horizon.")
     else:
         body = html.Figure([
-            dcc.Graph(id="funnel-graph", figure=figure(rows, found.curves, basis, selected),
-                      config={"displaylogo": False}, responsive=True),
+            drill_graph("funnel-graph", figure(rows, found.curves, basis, selected,
+                                               link_query), responsive=True),
             html.Figcaption(
                 f"Each provider's performance index against the job outcomes expected for "
                 f"its case mix. The RAG (colour, shape and words) is judged against the "
                 f"{RAG_BASIS_WORDS[basis]}, drawn bold; the other limits are drawn for "
                 "comparison. The limits depend on each provider's case mix as well as its "
                 "size, so the curves pass through every provider's own limits. Hover a point "
-                "for its figures; the league table has them as text.", className="small"),
+                "for its figures, click it for the provider's page; the league table has "
+                "them as text.", className="small"),
+            provider_links(rows, link_query),
         ])
     return html.Div([
         page_header("Funnel plot",
@@ -180,3 +192,4 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
 
 
 layout = guarded(render, "funnel")
+drill_down("funnel-graph")

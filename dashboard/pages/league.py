@@ -24,8 +24,9 @@ from dashboard.components.league_data import (
     chosen_contract,
     league_rows,
     league_table,
+    provider_links,
 )
-from dashboard.components.page import aria_label, empty_state, guarded, page_header
+from dashboard.components.page import empty_state, guarded, page_header
 
 ALL_ROLES = ("admin", "prime_manager", "provider_user", "reviewer")
 dash.register_page(__name__, path="/league", name="League table", order=2,
@@ -152,18 +153,6 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         body,
         provider_links(rows, link_query),
     ])
-
-
-def provider_links(rows: list[dict[str, Any]], query: str) -> html.Nav | None:
-    """The provider pages as plain links too: reachable by Tab, outside the grid's cells."""
-    named = sorted((r for r in rows if r["provider_id"] is not None),
-                   key=lambda r: r["provider_name"])
-    if not named:
-        return None
-    return html.Nav([html.H2("Provider pages", className="h6 mt-3"), html.Ul([
-        html.Li(html.A(r["provider_name"], href=f"{PREFIX}providers/{r['provider_id']}{query}"),
-                className="list-inline-item me-3")
-        for r in named], className="list-inline small")], **aria_label("Provider pages"))
 
 
 layout = guarded(render, "league")

@@ -5,11 +5,17 @@ forecast still expected, and its compliance flags and the complaints it raised o
 contract. Which providers a user may open is the performance service's scope: another
 provider's id answers not found. The flags and complaints come from their services with the
 signed-in principal, already scoped and redacted: a complaint raised in confidence is not
-listed for the prime's staff (the filter never matches it)."""
+listed for the prime's staff (the filter never matches it).
+
+A month of the check-compliance chart opens that month's checks on the milestones page (and
+the months are links under it). The cohort curves and the payments chart open nothing: no
+page lists a cohort's participants or the fee events behind a month."""
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import dash
 import dash_bootstrap_components as dbc
@@ -27,7 +33,7 @@ from app.performance import schemas, service
 from app.performance.overdispersion import judged_rag
 from app.supply_chain.service import get_organisation
 from dashboard.auth import PREFIX
-from dashboard.components.charts import TEMPLATE
+from dashboard.components.charts import TEMPLATE, drill_down, drill_graph, drill_links
 from dashboard.components.complaints import sla_lines
 from dashboard.components.filters import InForce, filter_bar, parse_filters
 from dashboard.components.formatting import (
@@ -80,13 +86,23 @@ def cohort_figure(cohorts: schemas.CohortsOut, name: str) -> go.Figure:
     return _layout(fig, "Cumulative job-outcome rate")
 
 
-def compliance_figure(months: list[schemas.ComplianceMonthOut]) -> go.Figure:
+def month_checks(contract_id: int, provider_id: int, month: str, as_of: date | None) -> str:
+    """The milestones page listing the provider's checks due in `month` (YYYY-MM), whatever
+    their status: the counts there say how many were on time and late."""
+    query = {"contract": contract_id, "provider": provider_id, "due_month": month,
+             "status": "all", "as_of": as_of}
+    return f"{PREFIX}milestones?" + urlencode({k: v for k, v in query.items() if v})
+
+
+def compliance_figure(months: list[schemas.ComplianceMonthOut],
+                      checks_of: Callable[[str], str]) -> go.Figure:
+    """Check compliance by month; a click on a month lists its checks (`checks_of`)."""
     fig = go.Figure(go.Scatter(
         x=[m.month for m in months], y=[m.check_compliance for m in months],
         mode="lines+markers", name="check compliance", line={"color": OKABE_ITO["blue"]},
-        customdata=[[m.on_time, m.checks_due] for m in months],
-        hovertemplate="%{x}: %{y:.1%} (%{customdata[0]} of %{customdata[1]} on time)"
-                      "<extra></extra>"))
+        customdata=[[checks_of(m.month), m.on_time, m.checks_due] for m in months],
+        hovertemplate="%{x}: %{y:.1%} (%{customdata[1]} of %{customdata[2]} on time; "
+                      "click to list the checks)<extra></extra>"))
     fig.add_hline(y=0.9, line={"dash": "dash", "color": OKABE_ITO["vermillion"]},
                   annotation_text="90% contract threshold")
     fig.update_xaxes(title="Month the checks were due")
@@ -251,9 +267,14 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                         else empty_state("No cohort has matured yet",
                                          "Curves appear once participants referred to this "
                                          "provider have been on the programme a month."))
-    compliance_body: Any = (dcc.Graph(id="provider-compliance",
-                                      figure=compliance_figure(compliance),
-                                      config={"displaylogo": False})
+    def checks_of(month: str) -> str:
+        return month_checks(contract_id, provider_id, month, filters.as_of)
+
+    compliance_body: Any = (html.Div([
+        drill_graph("provider-compliance", compliance_figure(compliance, checks_of)),
+        drill_links("The checks due in a month", [
+            (m.month, checks_of(m.month)) for m in compliance],
+            "Checks by month due")])
                             if compliance else
                             empty_state("No in-work checks due yet",
                                         "Check compliance is counted once a check's 7-day "
@@ -297,3 +318,4 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
 
 
 layout = guarded(render, "providers")
+drill_down("provider-compliance")

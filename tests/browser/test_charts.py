@@ -89,7 +89,7 @@ def test_compliance_chart_reads_in_full_and_its_bars_list_their_flags(
     principle, severity = page.evaluate("""() => {
         const plot = document.querySelector('#compliance-chart .js-plotly-plot');
         const trace = plot.data.find(t => t.x.some(v => v > 0));
-        return trace.customdata[trace.x.findIndex(v => v > 0)];
+        return trace.customdata[trace.x.findIndex(v => v > 0)].slice(1);  // after its URL
     }""")
     segment = page.locator("#compliance-chart .barlayer .trace").filter(
         has=page.locator(".point path")).first.locator(".point path").first

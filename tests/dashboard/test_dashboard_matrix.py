@@ -311,10 +311,32 @@ def _delete_view(d: Dashboard, ids: dict[str, Any]) -> Any:
     return d.call([("saved-views-result", "children"), ("saved-views-list", "children")],
                   [[_prop(button, "n_clicks", 1)]], [],
                   json.dumps(button, sort_keys=True, separators=(",", ":")) + ".n_clicks")
+CONTRACT_OUTPUTS = [("contracts-result", "children"), ("contracts-list", "children"),
+                    ("contract-tariff-table", "children"), ("contract-field-errors", "data")]
+CONTRACT_BUTTONS = ("contract-create", "contract-update", "contract-add-tariff",
+                    "contract-save-schedule")
+
+
+def contract_change(d: Dashboard, button: str, fields: dict[str, Any], contract: int | None,
+                    create: dict[str, Any] | None = None) -> Any:
+    """The contracts page's callback: `button` clicked with these change-form fields (by
+    path, as the page names them) and the contract in the URL."""
+    def each(kind: str, prop: str) -> list[dict[str, Any]]:
+        return [_prop({"type": kind, "name": path}, prop,
+                      fields[path] if prop == "value" else {"type": kind, "name": path})
+                for path in fields]
+    clicks = [_prop(b, "n_clicks", 1 if b == button else None) for b in CONTRACT_BUTTONS]
+    given = create or {}
+    state: list[Any] = [_prop(f"contract-{name}", "value", given.get(name))
+                        for name in ("prime", "cpa-code", "cpa-name", "start", "end")]
+    state += [each("contract-field", "value"), each("contract-field", "id"),
+              each("contract-field-error", "id"),
+              _prop("_pages_location", "search",
+                    f"?contract={contract}" if contract is not None else "")]
+    return d.call(CONTRACT_OUTPUTS, clicks, state, f"{button}.n_clicks")
 
 
 _USER_FORM = ("user-create", "user-deactivate", "user-reactivate", "user-set-password")
-_CONTRACT_FORM = ("contract-create", "contract-update")
 _MEMBER_FORM = ("member-add", "member-change")
 _INVITATION_FORM = ("invitation-accept", "invitation-decline", "invitation-withdraw")
 SELF_SERVICE: dict[str, Any] = {
@@ -350,13 +372,11 @@ SELF_SERVICE: dict[str, Any] = {
               "join-code-create", lambda ids: {"join-code-organisation": str(ids["provider"])}),
         (), frozenset({"admin", "prime_manager", "provider_user"}),
         lambda r: "join-code-secret" in r.text),
-    "..contracts-result.children...contracts-list.children..": (
-        _form([("contracts-result", "children"), ("contracts-list", "children")],
-              "contract-update", lambda ids: {
-                  "contract-prime": None, "contract-cpa-code": None, "contract-cpa-name": None,
-                  "contract-start": None, "contract-end": None,
-                  "contract-chosen": str(ids["contract"]), "contract-visibility": "named",
-                  "contract-changes": None}, _CONTRACT_FORM),
+    "..contracts-result.children...contracts-list.children...contract-tariff-table.children"
+    "...contract-field-errors.data..": (
+        lambda d, ids: contract_change(d, "contract-update",
+                                       {"settings.league_visibility": "named"},
+                                       ids["contract"]),
         ("contract",), frozenset({"admin", "prime_manager"}),
         lambda r: "contracts-done" in r.text),
     "..members-result.children...members-list.children..": (

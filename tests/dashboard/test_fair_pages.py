@@ -104,8 +104,9 @@ def test_funnel_points_agree_with_the_drawn_limits_and_the_league_table(
         rag = trace.meta["rag"]
         colour, _shape, symbol, meaning = funnel.RAG[rag]
         assert (trace.marker.color, trace.marker.symbol, trace.name) == (colour, symbol, meaning)
-        for x, y, provider, hover in zip(trace.x, trace.y, trace.customdata, trace.hovertext,
-                                         strict=True):
+        for x, y, page, hover in zip(trace.x, trace.y, trace.customdata, trace.hovertext,
+                                     strict=True):
+            provider = int(page.split("/providers/")[1].split("?")[0])  # the point's page
             at = {}
             for limit in ("lower_95", "lower_998"):
                 curve = curves[basis, limit]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import ApiKey, User
-from tests.dashboard.test_dashboard_matrix import ROLES, _form
+from tests.dashboard.test_dashboard_matrix import ROLES, _form, contract_change
 from tests.dashboard.test_flag_pages import Dashboard, assert_alike
 from tests.world import World
 
@@ -156,28 +156,21 @@ def test_only_an_admin_sets_a_password_and_the_policy_applies(dashboard: Dashboa
 def test_a_contract_form_names_the_field_it_refuses(dashboard: Dashboard,
                                                     world: World) -> None:
     def create(d: Dashboard, start: str, end: str) -> Any:
-        return _form([("contracts-result", "children"), ("contracts-list", "children")],
-                     "contract-create", lambda ids: {
-                         "contract-prime": str(world.prime_a), "contract-cpa-code": "CPA99",
-                         "contract-cpa-name": "Tyne and Wear", "contract-start": start,
-                         "contract-end": end, "contract-chosen": None,
-                         "contract-visibility": "", "contract-changes": None},
-                     ("contract-create", "contract-update"))(d, {})
+        return contract_change(d, "contract-create", {}, None, {
+            "prime": str(world.prime_a), "cpa-code": "CPA99", "cpa-name": "Tyne and Wear",
+            "start": start, "end": end})
 
     dashboard.sign_in(ROLES["admin"])
     backwards = create(dashboard, "2026-04-01", "2025-03-31")
     assert "end_date: before start_date (2026-04-01)" in backwards.text
     assert "contracts-done" in create(dashboard, "2026-04-01", "2031-03-31").text
-    # A prime manager may not touch the tariff: the service says so, naming the field.
+    # A prime manager is not shown min_n; sent anyway, the service refuses it, naming it.
     dashboard.sign_in(ROLES["prime_manager"])
-    tariff = _form([("contracts-result", "children"), ("contracts-list", "children")],
-                   "contract-update", lambda ids: {
-                       "contract-prime": None, "contract-cpa-code": None,
-                       "contract-cpa-name": None, "contract-start": None, "contract-end": None,
-                       "contract-chosen": str(world.contract_a), "contract-visibility": "",
-                       "contract-changes": '{"settings": {"min_n": 5}}'},
-                   ("contract-create", "contract-update"))(dashboard, {})
-    assert "settings.min_n: role 'prime_manager' may change only" in tariff.text
+    refused = contract_change(dashboard, "contract-update", {"settings.min_n": 5},
+                              world.contract_a)
+    beside = refused.json()["response"]["contract-field-errors"]["data"]
+    assert beside["settings.min_n"].startswith(
+        "Fewest eligible to be ranked: role 'prime_manager' may change only")
 
 
 def test_an_invitation_form_left_empty_says_which_fields_to_fill(dashboard: Dashboard,
@@ -194,3 +187,25 @@ def test_an_invitation_form_left_empty_says_which_fields_to_fill(dashboard: Dash
     dashboard.sign_in(ROLES["prime_manager"])
     assert "contracted_share: Input should be a valid decimal" in invite("half").text
     assert '"provider_id, join_code: give exactly one of the two"' in invite("0").text
+
+
+def test_the_schedule_form_edits_the_list_and_places_an_error_on_its_row(
+        dashboard: Dashboard, world: World) -> None:
+    rows = "milestone_schedule.spell_checks"
+    form = {f"{rows}.0.milestone": "D28", f"{rows}.0.days": 28,
+            f"{rows}.1.milestone": "", f"{rows}.1.days": None,  # cleared: removed
+            f"{rows}.2.milestone": "D91", f"{rows}.2.days": 0,
+            "milestone_schedule.sustainment_interval_days": 28}
+    dashboard.sign_in(ROLES["admin"])
+    refused = contract_change(dashboard, "contract-save-schedule", form, world.contract_a)
+    beside = refused.json()["response"]["contract-field-errors"]["data"]
+    # The second check sent is the form's third row: the message goes there.
+    assert beside == {f"{rows}.2.days": "Check 3: Days after the job starts: Input should be "
+                                        "greater than or equal to 1"}
+    saved = contract_change(dashboard, "contract-save-schedule",
+                            {**form, f"{rows}.2.days": 91}, world.contract_a)
+    assert "milestone schedule saved" in saved.text
+    schedule = dashboard.client.get(f"/api/v1/contracts/{world.contract_a}",
+                                    headers=world.headers["admin"]).json()["milestone_schedule"]
+    assert [(c["milestone"], c["days"]) for c in schedule["spell_checks"]] == [
+        ("D28", 28), ("D91", 91)]
