@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 import dash
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import Input, Output, State, clientside_callback, dcc, html
+from dash import Output, State, html
 from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
@@ -24,20 +24,24 @@ from app.performance import exports, schemas, service
 from app.supply_chain import exports as supply_chain_exports
 from dashboard.auth import PREFIX, current_principal, db_session
 from dashboard.components.callbacks import callback
-from dashboard.components.charts import TEMPLATE
-from dashboard.components.downloads import send_export
+from dashboard.components.charts import TEMPLATE, drill_down, drill_graph, drill_links
+from dashboard.components.downloads import (
+    chosen_format,
+    download_buttons,
+    download_inputs,
+    send_export,
+)
 from dashboard.components.filters import InForce, filter_bar, parse_filters
 from dashboard.components.formatting import money
 from dashboard.components.grid import MONEY, grid, number
 from dashboard.components.league_data import chosen_contract
-from dashboard.components.page import aria_label, empty_state, guarded, page_header
+from dashboard.components.page import empty_state, guarded, page_header
 
 dash.register_page(__name__, path="/payments", name="Payments", order=6.5,
                    title="Payments - chainboard",
                    nav_roles=("admin", "prime_manager", "reviewer"))
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "triangle-down", "cross",
            "star", "hexagon", "pentagon")
-TABLES = {"monthly": "by month", "providers": "by provider", "invoices": "to members"}
 
 
 def provider_href(provider_id: int, query: str) -> str:
@@ -107,19 +111,6 @@ def _json_ready(row: dict[str, Any]) -> dict[str, Any]:
             for key, value in row.items()}
 
 
-def download_buttons(table: str) -> html.Div:
-    return html.Div([
-        dbc.Button("Download CSV", id=f"payments-export-{table}-csv", color="primary",
-                   size="sm", className="me-2"),
-        dbc.Button("Download Excel", id=f"payments-export-{table}-xlsx", color="secondary",
-                   size="sm"),
-    ], className="mb-2", role="group", **aria_label(f"Download the payments {TABLES[table]}"))
-
-
-EXPORT_BUTTONS = [f"payments-export-{table}-{kind}" for table in TABLES
-                  for kind in ("csv", "xlsx")]
-
-
 def render(session: Session, principal: Principal, query: dict[str, str]) -> Any:
     filters = parse_filters(query)
     contract_id, contracts = chosen_contract(session, principal, filters)
@@ -147,8 +138,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                       f"{len(late):,} of {len(invoices):,}",
                       f"paid after, or unpaid on {earned.as_of} after, the days the invoice "
                       "allowed"))
-    chart: Any = (dcc.Graph(id="payments-chart", figure=figure(earned, link_query),
-                            config={"displaylogo": False})
+    chart: Any = (drill_graph("payments-chart", figure(earned, link_query))
                   if earned.rows else
                   empty_state("No fees earned in this period",
                               "Attachments, job outcomes and sustainments earn fees from the "
@@ -158,12 +148,16 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         html.P("A point opens that provider's page; the table below links them too.",
                className="small text-muted"),
         chart,
+        drill_links("Provider pages", [(str(row["provider_name"]),
+                                        provider_href(int(str(row["provider_id"])), link_query))
+                                       for row in exports.payments_by_provider(earned)],
+                    "Provider pages"),
         html.H2("By provider", className="h5 mt-3"),
-        download_buttons("providers"),
+        download_buttons("payments-providers"),
         grid("payments-providers", by_provider, provider_columns()) if by_provider else
         empty_state("No provider earned fees in this period", "Choose a longer period."),
         html.H2("By month", className="h5 mt-3"),
-        download_buttons("monthly"),
+        download_buttons("payments-monthly"),
         grid("payments-monthly", [_json_ready(r.model_dump()) for r in earned.rows], [
             {"field": "month", "headerName": "Month", "pinned": "left"},
             {"field": "provider_name", "headerName": "Provider"},
@@ -176,7 +170,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         html.P("The prime's payments of its members' invoices: each is due the number of "
                "days its terms allow after the invoice (paid on the last day is on time).",
                className="small"),
-        download_buttons("invoices"),
+        download_buttons("payments-invoices"),
         grid("payments-invoices", [_json_ready(row) for row in invoices],
              invoice_columns()) if invoices else
         empty_state("No payments recorded", "The prime records its payments to members "
@@ -190,50 +184,50 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
             earned.period_from, earned.period_to, earned.as_of)),
         dbc.Row(tiles),
         *sections,
-        dcc.Download(id="payments-download"),
     ])
 
 
 layout = guarded(render, "payments")
 
-# A click on a provider's point opens its page (the URL rides on the point). In the browser.
-clientside_callback(
-    """
-    function(click) {
-        if (!click || !click.points || !click.points.length || !click.points[0].customdata) {
-            return dash_clientside.no_update;
-        }
-        return click.points[0].customdata;
-    }
-    """,
-    Output("_pages_location", "href", allow_duplicate=True),
-    Input("payments-chart", "clickData"),
-    prevent_initial_call=True,
-)
+drill_down("payments-chart")
 
 
-@callback(Output("payments-download", "data"),
-          *(Input(button, "n_clicks") for button in EXPORT_BUTTONS),
-          State("_pages_location", "search"), prevent_initial_call=True)
-def export(*arguments: Any) -> Any:
-    """The table of the button, for the URL's filters, as a file that states them."""
-    search: str | None = arguments[-1]
+def _window(search: str | None) -> tuple[Principal, int, dict[str, Any]]:
+    """The signed-in principal, the URL's contract and its period for a download."""
     principal = current_principal()
-    trigger = dash.ctx.triggered_id
-    if principal is None or trigger not in EXPORT_BUTTONS:
+    if principal is None:
         raise PreventUpdate
-    _, _, table_name, file_format = trigger.split("-")
     filters = parse_filters(dict(parse_qsl((search or "").lstrip("?"))))
-    window: dict[str, Any] = {"period_from": filters.period_from,
-                              "period_to": filters.period_to, "as_of": filters.as_of}
     with db_session() as session:
         contract_id, _ = chosen_contract(session, principal, filters)
-        if table_name == "monthly":
-            table = exports.payments_export(session, principal, contract_id, **window)
-        elif table_name == "providers":
-            table = exports.payments_by_provider_export(session, principal, contract_id,
-                                                        **window)
-        else:
-            table = supply_chain_exports.invoices_export(session, principal, contract_id,
-                                                         filters.as_of or today())
-    return send_export(table, file_format)
+    return principal, contract_id, {"period_from": filters.period_from,
+                                    "period_to": filters.period_to, "as_of": filters.as_of}
+
+
+@callback(Output("payments-monthly-download", "data"), *download_inputs("payments-monthly"),
+          State("_pages_location", "search"), prevent_initial_call=True)
+def export_monthly(_csv: int | None, _xlsx: int | None, search: str | None) -> Any:
+    principal, contract_id, window = _window(search)
+    with db_session() as session:
+        table = exports.payments_export(session, principal, contract_id, **window)
+    return send_export(table, chosen_format())
+
+
+@callback(Output("payments-providers-download", "data"),
+          *download_inputs("payments-providers"), State("_pages_location", "search"),
+          prevent_initial_call=True)
+def export_providers(_csv: int | None, _xlsx: int | None, search: str | None) -> Any:
+    principal, contract_id, window = _window(search)
+    with db_session() as session:
+        table = exports.payments_by_provider_export(session, principal, contract_id, **window)
+    return send_export(table, chosen_format())
+
+
+@callback(Output("payments-invoices-download", "data"), *download_inputs("payments-invoices"),
+          State("_pages_location", "search"), prevent_initial_call=True)
+def export_invoices(_csv: int | None, _xlsx: int | None, search: str | None) -> Any:
+    principal, contract_id, window = _window(search)
+    with db_session() as session:
+        table = supply_chain_exports.invoices_export(session, principal, contract_id,
+                                                     window["as_of"] or today())
+    return send_export(table, chosen_format())

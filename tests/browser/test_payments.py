@@ -34,7 +34,7 @@ def test_the_payments_tables_download_with_their_filters(page: Any, demo: Demo,
             f"payments?contract={demo.contract_id}&from=2025-01-01")
     page.locator("#payments-providers .ag-row").first.wait_for()
     with page.expect_download() as download_info:
-        page.locator("#payments-export-providers-csv").click()
+        page.locator("#payments-providers-export").click()
     download = download_info.value
     assert download.suggested_filename.startswith(
         f"payments-by-provider_contract-{demo.contract_id}_2025-01-01_to_")
@@ -42,7 +42,7 @@ def test_the_payments_tables_download_with_their_filters(page: Any, demo: Demo,
     assert header["Events from"] == "2025-01-01", header
     assert rows and {"provider_name", "total", "expected_total"} <= set(rows[0])
     with page.expect_download() as download_info:
-        page.locator("#payments-export-invoices-xlsx").click()
+        page.locator("#payments-invoices-export-xlsx").click()
     path = tmp_path / download_info.value.suggested_filename  # openpyxl goes by the extension
     download_info.value.save_as(path)
     sheet = load_workbook(path).active

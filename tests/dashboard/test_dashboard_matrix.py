@@ -428,11 +428,10 @@ CALLBACKS: dict[str, CallbackEntry] = {
     "compliance-download.data": CallbackEntry(
         _export("compliance-download", "compliance-export", "compliance-export-xlsx"),
         ("contract",), frozenset(ROLES), _has_file),
-    "payments-download.data": CallbackEntry(
-        _export("payments-download", *(f"payments-export-{table}-{kind}"
-                                       for table in ("monthly", "providers", "invoices")
-                                       for kind in ("csv", "xlsx"))),
-        ("contract",), frozenset(ROLES), _has_file),
+    **{f"payments-{table}-download.data": CallbackEntry(
+        _export(f"payments-{table}-download", f"payments-{table}-export",
+                f"payments-{table}-export-xlsx"), ("contract",), frozenset(ROLES), _has_file)
+       for table in ("monthly", "providers", "invoices")},
     "complaints-download.data": CallbackEntry(
         _export("complaints-download", "complaints-export", "complaints-export-xlsx"),
         ("contract",), frozenset(ROLES), _has_file),
