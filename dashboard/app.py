@@ -37,7 +37,7 @@ def nav_links(principal: Principal) -> list[Any]:
     links: list[Any] = []
     grouped: list[Any] = []
     for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0):
-        if principal.role not in page.get("nav_roles", ()):
+        if principal.role not in page.get("nav_roles", ()) or page.get("nav_help"):
             continue
         href = page["relative_path"]
         if page.get("nav_own_provider"):
@@ -56,6 +56,15 @@ def nav_links(principal: Principal) -> list[Any]:
     return links
 
 
+def help_links(principal: Principal) -> list[Any]:
+    """The help pages (a page's `nav_help`: the glossary), on the right beside the user's
+    name: they serve every page, and the main menu stays one line."""
+    return [dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact",
+                                    id=f"nav-{page['module'].split('.')[-1]}"))
+            for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0)
+            if page.get("nav_help") and principal.role in page.get("nav_roles", ())]
+
+
 def navbar(principal: Principal | None) -> dbc.Navbar:
     if principal is None:
         right: list[Any] = []
@@ -63,6 +72,8 @@ def navbar(principal: Principal | None) -> dbc.Navbar:
     else:
         links = nav_links(principal)
         right = [
+            html.Nav(dbc.Nav(help_links(principal), navbar=True, id="help-nav"),
+                     className="me-3", **aria_label("Help")),
             html.Span([principal.username or "", " ",
                        dbc.Badge(ROLE_NAMES.get(principal.role, principal.role),
                                  color="light", text_color="dark", id="nav-role")],

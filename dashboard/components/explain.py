@@ -1,0 +1,39 @@
+"""The "i" beside a headline figure: the glossary's meaning of the figure on hover and on
+focus, and a link to its entry on the glossary page. The words come from app/core/glossary.py,
+as the grids' header tooltips do (components/grid.py `metric`)."""
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from app.core.glossary import term
+from dashboard.auth import PREFIX
+
+GLOSSARY_PATH = f"{PREFIX}glossary"
+
+
+def glossary_href(slug: str) -> str:
+    return f"{GLOSSARY_PATH}#{slug}"
+
+
+def what_is(slug: str, control_id: str) -> html.Span:
+    """A link Tab reaches, named "What is <term>?" (the "i" is decoration), described by the
+    meaning for screen readers; dbc.Tooltip shows the same words on hover and on focus."""
+    found = term(slug)
+    meaning_id = f"{control_id}-meaning"
+    return html.Span([
+        html.A(html.Span("i", **{"aria-hidden": "true"}), href=glossary_href(slug),
+               id=control_id, className="what-is",
+               **{"aria-label": f"What is {found.title}? Glossary",
+                  "aria-describedby": meaning_id}),
+        html.Span(found.meaning, id=meaning_id, hidden=True),
+        dbc.Tooltip(found.meaning, target=control_id, placement="top",
+                    id=f"{control_id}-tooltip", className="what-is-tooltip"),
+    ], className="ms-1 flex-shrink-0")
+
+
+def explained_heading(heading: Any, slug: str, control_id: str) -> html.Div:
+    """A figure's heading with its "i" beside it."""
+    return html.Div([heading, what_is(slug, control_id)],
+                    className="d-flex justify-content-between align-items-start")
