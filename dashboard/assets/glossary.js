@@ -3,7 +3,7 @@
 // - Find as you type: entries whose title or words do not hold what was typed are hidden, and
 //   the status line says how many are shown (read out by screen readers: role=status).
 // - The page is drawn after the browser has looked for the URL's #anchor, so the entry is
-//   scrolled to and its title focused once it is drawn.
+//   scrolled to and its title focused once it is drawn (the search cleared if it hid it).
 (function () {
     function filter(box) {
         var words = box.value.trim().toLowerCase();
@@ -33,9 +33,17 @@
             return;
         }
         reached = window.location.href;
+        var box = document.querySelector("#glossary-search input, input#glossary-search");
+        if (entry.hidden && box) {  // a link to a term the search hides: show them all
+            box.value = "";
+            filter(box);
+        }
         entry.classList.add("glossary-target");
-        entry.scrollIntoView({block: "start"});
-        title.focus({preventScroll: true});
+        title.focus();
+        // After the frame Dash is drawing: its layout can still move the page under us.
+        window.requestAnimationFrame(function () {
+            entry.scrollIntoView({block: "start"});
+        });
     }
 
     document.addEventListener("input", function (event) {

@@ -68,6 +68,7 @@ PAGES: dict[str, A11yPage] = {
     "/invitations": _plain("invitations"),
     "/contracts": _plain("contracts"),
     "/members": _plain("members"),
+    "/glossary": A11yPage(lambda demo, ids: "glossary"),
     "/providers/<provider_id>": A11yPage(
         lambda demo, ids: f"providers/{ids['provider']}?contract={demo.contract_id}",
         ALL_ROLES),

@@ -158,6 +158,7 @@ PAGES: dict[str, PageEntry] = {
     "/invitations": PageEntry(lambda ids: "/dashboard/invitations", takes=()),
     "/contracts": PageEntry(lambda ids: "/dashboard/contracts", takes=()),
     "/members": PageEntry(lambda ids: "/dashboard/members", _contract),
+    "/glossary": PageEntry(lambda ids: "/dashboard/glossary", takes=()),
     "/providers/<provider_id>": PageEntry(
         lambda ids: f"/dashboard/providers/{ids['provider']}",
         lambda ids: f"?contract={ids.get('contract', MISSING)}", takes=("provider",)),
