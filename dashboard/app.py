@@ -58,9 +58,12 @@ def nav_links(principal: Principal) -> list[Any]:
 
 def help_links(principal: Principal) -> list[Any]:
     """The help pages (a page's `nav_help`: the glossary), on the right beside the user's
-    name: they serve every page, and the main menu stays one line."""
-    return [dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact",
-                                    id=f"nav-{page['module'].split('.')[-1]}"))
+    name: they serve every page. A "?" named by the page (`nav_help` is its full name), so
+    the main menu stays one line for the role with the most pages."""
+    return [dbc.NavItem(html.A(html.Span("?", **{"aria-hidden": "true"}),
+                               href=page["relative_path"], className="nav-link what-is nav-help",
+                               title=page["nav_help"], id=f"nav-{page['module'].split('.')[-1]}",
+                               **aria_label(page["nav_help"])))
             for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0)
             if page.get("nav_help") and principal.role in page.get("nav_roles", ())]
 
@@ -73,7 +76,7 @@ def navbar(principal: Principal | None) -> dbc.Navbar:
         links = nav_links(principal)
         right = [
             html.Nav(dbc.Nav(help_links(principal), navbar=True, id="help-nav"),
-                     className="me-3", **aria_label("Help")),
+                     className="me-2", **aria_label("Help")),
             html.Span([principal.username or "", " ",
                        dbc.Badge(ROLE_NAMES.get(principal.role, principal.role),
                                  color="light", text_color="dark", id="nav-role")],

@@ -14,7 +14,8 @@ from dashboard.components.page import guarded, page_header
 
 ALL_ROLES = ("admin", "prime_manager", "provider_user", "reviewer")
 dash.register_page(__name__, path="/glossary", name="Glossary", order=90,
-                   title="Glossary - chainboard", nav_roles=ALL_ROLES, nav_help=True)
+                   title="Glossary - chainboard", nav_roles=ALL_ROLES,
+                   nav_help="Glossary: what the figures mean")
 
 
 def entry(term: Term) -> html.Div:
