@@ -20,7 +20,7 @@ from app.auth.principal import Principal
 from app.core.http import script_hashes
 from dashboard import auth
 from dashboard.components.formatting import ROLE_NAMES
-from dashboard.components.page import aria_label
+from dashboard.components.page import aria_label, decorative
 
 PREFIX = auth.PREFIX
 LOGIN = auth.LOGIN_PATH
@@ -60,7 +60,7 @@ def help_links(principal: Principal) -> list[Any]:
     """The help pages (a page's `nav_help`: the glossary), on the right beside the user's
     name: they serve every page. A "?" named by the page (`nav_help` is its full name), so
     the main menu stays one line for the role with the most pages."""
-    return [dbc.NavItem(html.A(html.Span("?", **{"aria-hidden": "true"}),
+    return [dbc.NavItem(html.A(html.Span("?", **decorative()),
                                href=page["relative_path"], className="nav-link what-is nav-help",
                                title=page["nav_help"], id=f"nav-{page['module'].split('.')[-1]}",
                                **aria_label(page["nav_help"])))

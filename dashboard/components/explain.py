@@ -9,6 +9,7 @@ from dash import html
 
 from app.core.glossary import term
 from dashboard.auth import PREFIX
+from dashboard.components.page import aria_label, decorative
 
 GLOSSARY_PATH = f"{PREFIX}glossary"
 
@@ -22,11 +23,11 @@ def what_is(slug: str, control_id: str) -> html.Span:
     meaning for screen readers; dbc.Tooltip shows the same words on hover and on focus."""
     found = term(slug)
     meaning_id = f"{control_id}-meaning"
+    named: dict[str, Any] = {**aria_label(f"What is {found.title}? Glossary"),
+                             "aria-describedby": meaning_id}
     return html.Span([
-        html.A(html.Span("i", **{"aria-hidden": "true"}), href=glossary_href(slug),
-               id=control_id, className="what-is",
-               **{"aria-label": f"What is {found.title}? Glossary",
-                  "aria-describedby": meaning_id}),
+        html.A(html.Span("i", **decorative()), href=glossary_href(slug), id=control_id,
+               className="what-is", **named),
         html.Span(found.meaning, id=meaning_id, hidden=True),
         dbc.Tooltip(found.meaning, target=control_id, placement="top",
                     id=f"{control_id}-tooltip", className="what-is-tooltip"),

@@ -101,8 +101,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                           pct(table.pooled_rate),
                           f"all providers: {table.outcomes:,} of {table.eligible:,} eligible"))
     tiles += [
-        tile("tile-national", "national-rate", "National two-year rate, same case mix", pct(found.national_rate),
-             national_note(horizon)),
+        tile("tile-national", "national-rate", "National two-year rate, same case mix",
+             pct(found.national_rate), national_note(horizon)),
         tile("tile-payments", "payments-earned", "Payments earned", money(found.payments_earned),
              f"fees for events dated {table.period_from} to {min(table.period_to, as_of)}"),
     ]
@@ -123,7 +123,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     escalated = sum(complaints.get(s, 0) for s in ("escalated", "triaged",
                                                    "independent_review", "decided"))
     tiles.append(tile(
-        "tile-complaints", "complaint-states", "Open complaints", count(open_complaints(complaints)),
+        "tile-complaints", "complaint-states", "Open complaints",
+        count(open_complaints(complaints)),
         f"{escalated:,} of them in the Merlin route (escalated)"
         if principal.role != "reviewer" else "escalated to the Merlin route",
         ("Complaints", f"{PREFIX}complaints?contract={contract_id}")))

@@ -219,7 +219,8 @@ def league_figures(table: schemas.LeagueTableOut, row: schemas.LeagueRowOut) -> 
             figure_card("Expected outcomes for its case mix", "expected-outcomes",
                         f"{row.expected:.1f}",
                         "provider-expected"),
-            figure_card("Performance index", "performance-index", DASH if row.performance_index is None
+            figure_card("Performance index", "performance-index",
+                        DASH if row.performance_index is None
                         else f"{row.performance_index:.2f}", "provider-pi",
                         "outcomes / expected; 1 is as expected"),
             figure_card("RAG", "rag", rag_label(judged_rag(row, table.rag_basis)),
@@ -227,7 +228,8 @@ def league_figures(table: schemas.LeagueTableOut, row: schemas.LeagueRowOut) -> 
             figure_card("Adjusted rank", "adjusted-rank", rank, "provider-rank",
                         "by performance index (case mix allowed for)" if row.rank is not None
                         else f"unranked: fewer than {table.min_n} eligible"),
-            figure_card("Raw rank", "raw-rank", raw_rank, "provider-raw-rank", "by outcome rate alone"),
+            figure_card("Raw rank", "raw-rank", raw_rank, "provider-raw-rank",
+                        "by outcome rate alone"),
         ], className="g-2"),
         html.A("League table with these filters",
                href=f"{PREFIX}league?contract={table.contract_id}&from={table.period_from}"
