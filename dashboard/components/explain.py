@@ -4,7 +4,6 @@ as the grids' header tooltips do (components/grid.py `metric`)."""
 
 from typing import Any
 
-import dash_bootstrap_components as dbc
 from dash import html
 
 from app.core.glossary import term
@@ -19,19 +18,18 @@ def glossary_href(slug: str) -> str:
 
 
 def what_is(slug: str, control_id: str) -> html.Span:
-    """A link Tab reaches, named "What is <term>?" (the "i" is decoration), described by the
-    meaning for screen readers; dbc.Tooltip shows the same words on hover and on focus."""
+    """A link Tab reaches, named "What is <term>?" (the "i" is decoration) and described by
+    the meaning, which shows beside it on hover and on focus. CSS alone shows it
+    (chainboard.css): dbc.Tooltip's focus handling made the focus ring flicker away."""
     found = term(slug)
-    meaning_id = f"{control_id}-meaning"
+    tooltip_id = f"{control_id}-tooltip"
     named: dict[str, Any] = {**aria_label(f"What is {found.title}? Glossary"),
-                             "aria-describedby": meaning_id}
+                             "aria-describedby": tooltip_id}
     return html.Span([
         html.A(html.Span("i", **decorative()), href=glossary_href(slug), id=control_id,
                className="what-is", **named),
-        html.Span(found.meaning, id=meaning_id, hidden=True),
-        dbc.Tooltip(found.meaning, target=control_id, placement="top",
-                    id=f"{control_id}-tooltip", className="what-is-tooltip"),
-    ], className="ms-1 flex-shrink-0")
+        html.Span(found.meaning, id=tooltip_id, role="tooltip", className="what-is-tooltip"),
+    ], className="what-is-frame ms-1 flex-shrink-0")
 
 
 def explained_heading(heading: Any, slug: str, control_id: str) -> html.Div:

@@ -108,7 +108,7 @@ def explained_cards(tree: Any) -> list[tuple[Any, str]]:
         links: list[Any] = [c for c in components(card) if isinstance(c, html.A)
                             and getattr(c, "className", "") == "what-is"]
         slug = links[0].href.removeprefix(f"{GLOSSARY_PATH}#") if links else ""
-        tips = [c for c in components(card) if isinstance(c, dbc.Tooltip)]
+        tips = [c for c in components(card) if getattr(c, "role", None) == "tooltip"]
         if slug:
             assert [tip.children for tip in tips] == [term(slug).meaning], slug
             assert getattr(links[0], "aria-label") == f"What is {term(slug).title}? Glossary"
