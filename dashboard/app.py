@@ -20,7 +20,7 @@ from app.auth.principal import Principal
 from app.core.http import script_hashes
 from dashboard import auth
 from dashboard.components.formatting import ROLE_NAMES
-from dashboard.components.page import aria_label
+from dashboard.components.page import aria_label, decorative
 from dashboard.components.saved_views import save_view_control
 
 PREFIX = auth.PREFIX
@@ -38,7 +38,7 @@ def nav_links(principal: Principal) -> list[Any]:
     links: list[Any] = []
     grouped: list[Any] = []
     for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0):
-        if principal.role not in page.get("nav_roles", ()):
+        if principal.role not in page.get("nav_roles", ()) or page.get("nav_help"):
             continue
         href = page["relative_path"]
         if page.get("nav_own_provider"):
@@ -57,6 +57,18 @@ def nav_links(principal: Principal) -> list[Any]:
     return links
 
 
+def help_links(principal: Principal) -> list[Any]:
+    """The help pages (a page's `nav_help`: the glossary), on the right beside the user's
+    name: they serve every page. A "?" named by the page (`nav_help` is its full name), so
+    the main menu stays one line for the role with the most pages."""
+    return [dbc.NavItem(html.A(html.Span("?", **decorative()),
+                               href=page["relative_path"], className="nav-link what-is nav-help",
+                               title=page["nav_help"], id=f"nav-{page['module'].split('.')[-1]}",
+                               **aria_label(page["nav_help"])))
+            for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0)
+            if page.get("nav_help") and principal.role in page.get("nav_roles", ())]
+
+
 def navbar(principal: Principal | None) -> dbc.Navbar:
     if principal is None:
         right: list[Any] = []
@@ -66,21 +78,23 @@ def navbar(principal: Principal | None) -> dbc.Navbar:
         # The account's name opens a menu with the sign-out: the bar keeps one line at
         # 1400 px with every page a provider's staff may use.
         right = [
+            html.Nav(dbc.Nav(help_links(principal), navbar=True, id="help-nav"),
+                     className="me-2", **aria_label("Help")),
             dbc.Badge(ROLE_NAMES.get(principal.role, principal.role), color="light",
                       text_color="dark", id="nav-role", className="me-1"),
-            dbc.DropdownMenu([
+            dbc.Nav(dbc.DropdownMenu([
                 dbc.DropdownMenuItem(f"Signed in as {principal.username or ''}", header=True),
                 html.Form(dbc.Button("Sign out", type="submit", color="link",
                                      className="dropdown-item", id="sign-out"),
                           method="POST", action=f"{PREFIX}auth/logout"),
             ], label=principal.username or "Account", nav=True, in_navbar=True,
-                align_end=True, id="nav-user"),
+                align_end=True, id="nav-user"), navbar=True),
         ]
     return dbc.Navbar(dbc.Container([
         dbc.NavbarBrand("chainboard", href=PREFIX),
         html.Nav(dbc.Nav(links, navbar=True, id="main-nav"), className="me-auto",
                  **aria_label("Main")),
-        dbc.Nav(right, navbar=True, className="align-items-center flex-nowrap"),
+        html.Div(right, className="d-flex align-items-center flex-nowrap"),
     ], fluid=True), color="dark", dark=True, className="mb-2")
 
 

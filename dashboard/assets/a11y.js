@@ -7,6 +7,9 @@
 // - Its "Clear date" cross is an <a> without href: not reachable by Tab, and a name on no role.
 //   It becomes a button that Tab reaches and Enter or Space presses.
 // - dcc.Upload's file input has no label: it is named by what the drop area says.
+// - AG Grid shows a column header's tooltip (the glossary's words) on hover or on focus, not
+//   both (its tooltipTrigger): focus on a header plays the pointer's part, so the keyboard
+//   gets the words too; leaving the header (or a key) hides them, as AG Grid does for the mouse.
 (function () {
     function repairDateBox(frame) {
         var input = frame.querySelector("input");
@@ -51,6 +54,22 @@
         document.querySelectorAll(".dash-datepicker-clear:not([role])").forEach(repairClear);
         document.querySelectorAll("input[type=file]:not([aria-label])").forEach(repairUpload);
     }
+
+    function pointAt(header, type) {
+        var box = header.getBoundingClientRect();
+        header.dispatchEvent(new MouseEvent(type, {
+            clientX: box.left + box.width / 2, clientY: box.top + box.height / 2}));
+    }
+
+    ["focusin", "focusout"].forEach(function (type) {
+        document.addEventListener(type, function (event) {
+            var header = event.target && event.target.closest &&
+                event.target.closest(".ag-header-cell");
+            if (header) {
+                pointAt(header, type === "focusin" ? "mouseenter" : "mouseleave");
+            }
+        });
+    });
 
     new MutationObserver(repair).observe(document.documentElement, {
         childList: true, subtree: true, attributes: true,

@@ -4,6 +4,7 @@ from typing import Any
 
 import dash_ag_grid as dag
 
+from app.core.glossary import term
 from dashboard.components.formatting import DASH
 
 NULL_SAFE = "params.value == null ? '" + DASH + "' : "
@@ -16,6 +17,18 @@ def number(field: str, header: str, formatter: dict[str, str] | None = None,
            **extra: Any) -> dict[str, Any]:
     return {"field": field, "headerName": header, "filter": "agNumberColumnFilter",
             "type": "numericColumn", "valueFormatter": formatter or COUNT, **extra}
+
+
+def metric(field: str, slug: str, formatter: dict[str, str] | None = None,
+           header: str | None = None, **extra: Any) -> dict[str, Any]:
+    """A figure's column: its header (the term's title unless `header` words it for this
+    table) and the header's tooltip come from the glossary, one source for both."""
+    return number(field, header or term(slug).title, formatter, **explained(slug), **extra)
+
+
+def explained(slug: str) -> dict[str, Any]:
+    """A column's glossary tooltip, for columns that are not numbers (RAG, a state)."""
+    return {"headerTooltip": term(slug).meaning}
 
 
 def decimals(places: int) -> dict[str, str]:
@@ -34,6 +47,9 @@ def grid(grid_id: str, rows: list[dict[str, Any]], columns: list[dict[str, Any]]
         dashGridOptions={"domLayout": "autoHeight", "ensureDomOrder": True,
                          "tabToNextHeader": {"function": "false"},
                          "tabToNextCell": {"function": "false"},
+                         # Header tooltips (the glossary's words): shown on focus as well as
+                         # hover by assets/a11y.js, which AG Grid's option cannot do both.
+                         "tooltipShowDelay": 300,
                          "enableCellTextSelection": True, "pagination": len(rows) > 100,
                          "paginationPageSize": 100, **options},
         columnSize="autoSize", style={"width": "100%"},

@@ -23,6 +23,12 @@ def aria_label(label: str) -> dict[str, Any]:
     return {"aria-label": label}
 
 
+def decorative() -> dict[str, Any]:
+    """Keyword arguments hiding a glyph from assistive technology (the element around it
+    carries the name)."""
+    return {"aria-hidden": "true"}
+
+
 def not_found(detail: str = "") -> html.Div:
     """A record outside the principal's scope looks exactly like one that does not exist."""
     return html.Div([

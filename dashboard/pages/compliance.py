@@ -41,7 +41,7 @@ from dashboard.components.formatting import (
     flag_status_label,
     severity_label,
 )
-from dashboard.components.grid import grid
+from dashboard.components.grid import explained, grid
 from dashboard.components.grid_state import grid_state, keep_in_url
 from dashboard.components.page import aria_label, empty_state, guarded, page_header
 
@@ -110,13 +110,14 @@ def columns() -> list[dict[str, Any]]:
         {"field": "contract", "headerName": "Contract"},
         {"field": "standard", "headerName": "Standard"},
         {"field": "principle", "headerName": "Principle"},
-        {"field": "severity_display", "headerName": "Severity", "cellStyle": SEVERITY_STYLE},
+        {"field": "severity_display", "headerName": "Severity", "cellStyle": SEVERITY_STYLE,
+         **explained("flag-severity")},
         {"field": "subject", "headerName": "Subject"},
         {"field": "summary", "headerName": "Summary", "minWidth": 380, "wrapText": True,
          "autoHeight": True},
         {"field": "first_detected", "headerName": "First detected"},
-        {"field": "status_display", "headerName": "Status"},
-        {"field": "still_detected", "headerName": "Still detected"},
+        {"field": "status_display", "headerName": "Status", **explained("flag-status")},
+        {"field": "still_detected", "headerName": "Still detected", **explained("flag-status")},
     ]
 
 

@@ -17,7 +17,7 @@ from dashboard.components.callbacks import callback
 from dashboard.components.downloads import send_export
 from dashboard.components.filters import InForce, filter_bar, parse_filters
 from dashboard.components.formatting import RAG, pct, rag_label
-from dashboard.components.grid import MONEY, PERCENT, decimals, grid, number
+from dashboard.components.grid import MONEY, PERCENT, decimals, explained, grid, metric
 from dashboard.components.grid_state import grid_state, keep_in_url
 from dashboard.components.league_data import (
     RAG_BASIS_WORDS,
@@ -49,39 +49,43 @@ def provider_cell(row: dict[str, Any], query: str) -> str:
 
 
 def columns(rag_basis: str = "binomial") -> list[dict[str, Any]]:
+    """Every figure's header and tooltip from the glossary (app/core/glossary.py)."""
     return [
-        number("rank", "Adjusted rank", pinned="left", width=110),
-        number("raw_rank", "Raw rank", pinned="left", width=100),
+        metric("rank", "adjusted-rank", pinned="left", width=110),
+        metric("raw_rank", "raw-rank", pinned="left", width=100),
         {"field": "provider_link", "headerName": "Provider", "pinned": "left",
          "cellRenderer": "markdown", "minWidth": 220},
         {"field": "rag_display", "headerName": f"RAG ({RAG_BASIS_WORDS[rag_basis]})",
-         "cellStyle": RAG_STYLE,
-         "tooltipField": "rag_meaning"},
-        {"field": "sector", "headerName": "Sector"},
-        number("tier", "Tier"),
-        number("referrals", "Referrals"),
-        number("referral_share", "Referral share", PERCENT),
-        number("contracted_share", "Contracted share", PERCENT),
-        number("eligible", "Eligible"),
-        number("outcomes", "Job outcomes"),
-        number("rate", "Outcome rate", PERCENT),
-        number("expected", "Expected outcomes", decimals(1)),
-        number("performance_index", "Performance index", decimals(2)),
-        number("adjusted_rate", "Adjusted rate", PERCENT),
-        number("ci_low", "95% CI low", PERCENT),
-        number("ci_high", "95% CI high", PERCENT),
-        number("funnel_lower_95", "Funnel lower 95%", PERCENT),
-        number("funnel_upper_95", "Funnel upper 95%", PERCENT),
-        number("funnel_lower_998", "Funnel lower 99.8%", PERCENT),
-        number("funnel_upper_998", "Funnel upper 99.8%", PERCENT),
-        {"field": "high_outlier_display", "headerName": "High outlier"},
-        number("pi_lower_95", "PI lower 95% (overdispersed)", decimals(2)),
-        number("pi_lower_998", "PI lower 99.8% (overdispersed)", decimals(2)),
-        number("shrunk_pi", "Shrunk PI", decimals(2)),
-        number("job_starts", "Job starts"),
-        number("check_compliance", "Check compliance", PERCENT),
-        number("data_timeliness", "Data timeliness", PERCENT),
-        number("payments_earned", "Payments earned", MONEY),
+         "cellStyle": RAG_STYLE, "tooltipField": "rag_meaning", **explained("rag")},
+        {"field": "sector", "headerName": "Sector", **explained("sector")},
+        metric("tier", "tier"),
+        metric("referrals", "referrals"),
+        metric("referral_share", "referral-share", PERCENT),
+        metric("contracted_share", "contracted-share", PERCENT),
+        metric("eligible", "eligible"),
+        metric("outcomes", "job-outcomes"),
+        metric("rate", "outcome-rate", PERCENT),
+        metric("expected", "expected-outcomes", decimals(1)),
+        metric("performance_index", "performance-index", decimals(2),
+               header="Performance index"),
+        metric("adjusted_rate", "adjusted-rate", PERCENT),
+        metric("ci_low", "confidence-interval", PERCENT, header="95% CI low"),
+        metric("ci_high", "confidence-interval", PERCENT, header="95% CI high"),
+        metric("funnel_lower_95", "funnel-limits", PERCENT, header="Funnel lower 95%"),
+        metric("funnel_upper_95", "funnel-limits", PERCENT, header="Funnel upper 95%"),
+        metric("funnel_lower_998", "funnel-limits", PERCENT, header="Funnel lower 99.8%"),
+        metric("funnel_upper_998", "funnel-limits", PERCENT, header="Funnel upper 99.8%"),
+        {"field": "high_outlier_display", "headerName": "High outlier",
+         **explained("high-outlier")},
+        metric("pi_lower_95", "overdispersed-limits", decimals(2),
+               header="PI lower 95% (overdispersed)"),
+        metric("pi_lower_998", "overdispersed-limits", decimals(2),
+               header="PI lower 99.8% (overdispersed)"),
+        metric("shrunk_pi", "shrunk-pi", decimals(2)),
+        metric("job_starts", "job-starts"),
+        metric("check_compliance", "check-compliance", PERCENT),
+        metric("data_timeliness", "data-timeliness", PERCENT),
+        metric("payments_earned", "payments-earned", MONEY),
     ]
 
 
@@ -126,7 +130,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                            "in as providers report referrals.")
     else:
         body = grid("league-grid", grid_rows(rows, link_query), state.columns,
-                    tooltipShowDelay=300, **state.options)
+                    **state.options)
     return html.Div([
         page_header("League table", summary),
         pooled,

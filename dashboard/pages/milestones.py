@@ -23,7 +23,7 @@ from dashboard.auth import current_principal, db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.downloads import send_export
 from dashboard.components.filters import InForce, filter_bar, filter_control, parse_filters
-from dashboard.components.grid import grid, number
+from dashboard.components.grid import explained, grid, metric
 from dashboard.components.grid_state import grid_state, keep_in_url
 from dashboard.components.league_data import chosen_contract
 from dashboard.components.page import aria_label, empty_state, guarded, page_header
@@ -116,10 +116,10 @@ def columns() -> list[dict[str, Any]]:
     return [
         {"field": "participant_ref", "headerName": "Participant", "pinned": "left"},
         {"field": "provider_name", "headerName": "Provider"},
-        {"field": "milestone", "headerName": "Check"},
+        {"field": "milestone", "headerName": "Check", **explained("in-work-check")},
         {"field": "due_date", "headerName": "Due", "filter": "agDateColumnFilter"},
-        number("days_past_due", "Days since due"),
-        {"field": "status", "headerName": "Status"},
+        metric("days_past_due", "days-since-due"),
+        {"field": "status", "headerName": "Status", **explained("check-status")},
         {"field": "checked_on", "headerName": "Checked on"},
         {"field": "result", "headerName": "Result"},
     ]

@@ -17,6 +17,7 @@ from app.compliance.service import flag_counts
 from app.core.pagination import PageParams
 from app.performance import service
 from dashboard.auth import PREFIX
+from dashboard.components.explain import explained_heading
 from dashboard.components.filters import InForce, filter_bar, parse_filters
 from dashboard.components.formatting import DASH, count, money, pct
 from dashboard.components.league_data import chosen_contract
@@ -33,10 +34,9 @@ def outcome_trend(found: service.Overview) -> str:
     """The like-for-like trend in words and an arrow (never colour alone), or why none."""
     horizon = found.table.horizon_months
     if found.trend is None:
-        return (f"No trend: the period does not hold two {service.TREND_MONTHS}-month spells "
-                f"of referrals that have both had the full {horizon} months by "
-                f"{found.table.as_of}, and comparing newer referrals with older ones would "
-                "flatter the older.")
+        return (f"No like-for-like trend: the period does not hold two "
+                f"{service.TREND_MONTHS}-month spells of referrals that have both had the "
+                f"full {horizon} months by {found.table.as_of}.")
     before, recent = found.trend
     if recent.rate is None or before.rate is None:
         change = "no change to report (nobody eligible in one of them)"
@@ -44,27 +44,27 @@ def outcome_trend(found: service.Overview) -> str:
         points = (recent.rate - before.rate) * 100
         arrow = "\u25b2 up" if points > 0 else "\u25bc down"
         change = "\u25ac level" if abs(points) < 0.05 else f"{arrow} {abs(points):.1f} points"
-    return (f"Like for like, outcomes within {horizon} months: referred {recent.period_from} "
-            f"to {recent.period_to}, {pct(recent.rate)} ({recent.outcomes:,} of "
-            f"{recent.eligible:,}), against referred {before.period_from} to "
-            f"{before.period_to}, {pct(before.rate)} ({before.outcomes:,} of "
-            f"{before.eligible:,}): {change}.")
+    return (f"Like for like: referred {recent.period_from} to {recent.period_to}, "
+            f"{pct(recent.rate)} ({recent.outcomes:,} of {recent.eligible:,}), against "
+            f"{before.period_from} to {before.period_to}, {pct(before.rate)} "
+            f"({before.outcomes:,} of {before.eligible:,}): {change}.")
 
 
 def national_note(horizon: int) -> str:
-    what = ("DWP's published two-year job-outcome rates, weighted by this case mix of "
-            "payment groups")
+    """What DWP's rate is lives in the glossary; the tile says only whether it compares."""
     if horizon == NATIONAL_HORIZON:
-        return f"{what}; comparable with the rates here, which also count 24 months."
-    return (f"{what}. Not comparable with the {horizon}-month rates here: it counts outcomes "
-            f"within 24 months. Choose a 24-month horizon to compare.")
+        return "Comparable with the 24-month rates here."
+    return (f"Not comparable with the {horizon}-month rates here: choose a 24-month horizon "
+            "to compare.")
 
 
-def tile(tile_id: str, label: str, value: str, note: str,
+def tile(tile_id: str, slug: str, label: str, value: str, note: str,
          link: tuple[str, str] | None = None) -> dbc.Col:
-    """A headline figure; `link` (words, href): the page behind it."""
+    """A headline figure with its glossary term (`slug`: the "i" beside the label); `link`
+    (words, href): the page behind it."""
     return dbc.Col(dbc.Card(dbc.CardBody([
-        html.H2(label, className="h6 text-muted mb-1"),
+        explained_heading(html.H2(label, className="h6 text-muted mb-1"), slug,
+                          f"{tile_id}-what"),
         html.P(value, className="display-6 mb-1", id=tile_id),
         html.P(note, className="small mb-0", id=f"{tile_id}-note"),
         html.A(link[0], href=link[1], className="small", id=f"{tile_id}-link")
@@ -84,42 +84,38 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     league_query = filters.query(contract=contract_id, **{
         "from": table.period_from, "to": table.period_to, "as_of": as_of, "horizon": horizon})
     league_href = f"{PREFIX}league{league_query}"
-    pooled_words = (f"all providers' job outcomes within {horizon} months / eligible: the rate "
-                    "the league table compares providers with")
     tiles = [
-        tile("tile-referrals", "Referrals", count(found.referrals),
+        tile("tile-referrals", "referrals", "Referrals", count(found.referrals),
              f"referred {table.period_from} to {table.period_to}"),
-        tile("tile-job-starts", "Job starts", count(found.job_starts),
-             f"of those referrals, by {as_of}; no trend: newer referrals have had less time"),
-        tile("tile-outcomes", f"Job outcomes within {horizon} months", count(found.outcomes),
-             f"of {found.eligible:,} eligible (referred at least {horizon} months before "
-             f"{as_of})"),
-        tile("tile-rate", f"Outcome rate within {horizon} months"
+        tile("tile-job-starts", "job-starts", "Job starts", count(found.job_starts),
+             f"of those referrals, by {as_of}"),
+        tile("tile-outcomes", "job-outcomes", f"Job outcomes within {horizon} months",
+             count(found.outcomes), f"of {found.eligible:,} eligible"),
+        tile("tile-rate", "outcome-rate" if own is not None else "pooled-rate",
+             f"Outcome rate within {horizon} months"
              + (" (your organisation)" if own is not None else " (pooled, all providers)"),
-             pct(found.rate),
-             outcome_trend(found) if own is not None else
-             f"{pooled_words}. " + outcome_trend(found),
-             ("League table", league_href)),
+             pct(found.rate), outcome_trend(found), ("League table", league_href)),
     ]
     if own is not None:
-        tiles.append(tile("tile-pooled", f"Pooled rate within {horizon} months",
+        tiles.append(tile("tile-pooled", "pooled-rate", f"Pooled rate within {horizon} months",
                           pct(table.pooled_rate),
-                          f"{pooled_words} ({table.outcomes:,} of {table.eligible:,})"))
+                          f"all providers: {table.outcomes:,} of {table.eligible:,} eligible"))
     tiles += [
-        tile("tile-national", "National two-year rate, same case mix", pct(found.national_rate),
-             national_note(horizon)),
-        tile("tile-payments", "Payments earned", money(found.payments_earned),
+        tile("tile-national", "national-rate", "National two-year rate, same case mix",
+             pct(found.national_rate), national_note(horizon)),
+        tile("tile-payments", "payments-earned", "Payments earned", money(found.payments_earned),
              f"fees for events dated {table.period_from} to {min(table.period_to, as_of)}"),
     ]
     if principal.role != "reviewer":  # reviewers read aggregates, never participants' checks
         checks = service.milestones(session, principal, contract_id, PageParams(limit=1),
                                     status="overdue", as_of=as_of)
         overdue = (checks.counts or {}).get("overdue", 0)  # a first page carries the tallies
-        tiles.append(tile("tile-overdue", "Overdue in-work checks", count(overdue),
+        tiles.append(tile("tile-overdue", "overdue-check", "Overdue in-work checks",
+                          count(overdue),
                           "checks past their 7-day grace with no result"))
     flags = flag_counts(session, principal, contract_id)
     tiles.append(tile(
-        "tile-flags", "Open compliance flags", count(flags["open"]),
+        "tile-flags", "compliance-flag", "Open compliance flags", count(flags["open"]),
         f"{flags['acknowledged']:,} acknowledged, {flags['resolved']:,} resolved"
         + ("; about your organisation" if own is not None else ""),
         ("Compliance flags", f"{PREFIX}compliance?contract={contract_id}&status=open")))
@@ -127,7 +123,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     escalated = sum(complaints.get(s, 0) for s in ("escalated", "triaged",
                                                    "independent_review", "decided"))
     tiles.append(tile(
-        "tile-complaints", "Open complaints", count(open_complaints(complaints)),
+        "tile-complaints", "complaint-states", "Open complaints",
+        count(open_complaints(complaints)),
         f"{escalated:,} of them in the Merlin route (escalated)"
         if principal.role != "reviewer" else "escalated to the Merlin route",
         ("Complaints", f"{PREFIX}complaints?contract={contract_id}")))

@@ -33,7 +33,7 @@ from dashboard.components.downloads import (
 )
 from dashboard.components.filters import InForce, filter_bar, parse_filters
 from dashboard.components.formatting import money
-from dashboard.components.grid import MONEY, grid, number
+from dashboard.components.grid import MONEY, grid, metric
 from dashboard.components.league_data import chosen_contract
 from dashboard.components.page import empty_state, guarded, page_header
 
@@ -82,14 +82,25 @@ def provider_columns() -> list[dict[str, Any]]:
     return [
         {"field": "provider_link", "headerName": "Provider", "cellRenderer": "markdown",
          "pinned": "left", "minWidth": 220},
-        number("attachments", "Attachments"), number("outcomes", "Job outcomes"),
-        number("sustainments", "Sustainments"),
-        number("attachment_fees", "Attachment fees", MONEY),
-        number("outcome_fees", "Outcome fees", MONEY),
-        number("sustainment_fees", "Sustainment fees", MONEY),
-        number("total", "Fees earned", MONEY),
-        number("in_work", "In work, outcome or sustainment to come"),
-        number("expected_total", "Forecast still expected", MONEY),
+        metric("attachments", "attachments"), metric("outcomes", "job-outcomes"),
+        metric("sustainments", "sustainment", header="Sustainments"),
+        metric("attachment_fees", "attachment-fee", MONEY, header="Attachment fees"),
+        metric("outcome_fees", "outcome-fee", MONEY, header="Outcome fees"),
+        metric("sustainment_fees", "sustainment-fee", MONEY, header="Sustainment fees"),
+        metric("total", "payments-earned", MONEY, header="Fees earned"),
+        metric("in_work", "in-work-now"),
+        metric("expected_total", "forecast", MONEY),
+    ]
+
+
+def monthly_columns() -> list[dict[str, Any]]:
+    return [
+        {"field": "month", "headerName": "Month", "pinned": "left"},
+        {"field": "provider_name", "headerName": "Provider"},
+        metric("attachments", "attachments"), metric("outcomes", "job-outcomes"),
+        metric("sustainments", "sustainment", header="Sustainments"),
+        metric("total", "payments-earned", MONEY, header="Fees earned"),
+        metric("cumulative_total", "payments-earned", MONEY, header="Earned so far"),
     ]
 
 
@@ -97,10 +108,11 @@ def invoice_columns() -> list[dict[str, Any]]:
     return [
         {"field": "provider_name", "headerName": "Provider", "pinned": "left"},
         {"field": "invoice_date", "headerName": "Invoiced"},
-        number("amount", "Amount", MONEY), number("terms_days", "Terms (days)"),
+        metric("amount", "member-payment", MONEY, header="Amount"),
+        metric("terms_days", "payment-terms", header="Terms (days)"),
         {"field": "due_date", "headerName": "Due by"},
         {"field": "paid_date", "headerName": "Paid"},
-        number("days_beyond_terms", "Days beyond terms"),
+        metric("days_beyond_terms", "days-beyond-terms"),
         {"field": "status", "headerName": "Status"},
     ]
 
@@ -158,12 +170,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         empty_state("No provider earned fees in this period", "Choose a longer period."),
         html.H2("By month", className="h5 mt-3"),
         download_buttons("payments-monthly"),
-        grid("payments-monthly", [_json_ready(r.model_dump()) for r in earned.rows], [
-            {"field": "month", "headerName": "Month", "pinned": "left"},
-            {"field": "provider_name", "headerName": "Provider"},
-            number("attachments", "Attachments"), number("outcomes", "Job outcomes"),
-            number("sustainments", "Sustainments"), number("total", "Fees earned", MONEY),
-            number("cumulative_total", "Earned so far", MONEY)]) if earned.rows else None,
+        grid("payments-monthly", [_json_ready(r.model_dump()) for r in earned.rows],
+             monthly_columns()) if earned.rows else None,
     ]
     sections += [
         html.H2("Payments to members", className="h5 mt-3"),

@@ -35,6 +35,7 @@ from app.supply_chain.service import get_organisation
 from dashboard.auth import PREFIX
 from dashboard.components.charts import TEMPLATE, drill_down, drill_graph, drill_links
 from dashboard.components.complaints import sla_lines
+from dashboard.components.explain import explained_heading, what_is
 from dashboard.components.filters import InForce, filter_bar, parse_filters
 from dashboard.components.formatting import (
     DASH,
@@ -126,8 +127,13 @@ def payments_figure(payments: schemas.PaymentsOut, forecast: Decimal) -> go.Figu
     return _layout(fig, "Cumulative fees earned", ",.0f")
 
 
-def section(title: str, *children: Any, **attributes: Any) -> html.Section:
-    return html.Section([html.H2(title, className="h5 mt-4"), *children], **attributes)
+def section(title: str, *children: Any, slug: str | None = None,
+            **attributes: Any) -> html.Section:
+    """A part of the page; `slug`: the glossary term of the figure it draws, beside its title."""
+    heading = html.H2(title, className="h5 mt-4")
+    if slug is not None:
+        heading = html.H2([title, what_is(slug, f"what-{slug}")], className="h5 mt-4")
+    return html.Section([heading, *children], **attributes)
 
 
 Row = TypeVar("Row")
@@ -200,9 +206,12 @@ def flags_and_complaints(session: Session, principal: Principal, contract_id: in
                    id="provider-flags-complaints", **aria_label("Flags and complaints"))
 
 
-def figure_card(label: str, value: str, figure_id: str, note: str | None = None) -> dbc.Col:
+def figure_card(label: str, slug: str, value: str, figure_id: str,
+                note: str | None = None) -> dbc.Col:
+    """A figure with its glossary term (the "i" beside the label)."""
     return dbc.Col(dbc.Card(dbc.CardBody([
-        html.H3(label, className="h6 text-muted"),
+        explained_heading(html.H3(label, className="h6 text-muted"), slug,
+                          f"{figure_id}-what"),
         html.P(value, className="h4 mb-0", id=figure_id),
         html.P(note, className="small mb-0") if note else None])), md=2, sm=4,
         className="mb-2")
@@ -219,19 +228,24 @@ def league_figures(table: schemas.LeagueTableOut, row: schemas.LeagueRowOut) -> 
                f"outcomes within {horizon} months: this provider's row of the league table "
                "for these filters.", className="small"),
         dbc.Row([
-            figure_card(f"Outcome rate within {horizon} months", pct(row.rate),
+            figure_card(f"Outcome rate within {horizon} months", "outcome-rate",
+                        pct(row.rate),
                         "provider-rate", f"{row.outcomes:,} of {row.eligible:,} eligible; "
                         f"pooled rate of all providers {pct(table.pooled_rate)}"),
-            figure_card("Expected outcomes for its case mix", f"{row.expected:.1f}",
+            figure_card("Expected outcomes for its case mix", "expected-outcomes",
+                        f"{row.expected:.1f}",
                         "provider-expected"),
-            figure_card("Performance index", DASH if row.performance_index is None
+            figure_card("Performance index", "performance-index",
+                        DASH if row.performance_index is None
                         else f"{row.performance_index:.2f}", "provider-pi",
                         "outcomes / expected; 1 is as expected"),
-            figure_card("RAG", rag_label(judged_rag(row, table.rag_basis)), "provider-rag"),
-            figure_card("Adjusted rank", rank, "provider-rank",
+            figure_card("RAG", "rag", rag_label(judged_rag(row, table.rag_basis)),
+                        "provider-rag"),
+            figure_card("Adjusted rank", "adjusted-rank", rank, "provider-rank",
                         "by performance index (case mix allowed for)" if row.rank is not None
                         else f"unranked: fewer than {table.min_n} eligible"),
-            figure_card("Raw rank", raw_rank, "provider-raw-rank", "by outcome rate alone"),
+            figure_card("Raw rank", "raw-rank", raw_rank, "provider-raw-rank",
+                        "by outcome rate alone"),
         ], className="g-2"),
         html.A("League table with these filters",
                href=f"{PREFIX}league?contract={table.contract_id}&from={table.period_from}"
@@ -289,12 +303,14 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                                       "from the contract's tariff."))
     summary = dbc.Row([
         dbc.Col(dbc.Card(dbc.CardBody([
-            html.H3("Fees earned", className="h6 text-muted"),
+            explained_heading(html.H3("Fees earned", className="h6 text-muted"),
+                              "payments-earned", "provider-earned-what"),
             html.P(money(row.payments_earned), className="h4 mb-0", id="provider-earned"),
             html.P(f"events dated {table.period_from} to {min(table.period_to, table.as_of)}",
                    className="small mb-0")])), md=3),
         dbc.Col(dbc.Card(dbc.CardBody([
-            html.H3("Forecast still expected", className="h6 text-muted"),
+            explained_heading(html.H3("Forecast still expected", className="h6 text-muted"),
+                              "forecast", "provider-forecast-what"),
             html.P(money(forecast.expected_total if forecast else 0), className="h4 mb-0",
                    id="provider-forecast"),
             html.P(f"from {forecast.in_work_without_outcome:,} in work without an outcome "
@@ -310,9 +326,11 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         summary,
         html.A("Show in the funnel plot",
                href=f"{PREFIX}funnel{filters.query(contract=contract_id, provider=provider_id)}"),
-        section("Cohort curves: this provider against the contract", cohort_body),
-        section("In-work check compliance by month", compliance_body),
-        section("Payments earned", payments_body),
+        section("Cohort curves: this provider against the contract", cohort_body,
+                slug="cohort"),
+        section("In-work check compliance by month", compliance_body,
+                slug="check-compliance"),
+        section("Payments earned", payments_body, slug="payments-earned"),
         flags_and_complaints(session, principal, contract_id, provider_id),
     ])
 

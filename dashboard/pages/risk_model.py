@@ -24,7 +24,7 @@ from dashboard.components.charts import TEMPLATE
 from dashboard.components.downloads import send_export
 from dashboard.components.filters import Filters, InForce, filter_bar, parse_filters
 from dashboard.components.formatting import DASH, OKABE_ITO, pct
-from dashboard.components.grid import decimals, grid, number
+from dashboard.components.grid import decimals, explained, grid, metric
 from dashboard.components.grid_state import grid_state, keep_in_url
 from dashboard.components.league_data import chosen_contract
 from dashboard.components.page import empty_state, guarded, page_header
@@ -198,24 +198,26 @@ def shrinkage_note(report: schemas.RiskModelOut) -> dbc.Alert:
 def coefficient_columns() -> list[dict[str, Any]]:
     return [{"field": "term_words", "headerName": "Term", "minWidth": 260},
             {"field": "odds_ratio_text", "headerName": "Odds ratio (95% interval)",
-             "minWidth": 200},
-            number("estimate", "Log odds", decimals(3)),
-            number("std_error", "Standard error", decimals(3))]
+             "minWidth": 200, **explained("odds-ratio")},
+            metric("estimate", "log-odds", decimals(3)),
+            metric("std_error", "standard-error", decimals(3))]
 
 
 def provider_columns() -> list[dict[str, Any]]:
     return [{"field": "provider_name", "headerName": "Provider", "pinned": "left",
              "minWidth": 200},
-            number("raw_rank", "Raw rank", width=100), number("rank", "Adjusted rank", width=110),
+            metric("raw_rank", "raw-rank", width=100),
+            metric("rank", "adjusted-rank", width=110),
             # The words beside the ranks, where a reader looks first (the figures follow).
             {"field": "in_words", "headerName": "What the adjustment does", "minWidth": 480,
              "wrapText": True, "autoHeight": True, "cellStyle": {"lineHeight": "1.4"}},
-            number("eligible", "Eligible"), number("outcomes", "Job outcomes"),
-            number("expected", "Expected", decimals(1)),
-            number("performance_index", "Performance index", decimals(2)),
-            number("shrunk_pi", "Shrunk index", decimals(2)),
-            number("shrunk_pi_low", "Shrunk 95% low", decimals(2)),
-            number("shrunk_pi_high", "Shrunk 95% high", decimals(2))]
+            metric("eligible", "eligible"), metric("outcomes", "job-outcomes"),
+            metric("expected", "expected-outcomes", decimals(1), header="Expected"),
+            metric("performance_index", "performance-index", decimals(2),
+                   header="Performance index"),
+            metric("shrunk_pi", "shrunk-pi", decimals(2), header="Shrunk index"),
+            metric("shrunk_pi_low", "shrunk-pi", decimals(2), header="Shrunk 95% low"),
+            metric("shrunk_pi_high", "shrunk-pi", decimals(2), header="Shrunk 95% high")]
 
 
 def model_report(session: Session, principal: Principal, filters: Filters,

@@ -93,6 +93,12 @@ def render(session: Session, principal: Principal, _query: dict[str, str]) -> An
 layout = guarded(render, "upload")
 
 
+def rejected_columns() -> list[dict[str, Any]]:
+    return [number("line", "Line", width=90), {"field": "event_id", "headerName": "Event id"},
+            {"field": "reason", "headerName": "Reason", "flex": 1, "wrapText": True,
+             "autoHeight": True}]
+
+
 def result_view(filename: str, accepted: int, duplicates: int,
                 rejected: list[dict[str, Any]], partial: bool) -> html.Div:
     stored = accepted if (partial or not rejected) else 0
@@ -119,10 +125,7 @@ def result_view(filename: str, accepted: int, duplicates: int,
     if rejected:
         rows = [{"line": r.get("line"), "event_id": r.get("event_id"),
                  "reason": "; ".join(r["errors"])} for r in rejected]
-        parts.append(grid("upload-rejected", rows, [
-            number("line", "Line", width=90), {"field": "event_id", "headerName": "Event id"},
-            {"field": "reason", "headerName": "Reason", "flex": 1, "wrapText": True,
-             "autoHeight": True}]))
+        parts.append(grid("upload-rejected", rows, rejected_columns()))
     else:
         parts.append(dbc.Alert("Every line was accepted.", color="success"))
     return html.Div(parts)

@@ -70,6 +70,7 @@ PAGES: dict[str, A11yPage] = {
     "/members": _plain("members"),
     "/payments": _plain("payments"),
     "/views": A11yPage(lambda demo, ids: "views", ALL_ROLES),
+    "/glossary": A11yPage(lambda demo, ids: "glossary"),
     "/providers/<provider_id>": A11yPage(
         lambda demo, ids: f"providers/{ids['provider']}?contract={demo.contract_id}",
         ALL_ROLES),

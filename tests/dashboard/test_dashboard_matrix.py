@@ -161,6 +161,7 @@ PAGES: dict[str, PageEntry] = {
     "/members": PageEntry(lambda ids: "/dashboard/members", _contract),
     "/payments": PageEntry(lambda ids: "/dashboard/payments", _contract),
     "/views": PageEntry(lambda ids: "/dashboard/views", takes=()),
+    "/glossary": PageEntry(lambda ids: "/dashboard/glossary", takes=()),
     "/providers/<provider_id>": PageEntry(
         lambda ids: f"/dashboard/providers/{ids['provider']}",
         lambda ids: f"?contract={ids.get('contract', MISSING)}", takes=("provider",)),
