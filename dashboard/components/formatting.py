@@ -3,6 +3,7 @@
 Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies); every
 status carries a word and a shape as well, so no meaning rests on colour alone."""
 
+from datetime import date
 from decimal import Decimal
 
 OKABE_ITO = {
@@ -20,6 +21,12 @@ RAG = {
 DASH = "\u2014"
 ROLE_NAMES = {"admin": "Administrator", "prime_manager": "Prime manager",
               "provider_user": "Provider staff", "reviewer": "Reviewer"}
+
+
+def day(value: date | None) -> str:
+    """A date as en-GB prose: '1 Nov 2024' (the date boxes show 01/11/2024; files and the API
+    keep ISO 8601)."""
+    return DASH if value is None else f"{value.day} {value:%b %Y}"
 
 
 def pct(value: float | None, places: int = 1) -> str:

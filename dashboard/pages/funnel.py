@@ -19,7 +19,7 @@ from app.performance import service
 from app.performance.overdispersion import FunnelCurves, PiLimits
 from dashboard.components.charts import TEMPLATE, drill_down, drill_graph
 from dashboard.components.filters import InForce, filter_bar, filter_control, parse_filters
-from dashboard.components.formatting import DASH, OKABE_ITO, RAG
+from dashboard.components.formatting import DASH, OKABE_ITO, RAG, day
 from dashboard.components.league_data import (
     RAG_BASIS_WORDS,
     chosen_contract,
@@ -163,7 +163,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     if not any(r["performance_index"] is not None for r in rows):
         body = empty_state("Nobody eligible yet",
                            f"No participant referred in this period has reached the "
-                           f"{table.horizon_months}-month horizon by {table.as_of}. Choose an "
+                           f"{table.horizon_months}-month horizon by {day(table.as_of)}. Choose an "
                            "earlier period or a shorter horizon.")
     else:
         body = html.Figure([
@@ -182,7 +182,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     return html.Div([
         page_header("Funnel plot",
                     f"Outcomes within {table.horizon_months} months, referred "
-                    f"{table.period_from} to {table.period_to}, as of {table.as_of}. A point "
+                    f"{day(table.period_from)} to {day(table.period_to)}, as of "
+                    f"{day(table.as_of)}. A point "
                     "below a lower limit did worse than its case mix explains, by more than "
                     "chance."),
         filter_bar(filters, contracts, extra=[pick], in_force=InForce(

@@ -16,7 +16,7 @@ from dashboard.auth import PREFIX, current_principal, db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.downloads import send_export
 from dashboard.components.filters import InForce, filter_bar, parse_filters
-from dashboard.components.formatting import RAG, pct, rag_label
+from dashboard.components.formatting import RAG, day, pct, rag_label
 from dashboard.components.grid import MONEY, PERCENT, decimals, explained, grid, metric
 from dashboard.components.grid_state import grid_state, keep_in_url
 from dashboard.components.league_data import (
@@ -111,7 +111,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     rows = league_rows(table)
     link_query = filters.query(contract=contract_id)
     anonymised = any(row["provider_id"] is None for row in rows)
-    summary = (f"Referred {table.period_from} to {table.period_to}, as of {table.as_of}, "
+    summary = (f"Referred {day(table.period_from)} to {day(table.period_to)}, "
+               f"as of {day(table.as_of)}, "
                f"outcomes within {table.horizon_months} months; ranked when at least "
                f"{table.min_n} are eligible.")
     pooled = html.P([

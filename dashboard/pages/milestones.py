@@ -23,6 +23,7 @@ from dashboard.auth import current_principal, db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.downloads import send_export
 from dashboard.components.filters import InForce, filter_bar, filter_control, parse_filters
+from dashboard.components.formatting import day
 from dashboard.components.grid import explained, grid, metric
 from dashboard.components.grid_state import grid_state, keep_in_url
 from dashboard.components.league_data import chosen_contract
@@ -156,7 +157,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     else:
         body = grid("milestones-grid", rows, state.columns, **state.options)
     return html.Div([
-        page_header("Milestones", f"In-work checks as of {as_of}: a check is overdue once "
+        page_header("Milestones", f"In-work checks as of {day(as_of)}: a check is overdue once "
                                   "7 days have passed since it was due without a result."),
         filter_bar(filters, contracts, period=False, horizon=False, extra=controls,
                    in_force=InForce(as_of=as_of)),

@@ -19,7 +19,7 @@ from app.performance import service
 from dashboard.auth import PREFIX
 from dashboard.components.explain import explained_heading
 from dashboard.components.filters import InForce, filter_bar, parse_filters
-from dashboard.components.formatting import DASH, count, money, pct
+from dashboard.components.formatting import DASH, count, day, money, pct
 from dashboard.components.league_data import chosen_contract
 from dashboard.components.page import guarded, page_header
 
@@ -36,7 +36,7 @@ def outcome_trend(found: service.Overview) -> str:
     if found.trend is None:
         return (f"No like-for-like trend: the period does not hold two "
                 f"{service.TREND_MONTHS}-month spells of referrals that have both had the "
-                f"full {horizon} months by {found.table.as_of}.")
+                f"full {horizon} months by {day(found.table.as_of)}.")
     before, recent = found.trend
     if recent.rate is None or before.rate is None:
         change = "no change to report (nobody eligible in one of them)"
@@ -44,9 +44,9 @@ def outcome_trend(found: service.Overview) -> str:
         points = (recent.rate - before.rate) * 100
         arrow = "\u25b2 up" if points > 0 else "\u25bc down"
         change = "\u25ac level" if abs(points) < 0.05 else f"{arrow} {abs(points):.1f} points"
-    return (f"Like for like: referred {recent.period_from} to {recent.period_to}, "
+    return (f"Like for like: referred {day(recent.period_from)} to {day(recent.period_to)}, "
             f"{pct(recent.rate)} ({recent.outcomes:,} of {recent.eligible:,}), against "
-            f"{before.period_from} to {before.period_to}, {pct(before.rate)} "
+            f"{day(before.period_from)} to {day(before.period_to)}, {pct(before.rate)} "
             f"({before.outcomes:,} of {before.eligible:,}): {change}.")
 
 
@@ -86,9 +86,9 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     league_href = f"{PREFIX}league{league_query}"
     tiles = [
         tile("tile-referrals", "referrals", "Referrals", count(found.referrals),
-             f"referred {table.period_from} to {table.period_to}"),
+             f"referred {day(table.period_from)} to {day(table.period_to)}"),
         tile("tile-job-starts", "job-starts", "Job starts", count(found.job_starts),
-             f"of those referrals, by {as_of}"),
+             f"of those referrals, by {day(as_of)}"),
         tile("tile-outcomes", "job-outcomes", f"Job outcomes within {horizon} months",
              count(found.outcomes), f"of {found.eligible:,} eligible"),
         tile("tile-rate", "outcome-rate" if own is not None else "pooled-rate",
@@ -104,7 +104,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         tile("tile-national", "national-rate", "National two-year rate, same case mix",
              pct(found.national_rate), national_note(horizon)),
         tile("tile-payments", "payments-earned", "Payments earned", money(found.payments_earned),
-             f"fees for events dated {table.period_from} to {min(table.period_to, as_of)}"),
+             f"fees for events dated {day(table.period_from)} to "
+             f"{day(min(table.period_to, as_of))}"),
     ]
     if principal.role != "reviewer":  # reviewers read aggregates, never participants' checks
         checks = service.milestones(session, principal, contract_id, PageParams(limit=1),
@@ -137,8 +138,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     ])
     return html.Div([
         page_header("Overview",
-                    f"Referred {table.period_from} to {table.period_to} ({who}), as of "
-                    f"{as_of}, outcomes within {horizon} months: the league table's figures "
+                    f"Referred {day(table.period_from)} to {day(table.period_to)} ({who}), as of "
+                    f"{day(as_of)}, outcomes within {horizon} months: the league table's figures "
                     "for these filters."),
         filter_bar(filters, contracts, in_force=InForce(table.period_from, table.period_to,
                                                         as_of, horizon)),

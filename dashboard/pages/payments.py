@@ -32,7 +32,7 @@ from dashboard.components.downloads import (
     send_export,
 )
 from dashboard.components.filters import InForce, filter_bar, parse_filters
-from dashboard.components.formatting import money
+from dashboard.components.formatting import day, money
 from dashboard.components.grid import MONEY, grid, metric
 from dashboard.components.league_data import chosen_contract
 from dashboard.components.page import empty_state, guarded, page_header
@@ -140,15 +140,15 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     last_day = min(earned.period_to, earned.as_of)
     tiles = [
         tile("payments-earned", "Fees earned", money(earned_total),
-             f"for events dated {earned.period_from} to {last_day}"),
+             f"for events dated {day(earned.period_from)} to {day(last_day)}"),
         tile("payments-forecast", "Forecast still expected", money(earned.forecast_total),
-             f"from participants in work on {earned.as_of} who may yet reach a job outcome "
+             f"from participants in work on {day(earned.as_of)} who may yet reach a job outcome "
              "or a sustainment"),
     ]
     late = [row for row in invoices if row["days_beyond_terms"]]
     tiles.append(tile("payments-late", "Payments to members past their terms",
                       f"{len(late):,} of {len(invoices):,}",
-                      f"paid after, or unpaid on {earned.as_of} after, the days the invoice "
+                      f"paid after, or unpaid on {day(earned.as_of)} after, the days the invoice "
                       "allowed"))
     chart: Any = (drill_graph("payments-chart", figure(earned, link_query))
                   if earned.rows else
@@ -185,8 +185,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                     "through the API (POST /contracts/{id}/payments)."),
     ]
     return html.Div([
-        page_header("Payments", f"Fees earned for events dated {earned.period_from} to "
-                                f"{last_day}, as of {earned.as_of}, and the forecast of "
+        page_header("Payments", f"Fees earned for events dated {day(earned.period_from)} to "
+                                f"{day(last_day)}, as of {day(earned.as_of)}, and the forecast of "
                                 "fees still expected."),
         filter_bar(filters, contracts, horizon=False, dated="Events", in_force=InForce(
             earned.period_from, earned.period_to, earned.as_of)),

@@ -41,6 +41,7 @@ from dashboard.components.formatting import (
     DASH,
     OKABE_ITO,
     complaint_status_label,
+    day,
     flag_status_label,
     money,
     pct,
@@ -224,7 +225,8 @@ def league_figures(table: schemas.LeagueTableOut, row: schemas.LeagueRowOut) -> 
     raw_rank = DASH if row.raw_rank is None else str(row.raw_rank)
     return section(
         "In the league table",
-        html.P(f"Referred {table.period_from} to {table.period_to}, as of {table.as_of}, "
+        html.P(f"Referred {day(table.period_from)} to {day(table.period_to)}, "
+               f"as of {day(table.as_of)}, "
                f"outcomes within {horizon} months: this provider's row of the league table "
                "for these filters.", className="small"),
         dbc.Row([
@@ -306,7 +308,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
             explained_heading(html.H3("Fees earned", className="h6 text-muted"),
                               "payments-earned", "provider-earned-what"),
             html.P(money(row.payments_earned), className="h4 mb-0", id="provider-earned"),
-            html.P(f"events dated {table.period_from} to {min(table.period_to, table.as_of)}",
+            html.P(f"events dated {day(table.period_from)} to "
+                   f"{day(min(table.period_to, table.as_of))}",
                    className="small mb-0")])), md=3),
         dbc.Col(dbc.Card(dbc.CardBody([
             explained_heading(html.H3("Forecast still expected", className="h6 text-muted"),
@@ -318,7 +321,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                    "nobody in work now", className="small mb-0")])), md=4),
     ], className="mb-2")
     return html.Div([
-        page_header(name, f"Contract {contract_id}, as of {cohorts.as_of}."),
+        page_header(name, f"Contract {contract_id}, as of {day(cohorts.as_of)}."),
         html.Span(str(provider_id), id="provider-id", hidden=True),
         filter_bar(filters, contracts, in_force=InForce(
             table.period_from, table.period_to, table.as_of, table.horizon_months)),

@@ -23,7 +23,7 @@ from dashboard.components.callbacks import callback
 from dashboard.components.charts import TEMPLATE
 from dashboard.components.downloads import send_export
 from dashboard.components.filters import Filters, InForce, filter_bar, parse_filters
-from dashboard.components.formatting import DASH, OKABE_ITO, pct
+from dashboard.components.formatting import DASH, OKABE_ITO, day, pct
 from dashboard.components.grid import decimals, explained, grid, metric
 from dashboard.components.grid_state import grid_state, keep_in_url
 from dashboard.components.league_data import chosen_contract
@@ -233,7 +233,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     contract_id, contracts = chosen_contract(session, principal, filters)
     report = model_report(session, principal, filters, contract_id)
     filters.horizon = report.horizon_months  # the control shows the horizon in force
-    lead = (f"Referred {report.period_from} to {report.period_to}, as of {report.as_of}, "
+    lead = (f"Referred {day(report.period_from)} to {day(report.period_to)}, "
+            f"as of {day(report.as_of)}, "
             f"outcomes within {report.horizon_months} months. A provider is judged against "
             "the job outcomes expected for its own participants, not against the raw "
             "average: this page shows how that expectation is worked out.")
@@ -245,7 +246,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     if report.n == 0:
         body = [empty_state("Nobody eligible yet",
                             f"No participant referred in this period has reached the "
-                            f"{report.horizon_months}-month horizon by {report.as_of}, so "
+                            f"{report.horizon_months}-month horizon by {day(report.as_of)}, so "
                             "there is nothing to fit. Choose an earlier period or a shorter "
                             "horizon.")]
     else:

@@ -17,6 +17,7 @@ from app.demo.loader import ADMIN
 from app.performance import service
 from app.performance.dates import add_months, horizon_cutoff
 from tests.browser.conftest import Demo, sign_in
+from tests.browser.test_conventions import iso
 from tests.browser.test_journeys import grid_column, wait_attached
 
 pytestmark = pytest.mark.browser
@@ -200,7 +201,9 @@ def test_overview_trends_compare_equally_mature_referrals(page: Any, demo: Demo,
         text = page.locator(".card", has=page.locator(tile)).inner_text()
         assert not re.search("previous period|\u25b2|\u25bc", text), text
     trend = page.locator(".card", has=page.locator("#tile-rate")).inner_text()
-    windows = re.findall(r"(\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d)[^0-9]*?(\d+\.\d%)", trend)
+    windows = [(iso(start), iso(end), rate) for start, end, rate in re.findall(
+        r"(\d{1,2} [A-Z][a-z]{2} \d{4}) to (\d{1,2} [A-Z][a-z]{2} \d{4})[^%]*?(\d+\.\d%)",
+        trend)]
     assert len(windows) == 2, trend
     assert "within 12 months" in trend
     cutoff = horizon_cutoff(today(), 12)

@@ -5,7 +5,7 @@ downloads named after their filters. No screenshots: these only read the page.""
 
 import re
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -14,12 +14,18 @@ import pytest
 from openpyxl import load_workbook
 
 from dashboard.components.filters import date_presets
+from dashboard.components.formatting import day
 from tests.browser.conftest import Demo, sign_in
 from tests.helpers import read_csv_export
 
 pytestmark = pytest.mark.browser
-HEADER_DATES = re.compile(r"Referred (\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2}), "
-                          r"as of (\d{4}-\d{2}-\d{2})")
+DAY = r"(\d{1,2} [A-Z][a-z]{2} \d{4})"  # en-GB prose: 1 Nov 2024
+HEADER_DATES = re.compile(rf"Referred {DAY} to {DAY}, as of {DAY}")
+
+
+def iso(prose: str) -> str:
+    """'1 Nov 2024' as '2024-11-01'."""
+    return datetime.strptime(prose, "%d %b %Y").date().isoformat()
 
 
 def en_gb(day: str | date) -> str:
@@ -29,7 +35,7 @@ def en_gb(day: str | date) -> str:
 def header_dates(page: Any) -> tuple[str, str, str]:
     match = HEADER_DATES.search(page.locator("#content p.text-muted").first.inner_text())
     assert match, page.locator("#content p.text-muted").first.inner_text()
-    return match.group(1), match.group(2), match.group(3)
+    return iso(match.group(1)), iso(match.group(2)), iso(match.group(3))
 
 
 def date_box(page: Any, label: str) -> Any:
@@ -74,7 +80,7 @@ def test_typing_an_en_gb_date_sets_the_url(page: Any, demo: Demo) -> None:
     box.fill("01/02/2025")
     box.press("Enter")
     page.wait_for_url(re.compile(r".*from=2025-02-01.*"))
-    page.get_by_text("Referred 2025-02-01").wait_for()
+    page.get_by_text("Referred 1 Feb 2025").wait_for()
     assert date_box(page, "Referred from").input_value() == "01/02/2025"
 
 
@@ -92,7 +98,7 @@ def test_a_date_preset_sets_the_url_and_the_boxes(page: Any, demo: Demo) -> None
     assert query["from"] == [quarter.period_from.isoformat()]
     assert query["to"] == [quarter.period_to.isoformat()]
     assert query["contract"] == [str(demo.contract_id)]
-    page.get_by_text(f"Referred {quarter.period_from} to {quarter.period_to}").wait_for()
+    page.get_by_text(f"Referred {day(quarter.period_from)} to {day(quarter.period_to)}").wait_for()
     assert date_box(page, "Referred from").input_value() == en_gb(quarter.period_from)
     assert date_box(page, "Referred to").input_value() == en_gb(quarter.period_to)
 

@@ -71,7 +71,7 @@ def test_prime_manager_filters_exports_and_opens_a_provider(page: Any, demo: Dem
     page.wait_for_url(re.compile(r".*from=2025-01-01.*"))
     query = query_of(page.url)
     assert query["horizon"] == ["6"] and query["contract"] == [str(demo.contract_id)]
-    page.get_by_text("Referred 2025-01-01").wait_for()
+    page.get_by_text("Referred 1 Jan 2025").wait_for()
     page.locator("#league-grid .ag-row").first.wait_for()
     names = grid_column(page, "league-grid", "provider_link")
     assert "Calder Works Ltd" in names and len(names) == len(demo.cpa.organisations) - 1
