@@ -71,6 +71,25 @@
         });
     });
 
+    // WCAG 1.4.13: a figure's meaning shown on hover or focus (the "i", components/explain.py)
+    // can be dismissed with Escape without moving the pointer or the focus; it shows again
+    // on the next hover or focus.
+    document.addEventListener("keydown", function (event) {
+        if (event.key === "Escape" && document.querySelector(
+                ".what-is-frame:hover, .what-is:focus")) {
+            document.body.classList.add("what-is-dismissed");
+        }
+    });
+    function showMeaningsAgain() {
+        document.body.classList.remove("what-is-dismissed");
+    }
+    document.addEventListener("focusin", showMeaningsAgain);
+    document.addEventListener("mouseenter", function (event) {  // captured: it does not bubble
+        if (event.target.classList && event.target.classList.contains("what-is-frame")) {
+            showMeaningsAgain();
+        }
+    }, true);
+
     new MutationObserver(repair).observe(document.documentElement, {
         childList: true, subtree: true, attributes: true,
         attributeFilter: ["aria-expanded", "aria-haspopup", "aria-labelledby"],

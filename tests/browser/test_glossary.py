@@ -51,7 +51,9 @@ def test_an_overview_tile_explains_itself_and_leads_to_the_glossary(page: Any,
     assert shown.inner_text().strip() == meaning
     # The words no longer crowd the tile: the note is the trend alone.
     assert "pooled" not in page.locator("#tile-rate-note").inner_text().lower()
-    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")  # WCAG 1.4.13: dismissed where it is, focus unmoved
+    shown.wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.id") == "tile-rate-what"
     page.locator("#tile-national-what").hover()
     page.locator("#tile-national-what-tooltip").filter(
         has_text=term("national-rate").meaning).wait_for()
