@@ -183,6 +183,7 @@ PAGES: dict[str, BenchPage] = {
     "/payments": _plain("payments", "#payments-chart .scatterlayer .point",
                         "#payments-providers" + GRID_ROW),
     "/views": BenchPage(lambda r: "views", ("#content h1",)),
+    "/glossary": BenchPage(lambda r: "glossary", ("#content h1", "#outcome-rate")),
     "/providers/<provider_id>": BenchPage(
         lambda r: f"providers/{r.provider_id}?contract={r.contract_id}",
         ("#content h1", "#provider-cohorts .scatterlayer .trace", "#provider-payments" + PLOT)),
