@@ -40,13 +40,16 @@ from sqlalchemy import (
     extract,
     func,
     literal,
+    not_,
+    null,
     or_,
     select,
     true,
 )
 from sqlalchemy.orm import Session
 
-from app.models import Event, PaidEventCount, Participant, TariffRow
+from app.models import Event, Organisation, PaidEventCount, Participant, TariffRow
+from app.performance import fit_cache
 from app.performance.cohorts import month_label
 from app.performance.milestones import GRACE_DAYS
 from app.supply_chain.schemas import TariffRowRead
@@ -479,16 +482,59 @@ def earned_by_provider(session: Session, contract_id: int, period_from: date,
     return totals
 
 
-def _work_state(contract_id: int, as_of: date) -> Any:
-    """Per participant with job or sustainment events by as_of: job starts, open spells,
-    cumulative days in work on as_of and sustainments reached.
+@dataclass(frozen=True, slots=True)
+class WorkState:
+    """Participants who started work or have an outcome by as_of, counted by what the
+    forecast needs of them: where they stood on as_of (`status`, as in WorkHistory), whether
+    they ever started work, days in work (without an outcome), and outcome date,
+    sustainments reached and whether they had exited by as_of (with an outcome)."""
+
+    provider_id: int
+    payment_group: str
+    status: WorkStatus
+    started: bool
+    days_in_work: int | None
+    outcome_date: date | None
+    sustainments: int
+    exited: bool
+    participants: int
+
+
+def work_history(states: Iterable[WorkState]) -> list[WorkHistory]:
+    return [WorkHistory(s.payment_group, s.status, (s.days_in_work or 0) // 7, s.participants)
+            for s in states if s.started]
+
+
+def sustainment_history(states: Iterable[WorkState], as_of: date,
+                        interval_days: int) -> list[SustainmentHistory]:
+    return [SustainmentHistory(s.payment_group, s.sustainments,
+                               settled_steps(s.outcome_date, as_of, interval_days),
+                               s.participants)
+            for s in states if s.outcome_date is not None]
+
+
+def in_work_population(states: Iterable[WorkState]) -> list[InWork]:
+    return [InWork(s.provider_id, s.payment_group, s.days_in_work or 0, s.participants)
+            for s in states if s.status == "in_work"]
+
+
+def with_outcome_population(states: Iterable[WorkState]) -> list[WithOutcome]:
+    return [WithOutcome(s.provider_id, s.payment_group, s.outcome_date, s.sustainments,
+                        s.participants)
+            for s in states if s.outcome_date is not None and not s.exited]
+
+
+def work_states(session: Session, contract_id: int, as_of: date) -> list[WorkState]:
+    """One pass over the contract's job and sustainment events (the costly part): per
+    participant, cumulative days in work on as_of, open spells and sustainments reached.
 
     Days in work = sum over spells of (min(end, as_of) - start) = sum over starts of
     (as_of - start) - sum over ends of (as_of - end): a sum over events, no pairing needed.
-    (Two concurrent spells count twice here, where ingestion counts their union.)"""
+    (Two concurrent spells count twice here, where ingestion counts their union.) Only what
+    the forecast reads is kept per row, so that participants collapse into few rows."""
     elapsed = (as_of - EPOCH).days - _day_number(Event.event_date)
     is_start, is_end = Event.type == "job_start", Event.type == "job_end"
-    return (
+    work = (
         select(
             Event.participant_id.label("participant_id"),
             func.sum(case((is_start, 1), else_=0)).label("starts"),
@@ -501,87 +547,35 @@ def _work_state(contract_id: int, as_of: date) -> Any:
                Event.type.in_(("job_start", "job_end", "sustainment")))
         .group_by(Event.participant_id)
         .subquery())
-
-
-def _statuses(work: Any, as_of: date) -> tuple[ColumnElement[bool], ColumnElement[str]]:
     has_outcome = and_(Participant.outcome_date.is_not(None), Participant.outcome_date <= as_of)
     not_exited = or_(Participant.exit_date.is_(None), Participant.exit_date > as_of)
-    status = case((has_outcome, "outcome"),
-                  (and_(work.c.open_spells > 0, not_exited), "in_work"), else_="stopped")
-    return has_outcome, status
-
-
-def work_history(session: Session, contract_id: int, as_of: date) -> list[WorkHistory]:
-    work = _work_state(contract_id, as_of)
-    _has_outcome, status = _statuses(work, as_of)
-    keyed = (select(Participant.payment_group.label("payment_group"), status.label("status"),
-                    (work.c.days_in_work // 7).label("weeks"))
-             .join(work, work.c.participant_id == Participant.id)
-             .where(Participant.contract_id == contract_id, work.c.starts > 0).subquery())
-    rows = session.execute(
-        select(keyed.c.payment_group, keyed.c.status, keyed.c.weeks, func.count())
-        .group_by(keyed.c.payment_group, keyed.c.status, keyed.c.weeks))
-    return [WorkHistory(group, status_, int(weeks), int(n)) for group, status_, weeks, n in rows]
-
-
-def sustainment_history(session: Session, contract_id: int, as_of: date,
-                        interval_days: int) -> list[SustainmentHistory]:
-    work = _work_state(contract_id, as_of)
-    has_outcome, _status = _statuses(work, as_of)
-    since = (as_of - EPOCH).days - _day_number(Participant.outcome_date)
-    keyed = (select(Participant.payment_group.label("payment_group"),
-                    func.coalesce(work.c.sustainments, 0).label("sustainments"),
-                    ((since - GRACE_DAYS) // interval_days).label("settled"))
-             .outerjoin(work, work.c.participant_id == Participant.id)
-             .where(Participant.contract_id == contract_id, has_outcome).subquery())
-    rows = session.execute(
-        select(keyed.c.payment_group, keyed.c.sustainments, keyed.c.settled, func.count())
-        .group_by(keyed.c.payment_group, keyed.c.sustainments, keyed.c.settled))
-    # Integer division truncates toward zero on both backends; a step is settled only from
-    # grace's end on, so negatives are 0.
-    return [SustainmentHistory(group, int(k), max(0, int(settled)), int(n))
-            for group, k, settled, n in rows]
-
-
-def in_work_population(session: Session, contract_id: int, as_of: date,
-                       scope: ProviderScope = _no_scope,
-                       provider_id: int | None = None) -> list[InWork]:
-    work = _work_state(contract_id, as_of)
-    _has_outcome, status = _statuses(work, as_of)
-    where = [Participant.contract_id == contract_id, work.c.starts > 0, status == "in_work",
-             scope(Participant.contract_id, Participant.provider_id)]
-    if provider_id is not None:
-        where.append(Participant.provider_id == provider_id)
-    rows = session.execute(
-        select(Participant.provider_id, Participant.payment_group, work.c.days_in_work,
-               func.count())
-        .join(work, work.c.participant_id == Participant.id).where(*where)
-        .group_by(Participant.provider_id, Participant.payment_group, work.c.days_in_work))
-    return [InWork(int(p), group, int(days), int(n)) for p, group, days, n in rows]
-
-
-def with_outcome_population(session: Session, contract_id: int, as_of: date,
-                            scope: ProviderScope = _no_scope,
-                            provider_id: int | None = None) -> list[WithOutcome]:
-    work = _work_state(contract_id, as_of)
-    has_outcome, _status = _statuses(work, as_of)
-    sustainments = func.coalesce(work.c.sustainments, 0)
-    where = [Participant.contract_id == contract_id, has_outcome,
-             or_(Participant.exit_date.is_(None), Participant.exit_date > as_of),
-             scope(Participant.contract_id, Participant.provider_id)]
-    if provider_id is not None:
-        where.append(Participant.provider_id == provider_id)
-    keyed = (select(Participant.provider_id.label("provider_id"),
-                    Participant.payment_group.label("payment_group"),
-                    Participant.outcome_date.label("outcome_date"),
-                    sustainments.label("sustainments"))
-             .outerjoin(work, work.c.participant_id == Participant.id).where(*where).subquery())
-    rows = session.execute(
-        select(keyed.c.provider_id, keyed.c.payment_group, keyed.c.outcome_date,
-               keyed.c.sustainments, func.count())
-        .group_by(keyed.c.provider_id, keyed.c.payment_group, keyed.c.outcome_date,
-                  keyed.c.sustainments))
-    return [WithOutcome(int(p), group, day, int(k), int(n)) for p, group, day, k, n in rows]
+    started = work.c.starts > 0
+    keyed = (
+        select(
+            Participant.provider_id.label("provider_id"),
+            Participant.payment_group.label("payment_group"),
+            case((has_outcome, "outcome"), (and_(work.c.open_spells > 0, not_exited), "in_work"),
+                 else_="stopped").label("status"),
+            case((started, 1), else_=0).label("started"),
+            case((has_outcome, null()), else_=work.c.days_in_work).label("days_in_work"),
+            case((has_outcome, Participant.outcome_date), else_=null()).label("outcome_date"),
+            case((has_outcome, func.coalesce(work.c.sustainments, 0)),
+                 else_=0).label("sustainments"),
+            case((and_(has_outcome, not_(not_exited)), 1), else_=0).label("exited"))
+        .outerjoin(work, work.c.participant_id == Participant.id)
+        .where(Participant.contract_id == contract_id, or_(started, has_outcome))
+        .subquery())
+    columns = [keyed.c.provider_id, keyed.c.payment_group, keyed.c.status, keyed.c.started,
+               keyed.c.days_in_work, keyed.c.outcome_date, keyed.c.sustainments,
+               keyed.c.exited]
+    rows = session.execute(select(*columns, func.count()).group_by(*columns))
+    states = []
+    for row in rows:
+        p, group, status, s, days, day, k, x, n = tuple(row)
+        states.append(WorkState(int(p), group, status, bool(s),
+                                None if days is None else int(days), day, int(k), bool(x),
+                                int(n)))
+    return states
 
 
 @dataclass(frozen=True)
@@ -594,11 +588,19 @@ def contract_forecast(session: Session, contract_id: int, as_of: date, tariff: T
                       interval_days: int, scope: ProviderScope = _no_scope,
                       provider_id: int | None = None) -> Forecast:
     """Estimates from the whole contract's history (an aggregate), applied to the participants
-    now in work that `scope` and `provider_id` leave."""
-    work = work_history(session, contract_id, as_of)
-    sustainments = sustainment_history(session, contract_id, as_of, interval_days)
-    in_work = in_work_population(session, contract_id, as_of, scope, provider_id)
-    with_outcome = with_outcome_population(session, contract_id, as_of, scope, provider_id)
+    now in work that `scope` and `provider_id` leave. The pass over the events is cached per
+    data version (app.performance.fit_cache): it depends on the participants and as_of only,
+    and the payments page, the provider page and the API ask for it in turn."""
+    states = fit_cache.cached(session, contract_id, ("work states", as_of),
+                              lambda: work_states(session, contract_id, as_of))
+    ids = {s.provider_id for s in states}
+    visible = set(session.scalars(select(Organisation.id).where(
+        Organisation.id.in_(ids), scope(literal(contract_id), Organisation.id)))) if ids else set()
+    if provider_id is not None:
+        visible &= {provider_id}
+    mine = [s for s in states if s.provider_id in visible]
+    work = work_history(states)
+    sustainments = sustainment_history(states, as_of, interval_days)
     groups = sorted({w.payment_group for w in work} | {s.payment_group for s in sustainments})
     estimates = {}
     for group in groups:
@@ -606,6 +608,5 @@ def contract_forecast(session: Session, contract_id: int, as_of: date, tariff: T
         if terms is not None:
             estimates[group] = group_estimate(group, terms.outcome_weeks,
                                               terms.max_sustainments, work, sustainments)
-    return Forecast(estimates, forecast(in_work, with_outcome, estimates, tariff, as_of,
-                                        interval_days))
-
+    return Forecast(estimates, forecast(in_work_population(mine), with_outcome_population(mine),
+                                        estimates, tariff, as_of, interval_days))

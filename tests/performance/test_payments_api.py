@@ -281,3 +281,17 @@ def test_an_exit_ends_the_forecast(client, world):
                                                 as_of="2024-06-24")["forecast"]}
     assert (rows[world.s1]["in_work_without_outcome"],
             rows[world.s2]["with_outcome"]) == (1, 1)
+
+
+def test_a_new_batch_of_events_renews_the_cached_forecast(client, world):
+    """The pass over the events is cached per data version: the next batch must show."""
+    load(client, world)
+    c = world.contract_a
+    before = earned(client, world.keys["manager_a"], c)
+    assert world.s2 not in {r["provider_id"] for r in before["forecast"]}
+    assert earned(client, world.keys["manager_a"], c)["forecast"] == before["forecast"]
+    response = client.post("/api/v1/events", json=[ev(c, "V1", "job_start", "2025-04-01")],
+                           headers=world.keys["s2"])
+    assert response.status_code == 200, response.text
+    after = {r["provider_id"]: r for r in earned(client, world.keys["manager_a"], c)["forecast"]}
+    assert after[world.s2]["in_work_without_outcome"] == 1
