@@ -1,19 +1,21 @@
 """The league table behind the league, funnel and overview pages, read through the scoped
 performance service with the filters from the URL."""
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
+from urllib.parse import parse_qsl
 
 from dash import html
+from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
 from app.core.errors import NotFound
 from app.performance import schemas, service
 from app.performance.overdispersion import judged_rag
-from dashboard.auth import PREFIX
-from dashboard.components.filters import Filters, contract_options
+from dashboard.auth import PREFIX, current_principal, db_session
+from dashboard.components.filters import Filters, contract_options, parse_filters
 from dashboard.components.page import aria_label
 
 
@@ -26,6 +28,39 @@ def chosen_contract(session: Session, principal: Principal, filters: Filters
             raise NotFound("no contract is visible to you yet")
         filters.contract_id = int(contracts[0]["value"])  # the control shows the choice
     return filters.contract_id, contracts
+
+
+class Period(TypedDict):
+    period_from: date | None
+    period_to: date | None
+    as_of: date | None
+
+
+@dataclass(frozen=True)
+class DownloadWindow:
+    """What a download callback reads: who asks, and the page URL's filters and contract."""
+
+    principal: Principal
+    contract_id: int
+    filters: Filters
+    query: dict[str, str]
+
+    def period(self) -> Period:
+        return {"period_from": self.filters.period_from, "period_to": self.filters.period_to,
+                "as_of": self.filters.as_of}
+
+
+def download_window(search: str | None) -> DownloadWindow:
+    """The signed-in principal and the filters of the page's URL (`search`), so that a file
+    holds what the page shows; no one signed in: no download."""
+    principal = current_principal()
+    if principal is None:
+        raise PreventUpdate
+    query = dict(parse_qsl((search or "").lstrip("?")))
+    filters = parse_filters(query)
+    with db_session() as session:
+        contract_id, _ = chosen_contract(session, principal, filters)
+    return DownloadWindow(principal, contract_id, filters, query)
 
 
 def league_table(session: Session, principal: Principal, filters: Filters,

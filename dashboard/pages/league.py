@@ -2,17 +2,15 @@
 RAG as word, shape and colour; sorting, filtering, CSV and Excel export."""
 
 from typing import Any
-from urllib.parse import parse_qsl
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
-from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
 from app.performance import exports
-from dashboard.auth import PREFIX, current_principal, db_session
+from dashboard.auth import PREFIX, db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.downloads import send_export
 from dashboard.components.filters import InForce, filter_bar, parse_filters
@@ -22,6 +20,7 @@ from dashboard.components.grid_state import grid_state, keep_in_url
 from dashboard.components.league_data import (
     RAG_BASIS_WORDS,
     chosen_contract,
+    download_window,
     league_rows,
     league_table,
     provider_links,
@@ -169,15 +168,9 @@ keep_in_url("league-grid")
           State("_pages_location", "search"), prevent_initial_call=True)
 def export(_csv: int | None, _xlsx: int | None, search: str | None) -> Any:
     """The league table of the URL's filters as a file that states them."""
-    principal = current_principal()
-    if principal is None:
-        raise PreventUpdate
-    filters = parse_filters(dict(parse_qsl((search or "").lstrip("?"))))
+    window = download_window(search)
     with db_session() as session:
-        contract_id, _ = chosen_contract(session, principal, filters)
-        table = exports.league_export(session, principal, contract_id,
-                                      period_from=filters.period_from,
-                                      period_to=filters.period_to, as_of=filters.as_of,
-                                      horizon_months=filters.horizon)
+        table = exports.league_export(session, window.principal, window.contract_id,
+                                      horizon_months=window.filters.horizon, **window.period())
     return send_export(table, "csv" if dash.ctx.triggered_id == "league-export-csv"
                        else "xlsx")

@@ -6,12 +6,10 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import parse_qsl
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
-from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
@@ -19,14 +17,14 @@ from app.core.pagination import PageParams
 from app.core.timeutil import today
 from app.performance import exports, service
 from app.supply_chain.service import list_organisations
-from dashboard.auth import current_principal, db_session
+from dashboard.auth import db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.downloads import send_export
 from dashboard.components.filters import InForce, filter_bar, filter_control, parse_filters
 from dashboard.components.formatting import day
 from dashboard.components.grid import explained, grid, metric
 from dashboard.components.grid_state import grid_state, keep_in_url
-from dashboard.components.league_data import chosen_contract
+from dashboard.components.league_data import chosen_contract, download_window
 from dashboard.components.page import aria_label, empty_state, guarded, page_header
 
 dash.register_page(__name__, path="/milestones", name="Milestones", order=5,
@@ -181,17 +179,13 @@ keep_in_url("milestones-grid")
           Input("milestones-export-xlsx", "n_clicks"), State("_pages_location", "search"),
           prevent_initial_call=True)
 def export(_csv: int | None, _xlsx: int | None, search: str | None) -> Any:
-    principal = current_principal()
-    if principal is None:
-        raise PreventUpdate
-    query = dict(parse_qsl((search or "").lstrip("?")))
-    filters = parse_filters(query)
-    checks = check_filters(query, [])
-    as_of = filters.as_of or today()
+    window = download_window(search)
+    checks = check_filters(window.query, [])
+    as_of = window.filters.as_of or today()
+    service_status, due_from, due_to = service_filters(checks, as_of)
     with db_session() as session:
-        contract_id, _ = chosen_contract(session, principal, filters)
-        service_status, due_from, due_to = service_filters(checks, as_of)
-        table = exports.milestones_export(session, principal, contract_id, as_of=as_of,
+        table = exports.milestones_export(session, window.principal, window.contract_id,
+                                          as_of=as_of,
                                           status=service_status,
                                           provider_id=checks.provider_id, due_from=due_from,
                                           due_to=due_to)

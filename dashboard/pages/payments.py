@@ -9,20 +9,18 @@ their own organisation's rows only (the services' scope)."""
 
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl
 
 import dash
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Output, State, html
-from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
 from app.core.timeutil import today
 from app.performance import exports, schemas, service
 from app.supply_chain import exports as supply_chain_exports
-from dashboard.auth import PREFIX, current_principal, db_session
+from dashboard.auth import PREFIX, db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.charts import TEMPLATE, drill_down, drill_graph, drill_links
 from dashboard.components.downloads import (
@@ -34,7 +32,7 @@ from dashboard.components.downloads import (
 from dashboard.components.filters import InForce, filter_bar, parse_filters
 from dashboard.components.formatting import day, money
 from dashboard.components.grid import MONEY, grid, metric
-from dashboard.components.league_data import chosen_contract
+from dashboard.components.league_data import chosen_contract, download_window
 from dashboard.components.page import empty_state, guarded, page_header
 
 dash.register_page(__name__, path="/payments", name="Payments", order=6.5,
@@ -130,10 +128,11 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                                      period_from=filters.period_from,
                                      period_to=filters.period_to, as_of=filters.as_of)
     link_query = filters.query(contract=contract_id)
+    provider_rows = exports.payments_by_provider(earned)
     by_provider = [{**_json_ready(row), "provider_link": "[{}]({})".format(
         str(row["provider_name"]).replace("[", "(").replace("]", ")"),
         provider_href(int(str(row["provider_id"])), link_query))}
-        for row in exports.payments_by_provider(earned)]
+        for row in provider_rows]
     invoices = supply_chain_exports.invoice_rows(session, principal, contract_id,
                                                  earned.as_of)
     earned_total = sum((t.total for t in earned.totals), start=Decimal("0.00"))
@@ -162,7 +161,7 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         chart,
         drill_links("Provider pages", [(str(row["provider_name"]),
                                         provider_href(int(str(row["provider_id"])), link_query))
-                                       for row in exports.payments_by_provider(earned)],
+                                       for row in provider_rows],
                     "Provider pages"),
         html.H2("By provider", className="h5 mt-3"),
         download_buttons("payments-providers"),
@@ -200,24 +199,13 @@ layout = guarded(render, "payments")
 drill_down("payments-chart")
 
 
-def _window(search: str | None) -> tuple[Principal, int, dict[str, Any]]:
-    """The signed-in principal, the URL's contract and its period for a download."""
-    principal = current_principal()
-    if principal is None:
-        raise PreventUpdate
-    filters = parse_filters(dict(parse_qsl((search or "").lstrip("?"))))
-    with db_session() as session:
-        contract_id, _ = chosen_contract(session, principal, filters)
-    return principal, contract_id, {"period_from": filters.period_from,
-                                    "period_to": filters.period_to, "as_of": filters.as_of}
-
-
 @callback(Output("payments-monthly-download", "data"), *download_inputs("payments-monthly"),
           State("_pages_location", "search"), prevent_initial_call=True)
 def export_monthly(_csv: int | None, _xlsx: int | None, search: str | None) -> Any:
-    principal, contract_id, window = _window(search)
+    window = download_window(search)
     with db_session() as session:
-        table = exports.payments_export(session, principal, contract_id, **window)
+        table = exports.payments_export(session, window.principal, window.contract_id,
+                                        **window.period())
     return send_export(table, chosen_format())
 
 
@@ -225,17 +213,19 @@ def export_monthly(_csv: int | None, _xlsx: int | None, search: str | None) -> A
           *download_inputs("payments-providers"), State("_pages_location", "search"),
           prevent_initial_call=True)
 def export_providers(_csv: int | None, _xlsx: int | None, search: str | None) -> Any:
-    principal, contract_id, window = _window(search)
+    window = download_window(search)
     with db_session() as session:
-        table = exports.payments_by_provider_export(session, principal, contract_id, **window)
+        table = exports.payments_by_provider_export(session, window.principal,
+                                                    window.contract_id, **window.period())
     return send_export(table, chosen_format())
 
 
 @callback(Output("payments-invoices-download", "data"), *download_inputs("payments-invoices"),
           State("_pages_location", "search"), prevent_initial_call=True)
 def export_invoices(_csv: int | None, _xlsx: int | None, search: str | None) -> Any:
-    principal, contract_id, window = _window(search)
+    window = download_window(search)
     with db_session() as session:
-        table = supply_chain_exports.invoices_export(session, principal, contract_id,
-                                                     window["as_of"] or today())
+        table = supply_chain_exports.invoices_export(session, window.principal,
+                                                     window.contract_id,
+                                                     window.filters.as_of or today())
     return send_export(table, chosen_format())
