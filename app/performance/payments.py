@@ -80,11 +80,19 @@ class Tariff:
         self._starts = {group: [r.valid_from for r in rows] for group, rows in self.rows.items()}
         # Between two consecutive start dates (of any group) every group's row is constant.
         self.period_starts = sorted({r.valid_from for rows in self.rows.values() for r in rows})
+        # What the tariff is, as a cache key (app.performance.fit_cache).
+        self.key = tuple(tuple(sorted(r.model_dump().items()))
+                         for rows in self.rows.values() for r in rows)
 
     def in_force(self, payment_group: str, day: date) -> TariffRowRead | None:
         starts = self._starts.get(payment_group)
         position = bisect.bisect_right(starts, day) if starts else 0
         return self.rows[payment_group][position - 1] if position else None
+
+    def unchanged_from(self, day: date) -> bool:
+        """Whether every group's row in force is the same on every day from `day` on (no
+        row starts after it)."""
+        return bool(self.period_starts) and day >= self.period_starts[-1]
 
     def structure(self, payment_group: str, day: date) -> TariffRowRead | None:
         """The row in force on `day`, or the group's first row for a day before the tariff
@@ -356,7 +364,11 @@ def forecast(in_work: Iterable[InWork], with_outcome: Iterable[WithOutcome],
     def provider(provider_id: int) -> ProviderForecast:
         return result.setdefault(provider_id, ProviderForecast(provider_id))
 
+    @cache
     def sustainment_fees(group: str, reached: int, start: date, last: int) -> tuple[Decimal, ...]:
+        first = start + timedelta(days=interval_days * (reached + 1))
+        if tariff.unchanged_from(first):  # the usual case, and a long tuple of lookups saved
+            return (tariff.fee(group, "sustainment", first),) * (last - reached)
         return tuple(tariff.fee(group, "sustainment", start + timedelta(days=interval_days * n))
                      for n in range(reached + 1, last + 1))
 
@@ -588,25 +600,32 @@ def contract_forecast(session: Session, contract_id: int, as_of: date, tariff: T
                       interval_days: int, scope: ProviderScope = _no_scope,
                       provider_id: int | None = None) -> Forecast:
     """Estimates from the whole contract's history (an aggregate), applied to the participants
-    now in work that `scope` and `provider_id` leave. The pass over the events is cached per
-    data version (app.performance.fit_cache): it depends on the participants and as_of only,
-    and the payments page, the provider page and the API ask for it in turn."""
-    states = fit_cache.cached(session, contract_id, ("work states", as_of),
-                              lambda: work_states(session, contract_id, as_of))
-    ids = {s.provider_id for s in states}
+    now in work that `scope` and `provider_id` leave.
+
+    A provider's forecast depends on its own participants and the contract's estimates only,
+    so the whole contract's is computed once and cached per data version
+    (app.performance.fit_cache) and tariff; each principal gets the rows it may see. The
+    payments page, the provider pages and the API ask for it in turn."""
+
+    def whole_contract() -> Forecast:
+        states = work_states(session, contract_id, as_of)
+        work = work_history(states)
+        sustainments = sustainment_history(states, as_of, interval_days)
+        groups = sorted({w.payment_group for w in work} | {s.payment_group for s in sustainments})
+        estimates = {}
+        for group in groups:
+            terms = tariff.structure(group, as_of)
+            if terms is not None:
+                estimates[group] = group_estimate(group, terms.outcome_weeks,
+                                                  terms.max_sustainments, work, sustainments)
+        return Forecast(estimates, forecast(in_work_population(states),
+                                            with_outcome_population(states), estimates, tariff,
+                                            as_of, interval_days))
+
+    whole = fit_cache.cached(session, contract_id,
+                             ("forecast", as_of, interval_days, tariff.key), whole_contract)
+    ids = set(whole.providers) if provider_id is None else {provider_id} & set(whole.providers)
     visible = set(session.scalars(select(Organisation.id).where(
         Organisation.id.in_(ids), scope(literal(contract_id), Organisation.id)))) if ids else set()
-    if provider_id is not None:
-        visible &= {provider_id}
-    mine = [s for s in states if s.provider_id in visible]
-    work = work_history(states)
-    sustainments = sustainment_history(states, as_of, interval_days)
-    groups = sorted({w.payment_group for w in work} | {s.payment_group for s in sustainments})
-    estimates = {}
-    for group in groups:
-        terms = tariff.structure(group, as_of)
-        if terms is not None:
-            estimates[group] = group_estimate(group, terms.outcome_weeks,
-                                              terms.max_sustainments, work, sustainments)
-    return Forecast(estimates, forecast(in_work_population(mine), with_outcome_population(mine),
-                                        estimates, tariff, as_of, interval_days))
+    return Forecast(whole.estimates,
+                    {p: f for p, f in whole.providers.items() if p in visible})

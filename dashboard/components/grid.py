@@ -11,6 +11,11 @@ NULL_SAFE = "params.value == null ? '" + DASH + "' : "
 PERCENT = {"function": NULL_SAFE + "d3.format('.1%')(params.value)"}
 MONEY = {"function": NULL_SAFE + "'\u00a3' + d3.format(',.0f')(params.value)"}
 COUNT = {"function": NULL_SAFE + "d3.format(',')(params.value)"}
+# A grid draws every row of its page (autoHeight: no virtual rows, so the page grows with the
+# table and the DOM keeps reading order), and drawing is what a long table costs the browser:
+# 25 rows a page keep the payments page's three tables under the 1.5 s goal
+# (bench/dashboard.py; 100 a page took 2.2 s). The reader may choose 50 or 100.
+PAGE_SIZE = 25
 
 
 def number(field: str, header: str, formatter: dict[str, str] | None = None,
@@ -50,7 +55,8 @@ def grid(grid_id: str, rows: list[dict[str, Any]], columns: list[dict[str, Any]]
                          # Header tooltips (the glossary's words): shown on focus as well as
                          # hover by assets/a11y.js, which AG Grid's option cannot do both.
                          "tooltipShowDelay": 300,
-                         "enableCellTextSelection": True, "pagination": len(rows) > 100,
-                         "paginationPageSize": 100, **options},
+                         "enableCellTextSelection": True,
+                         "pagination": len(rows) > PAGE_SIZE, "paginationPageSize": PAGE_SIZE,
+                         "paginationPageSizeSelector": [PAGE_SIZE, 50, 100], **options},
         columnSize="autoSize", style={"width": "100%"},
     )
