@@ -90,6 +90,18 @@ def milestones(session: Session, principal: Principal, contract_id: int, page: P
                                  next_cursor=next_cursor)
 
 
+def milestone_count(session: Session, principal: Principal, contract_id: int, status: str,
+                    *, as_of: date | None = None) -> int:
+    """How many of the contract's checks the principal may see have `status` on as_of: the
+    tally `milestones` gives for that status, from the covering index alone (the Overview's
+    overdue tile, which must not tally every status of every check)."""
+    get_contract(session, principal, contract_id)
+    scope = Scope(principal).participant_condition(Milestone.contract_id, Milestone.provider_id)
+    return session.scalar(select(func.count()).select_from(Milestone).where(
+        Milestone.contract_id == contract_id, scope,
+        queries.status_condition(status, as_of or today()))) or 0
+
+
 def league_table(session: Session, principal: Principal, contract_id: int, *,
                  period_from: date | None = None, period_to: date | None = None,
                  as_of: date | None = None, horizon_months: int | None = None,
@@ -578,9 +590,24 @@ def _trend(session: Session, contract: Contract, request: _Request,
         end = start - timedelta(days=1)
     found = []
     for start, end in reversed(windows):
-        counts = [c for c in queries.provider_group_counts(
-            session, contract.id, start, end, request.as_of, request.cutoff, request.horizon)
-            if provider_id is None or c.provider_id == provider_id]
-        found.append(TrendWindow(start, end, sum(c.eligible for c in counts),
-                                 sum(c.outcomes for c in counts)))
+        by_provider = _window_counts(session, contract.id, start, end, request)
+        mine = [n for p, n in by_provider.items() if provider_id is None or p == provider_id]
+        found.append(TrendWindow(start, end, sum(e for e, _ in mine), sum(o for _, o in mine)))
     return found[0], found[1]
+
+
+def _window_counts(session: Session, contract_id: int, start: date, end: date,
+                   request: _Request) -> dict[int, tuple[int, int]]:
+    """(eligible, outcomes) per provider for referrals in [start, end], cached per data
+    version like the league table's counts."""
+
+    def compute() -> dict[int, tuple[int, int]]:
+        totals: dict[int, tuple[int, int]] = {}
+        for c in queries.provider_group_counts(session, contract_id, start, end,
+                                               request.as_of, request.cutoff, request.horizon):
+            eligible, outcomes = totals.get(c.provider_id, (0, 0))
+            totals[c.provider_id] = (eligible + c.eligible, outcomes + c.outcomes)
+        return totals
+
+    key = ("trend window", start, end, request.as_of, request.cutoff, request.horizon)
+    return fit_cache.cached(session, contract_id, key, compute)

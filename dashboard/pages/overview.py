@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from app.auth.principal import Principal
 from app.complaints.service import complaint_counts, open_complaints
 from app.compliance.service import flag_counts
-from app.core.pagination import PageParams
 from app.performance import service
 from dashboard.auth import PREFIX
 from dashboard.components.explain import explained_heading
@@ -108,9 +107,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
              f"{day(min(table.period_to, as_of))}"),
     ]
     if principal.role != "reviewer":  # reviewers read aggregates, never participants' checks
-        checks = service.milestones(session, principal, contract_id, PageParams(limit=1),
-                                    status="overdue", as_of=as_of)
-        overdue = (checks.counts or {}).get("overdue", 0)  # a first page carries the tallies
+        overdue = service.milestone_count(session, principal, contract_id, "overdue",
+                                          as_of=as_of)
         tiles.append(tile("tile-overdue", "overdue-check", "Overdue in-work checks",
                           count(overdue),
                           "checks past their 7-day grace with no result"))

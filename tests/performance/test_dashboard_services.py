@@ -153,3 +153,21 @@ def test_the_overviews_trend_compares_two_equally_mature_windows(client, db: Ses
     # A period that does not hold two such windows: no trend.
     assert service.overview(db, prime, world.contract_a, as_of=as_of, horizon_months=6,
                             period_from=date(2024, 9, 1)).trend is None
+
+
+@pytest.mark.parametrize("as_of", [START + timedelta(days=30), START + timedelta(days=40),
+                                   START + timedelta(days=100), AS_OF])
+def test_one_status_counted_alone_is_the_milestone_lists_tally(client, db: Session,
+                                                               world: World, as_of) -> None:
+    """The Overview's overdue tile counts one status without tallying the rest; it must be
+    the number the milestones page shows for it, for the prime and for a provider."""
+    load(client, world)
+    db.rollback()
+    for who in (principal("prime_manager", world.prime_a), principal("provider_user", world.s1)):
+        tallies = service.milestones(db, who, world.contract_a, PageParams(limit=1),
+                                     as_of=as_of).counts
+        assert tallies is not None
+        for status, expected in tallies.items():
+            assert service.milestone_count(db, who, world.contract_a, status,
+                                           as_of=as_of) == expected, (who.role, status)
+        assert sum(tallies.values()) > 0
