@@ -5,6 +5,7 @@ a tariff row to add beside the rows in force and the milestone schedule as an ed
 Each form builds the API's ContractUpdate and calls app.supply_chain.service, which decides
 what each role may change; a refusal is shown next to the field it names."""
 
+import json
 from typing import Any, get_args, get_origin
 from urllib.parse import parse_qsl
 
@@ -398,13 +399,29 @@ def field_errors(exc: Exception, shown: set[str], schedule_rows: list[int]
     return placed, loose
 
 
-# The messages go beside their fields in the browser: the server answers one store.
+# The messages go beside their fields in the browser: the server answers one store. A field
+# with a message is marked invalid and described by it (WCAG 1.3.1, 3.3.1), so that a screen
+# reader reads the refusal with the field; Dash cannot give a component an aria-describedby
+# naming a pattern-matching id, so the attributes are set here. Dash writes such an id as
+# its JSON with the keys sorted.
 clientside_callback(
     """
     function(errors, ids) {
-        return ids.map(function(id) { return (errors || {})[id.name] || null; });
+        return ids.map(function(id) {
+            var message = (errors || {})[id.name] || null;
+            var errorId = JSON.stringify({name: id.name, type: id.type});
+            var field = document.getElementById(JSON.stringify({name: id.name, type: FIELD}));
+            if (field && message) {
+                field.setAttribute("aria-invalid", "true");
+                field.setAttribute("aria-describedby", errorId);
+            } else if (field) {
+                field.removeAttribute("aria-invalid");
+                field.removeAttribute("aria-describedby");
+            }
+            return message;
+        });
     }
-    """,
+    """.replace("FIELD", json.dumps(FIELD)),
     Output({"type": ERROR, "name": ALL}, "children"),
     Input("contract-field-errors", "data"),
     State({"type": ERROR, "name": ALL}, "id"),

@@ -5,6 +5,7 @@ may change."""
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -48,6 +49,12 @@ def test_an_admin_adds_a_tariff_row_and_changes_a_setting_field_by_field(
     page.locator("#contracts-error").wait_for()
     message.get_by_text("Attachment fee (£): Input should be greater than or equal to 0").wait_for()
     assert page.locator("#contracts-error").is_visible()
+    # The field is marked invalid and described by its message, for a screen reader.
+    fee = field(page, "tariff.attachment_fee")
+    assert fee.get_attribute("aria-invalid") == "true"
+    assert fee.get_attribute("aria-describedby") == message.get_attribute("id")
+    expect(fee).to_have_accessible_description(
+        "Attachment fee (£): Input should be greater than or equal to 0")
     assert tariff_rows(page) == before
     with Session(engine) as session:
         contract = session.get(Contract, demo.contract_id)
@@ -58,6 +65,7 @@ def test_an_admin_adds_a_tariff_row_and_changes_a_setting_field_by_field(
     page.get_by_role("button", name="Add the tariff row").click()
     page.locator("#contracts-done").wait_for()
     assert message.inner_text() == ""  # the message went with the error
+    assert fee.get_attribute("aria-invalid") is None
     added = ["JSA 25+", "2027-04-01", "£410.00", "£1,250.00", "£220.50", "13", "26"]
     assert added in tariff_rows(page) and len(tariff_rows(page)) == len(before) + 1
 
