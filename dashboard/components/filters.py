@@ -162,13 +162,18 @@ def filter_control(name: str, label: str, value: Any, *, kind: str = "text",
 
 def preset_links(filters: Filters, contracts: list[dict[str, Any]],
                  as_of: date, label: str = "Referral period") -> html.Div:
-    """Links to this page with a preset referral period (and the URL's other filters)."""
+    """Links to this page with a preset referral period (and the URL's other filters; in the
+    browser, assets/presets.js keeps everything else the address holds at the click, a grid's
+    sort included)."""
     start = next((o.get("start") for o in contracts
                   if o["value"] == str(filters.contract_id or "")), None)
-    links = [dcc.Link(preset.label, className="btn btn-outline-secondary btn-sm me-1 mb-1",
-                      href=filters.query(contract=filters.contract_id,
-                                         **{"from": preset.period_from,
-                                            "to": preset.period_to}))
+    links = [html.Span(dcc.Link(preset.label,
+                                className="btn btn-outline-secondary btn-sm me-1 mb-1",
+                                href=filters.query(contract=filters.contract_id,
+                                                   **{"from": preset.period_from,
+                                                      "to": preset.period_to})),
+                       **{"data-preset-from": preset.period_from.isoformat(),
+                          "data-preset-to": preset.period_to.isoformat()})
              for preset in date_presets(as_of, date.fromisoformat(start) if start else None)]
     return html.Div([html.Span(f"{label}: ", className="small me-1"), *links],
                     className="mb-1", role="group", **aria_label("Date presets"))

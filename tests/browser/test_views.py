@@ -115,3 +115,17 @@ def test_a_saved_view_reopens_the_filters_and_the_sort(page: Any, demo: Demo) ->
     page.get_by_role("link", name="Saved views", exact=True).click()
     page.get_by_role("button", name="Delete the view Big referrers, 6 months").click()
     page.get_by_text("No saved views yet").wait_for()
+
+
+def test_a_date_preset_keeps_the_grids_sort_and_filters(page: Any, demo: Demo) -> None:
+    """The sort and filters reach the address after the page was drawn; a date preset
+    chosen then must keep them with its new period."""
+    sign_in(page, demo, "ridgeway.manager", f"league?contract={demo.contract_id}")
+    sort_and_filter_league(page)
+    page.get_by_role("link", name="Last quarter").click()
+    wait_search(page, r"from=\d{4}-\d{2}-\d{2}")
+    assert "sort=referrals:desc" in page.url and "filter.provider_link=contains:Ltd" in page.url
+    page.get_by_text("Referred ").first.wait_for()
+    page.locator("#league-grid .ag-row").first.wait_for()
+    counts = referrals(page)
+    assert counts == sorted(counts, reverse=True)
