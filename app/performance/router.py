@@ -62,18 +62,23 @@ def milestones(
     status: Annotated[schemas.MilestoneStatus | None, Query()] = None,
     as_of: Annotated[Day | None, Query(description="default today")] = None,
     provider_id: Annotated[int | None, _provider_id("one provider's checks")] = None,
+    due_from: Annotated[Day | None, Query(description="checks due on or after this day")] = None,
+    due_to: Annotated[Day | None, Query(description="checks due on or before this day")] = None,
     format: FormatQuery = None,
 ) -> object:
     """In-work checks by due date with their status on `as_of`; `status=overdue` is the list
-    of participants a provider must call today. Providers see their own participants only.
-    `?format=csv|xlsx` or `Accept: text/csv`: every check the filters select, as a file."""
+    of participants a provider must call today, `due_from`/`due_to` a week's or a month's
+    checks (the dashboard's milestones page uses the same filters). Providers see their own
+    participants only. `?format=csv|xlsx` or `Accept: text/csv`: every check the filters
+    select, as a file."""
     file_format = requested_format(format, request.headers.get("accept", ""))
     if file_format:
         return export_response(exports.milestones_export(
             session, principal, contract_id, status=status, as_of=as_of,
-            provider_id=provider_id), file_format)
+            provider_id=provider_id, due_from=due_from, due_to=due_to), file_format)
     return service.milestones(session, principal, contract_id, page, status=status,
-                              as_of=as_of, provider_id=provider_id)
+                              as_of=as_of, provider_id=provider_id, due_from=due_from,
+                              due_to=due_to)
 
 
 @router.get("/contracts/{contract_id}/league-table", response_model=schemas.LeagueTableOut,

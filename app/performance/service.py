@@ -50,6 +50,8 @@ def milestones(session: Session, principal: Principal, contract_id: int, page: P
     checks due on or after / on or before those days (the dashboard's "due this week", and a
     month of the provider page's check compliance)."""
     get_contract(session, principal, contract_id)
+    if due_from is not None and due_to is not None and due_to < due_from:
+        raise Invalid("due_to: before due_from")
     as_of = as_of or today()
     status_expr = queries.status_case(as_of)
     scope = Scope(principal).participant_condition(Milestone.contract_id, Milestone.provider_id)

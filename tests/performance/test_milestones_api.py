@@ -86,3 +86,24 @@ def test_editing_the_schedule_reschedules_every_participants_checks(client, worl
     # V-1's D28 check is no milestone of the new schedule; its D91 is still cancelled.
     assert {r["participant_ref"]: r["status"] for r in rows if r["milestone"] == "D91"} == {
         "T-1": "overdue", "V-1": "cancelled"}
+
+
+def test_checks_due_in_a_window(client, world):
+    """due_from and due_to keep the checks due in [due_from, due_to], in the JSON, the counts
+    and the file; a window that ends before it starts is refused naming the field."""
+    load(client, world)
+    as_of = str(START + timedelta(days=60))
+    body = get(client, world, "manager_a", as_of=as_of, due_from=str(D28), due_to=str(D28))
+    assert {(r["participant_ref"], r["milestone"]) for r in body["rows"]} == {
+        ("T-1", "D28"), ("V-1", "D28")}
+    assert sum(body["counts"].values()) == 2
+    later = get(client, world, "manager_a", as_of=as_of, due_from=str(D28 + timedelta(days=1)))
+    assert {r["milestone"] for r in later["rows"]} == {"D91"}
+    response = client.get(f"/api/v1/contracts/{world.contract_a}/milestones",
+                          params={"as_of": as_of, "due_to": str(D91), "format": "csv"},
+                          headers=world.keys["manager_a"])
+    assert response.status_code == 200
+    refused = client.get(f"/api/v1/contracts/{world.contract_a}/milestones",
+                         params={"due_from": str(D91), "due_to": str(D28)},
+                         headers=world.keys["manager_a"])
+    assert refused.status_code == 422 and "due_to" in refused.text
