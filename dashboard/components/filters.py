@@ -160,6 +160,12 @@ def filter_control(name: str, label: str, value: Any, *, kind: str = "text",
     return _control(label, control, width)
 
 
+def _preset_dates(preset: DatePreset) -> dict[str, Any]:
+    """What assets/presets.js reads from the span around a preset's link."""
+    return {"data-preset-from": preset.period_from.isoformat(),
+            "data-preset-to": preset.period_to.isoformat()}
+
+
 def preset_links(filters: Filters, contracts: list[dict[str, Any]],
                  as_of: date, label: str = "Referral period") -> html.Div:
     """Links to this page with a preset referral period (and the URL's other filters; in the
@@ -172,8 +178,7 @@ def preset_links(filters: Filters, contracts: list[dict[str, Any]],
                                 href=filters.query(contract=filters.contract_id,
                                                    **{"from": preset.period_from,
                                                       "to": preset.period_to})),
-                       **{"data-preset-from": preset.period_from.isoformat(),
-                          "data-preset-to": preset.period_to.isoformat()})
+                       **_preset_dates(preset))
              for preset in date_presets(as_of, date.fromisoformat(start) if start else None)]
     return html.Div([html.Span(f"{label}: ", className="small me-1"), *links],
                     className="mb-1", role="group", **aria_label("Date presets"))
