@@ -69,6 +69,12 @@ PERMISSIONS: dict[str, Permission] = {
     "complaints.confidentiality": _allow("lift a complaint's confidentiality", "admin",
                                          "provider_user"),
     # -- end of complaints -----------------------------------------------------------------------
+    # -- the performance regime (app.performance.ratings; DOMAIN.md section 11) --
+    # The prime publishes its contracts' quarterly ratings; everyone in the contract reads
+    # them (a subcontractor its own row named, the others anonymised), reviewers all.
+    "ratings.publish": _allow("publish ratings", "admin", "prime_manager"),
+    "ratings.read": _allow("read published ratings", "admin", "prime_manager",
+                           "provider_user", "reviewer"),
     # -- compliance flags (app.compliance) --
     # Everyone reads flags within their scope (app.auth.scope); reviewers read, never change.
     "compliance_flags.read": _allow("read compliance flags", "admin", "prime_manager",

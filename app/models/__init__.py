@@ -22,6 +22,7 @@ from app.models.participants import (
     ParticipantDataVersion,
     ProviderDailyTotal,
 )
+from app.models.regime import RatingPublication
 from app.models.views import SavedView
 
 __all__ = [
@@ -30,5 +31,5 @@ __all__ = [
     "MembershipInvitation",
     "MembershipStatusChange", "Milestone", "Notification", "NotificationAddress", "Organisation",
     "PaidEventCount", "Participant", "ParticipantDataVersion", "Payment", "ProviderDailyTotal",
-    "SavedView", "TariffRow", "User",
+    "RatingPublication", "SavedView", "TariffRow", "User",
 ]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep
 from app.core.export import MEDIA_TYPES, export_response, requested_format
 from app.core.pagination import PageParams, page_params
-from app.performance import exports, schemas, service
+from app.performance import exports, ratings, schemas, service
 from app.supply_chain.schemas import Day
 
 router = APIRouter(tags=["performance"])
@@ -151,3 +151,27 @@ def payments_earned(
         return export_response(exports.payments_export(session, principal, contract_id,
                                                        **arguments), file_format)
     return service.payments_earned(session, principal, contract_id, **arguments)
+
+
+# -- the performance regime (DOMAIN.md section 11) -----------------------------------------------
+@router.post("/contracts/{contract_id}/ratings", response_model=schemas.RatingOut,
+             status_code=201)
+def publish_rating(contract_id: ContractId, body: schemas.RatingIn, session: SessionDep,
+                   principal: PrincipalDep) -> object:
+    """Publish a quarter's rating: its league table frozen, append-only (docs/decisions.md:
+    the quarter rates the referrals of the quarter `horizon` months earlier, as of its last
+    day). The same quarter again is 409 unless `supersedes` names its current publication,
+    with a `reason`: the correction replaces it, and both stay on record."""
+    return ratings.publish(session, principal, contract_id, body)
+
+
+@router.get("/contracts/{contract_id}/ratings", response_model=schemas.RatingPage)
+def list_ratings(
+    contract_id: ContractId, session: SessionDep, principal: PrincipalDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    provider_id: Annotated[int | None, _provider_id("one provider's rating history")] = None,
+) -> object:
+    """The contract's publications, oldest first, corrections included (`superseded_by` says
+    which are no longer in force). A subcontractor's users see their own row named and the
+    others anonymised, as in the live league table."""
+    return ratings.list_ratings(session, principal, contract_id, page, provider_id)

@@ -1,5 +1,5 @@
 from dataclasses import fields
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -299,3 +299,45 @@ class PaymentsOut(BaseModel):
     forecast_total: Decimal
     estimates: list[GroupEstimateOut] = Field(description="the contract's own history on "
                                                           "as_of, per payment group")
+
+
+# -- the performance regime (DOMAIN.md section 11) -----------------------------------------------
+QUARTER_PATTERN = r"^\d{4}Q[1-4]$"
+
+
+class RatingIn(BaseModel):
+    quarter: str = Field(pattern=QUARTER_PATTERN, examples=["2026Q3"],
+                         description="the quarter rated, YYYYQn; it must have ended")
+    supersedes: str | None = Field(
+        None, max_length=22, description="a correction: the id of the quarter's current "
+                                         "publication, which this one replaces")
+    reason: str | None = Field(None, max_length=2000,
+                               description="why the correction was needed (required with "
+                                           "`supersedes`)")
+
+
+class RatingOut(BaseModel):
+    """A quarter's league table as published: frozen, anonymised for the reader as the live
+    league table is."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    id: str
+    contract_id: int
+    quarter: str
+    period_from: date = Field(alias="from", description="first referral day rated")
+    period_to: date = Field(alias="to", description="last referral day rated")
+    as_of: date = Field(description="the quarter's last day: every rated referral's horizon "
+                                    "had ended by then")
+    horizon_months: int
+    published_at: datetime
+    supersedes: str | None = Field(description="the publication this one corrects")
+    superseded_by: str | None = Field(description="the correction that replaced this one: "
+                                                  "null for the quarter's rating in force")
+    correction_reason: str | None
+    table: LeagueTableOut
+
+
+class RatingPage(BaseModel):
+    rows: list[RatingOut]
+    next_cursor: str | None = None

@@ -344,6 +344,29 @@ def _providers(session: Session, contract: Contract
     return [(prime, None), *((org, membership) for org, membership in members)]
 
 
+def named_league_table(session: Session, contract: Contract, *, period_from: date,
+                       period_to: date, as_of: date,
+                       horizon_months: int) -> schemas.LeagueTableOut:
+    """The league table with every row named, for a record kept for every reader (a published
+    rating); `as_viewed` gives each reader what `league_table` would have shown it."""
+    request = _request(contract, period_from, period_to, as_of, horizon_months, None)
+    return _league_table(session, contract, request, _Viewer(False, None))[0]
+
+
+def as_viewed(principal: Principal, contract: Contract,
+              table: schemas.LeagueTableOut) -> schemas.LeagueTableOut:
+    """A named league table as the principal may see it: anonymised for a subcontractor's
+    users unless the contract shows it named (the same rule and function as `league_table`)."""
+    viewer = _viewer(principal, contract)
+    if not viewer.anonymised:
+        return table
+    rows = league.anonymise([league.LeagueRow(**asdict(row)) for row in table.rows],
+                            viewer.provider_id,
+                            contract_settings(contract).league_k_anonymity)
+    return table.model_copy(update={"rows": [schemas.LeagueRowOut(**asdict(row))
+                                             for row in rows]})
+
+
 def _sees_anonymised(principal: Principal, contract: Contract, visibility: str) -> bool:
     return (principal.role == "provider_user" and principal.organisation_id != contract.prime_id
             and visibility == "anonymised")
@@ -364,7 +387,7 @@ def _aggregate_scope(principal: Principal) -> payments.ProviderScope:
     return condition
 
 
-def _check_provider(session: Session, principal: Principal, contract: Contract,
+def check_provider(session: Session, principal: Principal, contract: Contract,
                     provider_id: int) -> None:
     """A provider of the contract (its prime or a member, whatever the status) whose
     aggregates the principal may read; 404 otherwise, as if it did not exist."""
@@ -389,7 +412,7 @@ def cohorts(session: Session, principal: Principal, contract_id: int, *,
     if not 1 <= horizon <= cohort_maths.MAX_HORIZON_MONTHS:
         raise Invalid("horizon_months: must be between 1 and 24")
     if provider_id is not None:
-        _check_provider(session, principal, contract, provider_id)
+        check_provider(session, principal, contract, provider_id)
     whole_counts = cohort_maths.cohort_counts(session, contract.id, as_of)
     whole = cohort_maths.cohort_curves(whole_counts, as_of, horizon)
     my_counts = whole_counts if provider_id is None else cohort_maths.cohort_counts(
@@ -423,7 +446,7 @@ def payments_earned(session: Session, principal: Principal, contract_id: int, *,
     if period_to < period_from:
         raise Invalid("to: before from")
     if provider_id is not None:
-        _check_provider(session, principal, contract, provider_id)
+        check_provider(session, principal, contract, provider_id)
     scope = _aggregate_scope(principal)
     tariff = payments.load_tariff(session, contract.id)
     last_day = min(period_to, as_of)
@@ -476,7 +499,7 @@ def check_compliance_trend(session: Session, principal: Principal, contract_id: 
     """A provider's check compliance (DOMAIN.md section 4) per month of the checks' due dates,
     from the contract's start to as_of: the trend behind the league table's figure."""
     contract = get_contract(session, principal, contract_id)
-    _check_provider(session, principal, contract, provider_id)
+    check_provider(session, principal, contract, provider_id)
     as_of = as_of or today()
     return [schemas.ComplianceMonthOut(
         month=cohort_maths.month_label(m), checks_due=total, on_time=hits,
@@ -494,7 +517,7 @@ def national_benchmark(session: Session, principal: Principal, contract_id: int,
     when provider_id is given, the whole contract's otherwise. None when nobody is eligible."""
     contract = get_contract(session, principal, contract_id)
     if provider_id is not None:
-        _check_provider(session, principal, contract, provider_id)
+        check_provider(session, principal, contract, provider_id)
     counts = queries.provider_group_counts(session, contract.id, period_from, period_to, as_of,
                                            horizon_cutoff(as_of, horizon_months),
                                            horizon_months)

@@ -164,6 +164,15 @@ class Context:
         return next(str(row["id"]) for row in response.json()["rows"]
                     if row["evidence"]["payment_id"] == payment)
 
+    def rating(self, target: str) -> dict[str, Any]:
+        """A publication of 2026Q2 (it rates the referrals of 2025Q2, the matrix's): the
+        quarter's first, or a correction of its current one, so that every call may succeed."""
+        published = self.client.get(f"{API}/contracts/{self.contract(target)}/ratings",
+                                    headers=self.admin).json()["rows"]
+        current = next((r["id"] for r in published if r["superseded_by"] is None), None)
+        return {"quarter": "2026Q2"} | ({} if current is None else {
+            "supersedes": current, "reason": "corrected in the matrix"})
+
     def referral(self, target: str) -> dict[str, Any]:
         return {"event_id": self.unique("ev"), "contract_id": self.contract(target),
                 "participant_ref": self.unique("P"), "type": "referral",
@@ -456,6 +465,16 @@ MATRIX: dict[tuple[str, str], Entry] = {
         _contract_path("/risk-model"), _CONTRACT_READERS),
     ("GET", f"{API}/contracts/{{contract_id}}/cohorts"): Entry(
         _contract_path("/cohorts"), _CONTRACT_READERS),
+    # Published ratings: the prime publishes its own contracts' (and the admin any); whoever
+    # reads the contract reads them, anonymised as the league table.
+    ("POST", f"{API}/contracts/{{contract_id}}/ratings"): Entry(
+        lambda ctx, role, target: Call(f"{API}/contracts/{ctx.contract(target)}/ratings",
+                                       json=ctx.rating(target)),
+        expect(anonymous=401, admin=201, prime_manager=(201, 404), provider_user=403,
+               reviewer=403),
+        audit="rating.publish"),
+    ("GET", f"{API}/contracts/{{contract_id}}/ratings"): Entry(
+        _contract_path("/ratings"), _CONTRACT_READERS, leaks=_rows_of_other_contract),
     ("GET", f"{API}/contracts/{{contract_id}}/payments-earned"): Entry(
         _contract_path("/payments-earned"), _CONTRACT_READERS),
     # Complaints: raised by a member's provider users only; seen by the complainant, the

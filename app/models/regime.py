@@ -1,0 +1,49 @@
+"""The performance regime's records (DOMAIN.md section 11): published quarterly ratings."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, SmallInteger, String, Text, event, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.timeutil import utcnow
+from app.models.base import Base, PublicId, UTCDateTime
+
+QUARTER_LENGTH = 6  # "2026Q3"
+
+
+class RatingPublication(PublicId, Base):
+    """A quarter's league table as published: frozen, never changed or deleted. A correction
+    is a new publication naming the one it supersedes (each is superseded at most once, so a
+    quarter's publications form one chain, whose last link is the quarter's rating)."""
+
+    __tablename__ = "rating_publications"
+    __table_args__ = (
+        # One first publication per contract and quarter; the rest are corrections.
+        Index("ux_rating_publications_first", "contract_id", "quarter", unique=True,
+              sqlite_where=text("supersedes_id IS NULL"),
+              postgresql_where=text("supersedes_id IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    quarter: Mapped[str] = mapped_column(String(QUARTER_LENGTH))
+    # The league table's request (docs/decisions.md: which referrals a quarter rates).
+    period_from: Mapped[date] = mapped_column(Date)
+    period_to: Mapped[date] = mapped_column(Date)
+    as_of: Mapped[date] = mapped_column(Date)
+    horizon_months: Mapped[int] = mapped_column(SmallInteger)
+    # schemas.LeagueTableOut as JSON, every row named: anonymised when read, for whoever reads.
+    table: Mapped[dict[str, Any]] = mapped_column(JSON)
+    supersedes_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rating_publications.id"), unique=True)
+    correction_reason: Mapped[str | None] = mapped_column(Text)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+@event.listens_for(RatingPublication, "before_update")
+@event.listens_for(RatingPublication, "before_delete")
+def _published_is_final(_mapper: Any, _connection: Any, target: RatingPublication) -> None:
+    raise ValueError(f"rating publication {target.public_id} is published: it is never "
+                     "changed or deleted; publish a correction that supersedes it")
