@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.demo.loader import ADMIN
 from app.performance import service
 from tests.browser.conftest import Demo, sign_in
-from tests.browser.test_journeys import grid_column, query_of, wait_attached
+from tests.browser.test_journeys import grid_values, query_of, wait_attached
 
 pytestmark = pytest.mark.browser
 
@@ -115,11 +115,10 @@ def test_a_month_of_check_compliance_opens_its_checks(page: Any, demo: Demo,
 
     month = chosen["x"]
     checks_due = next(m.checks_due for m in months if m.month == month)
-    page.locator("#milestones-grid .ag-row").first.wait_for()
-    due = grid_column(page, "milestones-grid", "due_date", checks_due)
+    due = grid_values(page, "milestones-grid", "due_date")
     assert len(due) >= checks_due  # the counted checks, and any still in their grace
     assert {d[:7] for d in due} == {month}
-    assert set(grid_column(page, "milestones-grid", "provider_name")) == {"Calder Works Ltd"}
+    assert set(grid_values(page, "milestones-grid", "provider_name")) == {"Calder Works Ltd"}
     # Without a mouse: each month is a link under the chart.
     page.go_back()
     nav = page.get_by_role("navigation", name="Checks by month due")

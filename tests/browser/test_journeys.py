@@ -29,6 +29,19 @@ pytestmark = pytest.mark.browser
 ANONYMISED = re.compile(r"^Provider [A-Z]+$")
 
 
+def grid_values(page: Any, grid_id: str, field: str) -> list[Any]:
+    """A field's values in every row the grid holds after its filters and sort, on every page
+    of it (a grid draws 25 rows a page: dashboard/components/grid.py), through AG Grid's API."""
+    page.locator(f"#{grid_id} .ag-row").first.wait_for()
+    return list(page.evaluate(
+        """async ([grid, field]) => {
+            const api = await dash_ag_grid.getApiAsync(grid);
+            const values = [];
+            api.forEachNodeAfterFilterAndSort(node => values.push(node.data[field]));
+            return values;
+        }""", [grid_id, field]))
+
+
 def grid_column(page: Any, grid_id: str, col_id: str, rows: int | None = None) -> list[str]:
     """A grid column's cell texts, in row order (the grid draws every row: autoHeight). With
     `rows`, first waits until the grid has drawn that many: it draws them over several frames,
