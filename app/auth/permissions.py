@@ -97,7 +97,10 @@ GRANTABLE_ROLES: dict[str, frozenset[str]] = {
 # Settings a prime manager may change on its own contract (the rest need contracts.configure).
 # The prime decides whether subcontractors see its league table named, so also how coarsely
 # the anonymised rows are shown (k of their k-anonymity): a named table reveals more than any k.
-PRIME_EDITABLE_SETTINGS = frozenset({"league_visibility", "league_k_anonymity"})
+# It passes its own minimum performance level down its chain (DOMAIN.md section 11): the
+# performance index it expects of members by default (each member's own is its too).
+PRIME_EDITABLE_SETTINGS = frozenset({"league_visibility", "league_k_anonymity",
+                                     "min_performance_index"})
 
 
 def may(principal: Principal, action: str) -> bool:

@@ -173,6 +173,16 @@ class Context:
         return {"quarter": "2026Q2"} | ({} if current is None else {
             "supersedes": current, "reason": "corrected in the matrix"})
 
+    def published(self, target: str) -> str:
+        """2026Q2 published on the target contract (as the admin), for calls that read it."""
+        published = self.client.get(f"{API}/contracts/{self.contract(target)}/ratings",
+                                    headers=self.admin).json()["rows"]
+        if not published:
+            response = self.client.post(f"{API}/contracts/{self.contract(target)}/ratings",
+                                        headers=self.admin, json=self.rating(target))
+            assert response.status_code == 201, response.text
+        return "2026Q2"
+
     def referral(self, target: str) -> dict[str, Any]:
         return {"event_id": self.unique("ev"), "contract_id": self.contract(target),
                 "participant_ref": self.unique("P"), "type": "referral",
@@ -475,6 +485,19 @@ MATRIX: dict[tuple[str, str], Entry] = {
         audit="rating.publish"),
     ("GET", f"{API}/contracts/{{contract_id}}/ratings"): Entry(
         _contract_path("/ratings"), _CONTRACT_READERS, leaks=_rows_of_other_contract),
+    ("GET", f"{API}/contracts/{{contract_id}}/review-status"): Entry(
+        lambda ctx, role, target: Call(f"{API}/contracts/{ctx.contract(target)}/review-status",
+                                       params={"quarter": ctx.published(target)}),
+        _CONTRACT_READERS),
+    ("GET", f"{API}/contracts/{{contract_id}}/members/{{provider_id}}/expectations"): Entry(
+        lambda ctx, role, target: Call(f"{API}/contracts/{ctx.contract(target)}/members/"
+                                       f"{ctx.provider(target)}/expectations"),
+        _CONTRACT_READERS),
+    ("PUT", f"{API}/contracts/{{contract_id}}/members/{{provider_id}}/expectations"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/contracts/{ctx.contract(target)}/members/{ctx.provider(target)}/"
+            "expectations", json={"min_performance_index": 0.8, "reason": "a specialist"}),
+        expect(admin=200, **_CHAIN_MANAGERS), audit="member.expectations"),
     ("GET", f"{API}/contracts/{{contract_id}}/payments-earned"): Entry(
         _contract_path("/payments-earned"), _CONTRACT_READERS),
     # Complaints: raised by a member's provider users only; seen by the complainant, the
