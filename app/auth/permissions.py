@@ -75,6 +75,13 @@ PERMISSIONS: dict[str, Permission] = {
     "ratings.publish": _allow("publish ratings", "admin", "prime_manager"),
     "ratings.read": _allow("read published ratings", "admin", "prime_manager",
                            "provider_user", "reviewer"),
+    # Improvement plans (app.regime.plans): the prime opens them; the prime and the member
+    # act on them (the workflow says who may make which move); reviewers read them all.
+    "plans.open": _allow("open improvement plans", "admin", "prime_manager"),
+    "plans.act": _allow("act on improvement plans", "admin", "prime_manager",
+                        "provider_user"),
+    "plans.read": _allow("read improvement plans", "admin", "prime_manager", "provider_user",
+                         "reviewer"),
     # -- compliance flags (app.compliance) --
     # Everyone reads flags within their scope (app.auth.scope); reviewers read, never change.
     "compliance_flags.read": _allow("read compliance flags", "admin", "prime_manager",

@@ -22,12 +22,13 @@ from app.models.participants import (
     ParticipantDataVersion,
     ProviderDailyTotal,
 )
-from app.models.regime import RatingPublication
+from app.models.regime import ImprovementPlan, ImprovementPlanEntry, RatingPublication
 from app.models.views import SavedView
 
 __all__ = [
     "ApiKey", "AuditEntry", "AuthSession", "Base", "Complaint", "ComplaintEntry",
-    "ComplianceContractState", "ComplianceFlag", "Contract", "Event", "JoinCode", "Membership",
+    "ComplianceContractState", "ComplianceFlag", "Contract", "Event", "ImprovementPlan",
+    "ImprovementPlanEntry", "JoinCode", "Membership",
     "MembershipInvitation",
     "MembershipStatusChange", "Milestone", "Notification", "NotificationAddress", "Organisation",
     "PaidEventCount", "Participant", "ParticipantDataVersion", "Payment", "ProviderDailyTotal",

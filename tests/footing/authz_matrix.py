@@ -173,6 +173,25 @@ class Context:
         return {"quarter": "2026Q2"} | ({} if current is None else {
             "supersedes": current, "reason": "corrected in the matrix"})
 
+    def plan(self, target: str) -> str:
+        """An open improvement plan of S1 (own) or SB (other), opened by the admin once."""
+        contract, member = self.contract(target), self.provider(target)
+        found = self.client.get(f"{API}/contracts/{contract}/improvement-plans",
+                                params={"provider_id": member}, headers=self.admin).json()
+        if found["rows"]:
+            return str(found["rows"][0]["id"])
+        return str(self.open_plan(contract, member))
+
+    def open_plan(self, contract: int, member: int) -> str:
+        review = "2099-01-31"
+        response = self.client.post(
+            f"{API}/contracts/{contract}/members/{member}/improvement-plans",
+            headers=self.admin, json={
+                "targets": [{"metric": "rate", "threshold": 0.3, "by_date": review}],
+                "actions": ["weekly calls"], "review_date": review})
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
     def published(self, target: str) -> str:
         """2026Q2 published on the target contract (as the admin), for calls that read it."""
         published = self.client.get(f"{API}/contracts/{self.contract(target)}/ratings",
@@ -215,6 +234,19 @@ def _contract_path(suffix: str = "", **params: Any) -> Callable[[Context, str, s
 
 def _rows_of_other_contract(ctx: Context, role: str, body: Any) -> list[Any]:
     return [row for row in body["rows"] if row.get("contract_id") == ctx.world.contract_b]
+
+
+def _contract_rows_not_theirs(ctx: Context, role: str, body: Any) -> list[Any]:
+    """Rows of contract B shown to a caller of contract A (the admin and reviewers read
+    both)."""
+    return [] if role in ("admin", "reviewer") else _rows_of_other_contract(ctx, role, body)
+
+
+def _plans_not_theirs(ctx: Context, role: str, body: Any) -> list[Any]:
+    """A member reads its own plans only; a prime its own contracts'."""
+    if role == "provider_user":
+        return [row for row in body["rows"] if row["provider_id"] != ctx.world.s1]
+    return _contract_rows_not_theirs(ctx, role, body)
 
 
 def _other_contracts(ctx: Context, role: str, body: Any) -> list[Any]:
@@ -484,7 +516,41 @@ MATRIX: dict[tuple[str, str], Entry] = {
                reviewer=403),
         audit="rating.publish"),
     ("GET", f"{API}/contracts/{{contract_id}}/ratings"): Entry(
-        _contract_path("/ratings"), _CONTRACT_READERS, leaks=_rows_of_other_contract),
+        _contract_path("/ratings"), _CONTRACT_READERS, leaks=_contract_rows_not_theirs),
+    # Improvement plans: the prime opens them for its members; the member and the prime act
+    # on them (the workflow refuses a move that does not exist: 409); reviewers read them.
+    ("POST", f"{API}/contracts/{{contract_id}}/members/{{provider_id}}/improvement-plans"):
+        Entry(lambda ctx, role, target: Call(
+            f"{API}/contracts/{ctx.contract(target)}/members/{ctx.new_member(target)}/"
+            "improvement-plans", json={
+                "targets": [{"metric": "rate", "threshold": 0.3, "by_date": "2099-01-31"}],
+                "actions": ["weekly calls"], "review_date": "2099-01-31"}),
+              expect(admin=201, **{**_CHAIN_MANAGERS, "prime_manager": (201, 404)}),
+              audit="plan.open"),
+    ("GET", f"{API}/contracts/{{contract_id}}/improvement-plans"): Entry(
+        lambda ctx, role, target: (ctx.plan("own"), ctx.plan("other"), Call(
+            f"{API}/contracts/{ctx.contract(target)}/improvement-plans"))[-1],
+        _CONTRACT_READERS, leaks=_plans_not_theirs),
+    ("GET", f"{API}/improvement-plans/{{plan_id}}"): Entry(
+        lambda ctx, role, target: Call(f"{API}/improvement-plans/{ctx.plan(target)}"),
+        _CONTRACT_READERS),
+    ("POST", f"{API}/improvement-plans/{{plan_id}}/transitions"): Entry(
+        lambda ctx, role, target: Call(f"{API}/improvement-plans/{ctx.plan(target)}/transitions",
+                                       json={"to": "met"}),  # not a move from proposed
+        expect(anonymous=401, admin=409, prime_manager=(409, 404),
+               provider_user=(409, 404), reviewer=403)),
+    ("POST", f"{API}/improvement-plans/{{plan_id}}/comments"): Entry(
+        lambda ctx, role, target: Call(f"{API}/improvement-plans/{ctx.plan(target)}/comments",
+                                       json={"body": "noted"}),
+        expect(anonymous=401, admin=200, prime_manager=(200, 404),
+               provider_user=(200, 404), reviewer=403),
+        audit="plan.comment"),
+    ("POST", f"{API}/improvement-plans/{{plan_id}}/contest"): Entry(
+        lambda ctx, role, target: Call(f"{API}/improvement-plans/{ctx.plan(target)}/contest",
+                                       json={"body": "unfair"}),
+        expect(anonymous=401, admin=403, prime_manager=(403, 404),
+               provider_user=(200, 404), reviewer=403),
+        audit="plan.contest"),
     ("GET", f"{API}/contracts/{{contract_id}}/review-status"): Entry(
         lambda ctx, role, target: Call(f"{API}/contracts/{ctx.contract(target)}/review-status",
                                        params={"quarter": ctx.published(target)}),

@@ -1,0 +1,69 @@
+"""HTTP for the performance regime: improvement plans."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, status
+
+from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep, public_id_path
+from app.core.pagination import PageParams, page_params
+from app.regime import plans, schemas
+
+router = APIRouter(tags=["performance regime"])
+ContractId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
+ProviderId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
+PlanId = Annotated[str, public_id_path("plan_id", "improvement plan")]
+_REFUSED = {"description": "refused: `detail` says why, `allowed` lists the moves you may "
+                           "make now",
+            "content": {"application/json": {"example": {
+                "detail": "to: the remedy period runs to 2027-06-29; a plan cannot fail "
+                          "before the member has had it",
+                "allowed": ["met", "extended"]}}}}
+
+
+@router.post("/contracts/{contract_id}/members/{provider_id}/improvement-plans",
+             status_code=status.HTTP_201_CREATED, response_model=schemas.PlanOut)
+def open_plan(contract_id: ContractId, provider_id: ProviderId, payload: schemas.PlanCreate,
+              session: SessionDep, principal: PrincipalDep) -> object:
+    """The prime proposes an improvement plan to a member: measurable targets, agreed
+    actions, a review date and a remedy period (DOMAIN.md section 11). The member is told."""
+    return plans.open_plan(session, principal, contract_id, provider_id, payload)
+
+
+@router.get("/contracts/{contract_id}/improvement-plans", response_model=schemas.PlanPage)
+def list_plans(contract_id: ContractId, session: SessionDep, principal: PrincipalDep,
+               page: Annotated[PageParams, Depends(page_params)],
+               provider_id: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)] = None
+               ) -> object:
+    """The contract's plans you may read (a member its own), oldest first."""
+    return plans.list_plans(session, principal, contract_id, page, provider_id)
+
+
+@router.get("/improvement-plans/{plan_id}", response_model=schemas.PlanOut)
+def get_plan(plan_id: PlanId, session: SessionDep, principal: PrincipalDep) -> object:
+    """A plan with each target's progress from the data, its history, and what you may do
+    next."""
+    return plans.get_plan(session, principal, plan_id)
+
+
+@router.post("/improvement-plans/{plan_id}/transitions", response_model=schemas.PlanOut,
+             responses={403: _REFUSED, 409: _REFUSED})
+def transition(plan_id: PlanId, payload: schemas.TransitionIn, session: SessionDep,
+               principal: PrincipalDep) -> object:
+    """Move the plan: the member agrees; the prime reviews (not before the review date) and
+    decides met, extended (with a new review date) or failed (not before the remedy period
+    has run)."""
+    return plans.transition(session, principal, plan_id, payload)
+
+
+@router.post("/improvement-plans/{plan_id}/comments", response_model=schemas.PlanOut)
+def add_comment(plan_id: PlanId, payload: schemas.CommentIn, session: SessionDep,
+                principal: PrincipalDep) -> object:
+    return plans.comment(session, principal, plan_id, payload)
+
+
+@router.post("/improvement-plans/{plan_id}/contest", response_model=schemas.PlanOut)
+def contest(plan_id: PlanId, payload: schemas.CommentIn, session: SessionDep,
+            principal: PrincipalDep) -> object:
+    """The member disputes its plan, with its reasons: on record for the reviewer, and the
+    prime is told. To take it further, raise a complaint (POST /complaints)."""
+    return plans.comment(session, principal, plan_id, payload, contest=True)
