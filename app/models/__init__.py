@@ -13,6 +13,7 @@ from app.models.contracts import (
     Payment,
     TariffRow,
 )
+from app.models.jobs import JobRun
 from app.models.organisations import JoinCode, Organisation
 from app.models.participants import (
     Event,
@@ -26,7 +27,8 @@ from app.models.views import SavedView
 
 __all__ = [
     "ApiKey", "AuditEntry", "AuthSession", "Base", "Complaint", "ComplaintEntry",
-    "ComplianceContractState", "ComplianceFlag", "Contract", "Event", "JoinCode", "Membership",
+    "ComplianceContractState", "ComplianceFlag", "Contract", "Event", "JobRun", "JoinCode",
+    "Membership",
     "MembershipInvitation",
     "MembershipStatusChange", "Milestone", "Notification", "NotificationAddress", "Organisation",
     "PaidEventCount", "Participant", "ParticipantDataVersion", "Payment", "ProviderDailyTotal",
