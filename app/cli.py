@@ -389,7 +389,6 @@ def worker(
     from app.worker.runner import run_due_jobs
     from app.worker.scheduler import make_scheduler
 
-    configure_logging()
     if once:
         ran = run_due_jobs(get_engine(), utcnow(), JOBS)
         for run in ran:
@@ -398,6 +397,7 @@ def worker(
         if any(run.outcome == "failed" for run in ran):
             raise typer.Exit(1)
         return
+    configure_logging()
     scheduler = make_scheduler(get_engine(), JOBS, interval_seconds=interval)
     # Ctrl-C, or the SIGTERM of `docker compose stop`: no new runs; a running job finishes
     # (the executor's threads are joined at exit) and records its outcome.
