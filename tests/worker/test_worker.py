@@ -13,17 +13,21 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.complaints.notifications import set_notification_address
 from app.core.db import make_engine
 from app.models import JobRun
 from app.worker.jobs import JOBS
 from app.worker.runner import Job, Period, Ran, every, quarterly, run_due_jobs
 from app.worker.scheduler import make_scheduler
 from tests.complaints.conftest import backdate, notifications, raise_complaint
+from tests.complaints.test_notifications import _free_port
+from tests.helpers import settings_env
 from tests.world import World
 
 # A Monday morning after the world's data: the complaints raised today are weeks old by then.
 T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 SWEEP = next(job for job in JOBS if job.name == "complaints-sweep")
+SEND = next(job for job in JOBS if job.name == "send-notifications")
 
 
 def counting(name: str, period: Period, calls: list[str]) -> Job:
@@ -118,6 +122,21 @@ def test_a_failing_job_is_recorded_and_the_others_still_run(db: Session, engine:
     assert [(run.job, run.outcome) for run in again] == [("broken", "failed"),
                                                          ("after-it", "done")]
     assert calls == ["after-it", "after-it"]
+
+
+def test_undelivered_notifications_fail_the_run_and_stay_queued(
+        client, db: Session, world: World, engine: Engine):
+    set_notification_address(db, world.prime_a, "complaints@prime-a.test")
+    complaint = raise_complaint(client, world.headers["s1"], world.contract_a)["id"]
+    with settings_env(SMTP_HOST="127.0.0.1", SMTP_PORT=str(_free_port()),
+                      SMTP_TIMEOUT_SECONDS="2"):
+        [run] = run_due_jobs(engine, T0, [SEND], worker="w1")
+    assert (run.outcome, run.detail) == ("failed", "SendsFailed: 0 e-mailed, 0 logged, 1 failed")
+    [queued] = notifications(db, complaint)
+    assert queued.sent_at is None and "ConnectionRefusedError" in (queued.last_error or "")
+    # Without SMTP_HOST, the next minute's run logs it: delivered.
+    [later] = run_due_jobs(engine, T0 + timedelta(minutes=1), [SEND], worker="w1")
+    assert (later.outcome, later.detail) == ("done", "0 e-mailed, 1 logged, 0 failed")
 
 
 def overlap_watch(calls: list[str]) -> tuple[Callable[[str, Period], Job], dict[str, int]]:
