@@ -266,24 +266,31 @@ def demo(
     participants: Annotated[int, typer.Option(min=1, help="participants referred")] = 30_000,
     seed: Annotated[int, typer.Option(help="random seed: the same seed, the same data")] = 7,
 ) -> None:
-    """Migrate, load the demo data (once), print the demo logins, and serve."""
-    from app.core.timeutil import today
+    """Migrate, load the demo data (once), print the demo logins, and serve with the worker
+    (the scheduled jobs) beside the server."""
+    from app.core.db import get_engine
+    from app.core.logs import configure_logging
+    from app.core.timeutil import today, utcnow
     from app.demo.generator import generate_cpa
+    from app.worker.jobs import JOBS
+    from app.worker.runner import run_due_jobs
+    from app.worker.scheduler import make_scheduler
 
     cpa = generate_cpa(participants, seed, today())
     _load_demo_data(cpa)
+    # The worker's first round here, so that what it logs (the demo's queued notifications,
+    # the first time) comes before the logins, not after them.
+    configure_logging()
+    ran = run_due_jobs(get_engine(), utcnow(), JOBS)
+    # Then the worker in a daemon thread of this process: Ctrl-C stops the server, then it.
+    scheduler = make_scheduler(get_engine(), JOBS, background=True)
+    scheduler.start()
+    typer.echo(f"chainboard worker: {', '.join(job.name for job in JOBS)} "
+               f"({len(ran)} ran now)")
     typer.echo(f"chainboard demo: http://{host}:{port}/dashboard/  (API docs: "
                f"http://{host}:{port}/docs)")
     for user in cpa.users:
         typer.echo(f"login: {user.username} password: {user.password} role: {user.role}")
-    # The worker in a daemon thread of this process: Ctrl-C stops the server, then it.
-    from app.core.db import get_engine
-    from app.worker.jobs import JOBS
-    from app.worker.scheduler import make_scheduler
-
-    scheduler = make_scheduler(get_engine(), JOBS, background=True)
-    scheduler.start()
-    typer.echo(f"chainboard worker: {len(JOBS)} scheduled jobs ({', '.join(j.name for j in JOBS)})")
     try:
         serve(host=host, port=port)
     finally:
