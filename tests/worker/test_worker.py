@@ -6,8 +6,11 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -264,3 +267,29 @@ def test_the_scheduler_ticks_each_job_on_its_interval(db: Session, engine: Engin
     assert calls.count("each-second") >= 3
     assert calls.count("each-day") == 1
     assert runs_by_job(db)["each-second"] == calls.count("each-second")
+
+
+def test_the_demo_runs_the_worker_beside_the_server_and_stops_it_with_it(
+        db: Session, monkeypatch: pytest.MonkeyPatch):
+    cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+    monkeypatch.setattr("app.auth.service.hash_password", cheap.hash)
+    monkeypatch.setattr("app.core.logs.configure_logging", lambda: None)  # pytest's logging
+
+    def scheduler_threads() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "APScheduler" and t.is_alive()]
+
+    beside: list[int] = []
+
+    def serving(*args: object, **kwargs: object) -> None:  # what Ctrl-C ends
+        beside.append(len(scheduler_threads()))
+
+    with mock.patch("uvicorn.run", side_effect=serving):
+        result = CliRunner().invoke(cli, ["demo", "--participants", "40", "--port", "8124"])
+    assert result.exit_code == 0, result.output
+    assert f"chainboard worker: {', '.join(job.name for job in JOBS)} ({len(JOBS)} ran now)" \
+        in result.output
+    assert beside == [1]
+    for thread in scheduler_threads():
+        thread.join(timeout=10)
+    assert scheduler_threads() == []
+    assert set(runs_by_job(db)) == {job.name for job in JOBS}
