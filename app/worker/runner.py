@@ -73,6 +73,8 @@ class Job:
 
 @dataclass(frozen=True)
 class Ran:
+    """A run this worker did: its job_runs row's job, period, outcome and line."""
+
     job: str
     period_start: datetime
     outcome: JobOutcome

@@ -1,6 +1,8 @@
 """The worker against a clock the tests control: each job once per period, a failure recorded
-without stopping the others, two workers at once, the command and the APScheduler loop."""
+without stopping the others, two workers at once, PostgreSQL's advisory lock, the command, the
+APScheduler loop and `chainboard demo`'s worker."""
 
+import socket
 import threading
 import time
 from collections import Counter
@@ -23,7 +25,6 @@ from app.worker.jobs import JOBS
 from app.worker.runner import Job, Period, Ran, every, quarterly, run_due_jobs
 from app.worker.scheduler import make_scheduler
 from tests.complaints.conftest import backdate, notifications, raise_complaint
-from tests.complaints.test_notifications import _free_port
 from tests.helpers import settings_env
 from tests.world import World
 
@@ -39,6 +40,12 @@ def counting(name: str, period: Period, calls: list[str]) -> Job:
         return "counted"
 
     return Job(name, period, run)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def runs_by_job(db: Session) -> Counter[str]:
@@ -131,7 +138,7 @@ def test_undelivered_notifications_fail_the_run_and_stay_queued(
         client, db: Session, world: World, engine: Engine):
     set_notification_address(db, world.prime_a, "complaints@prime-a.test")
     complaint = raise_complaint(client, world.headers["s1"], world.contract_a)["id"]
-    with settings_env(SMTP_HOST="127.0.0.1", SMTP_PORT=str(_free_port()),
+    with settings_env(SMTP_HOST="127.0.0.1", SMTP_PORT=str(free_port()),
                       SMTP_TIMEOUT_SECONDS="2"):
         [run] = run_due_jobs(engine, T0, [SEND], worker="w1")
     assert (run.outcome, run.detail) == ("failed", "SendsFailed: 0 e-mailed, 0 logged, 1 failed")
