@@ -82,7 +82,8 @@ class Ran:
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """host:pid, short enough for job_runs.worker (a host name may have 253 characters)."""
+    return f"{socket.gethostname()[:180]}:{os.getpid()}"
 
 
 def run_due_jobs(engine: Engine, now: datetime, jobs: Sequence[Job],
