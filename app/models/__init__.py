@@ -13,6 +13,7 @@ from app.models.contracts import (
     Payment,
     TariffRow,
 )
+from app.models.jobs import JobRun
 from app.models.organisations import JoinCode, Organisation
 from app.models.participants import (
     Event,
@@ -28,7 +29,7 @@ from app.models.views import SavedView
 __all__ = [
     "ApiKey", "AuditEntry", "AuthSession", "Base", "Complaint", "ComplaintEntry",
     "ComplianceContractState", "ComplianceFlag", "Contract", "Event", "ImprovementPlan",
-    "ImprovementPlanEntry", "JoinCode", "Membership",
+    "ImprovementPlanEntry", "JobRun", "JoinCode", "Membership",
     "MembershipInvitation",
     "MembershipStatusChange", "Milestone", "Notification", "NotificationAddress", "Organisation",
     "PaidEventCount", "Participant", "ParticipantDataVersion", "Payment", "ProviderDailyTotal",
