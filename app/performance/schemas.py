@@ -309,9 +309,9 @@ class RatingIn(BaseModel):
     quarter: str = Field(pattern=QUARTER_PATTERN, examples=["2026Q3"],
                          description="the quarter rated, YYYYQn; it must have ended")
     supersedes: str | None = Field(
-        None, max_length=22, description="a correction: the id of the quarter's current "
+        default=None, max_length=22, description="a correction: the id of the quarter's current "
                                          "publication, which this one replaces")
-    reason: str | None = Field(None, max_length=2000,
+    reason: str | None = Field(default=None, max_length=2000,
                                description="why the correction was needed (required with "
                                            "`supersedes`)")
 

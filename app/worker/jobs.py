@@ -4,7 +4,7 @@ worker's engine and clock and returning a line for the record."""
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, Engine, delete
+from sqlalchemy import CursorResult, Engine, delete, select
 from sqlalchemy.orm import sessionmaker
 
 from app.complaints.notifications import send_pending
@@ -12,7 +12,10 @@ from app.complaints.service import sweep_breaches
 from app.compliance.service import recompute_all
 from app.core.config import get_settings
 from app.core.db import write_sessionmaker
-from app.models import JobRun
+from app.core.errors import Conflict, Invalid
+from app.models import Contract, JobRun
+from app.performance import ratings
+from app.performance.schemas import RatingIn
 from app.worker.runner import Job, every
 
 # Long enough to see what the worker did over a quarter's review; short enough that one row a
@@ -49,6 +52,28 @@ def send_notifications(engine: Engine, now: datetime) -> str:
     return summary
 
 
+def publish_ratings(engine: Engine, now: datetime) -> str:
+    """The last finished quarter's rating of every contract not yet rated for it (DOMAIN.md
+    section 11). Daily rather than at the quarter's first minute: a day the worker was down
+    is caught up the next, and publishing twice is refused by the ratings themselves."""
+    last_quarter = ratings.quarter_of(ratings.quarter_start(ratings.quarter_of(now.date()))
+                                      - timedelta(days=1))
+    published, skipped = [], []
+    with write_sessionmaker(engine)() as session:
+        for contract_id in session.scalars(select(Contract.id).order_by(Contract.id)):
+            if ratings.current_publication(session, contract_id, last_quarter) is not None:
+                continue
+            try:
+                ratings.publish(session, None, contract_id,
+                                RatingIn(quarter=last_quarter))
+                published.append(contract_id)
+            except (Invalid, Conflict) as refused:  # nothing to rate, or published meanwhile
+                session.rollback()
+                skipped.append(f"{contract_id}: {refused.detail}")
+    return (f"{last_quarter}: published for {len(published)} contract(s)"
+            + (f"; not for {'; '.join(skipped)}" if skipped else ""))
+
+
 def prune_job_runs(engine: Engine, now: datetime) -> str:
     with write_sessionmaker(engine).begin() as session:
         result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
@@ -61,4 +86,5 @@ JOBS: tuple[Job, ...] = (
     Job("recompute-flags", every(hours=1), recompute_flags),
     Job("send-notifications", every(minutes=1), send_notifications),
     Job("prune-job-runs", every(days=1), prune_job_runs),
+    Job("publish-ratings", every(days=1), publish_ratings),
 )
