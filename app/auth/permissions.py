@@ -82,6 +82,12 @@ PERMISSIONS: dict[str, Permission] = {
                         "provider_user"),
     "plans.read": _allow("read improvement plans", "admin", "prime_manager", "provider_user",
                          "reviewer"),
+    # Reallocation (app.regime.reallocation): the prime proposes and applies; the reviewer,
+    # who alone sees every complaint, releases or blocks a held cut (the admin does not: the
+    # hold protects members whose complaints are confidential).
+    "reallocations.apply": _allow("reallocate contracted shares", "admin", "prime_manager"),
+    "reallocations.read": _allow("read reallocations", "admin", "prime_manager", "reviewer"),
+    "reallocations.review": _allow("release or block held reallocations", "reviewer"),
     # -- compliance flags (app.compliance) --
     # Everyone reads flags within their scope (app.auth.scope); reviewers read, never change.
     "compliance_flags.read": _allow("read compliance flags", "admin", "prime_manager",

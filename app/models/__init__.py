@@ -23,7 +23,13 @@ from app.models.participants import (
     ParticipantDataVersion,
     ProviderDailyTotal,
 )
-from app.models.regime import ImprovementPlan, ImprovementPlanEntry, RatingPublication
+from app.models.regime import (
+    ImprovementPlan,
+    ImprovementPlanEntry,
+    RatingPublication,
+    Reallocation,
+    ReallocationChange,
+)
 from app.models.views import SavedView
 
 __all__ = [
@@ -33,5 +39,5 @@ __all__ = [
     "MembershipInvitation",
     "MembershipStatusChange", "Milestone", "Notification", "NotificationAddress", "Organisation",
     "PaidEventCount", "Participant", "ParticipantDataVersion", "Payment", "ProviderDailyTotal",
-    "RatingPublication", "SavedView", "TariffRow", "User",
+    "RatingPublication", "Reallocation", "ReallocationChange", "SavedView", "TariffRow", "User",
 ]

@@ -2,9 +2,21 @@
 improvement plans."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, SmallInteger, String, Text, event, text
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    event,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.timeutil import utcnow
@@ -87,3 +99,36 @@ class ImprovementPlanEntry(Base):
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     author_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Reallocation(PublicId, Base):
+    """New contracted shares applied by the prime (DOMAIN.md section 11), with the guard-rails
+    as the prime saw them and any override reason. A reallocation with a cut is `held` until
+    `effective_on` (the reviewer's hold) unless the reviewer releases it earlier or `blocked`
+    it; one without takes effect at once."""
+
+    __tablename__ = "reallocations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16))  # held | effective | blocked
+    reason: Mapped[str] = mapped_column(Text)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    guard_rails: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    applied_on: Mapped[date] = mapped_column(Date)
+    effective_on: Mapped[date] = mapped_column(Date)
+    reviewer_note: Mapped[str | None] = mapped_column(Text)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ReallocationChange(Base):
+    """One member's share before and after a reallocation: the members' share history."""
+
+    __tablename__ = "reallocation_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reallocation_id: Mapped[int] = mapped_column(ForeignKey("reallocations.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    from_share: Mapped[Decimal] = mapped_column(Numeric(6, 4))
+    to_share: Mapped[Decimal] = mapped_column(Numeric(6, 4))

@@ -1,4 +1,4 @@
-"""HTTP for the performance regime: improvement plans."""
+"""HTTP for the performance regime: improvement plans and reallocation."""
 
 from typing import Annotated
 
@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Path, Query, status
 
 from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep, public_id_path
 from app.core.pagination import PageParams, page_params
-from app.regime import plans, schemas
+from app.regime import plans, reallocation, schemas
 
 router = APIRouter(tags=["performance regime"])
 ContractId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
@@ -67,3 +67,58 @@ def contest(plan_id: PlanId, payload: schemas.CommentIn, session: SessionDep,
     """The member disputes its plan, with its reasons: on record for the reviewer, and the
     prime is told. To take it further, raise a complaint (POST /complaints)."""
     return plans.comment(session, principal, plan_id, payload, contest=True)
+
+
+# -- reallocation -----------------------------------------------------------------------------
+ReallocationId = Annotated[str, public_id_path("reallocation_id", "reallocation")]
+_GUARD_RAIL_FAILS = {"description": "a guard-rail fails and no `override_reason` was given: "
+                                    "`guard_rails` lists the failing ones"}
+
+
+@router.post("/contracts/{contract_id}/reallocations/preview",
+             response_model=schemas.ReallocationPreviewOut)
+def preview_reallocation(contract_id: ContractId, payload: schemas.ReallocationIn,
+                         session: SessionDep, principal: PrincipalDep) -> object:
+    """Current and proposed shares, a year's projected referrals, outcomes and payments per
+    member from its fair figures, each guard-rail's result, and when it would take effect
+    (every cut is held for the reviewer)."""
+    return reallocation.preview(session, principal, contract_id, payload)
+
+
+@router.post("/contracts/{contract_id}/reallocations", status_code=status.HTTP_201_CREATED,
+             response_model=schemas.ReallocationOut, responses={409: _GUARD_RAIL_FAILS})
+def apply_reallocation(contract_id: ContractId, payload: schemas.ReallocationIn,
+                       session: SessionDep, principal: PrincipalDep) -> object:
+    """Apply new shares with a reason (and an override reason while a guard-rail fails, shown
+    to the reviewer): at once without a cut, else when the reviewer's hold ends."""
+    return reallocation.apply(session, principal, contract_id, payload)
+
+
+@router.get("/reallocations", response_model=schemas.ReallocationPage)
+def list_reallocations(
+    session: SessionDep, principal: PrincipalDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    contract_id: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)] = None,
+    state: Annotated[str | None, Query(pattern="^(held|effective|blocked)$")] = None,
+) -> object:
+    return reallocation.list_reallocations(session, principal, page, contract_id, state)
+
+
+@router.get("/reallocations/{reallocation_id}", response_model=schemas.ReallocationOut)
+def get_reallocation(reallocation_id: ReallocationId, session: SessionDep,
+                     principal: PrincipalDep) -> object:
+    return reallocation.get(session, principal, reallocation_id)
+
+
+@router.post("/reallocations/{reallocation_id}/release", response_model=schemas.ReallocationOut)
+def release_reallocation(reallocation_id: ReallocationId, payload: schemas.ReviewerDecisionIn,
+                         session: SessionDep, principal: PrincipalDep) -> object:
+    """The reviewer lets a held reallocation take effect now."""
+    return reallocation.release(session, principal, reallocation_id, payload)
+
+
+@router.post("/reallocations/{reallocation_id}/block", response_model=schemas.ReallocationOut)
+def block_reallocation(reallocation_id: ReallocationId, payload: schemas.ReviewerDecisionIn,
+                       session: SessionDep, principal: PrincipalDep) -> object:
+    """The reviewer stops a held reallocation, with a reason the prime reads."""
+    return reallocation.block(session, principal, reallocation_id, payload)

@@ -1,7 +1,8 @@
 """Request and answer bodies of the performance regime."""
 
 from datetime import date, datetime
-from typing import Literal
+from decimal import Decimal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -88,4 +89,74 @@ class PlanOut(BaseModel):
 
 class PlanPage(BaseModel):
     rows: list[PlanOut]
+    next_cursor: str | None = None
+
+
+# -- reallocation ---------------------------------------------------------------------------------
+Share = Annotated[Decimal, Field(ge=0, le=1, max_digits=6, decimal_places=4)]
+GuardRailRule = Literal["significant_shortfall", "recent_complaint", "tier1_shares_sum"]
+
+
+class ReallocationIn(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "shares": {"3": 0.3, "4": 0.1}, "reason": "Q3 review: Calder's share to Aire"}]})
+
+    shares: dict[int, Share] = Field(min_length=1, max_length=500, description=(
+        "provider_id -> its new contracted share (0 to 1); members left out keep theirs"))
+    reason: str = Field(min_length=1, max_length=4000)
+    override_reason: str | None = Field(default=None, max_length=4000, description=(
+        "applying while a guard-rail fails: why (on record, shown to the reviewer)"))
+
+
+class GuardRailOut(BaseModel):
+    rule: GuardRailRule
+    provider_id: int | None = Field(description="null for the contract-wide rule")
+    passed: bool
+    detail: str
+
+
+class ProjectionOut(BaseModel):
+    """A year ahead at the contract's last year's volume, from the member's fair figures."""
+
+    referrals: float
+    outcomes: float = Field(description="referrals x pooled rate x the member's shrunk "
+                                        "performance index (the pooled rate when it has none)")
+    payments: Decimal = Field(description="referrals x the contract's attachment fee per "
+                                          "referral + outcomes x its outcome and sustainment "
+                                          "fees per outcome, last year")
+
+
+class ReallocationRowOut(BaseModel):
+    provider_id: int
+    provider_name: str
+    tier: int
+    current_share: Decimal
+    proposed_share: Decimal
+    current: ProjectionOut
+    proposed: ProjectionOut
+
+
+class ReallocationPreviewOut(BaseModel):
+    contract_id: int
+    reason: str
+    rows: list[ReallocationRowOut]
+    guard_rails: list[GuardRailOut]
+    hold_working_days: int = Field(description="every cut is held this long for the reviewer")
+    effective_on: date = Field(description="when it would take effect if applied today")
+
+
+class ReallocationOut(ReallocationPreviewOut):
+    id: str
+    state: Literal["held", "effective", "blocked"]
+    override_reason: str | None
+    applied_on: date
+    reviewer_note: str | None
+
+
+class ReviewerDecisionIn(InputModel):
+    note: str = Field(min_length=1, max_length=4000)
+
+
+class ReallocationPage(BaseModel):
+    rows: list[ReallocationOut]
     next_cursor: str | None = None

@@ -121,6 +121,9 @@ class ContractSettings(InputModel):
     complaint_ack_working_days: int = Field(default=5, ge=1, le=365)
     complaint_resolve_working_days: int = Field(default=20, ge=1, le=365)
     improvement_plan_min_days: int = Field(default=90, ge=0, le=3650)
+    # Every cut of a reallocation is held this many working days for the reviewer, whoever
+    # the member (DOMAIN.md section 11), unless the reviewer lets it through earlier.
+    reallocation_hold_working_days: int = Field(default=10, ge=0, le=260)
     retaliation_window_days: int = Field(default=90, ge=1, le=3650)
     retaliation_share_drop: Fraction = 0.30
     check_compliance_min: Fraction = 0.90

@@ -16,6 +16,7 @@ from app.core.errors import Conflict, Invalid
 from app.models import Contract, JobRun
 from app.performance import ratings
 from app.performance.schemas import RatingIn
+from app.regime import reallocation
 from app.worker.runner import Job, every
 
 # Long enough to see what the worker did over a quarter's review; short enough that one row a
@@ -74,6 +75,13 @@ def publish_ratings(engine: Engine, now: datetime) -> str:
             + (f"; not for {'; '.join(skipped)}" if skipped else ""))
 
 
+def release_held_reallocations(engine: Engine, now: datetime) -> str:
+    """Held cuts whose reviewer's hold has ended take effect (DOMAIN.md section 11)."""
+    with write_sessionmaker(engine)() as session:
+        done = reallocation.release_due(session, now.date())
+    return f"{len(done)} reallocation(s) took effect"
+
+
 def prune_job_runs(engine: Engine, now: datetime) -> str:
     with write_sessionmaker(engine).begin() as session:
         result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
@@ -87,4 +95,5 @@ JOBS: tuple[Job, ...] = (
     Job("send-notifications", every(minutes=1), send_notifications),
     Job("prune-job-runs", every(days=1), prune_job_runs),
     Job("publish-ratings", every(days=1), publish_ratings),
+    Job("release-reallocations", every(hours=1), release_held_reallocations),
 )

@@ -192,6 +192,20 @@ class Context:
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
 
+    def reallocation(self, target: str, cut: bool = False) -> str:
+        """A reallocation of the target contract's member applied by the admin: a small rise
+        (effective at once), or with `cut` a small cut held for the reviewer."""
+        contract, member = self.contract(target), self.provider(target)
+        current = self.client.get(f"{API}/contracts/{contract}/members/{member}",
+                                  headers=self.admin).json()["contracted_share"]
+        share = float(current) + (-0.001 if cut else 0.001)
+        response = self.client.post(f"{API}/contracts/{contract}/reallocations",
+                                    headers=self.admin, json={
+                                        "shares": {str(member): f"{share:.4f}"},
+                                        "reason": "matrix", "override_reason": "matrix"})
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
     def published(self, target: str) -> str:
         """2026Q2 published on the target contract (as the admin), for calls that read it."""
         published = self.client.get(f"{API}/contracts/{self.contract(target)}/ratings",
@@ -551,6 +565,43 @@ MATRIX: dict[tuple[str, str], Entry] = {
         expect(anonymous=401, admin=403, prime_manager=(403, 404),
                provider_user=(200, 404), reviewer=403),
         audit="plan.contest"),
+    # Reallocation: the prime (and the admin) preview and apply on their contracts; the
+    # reviewer alone releases or blocks a held cut; members read their own shares elsewhere.
+    ("POST", f"{API}/contracts/{{contract_id}}/reallocations/preview"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/contracts/{ctx.contract(target)}/reallocations/preview",
+            json={"shares": {str(ctx.provider(target)): "0.05"}, "reason": "matrix"}),
+        expect(anonymous=401, admin=200, prime_manager=(200, 404), provider_user=403,
+               reviewer=403)),
+    ("POST", f"{API}/contracts/{{contract_id}}/reallocations"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/contracts/{ctx.contract(target)}/reallocations",
+            json={"shares": {str(ctx.provider(target)): f"0.3{next(ctx._counter):03d}"},
+                  "reason": "matrix", "override_reason": "matrix"}),
+        expect(anonymous=401, admin=201, prime_manager=(201, 404), provider_user=403,
+               reviewer=403),
+        audit="reallocation.apply"),
+    ("GET", f"{API}/reallocations"): Entry(
+        lambda ctx, role, target: (ctx.reallocation("own"), ctx.reallocation("other"),
+                                   Call(f"{API}/reallocations"))[-1],
+        expect(anonymous=401, admin=200, prime_manager=200, provider_user=403, reviewer=200),
+        leaks=_contract_rows_not_theirs),
+    ("GET", f"{API}/reallocations/{{reallocation_id}}"): Entry(
+        lambda ctx, role, target: Call(f"{API}/reallocations/{ctx.reallocation(target)}"),
+        expect(anonymous=401, admin=200, prime_manager=(200, 404), provider_user=403,
+               reviewer=200)),
+    ("POST", f"{API}/reallocations/{{reallocation_id}}/release"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/reallocations/{ctx.reallocation(target, cut=True)}/release",
+            json={"note": "fine"}),
+        expect(anonymous=401, admin=403, prime_manager=403, provider_user=403, reviewer=200),
+        audit="reallocation.release"),
+    ("POST", f"{API}/reallocations/{{reallocation_id}}/block"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/reallocations/{ctx.reallocation(target, cut=True)}/block",
+            json={"note": "a complaint is open"}),
+        expect(anonymous=401, admin=403, prime_manager=403, provider_user=403, reviewer=200),
+        audit="reallocation.block"),
     ("GET", f"{API}/contracts/{{contract_id}}/review-status"): Entry(
         lambda ctx, role, target: Call(f"{API}/contracts/{ctx.contract(target)}/review-status",
                                        params={"quarter": ctx.published(target)}),

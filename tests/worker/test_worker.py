@@ -90,7 +90,8 @@ def test_over_three_hours_in_minute_steps_each_job_runs_once_per_period(
     assert Counter(calls) == once_per_period
     assert runs_by_job(db) == {**once_per_period, "send-notifications": 180,
                                "complaints-sweep": 12, "recompute-flags": 3,
-                               "prune-job-runs": 1, "publish-ratings": 1}
+                               "prune-job-runs": 1, "publish-ratings": 1,
+                               "release-reallocations": 3}
     assert {run.outcome for run in ran} == {"done"}, [r for r in ran if r.outcome != "done"]
     sweeps = [run for run in ran if run.job == "complaints-sweep"]
     assert [run.period_start for run in sweeps] == [T0 + timedelta(minutes=15 * i)
