@@ -2,7 +2,7 @@
 only by a publication naming the one it supersedes; each reader sees it as the live league
 table would show it (DOMAIN.md section 11)."""
 
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 from sqlalchemy import select
@@ -148,12 +148,12 @@ def test_who_publishes_and_who_reads(client, world):
 
 
 def test_the_worker_publishes_the_last_finished_quarter_once(client, world, engine, db):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from app.worker.jobs import publish_ratings
 
     load(client, world)
-    now = datetime(2025, 4, 15, 6, 0, tzinfo=timezone.utc)  # in 2025Q2: 2025Q1 has ended
+    now = datetime(2025, 4, 15, 6, 0, tzinfo=UTC)  # in 2025Q2: 2025Q1 has ended
     summary = publish_ratings(engine, now)
     assert summary.startswith("2025Q1: published for 1 contract(s); not for ")
     assert "nothing to rate" in summary  # contract B had no referrals in 2024Q1
