@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.compliance.service import recompute_flags
 from app.core.timeutil import today
 from app.models import Complaint, ComplianceFlag, Membership, MembershipStatusChange
+from app.regime.schemas import PlanState
 from tests.helpers import API, audit_entries, page_through, read_csv_export
 from tests.ingest.events import ev, journey
 
@@ -150,13 +151,13 @@ def test_con1_acknowledged_on_the_sixth_working_day_not_the_fifth(client, db, wo
     assert in_time not in {f["complaint_id"] for f in flags(client, world.keys["admin"])}
 
 
-def _plan_through(db, world, provider: int, last: str, days_ago: int) -> str:
+def _plan_through(db, world, provider: int, last: "PlanState", days_ago: int) -> str:
     """An improvement plan of `provider` agreed `days_ago` days ago, moved on to `last`
     (in_review 50 days after agreement, failed or met 90 days after): through the service
     with the days the test sets."""
     from app.auth.principal import Principal
     from app.regime import plans
-    from app.regime.schemas import PlanCreate, TransitionIn
+    from app.regime.schemas import PlanCreate, TargetIn, TransitionIn
 
     prime = Principal(role="prime_manager", organisation_id=world.prime_a,
                       user_id=world.user_ids["manager_a"])
@@ -165,7 +166,7 @@ def _plan_through(db, world, provider: int, last: str, days_ago: int) -> str:
     agreed = today() - timedelta(days=days_ago)
     review = agreed + timedelta(days=50)
     plan = plans.open_plan(db, prime, world.contract_a, provider, PlanCreate(
-        targets=[{"metric": "rate", "threshold": 0.3, "by_date": review}],
+        targets=[TargetIn(metric="rate", threshold=0.3, by_date=review)],
         actions=["weekly calls"], review_date=review), on=agreed)
     plans.transition(db, member, plan.id, TransitionIn(to="agreed"), on=agreed)
     if last != "agreed":
