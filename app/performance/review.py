@@ -42,7 +42,9 @@ def judge(performance_index: float | None, pi_lower_95: float | None, minimum: f
         return Judgement(None, None, "Not rated: none of the referrals this quarter rates "
                                      "was eligible.")
     limit = None if pi_lower_95 is None else minimum * pi_lower_95
-    index = f"Performance index {performance_index:.2f}"
+    # Two places, or three where two would print an index below its minimum as equal to it.
+    places = 3 if f"{performance_index:.2f}" == f"{minimum:.2f}" else 2
+    index = f"Performance index {performance_index:.{places}f}"
     if performance_index >= minimum:
         return Judgement("meets", limit, f"{index} meets the minimum of {minimum:.2f}.")
     if limit is not None and performance_index < limit:

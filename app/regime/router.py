@@ -1,12 +1,13 @@
 """HTTP for the performance regime: improvement plans and reallocation."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep, public_id_path
 from app.core.pagination import PageParams, page_params
-from app.regime import plans, reallocation, schemas
+from app.performance.schemas import QUARTER_PATTERN
+from app.regime import pack, plans, reallocation, schemas
 
 router = APIRouter(tags=["performance regime"])
 ContractId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
@@ -122,3 +123,35 @@ def block_reallocation(reallocation_id: ReallocationId, payload: schemas.Reviewe
                        session: SessionDep, principal: PrincipalDep) -> object:
     """The reviewer stops a held reallocation, with a reason the prime reads."""
     return reallocation.block(session, principal, reallocation_id, payload)
+
+
+# -- review packs -----------------------------------------------------------------------------
+_PDF: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "the pack, as a PDF"}}
+_ZIP: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/zip": {}}, "description": "one PDF per member"}}
+Quarter = Annotated[str, Query(pattern=QUARTER_PATTERN, examples=["2026Q3"])]
+
+
+@router.get("/contracts/{contract_id}/review-pack", response_class=Response, responses=_PDF)
+def review_pack(contract_id: ContractId, session: SessionDep, principal: PrincipalDep,
+                provider_id: Annotated[int, Query(ge=1, le=MAX_RECORD_ID)],
+                quarter: Quarter) -> Response:
+    """A member's pack for the quarter's performance review: its published rating (adjusted
+    beside raw, explained), the funnel, the rating trend, the cohort curve, checks,
+    timeliness, payments, flags and its improvement plan, as a PDF."""
+    content = pack.review_pack(session, principal, contract_id, provider_id, quarter)
+    return Response(content, media_type="application/pdf", headers={
+        "Content-Disposition":
+            f'attachment; filename="review-pack_contract-{contract_id}_provider-'
+            f'{provider_id}_{quarter}.pdf"'})
+
+
+@router.get("/contracts/{contract_id}/review-packs", response_class=Response, responses=_ZIP)
+def review_packs(contract_id: ContractId, session: SessionDep, principal: PrincipalDep,
+                 quarter: Quarter) -> Response:
+    """Every member's pack for the quarter that you may read, in one zip."""
+    content = pack.review_packs(session, principal, contract_id, quarter)
+    return Response(content, media_type="application/zip", headers={
+        "Content-Disposition":
+            f'attachment; filename="review-packs_contract-{contract_id}_{quarter}.zip"'})

@@ -87,3 +87,8 @@ def test_a_members_own_expectation_is_judged_and_on_record(client, world):
     # A member may not set its own.
     assert client.put(path, json={"min_performance_index": 0.1, "reason": "mine"},
                       headers=world.keys["s2"]).status_code == 403
+
+
+def test_an_index_just_below_its_minimum_is_not_printed_equal_to_it():
+    verdict = judge(0.8493, 0.6, 0.85, None, "2025Q4")
+    assert verdict.words.startswith("Performance index 0.849 is below the minimum of 0.85")
