@@ -143,7 +143,7 @@ def funnel_chart(data: PackData) -> bytes:
                  marker="D", label=data.member_name, zorder=3)
     axes.set_xlabel("Expected job outcomes (the risk model's X)")
     axes.set_ylabel("Performance index (outcomes / expected)")
-    axes.set_ylim(0, max(2.0, *(y * 1.1 for _, y, _ in points)))
+    axes.set_ylim(0, max([2.0, *(y * 1.1 for _, y, _ in points)]))
     axes.legend(fontsize=8, loc="upper right")
     axes.set_title(f"Funnel plot, {data.quarter}", fontsize=11)
     return _png(figure)

@@ -602,6 +602,15 @@ MATRIX: dict[tuple[str, str], Entry] = {
             json={"note": "a complaint is open"}),
         expect(anonymous=401, admin=403, prime_manager=403, provider_user=403, reviewer=200),
         audit="reallocation.block"),
+    ("GET", f"{API}/contracts/{{contract_id}}/review-pack"): Entry(
+        lambda ctx, role, target: Call(f"{API}/contracts/{ctx.contract(target)}/review-pack",
+                                       params={"provider_id": ctx.provider(target),
+                                               "quarter": ctx.published(target)}),
+        _CONTRACT_READERS),
+    ("GET", f"{API}/contracts/{{contract_id}}/review-packs"): Entry(
+        lambda ctx, role, target: Call(f"{API}/contracts/{ctx.contract(target)}/review-packs",
+                                       params={"quarter": ctx.published(target)}),
+        _CONTRACT_READERS),
     ("GET", f"{API}/contracts/{{contract_id}}/review-status"): Entry(
         lambda ctx, role, target: Call(f"{API}/contracts/{ctx.contract(target)}/review-status",
                                        params={"quarter": ctx.published(target)}),
