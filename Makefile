@@ -1,5 +1,5 @@
 # chainboard: the everyday commands. Everything runs from .venv/bin, no activation needed.
-#   make demo   migrate, load demo data, serve, print the URL and the demo logins
+#   make demo   migrate, load demo data, serve with the worker beside, print the URL and logins
 #   make test   lint + compose check + the test suite on SQLite and on PostgreSQL, browser
 #               tests included (headless Chromium: /usr/bin/chromium; axe-core from npm into
 #               ./node_modules, `make node-deps`); to leave them out
@@ -23,7 +23,7 @@ PYTEST_ARGS ?=
 .PHONY: help venv node-deps demo serve migrate lint compose-check test test-sqlite test-postgres bench clean
 
 help:
-	@echo "make demo           migrate, load demo data, serve on PORT=$(PORT), print URL and logins"
+	@echo "make demo           migrate, load demo data, serve on PORT=$(PORT) with the worker, print URL and logins"
 	@echo "make test           lint, compose check, pytest on SQLite and on PostgreSQL"
 	@echo "make lint           ruff check ., mypy app dashboard tests bench, lint-imports (the layers)"
 	@echo "make test-sqlite    pytest on a SQLite file"

@@ -1,5 +1,5 @@
 """The `chainboard` command: migrate, create-user, users, deactivate-user, reactivate-user,
-reset-password, serve, generate, demo, and the scheduled jobs."""
+reset-password, serve, generate, demo, worker, and the scheduled jobs one by one."""
 
 from datetime import date, datetime
 from pathlib import Path
@@ -266,17 +266,35 @@ def demo(
     participants: Annotated[int, typer.Option(min=1, help="participants referred")] = 30_000,
     seed: Annotated[int, typer.Option(help="random seed: the same seed, the same data")] = 7,
 ) -> None:
-    """Migrate, load the demo data (once), print the demo logins, and serve."""
-    from app.core.timeutil import today
+    """Migrate, load the demo data (once), print the demo logins, and serve with the worker
+    (the scheduled jobs) beside the server."""
+    from app.core.db import get_engine
+    from app.core.logs import configure_logging
+    from app.core.timeutil import today, utcnow
     from app.demo.generator import generate_cpa
+    from app.worker.jobs import JOBS
+    from app.worker.runner import run_due_jobs
+    from app.worker.scheduler import make_scheduler
 
     cpa = generate_cpa(participants, seed, today())
     _load_demo_data(cpa)
+    # The worker's first round here, so that what it logs (the demo's queued notifications,
+    # the first time) comes before the logins, not after them.
+    configure_logging()
+    ran = run_due_jobs(get_engine(), utcnow(), JOBS)
+    # Then the worker in a daemon thread of this process: Ctrl-C stops the server, then it.
+    scheduler = make_scheduler(get_engine(), JOBS, background=True)
+    scheduler.start()
+    typer.echo(f"chainboard worker: {', '.join(job.name for job in JOBS)} "
+               f"({len(ran)} ran now)")
     typer.echo(f"chainboard demo: http://{host}:{port}/dashboard/  (API docs: "
                f"http://{host}:{port}/docs)")
     for user in cpa.users:
         typer.echo(f"login: {user.username} password: {user.password} role: {user.role}")
-    serve(host=host, port=port)
+    try:
+        serve(host=host, port=port)
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 @cli.command("complaints-sweep")
@@ -357,6 +375,44 @@ def recompute_flags_command(
     for result in results:
         typer.echo(f"contract {result.contract_id}: {result.raised} raised, "
                    f"{result.refreshed} still holding, {result.cleared} cleared")
+
+
+@cli.command()
+def worker(
+    once: Annotated[bool, typer.Option(
+        "--once", help="run the jobs that are due now, then exit (for cron and tests)")] = False,
+    interval: Annotated[int, typer.Option(
+        min=1, help="seconds between looks at which jobs are due")] = 30,
+) -> None:
+    """Run the scheduled jobs (complaint SLA sweep, flag recompute, notifications), each once
+    per period however many workers run: start it beside the app processes."""
+    import logging
+    import signal
+
+    from app.core.db import get_engine
+    from app.core.logs import configure_logging
+    from app.core.timeutil import utcnow
+    from app.worker.jobs import JOBS
+    from app.worker.runner import run_due_jobs
+    from app.worker.scheduler import make_scheduler
+
+    if once:
+        ran = run_due_jobs(get_engine(), utcnow(), JOBS)
+        for run in ran:
+            typer.echo(f"{run.job}: {run.outcome}: {run.detail}")
+        typer.echo(f"{len(ran)} job(s) ran")
+        if any(run.outcome == "failed" for run in ran):
+            raise typer.Exit(1)
+        return
+    configure_logging()
+    scheduler = make_scheduler(get_engine(), JOBS, interval_seconds=interval)
+    # Ctrl-C, or the SIGTERM of `docker compose stop`: no new runs; a running job finishes
+    # (the executor's threads are joined at exit) and records its outcome.
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, lambda *_: scheduler.shutdown(wait=False))
+    logging.getLogger("chainboard.worker").info(
+        "worker started: %s, every %d s", ", ".join(job.name for job in JOBS), interval)
+    scheduler.start()
 
 
 def main() -> None:

@@ -102,3 +102,17 @@ def test_0016_saved_views_down_and_up(scratch_url: str) -> None:
             assert "saved_views" in inspect(conn).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_0017_job_runs_down_and_up(scratch_url: str) -> None:
+    command.upgrade(_alembic(scratch_url), "head")
+    command.downgrade(_alembic(scratch_url), "0016")
+    engine = make_engine(scratch_url)
+    try:
+        with engine.connect() as conn:
+            assert "job_runs" not in inspect(conn).get_table_names()
+        command.upgrade(_alembic(scratch_url), "head")
+        with engine.connect() as conn:
+            assert "job_runs" in inspect(conn).get_table_names()
+    finally:
+        engine.dispose()

@@ -75,6 +75,19 @@ PERMISSIONS: dict[str, Permission] = {
     "ratings.publish": _allow("publish ratings", "admin", "prime_manager"),
     "ratings.read": _allow("read published ratings", "admin", "prime_manager",
                            "provider_user", "reviewer"),
+    # Improvement plans (app.regime.plans): the prime opens them; the prime and the member
+    # act on them (the workflow says who may make which move); reviewers read them all.
+    "plans.open": _allow("open improvement plans", "admin", "prime_manager"),
+    "plans.act": _allow("act on improvement plans", "admin", "prime_manager",
+                        "provider_user"),
+    "plans.read": _allow("read improvement plans", "admin", "prime_manager", "provider_user",
+                         "reviewer"),
+    # Reallocation (app.regime.reallocation): the prime proposes and applies; the reviewer,
+    # who alone sees every complaint, releases or blocks a held cut (the admin does not: the
+    # hold protects members whose complaints are confidential).
+    "reallocations.apply": _allow("reallocate contracted shares", "admin", "prime_manager"),
+    "reallocations.read": _allow("read reallocations", "admin", "prime_manager", "reviewer"),
+    "reallocations.review": _allow("release or block held reallocations", "reviewer"),
     # -- compliance flags (app.compliance) --
     # Everyone reads flags within their scope (app.auth.scope); reviewers read, never change.
     "compliance_flags.read": _allow("read compliance flags", "admin", "prime_manager",
@@ -97,7 +110,10 @@ GRANTABLE_ROLES: dict[str, frozenset[str]] = {
 # Settings a prime manager may change on its own contract (the rest need contracts.configure).
 # The prime decides whether subcontractors see its league table named, so also how coarsely
 # the anonymised rows are shown (k of their k-anonymity): a named table reveals more than any k.
-PRIME_EDITABLE_SETTINGS = frozenset({"league_visibility", "league_k_anonymity"})
+# It passes its own minimum performance level down its chain (DOMAIN.md section 11): the
+# performance index it expects of members by default (each member's own is its too).
+PRIME_EDITABLE_SETTINGS = frozenset({"league_visibility", "league_k_anonymity",
+                                     "min_performance_index"})
 
 
 def may(principal: Principal, action: str) -> bool:

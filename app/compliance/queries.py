@@ -11,6 +11,7 @@ from app.core.timeutil import local_date
 from app.models import (
     Complaint,
     Contract,
+    ImprovementPlan,
     Membership,
     MembershipStatusChange,
     Organisation,
@@ -87,6 +88,16 @@ def status_changes(session: Session, contract_id: int) -> list[rules.StatusChang
                                     provider_id=provider, provider_name=name, status=c.status,
                                     effective_date=c.effective_date)
             for c, provider, name in rows]
+
+
+def improvement_plans(session: Session, contract_id: int) -> list[rules.PlanFacts]:
+    """The contract's improvement plans, oldest first (CON-2 reads the latest before each
+    exit)."""
+    return [rules.PlanFacts(plan.public_id, plan.provider_id, plan.state,
+                            plan.opened_at.date(), plan.agreed_on, plan.decided_on,
+                            plan.remedy_days)
+            for plan in session.scalars(select(ImprovementPlan).where(
+                ImprovementPlan.contract_id == contract_id).order_by(ImprovementPlan.id))]
 
 
 def retaliation_referrals(session: Session, contract_id: int,

@@ -297,47 +297,88 @@ def _histories(changes: Iterable[StatusChangeFacts]) -> dict[int, list[StatusCha
     return by_membership
 
 
+@dataclass(frozen=True)
+class PlanFacts:
+    """An improvement plan of a member (app.regime.plans), as CON-2 reads it."""
+
+    plan_id: str  # public id
+    provider_id: int
+    state: str
+    opened_on: date
+    agreed_on: date | None
+    decided_on: date | None  # met or failed
+    remedy_days: int
+
+    @property
+    def remedy_ends(self) -> date | None:
+        return (None if self.agreed_on is None
+                else self.agreed_on + timedelta(days=self.remedy_days))
+
+    def failed_after_remedy(self, by: date) -> bool:
+        """Failed on or before `by`, and not before its remedy period had run."""
+        return (self.state == "failed" and self.decided_on is not None
+                and self.decided_on <= by and self.remedy_ends is not None
+                and self.decided_on >= self.remedy_ends)
+
+
 def exit_without_due_process(changes: Iterable[StatusChangeFacts],
-                             settings: ContractSettings) -> list[FlagCandidate]:
-    """Each change to `suspended` or `terminated` not preceded by an improvement plan started
-    at least improvement_plan_min_days before it. The plan that counts is the one the member
-    was on when it left `active` the last time (a plan ended by a return to `active` does
-    not count for a later exit). Exactly the minimum is enough. `high` for a termination,
-    `medium` for a suspension."""
-    minimum = settings.improvement_plan_min_days
+                             plans: Iterable[PlanFacts]) -> list[FlagCandidate]:
+    """Each change to `suspended` or `terminated` without an improvement plan of the member
+    that failed after its remedy period (DOMAIN.md section 11), on or before the change and
+    since the member last returned to `active` (a plan failed before a fresh start does not
+    count for a later exit). `high` for a termination, `medium` for a suspension. The
+    evidence names the member's latest plan before the change, whatever its state."""
+    by_member: dict[int, list[PlanFacts]] = {}
+    for plan in plans:
+        by_member.setdefault(plan.provider_id, []).append(plan)
     found = []
     for history in _histories(changes).values():
-        plan: StatusChangeFacts | None = None
+        fresh_start: date | None = None
         for change in history:
             if change.status == "active":
-                plan = None
-            elif change.status == "on_improvement_plan" and plan is None:
-                plan = change
-            elif change.status in ("suspended", "terminated"):
-                days = (change.effective_date - plan.effective_date).days if plan else None
-                if days is not None and days >= minimum:
-                    continue
-                how = ("without an improvement plan" if plan is None else
-                       f"after {days} days on an improvement plan started on "
-                       f"{plan.effective_date} (at least {minimum} required)")
-                found.append(FlagCandidate(
-                    rule="CON-2", key=str(change.change_id), subject_org_id=change.provider_id,
-                    severity="high" if change.status == "terminated" else "medium",
-                    summary=(f"{change.provider_name} was {change.status} on "
-                             f"{change.effective_date} {how}."),
-                    evidence={"status_change_id": change.change_id,
-                              "membership_id": change.membership_id, "status": change.status,
-                              "effective_date": change.effective_date.isoformat(),
-                              "improvement_plan_change_id": plan.change_id if plan else None,
-                              "improvement_plan_started_on": (
-                                  plan.effective_date.isoformat() if plan else None),
-                              "days_on_improvement_plan": days,
-                              "required_days": minimum,
-                              "status_history": [
-                                  {"status_change_id": c.change_id, "status": c.status,
-                                   "effective_date": c.effective_date.isoformat()}
-                                  for c in history if c.effective_date <= change.effective_date
-                              ]}))
+                fresh_start = change.effective_date
+                continue
+            if change.status not in ("suspended", "terminated"):
+                continue
+            mine = [p for p in by_member.get(change.provider_id, [])
+                    if p.opened_on <= change.effective_date]
+            if any(p.failed_after_remedy(change.effective_date)
+                   and (fresh_start is None or p.decided_on is None
+                        or p.decided_on >= fresh_start) for p in mine):
+                continue
+            latest = mine[-1] if mine else None
+            if latest is None:
+                how = "without an improvement plan"
+            else:
+                how = (f"without an improvement plan failed after its remedy period: plan "
+                       f"{latest.plan_id} is {latest.state}"
+                       + (f" (since {latest.decided_on})" if latest.decided_on else "")
+                       + (f", remedy period to {latest.remedy_ends}"
+                          if latest.remedy_ends else ", never agreed"))
+            found.append(FlagCandidate(
+                rule="CON-2", key=str(change.change_id), subject_org_id=change.provider_id,
+                severity="high" if change.status == "terminated" else "medium",
+                summary=(f"{change.provider_name} was {change.status} on "
+                         f"{change.effective_date} {how}."),
+                evidence={"status_change_id": change.change_id,
+                          "membership_id": change.membership_id, "status": change.status,
+                          "effective_date": change.effective_date.isoformat(),
+                          "improvement_plan_id": latest.plan_id if latest else None,
+                          "improvement_plan_state": latest.state if latest else None,
+                          "improvement_plan_agreed_on": (
+                              latest.agreed_on.isoformat()
+                              if latest and latest.agreed_on else None),
+                          "remedy_period_ends": (
+                              latest.remedy_ends.isoformat()
+                              if latest and latest.remedy_ends else None),
+                          "improvement_plan_decided_on": (
+                              latest.decided_on.isoformat()
+                              if latest and latest.decided_on else None),
+                          "status_history": [
+                              {"status_change_id": c.change_id, "status": c.status,
+                               "effective_date": c.effective_date.isoformat()}
+                              for c in history if c.effective_date <= change.effective_date
+                          ]}))
     return found
 
 

@@ -62,10 +62,10 @@ def _con1(session: Session, contract: Contract, settings: ContractSettings,
     return rules.dispute_handling(queries.complaints(session, contract.id), as_of, settings)
 
 
-def _con2(session: Session, contract: Contract, settings: ContractSettings,
+def _con2(session: Session, contract: Contract, _settings: ContractSettings,
           _as_of: date) -> list[rules.FlagCandidate]:
     return rules.exit_without_due_process(queries.status_changes(session, contract.id),
-                                          settings)
+                                          queries.improvement_plans(session, contract.id))
 
 
 def _con3(session: Session, contract: Contract, settings: ContractSettings,

@@ -88,6 +88,13 @@ def get_write_sessionmaker() -> sessionmaker[Session]:
     engine = get_engine()
     if engine.dialect.name != "sqlite":
         return get_sessionmaker()
+    return write_sessionmaker(engine)
+
+
+def write_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """get_write_sessionmaker's sessions on any engine (the worker's, a test's own)."""
+    if engine.dialect.name != "sqlite":
+        return sessionmaker(bind=engine, expire_on_commit=False)
     return sessionmaker(bind=engine.execution_options(**{SQLITE_IMMEDIATE: True}),
                         expire_on_commit=False, info={_IMMEDIATE_SESSION: True})
 

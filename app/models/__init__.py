@@ -13,6 +13,7 @@ from app.models.contracts import (
     Payment,
     TariffRow,
 )
+from app.models.jobs import JobRun
 from app.models.organisations import JoinCode, Organisation
 from app.models.participants import (
     Event,
@@ -22,14 +23,21 @@ from app.models.participants import (
     ParticipantDataVersion,
     ProviderDailyTotal,
 )
-from app.models.regime import RatingPublication
+from app.models.regime import (
+    ImprovementPlan,
+    ImprovementPlanEntry,
+    RatingPublication,
+    Reallocation,
+    ReallocationChange,
+)
 from app.models.views import SavedView
 
 __all__ = [
     "ApiKey", "AuditEntry", "AuthSession", "Base", "Complaint", "ComplaintEntry",
-    "ComplianceContractState", "ComplianceFlag", "Contract", "Event", "JoinCode", "Membership",
+    "ComplianceContractState", "ComplianceFlag", "Contract", "Event", "ImprovementPlan",
+    "ImprovementPlanEntry", "JobRun", "JoinCode", "Membership",
     "MembershipInvitation",
     "MembershipStatusChange", "Milestone", "Notification", "NotificationAddress", "Organisation",
     "PaidEventCount", "Participant", "ParticipantDataVersion", "Payment", "ProviderDailyTotal",
-    "RatingPublication", "SavedView", "TariffRow", "User",
+    "RatingPublication", "Reallocation", "ReallocationChange", "SavedView", "TariffRow", "User",
 ]

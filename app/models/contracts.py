@@ -86,6 +86,9 @@ class Membership(Base):
     # The latest entry of the status history, kept here so queries need no subselect.
     status: Mapped[MemberStatus] = mapped_column(String(24), default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The member's own expectations (schemas.MemberExpectations without the reason), over
+    # the contract's settings; null: the contract's.
+    expectations: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class MembershipStatusChange(Base):

@@ -43,7 +43,8 @@ def rated_window(quarter: str, horizon_months: int) -> tuple[date, date, date]:
             add_months(start, 3 - horizon_months) - timedelta(days=1), as_of)
 
 
-def _current(session: Session, contract_id: int, quarter: str) -> RatingPublication | None:
+def current_publication(session: Session, contract_id: int,
+                        quarter: str) -> RatingPublication | None:
     """The quarter's rating in force: the last link of its chain (none supersedes it)."""
     superseded = select(RatingPublication.supersedes_id).where(
         RatingPublication.supersedes_id.is_not(None))
@@ -70,7 +71,7 @@ def publish(session: Session, principal: Principal | None, contract_id: int,
     if as_of >= today():
         raise Invalid(f"quarter: {rating.quarter} has not ended; it can be rated from "
                       f"{as_of + timedelta(days=1)}")
-    current = _current(session, contract.id, rating.quarter)
+    current = current_publication(session, contract.id, rating.quarter)
     supersedes = None
     if rating.supersedes is not None:
         supersedes = session.scalar(select(RatingPublication).where(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep
 from app.core.export import MEDIA_TYPES, export_response, requested_format
 from app.core.pagination import PageParams, page_params
-from app.performance import exports, ratings, schemas, service
+from app.performance import exports, ratings, review, schemas, service
 from app.supply_chain.schemas import Day
 
 router = APIRouter(tags=["performance"])
@@ -175,3 +175,15 @@ def list_ratings(
     which are no longer in force). A subcontractor's users see their own row named and the
     others anonymised, as in the live league table."""
     return ratings.list_ratings(session, principal, contract_id, page, provider_id)
+
+
+@router.get("/contracts/{contract_id}/review-status", response_model=schemas.ReviewStatusOut)
+def review_status(
+    contract_id: ContractId, session: SessionDep, principal: PrincipalDep,
+    quarter: Annotated[str, Query(pattern=schemas.QUARTER_PATTERN, examples=["2026Q3"])],
+) -> object:
+    """Each member's status for the quarter's published rating: `meets`,
+    `below_not_significant` (below its minimum by no more than chance) or
+    `below_expectation` (a significant shortfall, or below two published quarters running),
+    with the reason in words. A subcontractor's users read their own."""
+    return review.review_status(session, principal, contract_id, quarter)

@@ -309,9 +309,9 @@ class RatingIn(BaseModel):
     quarter: str = Field(pattern=QUARTER_PATTERN, examples=["2026Q3"],
                          description="the quarter rated, YYYYQn; it must have ended")
     supersedes: str | None = Field(
-        None, max_length=22, description="a correction: the id of the quarter's current "
+        default=None, max_length=22, description="a correction: the id of the quarter's current "
                                          "publication, which this one replaces")
-    reason: str | None = Field(None, max_length=2000,
+    reason: str | None = Field(default=None, max_length=2000,
                                description="why the correction was needed (required with "
                                            "`supersedes`)")
 
@@ -341,3 +341,33 @@ class RatingOut(BaseModel):
 class RatingPage(BaseModel):
     rows: list[RatingOut]
     next_cursor: str | None = None
+
+
+ReviewStatus = Literal["meets", "below_not_significant", "below_expectation"]
+
+
+class MemberReviewOut(BaseModel):
+    provider_id: int
+    provider_name: str
+    status: ReviewStatus | None = Field(description="null when the quarter could not rate the "
+                                                    "member (no eligible participants)")
+    performance_index: float | None
+    minimum: float = Field(description="the performance index the member is expected to "
+                                       "reach (its own expectation, else the contract's)")
+    significance_limit: float | None = Field(
+        description="minimum x exp(-1.959964 sqrt(s_p^2 + tau2)): below it the shortfall is "
+                    "more than chance (DOMAIN.md section 11)")
+    previous_quarter: str
+    previous_performance_index: float | None
+    check_compliance: float | None
+    check_compliance_min: float
+    data_timeliness: float | None
+    data_timeliness_min: float
+    reasons: list[str] = Field(description="the status, and any other shortfall, in words")
+
+
+class ReviewStatusOut(BaseModel):
+    contract_id: int
+    quarter: str
+    rating_id: str = Field(description="the quarter's publication in force, judged")
+    rows: list[MemberReviewOut]

@@ -108,6 +108,26 @@ def change_member_status(contract_id: ContractId, provider_id: ProviderId,
     return service.member_read_one(session, principal, contract_id, provider_id)
 
 
+@router.get("/contracts/{contract_id}/members/{provider_id}/expectations",
+            response_model=schemas.ExpectationsRead)
+def get_member_expectations(contract_id: ContractId, provider_id: ProviderId,
+                            session: SessionDep, principal: PrincipalDep) -> object:
+    """What the member is expected to reach on its published ratings (DOMAIN.md section
+    11): its own expectations where the prime set them, else the contract's."""
+    return service.member_expectations(session, principal, contract_id, provider_id)
+
+
+@router.put("/contracts/{contract_id}/members/{provider_id}/expectations",
+            response_model=schemas.ExpectationsRead)
+def set_member_expectations(contract_id: ContractId, provider_id: ProviderId,
+                            payload: schemas.MemberExpectations, session: SessionDep,
+                            principal: PrincipalDep) -> object:
+    """Set the member's own expectations, with the reason on record; a field left out or
+    null follows the contract's."""
+    return service.set_member_expectations(session, principal, contract_id, provider_id,
+                                           payload)
+
+
 @router.post("/contracts/{contract_id}/payments", status_code=status.HTTP_201_CREATED,
              response_model=schemas.PaymentRead)
 def record_payment(contract_id: ContractId, payload: schemas.PaymentCreate, session: SessionDep,

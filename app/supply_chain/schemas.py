@@ -121,10 +121,16 @@ class ContractSettings(InputModel):
     complaint_ack_working_days: int = Field(default=5, ge=1, le=365)
     complaint_resolve_working_days: int = Field(default=20, ge=1, le=365)
     improvement_plan_min_days: int = Field(default=90, ge=0, le=3650)
+    # Every cut of a reallocation is held this many working days for the reviewer, whoever
+    # the member (DOMAIN.md section 11), unless the reviewer lets it through earlier.
+    reallocation_hold_working_days: int = Field(default=10, ge=0, le=260)
     retaliation_window_days: int = Field(default=90, ge=1, le=3650)
     retaliation_share_drop: Fraction = 0.30
     check_compliance_min: Fraction = 0.90
     data_timeliness_min: Fraction = 0.80
+    # The performance regime (DOMAIN.md section 11): the performance index a member is
+    # expected to reach on its published rating, unless its own expectations say otherwise.
+    min_performance_index: float = Field(default=0.85, gt=0, le=10)
     # Fair comparison (DOMAIN.md section 10): the risk model's characteristics (besides the
     # payment group), the smallest level it keeps apart, the fewest providers from which
     # overdispersion is estimated, and which RAG the RAG flag and REV-1 use.
@@ -219,6 +225,32 @@ class MemberCreate(InputModel):
         if (self.provider_id is None) == (self.join_code is None):
             raise ValueError("provider_id, join_code: give exactly one of the two")
         return self
+
+
+class MemberExpectations(InputModel):
+    """A member's own expectations (DOMAIN.md section 11); a field left out or null follows
+    the contract's (its settings' min_performance_index, check_compliance_min and
+    data_timeliness_min)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"min_performance_index": 0.7, "reason": "A specialist for the furthest from work"}]})
+
+    min_performance_index: float | None = Field(default=None, gt=0, le=10)
+    check_compliance_min: Fraction | None = None
+    data_timeliness_min: Fraction | None = None
+    reason: str = Field(min_length=1, max_length=2000,
+                        description="why this member's expectations differ (on record)")
+
+
+class ExpectationsRead(ReadModel):
+    """What a member is expected to reach: its own where set, else the contract's."""
+
+    contract_id: int
+    provider_id: int
+    min_performance_index: float
+    check_compliance_min: float
+    data_timeliness_min: float
+    overridden: list[str] = Field(description="the fields set for this member")
 
 
 class StatusChangeIn(InputModel):

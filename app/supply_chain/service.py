@@ -434,3 +434,47 @@ def list_payments(session: Session, principal: Principal, contract_id: int, page
     if provider_id is not None:
         stmt = stmt.where(Payment.provider_id == provider_id)
     return paginate(session, stmt, Payment.id, page)
+
+
+# -- expectations (DOMAIN.md section 11) ----------------------------------------------------------
+EXPECTATION_FIELDS = ("min_performance_index", "check_compliance_min", "data_timeliness_min")
+
+
+def effective_expectations(contract: Contract,
+                           membership: Membership) -> schemas.ExpectationsRead:
+    """The member's own expectations where set, else the contract's settings'."""
+    own = membership.expectations or {}
+    settings = contract_settings(contract)
+    return schemas.ExpectationsRead(
+        contract_id=contract.id, provider_id=membership.provider_id,
+        **{name: own[name] if own.get(name) is not None else getattr(settings, name)
+           for name in EXPECTATION_FIELDS},
+        overridden=[name for name in EXPECTATION_FIELDS if own.get(name) is not None])
+
+
+def member_expectations(session: Session, principal: Principal, contract_id: int,
+                        provider_id: int) -> schemas.ExpectationsRead:
+    """What the member is expected to reach: the member's own users, the contract's prime,
+    the admin and reviewers may read it."""
+    contract = get_contract(session, principal, contract_id)
+    return effective_expectations(contract, _membership(session, principal, contract_id,
+                                                        provider_id))
+
+
+def set_member_expectations(session: Session, principal: Principal, contract_id: int,
+                            provider_id: int,
+                            payload: schemas.MemberExpectations) -> schemas.ExpectationsRead:
+    """The prime sets a member's own expectations, with its reason on record (the audit log,
+    which the member's reviewer reads); a field left null follows the contract's again."""
+    authorize(principal, "members.manage")
+    contract = get_managed_contract(session, principal, contract_id, lock=True)
+    membership = _membership(session, principal, contract_id, provider_id)
+    own = {name: getattr(payload, name) for name in EXPECTATION_FIELDS
+           if getattr(payload, name) is not None}
+    before = membership.expectations
+    membership.expectations = own or None
+    record_audit(session, principal, "member.expectations", "membership", membership.id,
+                 contract_id=contract_id, provider_id=provider_id, before=before, after=own,
+                 reason=payload.reason)
+    session.commit()
+    return effective_expectations(contract, membership)

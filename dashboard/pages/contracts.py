@@ -96,7 +96,8 @@ SETTING_WORDS = {"league_visibility": "League table for subcontractors",
                  "league_k_anonymity": "League k-anonymity (fewest providers pooled)",
                  "min_n": "Fewest eligible to be ranked",
                  "od_min_units": "Fewest providers to estimate overdispersion",
-                 "flag_rag_basis": "Limits the RAG flag judges by"}
+                 "flag_rag_basis": "Limits the RAG flag judges by",
+                 "min_performance_index": "Performance index expected of members"}
 
 
 def setting_label(name: str) -> str:

@@ -1,7 +1,7 @@
 """rating_publications: published quarterly ratings
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-06 07:00:00
 
 A quarter's league table frozen as published (DOMAIN.md section 11), append-only: a correction
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0018'
-down_revision: str | None = '0016'
+down_revision: str | None = '0017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -88,7 +88,8 @@ def test_a_prime_manager_sees_only_what_it_may_change(page: Any, demo: Demo) -> 
     shown = page.eval_on_selector_all(
         "[id*='\"type\":\"contract-field\"']",
         "fields => fields.map(f => JSON.parse(f.id).name)")
-    assert sorted(shown) == ["settings.league_k_anonymity", "settings.league_visibility"]
+    assert sorted(shown) == ["settings.league_k_anonymity", "settings.league_visibility",
+                             "settings.min_performance_index"]
     assert page.get_by_role("button", name="Add the tariff row").count() == 0
     assert page.get_by_role("button", name="Save the schedule").count() == 0
     field(page, "settings.league_visibility").select_option("named")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.compliance.service import recompute_flags
 from app.core.timeutil import today
 from app.models import Complaint, ComplianceFlag, Membership, MembershipStatusChange
+from app.regime.schemas import PlanState
 from tests.helpers import API, audit_entries, page_through, read_csv_export
 from tests.ingest.events import ev, journey
 
@@ -150,38 +151,62 @@ def test_con1_acknowledged_on_the_sixth_working_day_not_the_fifth(client, db, wo
     assert in_time not in {f["complaint_id"] for f in flags(client, world.keys["admin"])}
 
 
-def test_con2_exit_without_plan_and_not_after_a_plan_of_exactly_90_days(client, db, world):
+def _plan_through(db, world, provider: int, last: "PlanState", days_ago: int) -> str:
+    """An improvement plan of `provider` agreed `days_ago` days ago, moved on to `last`
+    (in_review 50 days after agreement, failed or met 90 days after): through the service
+    with the days the test sets."""
+    from app.auth.principal import Principal
+    from app.regime import plans
+    from app.regime.schemas import PlanCreate, TargetIn, TransitionIn
+
+    prime = Principal(role="prime_manager", organisation_id=world.prime_a,
+                      user_id=world.user_ids["manager_a"])
+    member = Principal(role="provider_user", organisation_id=provider)
+    db.rollback()  # a fresh transaction: the requests' commits seen, no read lock held
+    agreed = today() - timedelta(days=days_ago)
+    review = agreed + timedelta(days=50)
+    plan = plans.open_plan(db, prime, world.contract_a, provider, PlanCreate(
+        targets=[TargetIn(metric="rate", threshold=0.3, by_date=review)],
+        actions=["weekly calls"], review_date=review), on=agreed)
+    plans.transition(db, member, plan.id, TransitionIn(to="agreed"), on=agreed)
+    if last != "agreed":
+        plans.transition(db, prime, plan.id, TransitionIn(to="in_review"), on=review)
+    if last in ("failed", "met"):
+        plans.transition(db, prime, plan.id, TransitionIn(to=last),
+                         on=agreed + timedelta(days=90))
+    return plan.id
+
+
+def test_con2_exit_needs_a_plan_failed_after_its_remedy_period(client, db, world):
     c, prime = world.contract_a, world.keys["manager_a"]
 
-    def status(provider: int, to: str, days_ago: int) -> None:
+    def status(provider: int, to: str) -> None:
         response = client.post(f"{API}/contracts/{c}/members/{provider}/status", headers=prime,
-                               json={"status": to, "reason": "performance",
-                                     "effective_date": (today() - timedelta(days=days_ago))
-                                     .isoformat()})
+                               json={"status": to, "reason": "performance"})
         assert response.status_code == 200, response.text
 
-    status(world.s1, "on_improvement_plan", 90)
-    status(world.s1, "suspended", 0)  # exactly 90 days on the plan: due process
-    status(world.s2, "on_improvement_plan", 89)
-    status(world.s2, "terminated", 0)  # one day short
+    _plan_through(db, world, world.s1, "failed", 120)  # failed 30 days ago, after its remedy
+    status(world.s1, "suspended")  # due process: no flag
+    in_review = _plan_through(db, world, world.s2, "in_review", 60)
+    status(world.s2, "terminated")  # its plan has not failed
 
     found = {f["subject_org_id"]: f for f in flags(client, prime, rule="CON-2")}
     assert sorted(found) == sorted([world.s2, world.s3])
     terminated = found[world.s2]
     assert terminated["severity"] == "high"
-    assert terminated["evidence"]["days_on_improvement_plan"] == 89
-    changes = list(db.scalars(
+    assert terminated["evidence"]["improvement_plan_id"] == in_review
+    assert terminated["evidence"]["improvement_plan_state"] == "in_review"
+    assert "is in_review" in terminated["summary"]
+    db.rollback()
+    terminated_id = db.scalar(
         select(MembershipStatusChange.id)
         .join(Membership, Membership.id == MembershipStatusChange.membership_id)
-        .where(Membership.provider_id == world.s2,
-               MembershipStatusChange.status != "active").order_by(MembershipStatusChange.id)))
-    plan_id, terminated_id = changes[-2], changes[-1]
+        .where(Membership.provider_id == world.s2, MembershipStatusChange.status == "terminated"))
     assert terminated["evidence"]["status_change_id"] == terminated_id
-    assert terminated["evidence"]["improvement_plan_change_id"] == plan_id
     # The world's member suspended today without any plan.
     suspended = found[world.s3]
     assert suspended["severity"] == "medium"
-    assert suspended["evidence"]["improvement_plan_change_id"] is None
+    assert suspended["evidence"]["improvement_plan_id"] is None
 
 
 def test_con3_share_drop_of_exactly_30_percent_then_just_over(client, db, world):

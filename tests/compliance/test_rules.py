@@ -170,34 +170,59 @@ def change(change_id: int, status: str, day: date, provider_id: int = 3,
                                    status=status, effective_date=day)
 
 
+def plan(state: str, agreed: date | None, decided: date | None, remedy: int = 90,
+         provider_id: int = 3, plan_id: str = "P1") -> rules.PlanFacts:
+    opened = (agreed or date(2025, 12, 1)) - timedelta(days=7)
+    return rules.PlanFacts(plan_id, provider_id, state, opened, agreed, decided, remedy)
+
+
 def test_con2_worked_example_suspended_without_a_plan() -> None:
     history = [change(1, "active", date(2024, 1, 1)), change(2, "suspended", date(2026, 5, 1))]
-    found = rules.exit_without_due_process(history, SETTINGS)
+    found = rules.exit_without_due_process(history, [])
     assert [(f.rule, f.key, f.subject_org_id, f.severity) for f in found] == [
         ("CON-2", "2", 3, "medium")]
-    assert found[0].evidence["improvement_plan_change_id"] is None
+    assert found[0].evidence["improvement_plan_id"] is None
     assert [c["status_change_id"] for c in found[0].evidence["status_history"]] == [1, 2]
     assert found[0].summary == "Member 3 was suspended on 2026-05-01 without an improvement plan."
 
 
-def test_con2_plan_started_exactly_the_minimum_before_is_due_process() -> None:
-    plan = date(2026, 1, 31)
-    history = [change(1, "active", date(2024, 1, 1)), change(2, "on_improvement_plan", plan),
-               change(3, "suspended", plan + timedelta(days=90)),
-               change(4, "terminated", plan + timedelta(days=120))]
-    assert rules.exit_without_due_process(history, SETTINGS) == []
+def test_con2_a_plan_failed_when_its_remedy_period_ended_is_due_process() -> None:
+    agreed = date(2026, 1, 31)
+    failed = agreed + timedelta(days=90)  # the first day it may fail
+    history = [change(1, "active", date(2024, 1, 1)), change(2, "suspended", failed),
+               change(3, "terminated", failed + timedelta(days=30))]
+    assert rules.exit_without_due_process(history, [plan("failed", agreed, failed)]) == []
 
 
-def test_con2_short_plan_and_a_plan_ended_by_a_return_to_active_do_not_count() -> None:
-    history = [change(1, "active", date(2024, 1, 1)),
-               change(2, "on_improvement_plan", date(2025, 1, 1)),
-               change(3, "active", date(2025, 6, 1)),
-               change(4, "on_improvement_plan", date(2026, 1, 1)),
-               change(5, "terminated", date(2026, 1, 1) + timedelta(days=89))]
-    found = rules.exit_without_due_process(history, SETTINGS)
-    assert [(f.key, f.severity) for f in found] == [("5", "high")]
-    assert found[0].evidence["improvement_plan_change_id"] == 4
-    assert found[0].evidence["days_on_improvement_plan"] == 89
+def test_con2_a_plan_not_failed_or_failed_early_or_for_another_member_is_not() -> None:
+    agreed, exit_day = date(2026, 1, 1), date(2026, 6, 1)
+    history = [change(1, "active", date(2024, 1, 1)), change(2, "terminated", exit_day)]
+    for plans, words in [
+        ([plan("in_review", agreed, None)], "plan P1 is in_review, remedy period to 2026-04-01"),
+        ([plan("proposed", None, None)], "plan P1 is proposed, never agreed"),
+        ([plan("met", agreed, agreed + timedelta(days=100))], "plan P1 is met (since"),
+        # failed a day before its remedy period ended (only possible outside the service)
+        ([plan("failed", agreed, agreed + timedelta(days=89))],
+         "plan P1 is failed (since 2026-03-31), remedy period to 2026-04-01"),
+        ([plan("failed", agreed, agreed + timedelta(days=90), provider_id=4)],
+         "was terminated on 2026-06-01 without an improvement plan."),
+        # failed only after the exit
+        ([plan("failed", agreed, exit_day + timedelta(days=1))], "plan P1 is failed"),
+    ]:
+        found = rules.exit_without_due_process(history, plans)
+        assert [(f.key, f.severity) for f in found] == [("2", "high")], words
+        assert words in found[0].summary, found[0].summary
+
+
+def test_con2_a_failed_plan_before_a_return_to_active_does_not_count() -> None:
+    agreed = date(2025, 1, 1)
+    failed = agreed + timedelta(days=90)
+    history = [change(1, "active", date(2024, 1, 1)), change(2, "suspended", failed),
+               change(3, "active", date(2025, 9, 1)), change(4, "terminated", date(2026, 3, 1))]
+    found = rules.exit_without_due_process(history, [plan("failed", agreed, failed)])
+    assert [(f.key, f.severity) for f in found] == [("4", "high")]
+    assert found[0].evidence["improvement_plan_id"] == "P1"
+    assert found[0].evidence["remedy_period_ends"] == "2025-04-01"
 
 
 # -- CON-3 -----------------------------------------------------------------------------------------

@@ -173,6 +173,49 @@ class Context:
         return {"quarter": "2026Q2"} | ({} if current is None else {
             "supersedes": current, "reason": "corrected in the matrix"})
 
+    def plan(self, target: str) -> str:
+        """An open improvement plan of S1 (own) or SB (other), opened by the admin once."""
+        contract, member = self.contract(target), self.provider(target)
+        found = self.client.get(f"{API}/contracts/{contract}/improvement-plans",
+                                params={"provider_id": member}, headers=self.admin).json()
+        if found["rows"]:
+            return str(found["rows"][0]["id"])
+        return str(self.open_plan(contract, member))
+
+    def open_plan(self, contract: int, member: int) -> str:
+        review = "2099-01-31"
+        response = self.client.post(
+            f"{API}/contracts/{contract}/members/{member}/improvement-plans",
+            headers=self.admin, json={
+                "targets": [{"metric": "rate", "threshold": 0.3, "by_date": review}],
+                "actions": ["weekly calls"], "review_date": review})
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    def reallocation(self, target: str, cut: bool = False) -> str:
+        """A reallocation of the target contract's member applied by the admin: a small rise
+        (effective at once), or with `cut` a small cut held for the reviewer."""
+        contract, member = self.contract(target), self.provider(target)
+        current = self.client.get(f"{API}/contracts/{contract}/members/{member}",
+                                  headers=self.admin).json()["contracted_share"]
+        share = float(current) + (-0.001 if cut else 0.001)
+        response = self.client.post(f"{API}/contracts/{contract}/reallocations",
+                                    headers=self.admin, json={
+                                        "shares": {str(member): f"{share:.4f}"},
+                                        "reason": "matrix", "override_reason": "matrix"})
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    def published(self, target: str) -> str:
+        """2026Q2 published on the target contract (as the admin), for calls that read it."""
+        published = self.client.get(f"{API}/contracts/{self.contract(target)}/ratings",
+                                    headers=self.admin).json()["rows"]
+        if not published:
+            response = self.client.post(f"{API}/contracts/{self.contract(target)}/ratings",
+                                        headers=self.admin, json=self.rating(target))
+            assert response.status_code == 201, response.text
+        return "2026Q2"
+
     def referral(self, target: str) -> dict[str, Any]:
         return {"event_id": self.unique("ev"), "contract_id": self.contract(target),
                 "participant_ref": self.unique("P"), "type": "referral",
@@ -205,6 +248,19 @@ def _contract_path(suffix: str = "", **params: Any) -> Callable[[Context, str, s
 
 def _rows_of_other_contract(ctx: Context, role: str, body: Any) -> list[Any]:
     return [row for row in body["rows"] if row.get("contract_id") == ctx.world.contract_b]
+
+
+def _contract_rows_not_theirs(ctx: Context, role: str, body: Any) -> list[Any]:
+    """Rows of contract B shown to a caller of contract A (the admin and reviewers read
+    both)."""
+    return [] if role in ("admin", "reviewer") else _rows_of_other_contract(ctx, role, body)
+
+
+def _plans_not_theirs(ctx: Context, role: str, body: Any) -> list[Any]:
+    """A member reads its own plans only; a prime its own contracts'."""
+    if role == "provider_user":
+        return [row for row in body["rows"] if row["provider_id"] != ctx.world.s1]
+    return _contract_rows_not_theirs(ctx, role, body)
 
 
 def _other_contracts(ctx: Context, role: str, body: Any) -> list[Any]:
@@ -474,7 +530,100 @@ MATRIX: dict[tuple[str, str], Entry] = {
                reviewer=403),
         audit="rating.publish"),
     ("GET", f"{API}/contracts/{{contract_id}}/ratings"): Entry(
-        _contract_path("/ratings"), _CONTRACT_READERS, leaks=_rows_of_other_contract),
+        _contract_path("/ratings"), _CONTRACT_READERS, leaks=_contract_rows_not_theirs),
+    # Improvement plans: the prime opens them for its members; the member and the prime act
+    # on them (the workflow refuses a move that does not exist: 409); reviewers read them.
+    ("POST", f"{API}/contracts/{{contract_id}}/members/{{provider_id}}/improvement-plans"):
+        Entry(lambda ctx, role, target: Call(
+            f"{API}/contracts/{ctx.contract(target)}/members/{ctx.new_member(target)}/"
+            "improvement-plans", json={
+                "targets": [{"metric": "rate", "threshold": 0.3, "by_date": "2099-01-31"}],
+                "actions": ["weekly calls"], "review_date": "2099-01-31"}),
+              expect(admin=201, **{**_CHAIN_MANAGERS, "prime_manager": (201, 404)}),
+              audit="plan.open"),
+    ("GET", f"{API}/contracts/{{contract_id}}/improvement-plans"): Entry(
+        lambda ctx, role, target: (ctx.plan("own"), ctx.plan("other"), Call(
+            f"{API}/contracts/{ctx.contract(target)}/improvement-plans"))[-1],
+        _CONTRACT_READERS, leaks=_plans_not_theirs),
+    ("GET", f"{API}/improvement-plans/{{plan_id}}"): Entry(
+        lambda ctx, role, target: Call(f"{API}/improvement-plans/{ctx.plan(target)}"),
+        _CONTRACT_READERS),
+    ("POST", f"{API}/improvement-plans/{{plan_id}}/transitions"): Entry(
+        lambda ctx, role, target: Call(f"{API}/improvement-plans/{ctx.plan(target)}/transitions",
+                                       json={"to": "met"}),  # not a move from proposed
+        expect(anonymous=401, admin=409, prime_manager=(409, 404),
+               provider_user=(409, 404), reviewer=403)),
+    ("POST", f"{API}/improvement-plans/{{plan_id}}/comments"): Entry(
+        lambda ctx, role, target: Call(f"{API}/improvement-plans/{ctx.plan(target)}/comments",
+                                       json={"body": "noted"}),
+        expect(anonymous=401, admin=200, prime_manager=(200, 404),
+               provider_user=(200, 404), reviewer=403),
+        audit="plan.comment"),
+    ("POST", f"{API}/improvement-plans/{{plan_id}}/contest"): Entry(
+        lambda ctx, role, target: Call(f"{API}/improvement-plans/{ctx.plan(target)}/contest",
+                                       json={"body": "unfair"}),
+        expect(anonymous=401, admin=403, prime_manager=(403, 404),
+               provider_user=(200, 404), reviewer=403),
+        audit="plan.contest"),
+    # Reallocation: the prime (and the admin) preview and apply on their contracts; the
+    # reviewer alone releases or blocks a held cut; members read their own shares elsewhere.
+    ("POST", f"{API}/contracts/{{contract_id}}/reallocations/preview"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/contracts/{ctx.contract(target)}/reallocations/preview",
+            json={"shares": {str(ctx.provider(target)): "0.05"}, "reason": "matrix"}),
+        expect(anonymous=401, admin=200, prime_manager=(200, 404), provider_user=403,
+               reviewer=403)),
+    ("POST", f"{API}/contracts/{{contract_id}}/reallocations"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/contracts/{ctx.contract(target)}/reallocations",
+            json={"shares": {str(ctx.provider(target)): f"0.3{next(ctx._counter):03d}"},
+                  "reason": "matrix", "override_reason": "matrix"}),
+        expect(anonymous=401, admin=201, prime_manager=(201, 404), provider_user=403,
+               reviewer=403),
+        audit="reallocation.apply"),
+    ("GET", f"{API}/reallocations"): Entry(
+        lambda ctx, role, target: (ctx.reallocation("own"), ctx.reallocation("other"),
+                                   Call(f"{API}/reallocations"))[-1],
+        expect(anonymous=401, admin=200, prime_manager=200, provider_user=403, reviewer=200),
+        leaks=_contract_rows_not_theirs),
+    ("GET", f"{API}/reallocations/{{reallocation_id}}"): Entry(
+        lambda ctx, role, target: Call(f"{API}/reallocations/{ctx.reallocation(target)}"),
+        expect(anonymous=401, admin=200, prime_manager=(200, 404), provider_user=403,
+               reviewer=200)),
+    ("POST", f"{API}/reallocations/{{reallocation_id}}/release"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/reallocations/{ctx.reallocation(target, cut=True)}/release",
+            json={"note": "fine"}),
+        expect(anonymous=401, admin=403, prime_manager=403, provider_user=403, reviewer=200),
+        audit="reallocation.release"),
+    ("POST", f"{API}/reallocations/{{reallocation_id}}/block"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/reallocations/{ctx.reallocation(target, cut=True)}/block",
+            json={"note": "a complaint is open"}),
+        expect(anonymous=401, admin=403, prime_manager=403, provider_user=403, reviewer=200),
+        audit="reallocation.block"),
+    ("GET", f"{API}/contracts/{{contract_id}}/review-pack"): Entry(
+        lambda ctx, role, target: Call(f"{API}/contracts/{ctx.contract(target)}/review-pack",
+                                       params={"provider_id": ctx.provider(target),
+                                               "quarter": ctx.published(target)}),
+        _CONTRACT_READERS),
+    ("GET", f"{API}/contracts/{{contract_id}}/review-packs"): Entry(
+        lambda ctx, role, target: Call(f"{API}/contracts/{ctx.contract(target)}/review-packs",
+                                       params={"quarter": ctx.published(target)}),
+        _CONTRACT_READERS),
+    ("GET", f"{API}/contracts/{{contract_id}}/review-status"): Entry(
+        lambda ctx, role, target: Call(f"{API}/contracts/{ctx.contract(target)}/review-status",
+                                       params={"quarter": ctx.published(target)}),
+        _CONTRACT_READERS),
+    ("GET", f"{API}/contracts/{{contract_id}}/members/{{provider_id}}/expectations"): Entry(
+        lambda ctx, role, target: Call(f"{API}/contracts/{ctx.contract(target)}/members/"
+                                       f"{ctx.provider(target)}/expectations"),
+        _CONTRACT_READERS),
+    ("PUT", f"{API}/contracts/{{contract_id}}/members/{{provider_id}}/expectations"): Entry(
+        lambda ctx, role, target: Call(
+            f"{API}/contracts/{ctx.contract(target)}/members/{ctx.provider(target)}/"
+            "expectations", json={"min_performance_index": 0.8, "reason": "a specialist"}),
+        expect(admin=200, **_CHAIN_MANAGERS), audit="member.expectations"),
     ("GET", f"{API}/contracts/{{contract_id}}/payments-earned"): Entry(
         _contract_path("/payments-earned"), _CONTRACT_READERS),
     # Complaints: raised by a member's provider users only; seen by the complainant, the

@@ -2,7 +2,7 @@
 only by a publication naming the one it supersedes; each reader sees it as the live league
 table would show it (DOMAIN.md section 11)."""
 
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 from sqlalchemy import select
@@ -145,3 +145,19 @@ def test_who_publishes_and_who_reads(client, world):
     # The reviewer reads every row named.
     [reviewed] = ratings(client, world, who="reviewer")
     assert {world.s1, world.s2} <= {r["provider_id"] for r in reviewed["table"]["rows"]}
+
+
+def test_the_worker_publishes_the_last_finished_quarter_once(client, world, engine, db):
+    from datetime import datetime
+
+    from app.worker.jobs import publish_ratings
+
+    load(client, world)
+    now = datetime(2025, 4, 15, 6, 0, tzinfo=UTC)  # in 2025Q2: 2025Q1 has ended
+    summary = publish_ratings(engine, now)
+    assert summary.startswith("2025Q1: published for 1 contract(s); not for ")
+    assert "nothing to rate" in summary  # contract B had no referrals in 2024Q1
+    [published] = ratings(client, world)
+    assert (published["quarter"], published["supersedes"]) == ("2025Q1", None)
+    assert publish_ratings(engine, now).startswith("2025Q1: published for 0 contract(s)")
+    assert len(ratings(client, world)) == 1

@@ -211,8 +211,8 @@ def test_a_prime_manager_may_not_change_its_tariff_or_the_thresholds_it_is_judge
     threshold = client.patch(url, headers=manager, json={"settings": {"starvation_ratio": 0.1}})
     assert threshold.status_code == 403
     assert threshold.json() == {"detail": "settings.starvation_ratio: role 'prime_manager' may "
-                                          "change only league_k_anonymity, league_visibility of "
-                                          "the settings"}
+                                          "change only league_k_anonymity, league_visibility, "
+                                          "min_performance_index of the settings"}
     tariff = client.patch(url, headers=manager,
                           json={"tariff": [_tariff_row(valid_from="2028-04-01")]})
     assert tariff.status_code == 403
