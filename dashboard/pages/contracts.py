@@ -142,9 +142,15 @@ def setting_fields(name: str, value: Any) -> list[dbc.Col]:
             id={"type": FIELD, "name": path}, value=value,
             options=[{"label": str(v).capitalize(), "value": v}
                      for v in get_args(annotation)]))]
-    fraction = annotation is float
-    return [labelled(path, setting_label(name) + (" (0 to 1)" if fraction else ""),
-                     number_box(path, value, "0.01" if fraction else "1"), md=3)]
+    if annotation is float:  # its range from the field's own bounds
+        low = next((getattr(m, bound) for m in info.metadata for bound in ("ge", "gt")
+                    if getattr(m, bound, None) is not None), 0)
+        high = next((getattr(m, bound) for m in info.metadata for bound in ("le", "lt")
+                     if getattr(m, bound, None) is not None), None)
+        words = f" ({low:g} to {high:g})" if high is not None else ""
+        return [labelled(path, setting_label(name) + words, number_box(path, value, "0.01"),
+                         md=3)]
+    return [labelled(path, setting_label(name), number_box(path, value, "1"), md=3)]
 
 
 def settings_form(contract: schemas.ContractRead, admin: bool) -> html.Section:
