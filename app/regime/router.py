@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from app.auth.principal import MAX_RECORD_ID, PrincipalDep, SessionDep, public_id_path
 from app.core.pagination import PageParams, page_params
 from app.performance.schemas import QUARTER_PATTERN
-from app.regime import pack, plans, reallocation, schemas
+from app.regime import plans, reallocation, schemas
 
 router = APIRouter(tags=["performance regime"])
 ContractId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
@@ -140,6 +140,8 @@ def review_pack(contract_id: ContractId, session: SessionDep, principal: Princip
     """A member's pack for the quarter's performance review: its published rating (adjusted
     beside raw, explained), the funnel, the rating trend, the cohort curve, checks,
     timeliness, payments, flags and its improvement plan, as a PDF."""
+    from app.regime import pack  # matplotlib and fpdf2: loaded by the first pack, not at start
+
     content = pack.review_pack(session, principal, contract_id, provider_id, quarter)
     return Response(content, media_type="application/pdf", headers={
         "Content-Disposition":
@@ -151,6 +153,8 @@ def review_pack(contract_id: ContractId, session: SessionDep, principal: Princip
 def review_packs(contract_id: ContractId, session: SessionDep, principal: PrincipalDep,
                  quarter: Quarter) -> Response:
     """Every member's pack for the quarter that you may read, in one zip."""
+    from app.regime import pack  # as above
+
     content = pack.review_packs(session, principal, contract_id, quarter)
     return Response(content, media_type="application/zip", headers={
         "Content-Disposition":
