@@ -29,14 +29,15 @@ LOGIN = auth.LOGIN_PATH
 BOOTSTRAP_CSS = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5" / "css"
 
 
-SET_UP = "Set-up"  # the menu of the self-service pages (a page's `nav_group`)
+SET_UP = "Set-up"  # the menu of the self-service pages (a page's `nav_group=True`)
 
 
 def nav_links(principal: Principal) -> list[Any]:
     """The pages the principal's role may use; those of a `nav_group` in one drop-down menu
-    after the others (the set-up pages: the bar stays one line)."""
+    each after the others (a named group, e.g. "Reviews", then the set-up pages: the bar
+    stays one line)."""
     links: list[Any] = []
-    grouped: list[Any] = []
+    groups: dict[str, list[Any]] = {}
     for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0):
         if principal.role not in page.get("nav_roles", ()) or page.get("nav_help"):
             continue
@@ -46,14 +47,17 @@ def nav_links(principal: Principal) -> list[Any]:
                 continue
             href = f"{PREFIX}providers/{principal.organisation_id}"
         link_id = f"nav-{page['module'].split('.')[-1]}"
-        if page.get("nav_group"):
-            grouped.append(dbc.DropdownMenuItem(page["name"], href=href, id=link_id))
+        group = page.get("nav_group")
+        if group:
+            groups.setdefault(SET_UP if group is True else group, []).append(
+                dbc.DropdownMenuItem(page["name"], href=href, id=link_id))
         else:
             links.append(dbc.NavItem(dbc.NavLink(page["name"], href=href, active="exact",
                                                  id=link_id)))
-    if grouped:
-        links.append(dbc.DropdownMenu(grouped, label=SET_UP, nav=True, in_navbar=True,
-                                      align_end=True, id="nav-set-up"))
+    set_up = groups.pop(SET_UP, None)
+    for label, items in [*groups.items(), *([(SET_UP, set_up)] if set_up else [])]:
+        links.append(dbc.DropdownMenu(items, label=label, nav=True, in_navbar=True,
+                                      align_end=True, id=f"nav-{label.lower()}"))
     return links
 
 

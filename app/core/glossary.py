@@ -245,6 +245,51 @@ TERMS: tuple[Term, ...] = (
          "Whether the model's predicted chances match what happened: people are put in ten "
          "groups by predicted chance, and each group's predicted outcome rate is drawn "
          "against its actual one. Points on the diagonal mean the model is right."),
+    Term("published-rating", "Published rating",
+         "A quarter's league table frozen as it stood when the prime published it, so a "
+         "review meeting and everyone in the supply chain talk about the same figures. It is "
+         "never changed: a mistake is put right by a correction that names the publication it "
+         "replaces and says why.",
+         "A quarter rates the people referred in the quarter that began one horizon earlier, "
+         "counted on the quarter's last day: each of them has had the whole horizon."),
+    Term("rating-trend", "Rating trend",
+         "A member's published performance index quarter by quarter, drawn inside the "
+         "overdispersed limits: a point outside them is more than chance; points inside them "
+         "are ordinary ups and downs."),
+    Term("minimum-performance-index", "Minimum performance index",
+         "The performance index a member is expected to reach: the contract's (0.85 unless "
+         "the prime changed it), or the member's own where the prime set one with a reason."),
+    Term("significance-limit", "Significance limit",
+         "How far below its minimum a member's index can fall by chance alone. Below this "
+         "line the shortfall is more than chance.",
+         "The minimum times the overdispersed 95% lower limit of the member's index."),
+    Term("review-status", "Review status",
+         "How a member stands in a published quarter: meets its minimum; below it but by no "
+         "more than chance; or below expectation (more than chance, or below its minimum two "
+         "published quarters running). Only below expectation can lead to an improvement "
+         "plan or a cut without a written override."),
+    Term("improvement-plan", "Improvement plan",
+         "Targets, agreed actions, a review date and a remedy period the prime and a member "
+         "work to. The member agrees it, may comment on it and may contest it; progress "
+         "against each target is worked out from the data, not typed in."),
+    Term("remedy-period", "Remedy period",
+         "The time a member has, from agreeing a plan, to put things right (90 days unless "
+         "the plan says otherwise). A plan cannot be judged failed before it has run, and "
+         "only a failed plan can lead to suspension or exit."),
+    Term("reallocation", "Reallocation",
+         "The prime changing members' contracted shares of referrals. It is previewed with "
+         "each member's projected referrals, outcomes and payments for a year, checked "
+         "against the guard-rails, and applied only with a reason on record."),
+    Term("guard-rail", "Guard-rail",
+         "A check every reallocation must pass: no cut for a member whose shortfall could be "
+         "chance; no cut within 90 days of a member's open complaint; tier-1 shares add up "
+         "to no more than 1. The prime may go ahead only by writing why, and the reviewer "
+         "reads it."),
+    Term("reviewer-hold", "Reviewer's hold",
+         "Every cut in a member's share waits a set number of working days (10 unless the "
+         "contract says otherwise) before it takes effect, for every member alike. In that "
+         "time the independent reviewer, who sees all complaints, may let it through or "
+         "block it."),
 )
 
 GLOSSARY: dict[str, Term] = {term.slug: term for term in TERMS}

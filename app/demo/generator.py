@@ -242,6 +242,7 @@ class DemoCPA:
     starved_key: int
     suspended_key: int
     improvement_plan_key: int
+    best_tier1_key: int  # the tier-1 member the demo's reallocation gives share to
 
     def histories(self, backfill: bool = False) -> Iterator[list[dict[str, Any]]]:
         """Each participant's events, in date order, one list per participant. With `backfill`,
@@ -309,6 +310,7 @@ def generate_cpa(participants: int, seed: int, as_of: date) -> DemoCPA:
         users=_users(random.Random(f"users-{seed}"), organisations, reviewer),
         specialist_key=keys[WHARFEDALE.slug], starved_key=keys[WESTGATE.slug],
         suspended_key=keys[BRADFORD.slug], improvement_plan_key=keys[AIRE.slug],
+        best_tier1_key=keys[CALDER.slug],
     )
 
 

@@ -22,6 +22,7 @@ from app.compliance.service import recompute_flags
 from app.demo.complaints import load_demo_complaints
 from app.demo.generator import DemoCPA
 from app.demo.progress import progress_bar
+from app.demo.regime import load_demo_regime
 from app.ingest.service import ingest_events
 from app.models import Contract, Membership, Organisation, Payment, User
 from app.models.auth import Role
@@ -103,6 +104,12 @@ def finish_demo(session_factory: sessionmaker[Session], cpa: DemoCPA, ids: DemoI
     # Before the payments, which mark a complete load (the complaints skip themselves if there).
     complaints = load_demo_complaints(session_factory, cpa, ids.contract_id,
                                       ids.organisations, ids.users)
+    plan_member = next(u for u in cpa.users if u.role == "provider_user"
+                       and u.organisation_key == cpa.improvement_plan_key)
+    load_demo_regime(session_factory, ids.contract_id, manager, Principal(
+        role="provider_user", organisation_id=ids.organisations[cpa.improvement_plan_key],
+        user_id=ids.users[plan_member.username], username=plan_member.username),
+        ids.organisations[cpa.best_tier1_key])
     with session_factory() as session:
         for payment in cpa.payments:
             record_payment(session, manager, ids.contract_id, schemas.PaymentCreate(

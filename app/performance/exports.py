@@ -171,3 +171,24 @@ def payments_by_provider_export(session: Session, principal: Principal, contract
                Filter("As of", earned.as_of, f"as-of_{earned.as_of.isoformat()}")]
     return TableExport("payments-by-provider", "Payments by provider",
                        BY_PROVIDER_EXPORT_COLUMNS, payments_by_provider(earned), filters)
+
+
+REVIEW_STATUS_EXPORT_COLUMNS = (
+    Column("provider_id", "integer", "Provider ID"), Column("provider_name", title="Member"),
+    Column("status", title="Review status"), Column("performance_index", "number"),
+    Column("minimum", "number", "Minimum performance index"),
+    Column("significance_limit", "number"), Column("previous_quarter"),
+    Column("previous_performance_index", "number"), Column("check_compliance", "percent"),
+    Column("check_compliance_min", "percent", "Check compliance minimum"),
+    Column("data_timeliness", "percent"),
+    Column("data_timeliness_min", "percent", "Data timeliness minimum"),
+    Column("reasons", title="Why"))
+
+
+def review_status_export(status: schemas.ReviewStatusOut) -> TableExport:
+    """Every member's review status for a published quarter, as the reader may see it."""
+    return TableExport("review-status", "Review status", REVIEW_STATUS_EXPORT_COLUMNS, [
+        {**row.model_dump(), "reasons": " ".join(row.reasons)} for row in status.rows], [
+        Filter("Contract ID", status.contract_id, f"contract-{status.contract_id}"),
+        Filter("Quarter", status.quarter, status.quarter),
+        Filter("Publication", status.rating_id)])

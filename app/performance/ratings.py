@@ -8,6 +8,7 @@ still inside it, and consecutive quarters rate disjoint cohorts: a rating trend'
 independent, as a control chart needs.
 """
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -151,3 +152,51 @@ def _out(session: Session, principal: Principal | None, contract: Contract,
         "published_at": publication.published_at, "supersedes": supersedes,
         "superseded_by": superseded_by, "correction_reason": publication.correction_reason,
         "table": table})
+
+
+@dataclass(frozen=True)
+class RatingPoint:
+    """One quarter of a member's rating trend: its published performance index with the
+    overdispersed limits around 1 (DOMAIN.md section 10), and the other members' indices as
+    the reader may see them (anonymised for a subcontractor)."""
+    quarter: str
+    performance_index: float | None
+    lower_95: float | None
+    upper_95: float | None
+    lower_998: float | None
+    upper_998: float | None
+    others: tuple[float, ...]
+
+
+def in_force(session: Session, principal: Principal,
+             contract_id: int) -> list[schemas.RatingOut]:
+    """Each quarter's publication in force (corrections replace what they supersede), oldest
+    quarter first, as the principal may see it."""
+    rows: list[schemas.RatingOut] = []
+    cursor = None
+    while True:
+        page = list_ratings(session, principal, contract_id, PageParams(limit=1000,
+                                                                        cursor=cursor))
+        rows += [r for r in page.rows if r.superseded_by is None]
+        cursor = page.next_cursor
+        if cursor is None:
+            return sorted(rows, key=lambda r: r.quarter)
+
+
+def rating_history(published: list[schemas.RatingOut], provider_id: int,
+                   up_to: str | None = None) -> list[RatingPoint]:
+    """The member's trend over the publications in force (`in_force`), to `up_to` if given:
+    the one definition the dashboard's chart and the review pack draw."""
+    points = []
+    for rating in published:
+        if up_to is not None and rating.quarter > up_to:
+            continue
+        mine = next((r for r in rating.table.rows if r.provider_id == provider_id), None)
+        if mine is None:  # not a member when the quarter was published
+            continue
+        points.append(RatingPoint(
+            rating.quarter, mine.performance_index, mine.pi_lower_95, mine.pi_upper_95,
+            mine.pi_lower_998, mine.pi_upper_998,
+            tuple(r.performance_index for r in rating.table.rows
+                  if r is not mine and r.performance_index is not None)))
+    return points

@@ -47,16 +47,6 @@ LABEL_WIDTH = 88  # mm: the longest label of the pack's tables on one line
 
 
 @dataclass(frozen=True)
-class RatingPoint:
-    quarter: str
-    performance_index: float | None
-    lower_95: float | None
-    upper_95: float | None
-    lower_998: float | None
-    upper_998: float | None
-
-
-@dataclass(frozen=True)
 class PackData:
     contract_name: str
     member_name: str
@@ -64,7 +54,7 @@ class PackData:
     rating: performance_schemas.RatingOut
     row: performance_schemas.LeagueRowOut
     status: performance_schemas.MemberReviewOut | None
-    history: list[RatingPoint]
+    history: list[ratings.RatingPoint]
     cohorts: performance_schemas.CohortsOut
     flags: list[tuple[str, str, str]]  # rule, status, summary
     plan: schemas.PlanOut | None
@@ -75,8 +65,7 @@ def gather(session: Session, principal: Principal, contract_id: int, provider_id
     """Everything the pack shows, each through the service the rest of chainboard uses."""
     contract = get_contract(session, principal, contract_id)
     service.check_provider(session, principal, contract, provider_id)
-    published = ratings.list_ratings(session, principal, contract_id, PageParams(limit=1000))
-    in_force = [r for r in published.rows if r.superseded_by is None]
+    in_force = ratings.in_force(session, principal, contract_id)
     rating = next((r for r in in_force if r.quarter == quarter), None)
     if rating is None:
         raise NotFound(f"quarter {quarter} of contract {contract_id} is not published")
@@ -84,13 +73,6 @@ def gather(session: Session, principal: Principal, contract_id: int, provider_id
     if row is None:
         raise NotFound(f"provider {provider_id} is not in {quarter}'s rating")
     statuses = review.review_status(session, principal, contract_id, quarter).rows
-    history = []
-    for earlier in sorted(in_force, key=lambda r: r.quarter):
-        mine = next((r for r in earlier.table.rows if r.provider_id == provider_id), None)
-        if mine is not None and earlier.quarter <= quarter:
-            history.append(RatingPoint(earlier.quarter, mine.performance_index,
-                                       mine.pi_lower_95, mine.pi_upper_95, mine.pi_lower_998,
-                                       mine.pi_upper_998))
     flags, _ = list_flags(session, principal, FlagFilters(contract_id=contract_id,
                                                           subject_org_id=provider_id),
                           PageParams(limit=1000))
@@ -102,7 +84,7 @@ def gather(session: Session, principal: Principal, contract_id: int, provider_id
         contract_name=f"{contract.cpa_code} {contract.cpa_name}", member_name=name or "",
         quarter=quarter, rating=rating, row=row,
         status=next((s for s in statuses if s.provider_id == provider_id), None),
-        history=history,
+        history=ratings.rating_history(in_force, provider_id, up_to=quarter),
         cohorts=service.cohorts(session, principal, contract_id, provider_id=provider_id,
                                 as_of=rating.as_of),
         flags=[(f.rule, f.status, f.summary) for f in flags],
