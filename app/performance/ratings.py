@@ -116,6 +116,19 @@ def publish(session: Session, principal: Principal | None, contract_id: int,
     return _out(session, principal, contract, publication, None)
 
 
+def correct(session: Session, principal: Principal, contract_id: int, quarter: str,
+            reason: str | None) -> schemas.RatingOut:
+    """A correction of the quarter's publication in force, whichever it is (the dashboard's
+    button; the API names it in `supersedes`)."""
+    authorize(principal, "ratings.publish")
+    contract = get_managed_contract(session, principal, contract_id)
+    current = current_publication(session, contract.id, quarter)
+    if current is None:
+        raise Invalid(f"quarter: {quarter} is not published yet; publish it first")
+    return publish(session, principal, contract.id, schemas.RatingIn(
+        quarter=quarter, supersedes=current.public_id, reason=reason))
+
+
 def list_ratings(session: Session, principal: Principal, contract_id: int, page: PageParams,
                  provider_id: int | None = None) -> schemas.RatingPage:
     """The contract's publications, oldest first, each as the principal may see it (a

@@ -58,16 +58,19 @@ def detail(plan: schemas.PlanOut, member: bool, viewer: str) -> Any:
     acting = bool(plan.allowed_transitions) or (plan.state in plans.OPEN_STATES
                                                  and viewer != "reviewer")
     return html.Div([
-        dbc.Row([
-            dbc.Col([html.Dt("State"), html.Dd(STATE_NAMES[plan.state], id="plan-state")]),
-            dbc.Col([html.Dt("Review date"), html.Dd(day(plan.review_date))]),
-            dbc.Col([html.Dt(["Remedy period", what_is("remedy-period", "remedy-what")]),
-                     html.Dd(f"{plan.remedy_days} days" + (
-                         f", to {day(plan.remedy_ends)}" if plan.remedy_ends
-                         else ", from the day the member agrees"))]),
-            dbc.Col([html.Dt("Contested"), html.Dd("Yes" if plan.contested else "No",
-                                                   id="plan-contested")]),
-        ], className="mb-2", as_="dl"),
+        html.Dl([
+            html.Div([html.Dt("State"), html.Dd(STATE_NAMES[plan.state], id="plan-state")],
+                     className="col"),
+            html.Div([html.Dt("Review date"), html.Dd(day(plan.review_date))],
+                     className="col"),
+            html.Div([html.Dt(["Remedy period", what_is("remedy-period", "remedy-what")],
+                              className="d-flex"),
+                      html.Dd(f"{plan.remedy_days} days" + (
+                          f", to {day(plan.remedy_ends)}" if plan.remedy_ends
+                          else ", from the day the member agrees"))], className="col"),
+            html.Div([html.Dt("Contested"), html.Dd("Yes" if plan.contested else "No",
+                                                    id="plan-contested")], className="col"),
+        ], className="row mb-2"),
         html.H2("Targets", className="h5"),
         dbc.Table([html.Thead(html.Tr([html.Th(h, scope="col") for h in (
             "Measure", "To reach", "By", "Now", "Figure as of", "Progress")])), targets],
@@ -88,7 +91,8 @@ def detail(plan: schemas.PlanOut, member: bool, viewer: str) -> Any:
             dbc.Button("Add the comment", id="plan-comment", color="secondary",
                        className="me-2"),
             dbc.Button("Contest the plan", id="plan-contest", color="warning",
-                       hidden=not (member and plan.state in plans.OPEN_STATES)),
+                       className="" if member and plan.state in plans.OPEN_STATES
+                       else "d-none"),
             html.P("A contest is on record for the independent reviewer, and the prime is "
                    "told. To take it further, raise a complaint.", className="small mt-2")
             if member else None,

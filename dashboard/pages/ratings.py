@@ -295,14 +295,12 @@ def publish(_publish: Any, _correct: Any, quarter: str | None, reason: str | Non
     with db_session(write=True) as session:
         contract_id = _contract_of(session, principal, _query(search))
         try:
-            supersedes = None
             if ctx.triggered_id == "ratings-correct":
-                current = ratings.current_publication(session, contract_id, quarter or "")
-                if current is None:
-                    raise NotFound(f"quarter: {quarter} is not published yet; publish it")
-                supersedes = current.public_id
-            rating = ratings.publish(session, principal, contract_id, schemas.RatingIn(
-                quarter=quarter or "", supersedes=supersedes, reason=reason or None))
+                rating = ratings.correct(session, principal, contract_id, quarter or "",
+                                         reason or None)
+            else:
+                rating = ratings.publish(session, principal, contract_id,
+                                         schemas.RatingIn(quarter=quarter or ""))
         except (*REFUSALS, NotFound) as exc:
             return refused("Not published", exc, "ratings-error")
     link = f"{PREFIX}ratings?" + urlencode({"contract": contract_id, "quarter": rating.quarter})

@@ -19,6 +19,7 @@ from app.auth.principal import Principal
 from app.core.errors import NotFound
 from app.regime import reallocation, schemas
 from app.supply_chain import service as supply_chain
+from app.supply_chain.service import get_contract
 from dashboard.auth import db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.explain import explained_heading
@@ -31,6 +32,7 @@ dash.register_page(__name__, path="/reallocations", name="Reallocation", order=3
                    nav_group="Reviews", title="Reallocation - chainboard",
                    nav_roles=("admin", "prime_manager", "reviewer"))
 PROPOSERS = ("admin", "prime_manager")
+READERS = (*PROPOSERS, "reviewer")
 RULES = {"significant_shortfall": "No cut unless the shortfall is more than chance",
          "recent_complaint": "No cut within 90 days of the member's open complaint",
          "tier1_shares_sum": "Tier-1 shares add up to at most 1"}
@@ -171,6 +173,13 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         filters.contract_id = int(contracts[0]["value"])
     if filters.contract_id is None:
         return html.Div([page_header("Reallocation"), empty_state("No contracts", "")])
+    if principal.role not in READERS:
+        get_contract(session, principal, filters.contract_id)  # not found if not its own
+        return html.Div([page_header("Reallocation"), empty_state(
+            "Reallocations are the prime's and the reviewer's page",
+            "When the prime changes your contracted share you are told by notification, "
+            "with its reason and the day it takes effect; the Members figures show your "
+            "share. A cut is held for the independent reviewer first.")])
     found = reallocations_of(session, principal, filters.contract_id)
     return html.Div([
         page_header("Reallocation"),
@@ -228,9 +237,9 @@ def propose(_preview: Any, _apply: Any, values: list[Any], ids: list[dict[str, A
     principal = signed_in()
     with db_session(write=True) as session:
         contract_id = _contract(session, principal, search)
-        current = {m.provider_id: m.contracted_share for m in every(
-            lambda page: supply_chain.member_reads(session, principal, contract_id, page))}
         try:
+            current = {m.provider_id: m.contracted_share for m in every(
+                lambda page: supply_chain.member_reads(session, principal, contract_id, page))}
             payload = schemas.ReallocationIn.model_validate({
                 "shares": proposed_shares(values, ids, current),
                 "reason": (reason or "").strip(),

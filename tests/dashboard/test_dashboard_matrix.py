@@ -25,12 +25,14 @@ from app.models import Complaint
 from dashboard.app import create_dash
 from tests.compliance.test_flags_api import add_complaint
 from tests.dashboard.test_flag_pages import MISSING, MISSING_CONTRACT, Dashboard, assert_alike
+from tests.footing.authz_matrix import Context
 from tests.helpers import API, record_payment
 from tests.world import World
 
 # What no record has, by kind: organisations and contracts keep integer ids, the rest public ids.
 ABSENT = {"contract": MISSING_CONTRACT, "provider": MISSING_CONTRACT, "complaint": MISSING,
-          "flag": MISSING, "user": MISSING_CONTRACT, "key": MISSING, "invitation": MISSING}
+          "flag": MISSING, "user": MISSING_CONTRACT, "key": MISSING, "invitation": MISSING,
+          "plan": MISSING, "reallocation": MISSING}
 ROLES = {"admin": "site.admin", "prime_manager": "prime.boss", "provider_user": "third.staff",
          "reviewer": "the.reviewer"}
 
@@ -84,7 +86,16 @@ def records(db: Session, client: Any, world: World,
                              json={"join_code": code, "tier": 2, "contracted_share": "0.01"})
         assert answer.status_code == 202, answer.text
         invited[invitee] = answer.json()["id"]
+    regime = Context(client, world)  # the API matrix's helpers: the same records
+    for target in ("own", "other"):  # 2026Q2 of contracts A and B; S1's and SB's plans
+        answer = client.post(f"{API}/events", headers=world.headers["admin"],
+                             json=[regime.referral(target)])  # 2026Q2 rates it
+        assert answer.status_code == 200, answer.text
+        regime.published(target)
+    plans = {target: regime.plan(target) for target in ("own", "other")}
     return {
+        "plan_s1": plans["own"], "plan_sb": plans["other"],
+        "held": regime.reallocation("own", cut=True),
         "keys": keys, "to_s1": invited[world.s1], "to_sb": invited[world.sb],
         "s2_complaint": nested_flags["complaint"], "con3_flag": nested_flags["CON-3"],
         "s1_complaint": add_complaint(db, world.contract_a, world.s1,
@@ -103,7 +114,10 @@ def ids_for(role: str, world: World, r: dict[str, Any]) -> Ids:
     users, keys = world.user_ids, r["keys"]
     own = {"admin": ("s1", "s1", "to_sb"), "prime_manager": ("inhouse_a", "prime_a", "to_sb"),
            "provider_user": ("s1", "s1", "to_s1"), "reviewer": ("s1", "s1", "to_s1")}[role]
-    ids.own.update(user=users[own[0]], key=keys[own[1]], invitation=r[own[2]])
+    ids.own.update(user=users[own[0]], key=keys[own[1]], invitation=r[own[2]],
+                   plan=r["plan_s1"], reallocation=r["held"], plan_member=world.s2)
+    if role in ("prime_manager", "provider_user"):  # the admin and reviewers read every plan
+        ids.other.update(plan=r["plan_sb"])
     if role == "provider_user":
         ids.own["verb"] = "invitation-accept"
         ids.other.update(user=users["sb"], key=keys["sb"], invitation=r["to_sb"])
@@ -169,6 +183,11 @@ PAGES: dict[str, PageEntry] = {
         lambda ids: f"/dashboard/complaints/{ids['complaint']}", takes=("complaint",)),
     "/compliance/flags/<flag_id>": PageEntry(
         lambda ids: f"/dashboard/compliance/flags/{ids['flag']}", takes=("flag",)),
+    "/ratings": PageEntry(lambda ids: "/dashboard/ratings", _contract),
+    "/plans": PageEntry(lambda ids: "/dashboard/plans", _contract),
+    "/plans/<plan_id>": PageEntry(lambda ids: f"/dashboard/plans/{ids['plan']}",
+                                  takes=("plan",)),
+    "/reallocations": PageEntry(lambda ids: "/dashboard/reallocations", _contract),
 }
 # Pages anyone may open, which take no record.
 OPEN_PAGES = {"/login", "/404"}
@@ -451,6 +470,94 @@ CALLBACKS: dict[str, CallbackEntry] = {
         lambda r: "Every line was accepted" in r.text),
 }
 CALLBACKS.update({name: CallbackEntry(*entry) for name, entry in SELF_SERVICE.items()})
+
+
+def _publish(d: Dashboard, ids: dict[str, Any]) -> Any:
+    """A correction of 2026Q2 (the records published it on both contracts)."""
+    return d.call([("ratings-result", "children")],
+                  [_prop("ratings-publish", "n_clicks", None),
+                   _prop("ratings-correct", "n_clicks", 1)],
+                  [_prop("ratings-quarter", "value", "2026Q2"),
+                   _prop("ratings-reason", "value", "a late batch"), _search(ids)],
+                  "ratings-correct.n_clicks")
+
+
+def _pack(d: Dashboard, ids: dict[str, Any]) -> Any:
+    """The review pack of 2026Q2 for the page's member (a provider's user: its own)."""
+    search = f"?contract={ids['contract']}&quarter=2026Q2"
+    return d.call([("ratings-pack-download", "data")], [_prop("ratings-pack", "n_clicks", 1)],
+                  [_prop("_pages_location", "search", search)], "ratings-pack.n_clicks")
+
+
+def _plan_open(d: Dashboard, ids: dict[str, Any]) -> Any:
+    rows = range(3)
+    return d.call([("plans-result", "children"), ("plans-list", "children")],
+                  [_prop("plan-open", "n_clicks", 1)],
+                  [_prop("plan-member", "value", str(ids["plan_member"])),
+                   [_prop({"type": "plan-target-metric", "row": i}, "value",
+                          "check_compliance") for i in rows],
+                   [_prop({"type": "plan-target-threshold", "row": i}, "value",
+                          "0.9" if i == 0 else None) for i in rows],
+                   [_prop({"type": "plan-target-by", "row": i}, "value",
+                          "2099-03-31" if i == 0 else None) for i in rows],
+                   _prop("plan-actions", "value", "Call every participant on day 28"),
+                   _prop("plan-review-date", "value", "2099-03-31"),
+                   _prop("plan-remedy-days", "value", None), _search(ids)],
+                  "plan-open.n_clicks")
+
+
+def _plan_comment(d: Dashboard, ids: dict[str, Any]) -> Any:
+    return d.call([("plan-result", "children"), ("plan-detail", "children")],
+                  [[], _prop("plan-comment", "n_clicks", 1),
+                   _prop("plan-contest", "n_clicks", None)],
+                  [_prop("plan-note", "value", "noted"),
+                   _prop("plan-new-review-date", "value", None),
+                   _prop("plan-id", "data", ids["plan"])], "plan-comment.n_clicks")
+
+
+def _reallocation_preview(d: Dashboard, ids: dict[str, Any]) -> Any:
+    share = {"type": "reallocation-share", "provider": ids["plan_member"]}
+    return d.call([("reallocation-result", "children"), ("reallocations-list", "children")],
+                  [_prop("reallocation-preview", "n_clicks", 1),
+                   _prop("reallocation-apply", "n_clicks", None)],
+                  [[_prop(share, "value", "0.35")], [_prop(share, "id", share)],
+                   _prop("reallocation-reason", "value", "review"),
+                   _prop("reallocation-override", "value", None), _search(ids)],
+                  "reallocation-preview.n_clicks")
+
+
+def _reallocation_decide(d: Dashboard, ids: dict[str, Any]) -> Any:
+    button = {"type": "reallocation-decide", "reallocation": ids["reallocation"],
+              "act": "release"}
+    note = {"type": "reallocation-note", "reallocation": ids["reallocation"]}
+    return d.call([("reallocation-decision", "children")], [[_prop(button, "n_clicks", 1)]],
+                  [[_prop(note, "value", "no complaint stands in the way")],
+                   [_prop(note, "id", note)]],
+                  json.dumps(button, sort_keys=True, separators=(",", ":")) + ".n_clicks")
+
+
+CALLBACKS.update({
+    "ratings-result.children": CallbackEntry(
+        _publish, ("contract",), frozenset({"admin", "prime_manager"}),
+        lambda r: "ratings-done" in r.text),
+    "ratings-pack-download.data": CallbackEntry(_pack, ("contract",), frozenset(ROLES),
+                                                _has_file),
+    "review-status-download.data": CallbackEntry(
+        _export("review-status-download", "review-status-export",
+                "review-status-export-xlsx"), ("contract",), frozenset(ROLES), _has_file),
+    "..plans-result.children...plans-list.children..": CallbackEntry(
+        _plan_open, ("contract",), frozenset({"admin", "prime_manager"}),
+        lambda r: "plans-done" in r.text),
+    "..plan-result.children...plan-detail.children..": CallbackEntry(
+        _plan_comment, ("plan",), frozenset({"admin", "prime_manager", "provider_user"}),
+        lambda r: "plan-done" in r.text),
+    "..reallocation-result.children...reallocations-list.children..": CallbackEntry(
+        _reallocation_preview, ("contract",), frozenset({"admin", "prime_manager"}),
+        lambda r: "reallocation-preview-table" in r.text),
+    "reallocation-decision.children": CallbackEntry(
+        _reallocation_decide, ("reallocation",), frozenset({"reviewer"}),
+        lambda r: "reallocation-decision-done" in r.text),
+})
 CALLBACKS.update({
     "save-view-result.children": CallbackEntry(
         _save_view, (), frozenset(ROLES), lambda r: "save-view-done" in r.text),
