@@ -142,6 +142,7 @@ class Records:
     provider_id: int  # the contract's largest provider: its page draws the most
     complaint_id: str
     flag_id: str
+    plan_id: str  # the demo's improvement plan (app.demo.regime)
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,12 @@ PAGES: dict[str, BenchPage] = {
                                             ("#content h1",)),
     "/compliance/flags/<flag_id>": BenchPage(lambda r: f"compliance/flags/{r.flag_id}",
                                              ("#content h1",)),
+    "/ratings": _plain("ratings", "#review-status-table",
+                       "#rating-trend-chart .scatterlayer .trace"),
+    "/plans": _plain("plans", "#plans-table"),
+    "/plans/<plan_id>": BenchPage(lambda r: f"plans/{r.plan_id}",
+                                  ("#content h1", "#plan-targets")),
+    "/reallocations": _plain("reallocations", "#reallocations-list .reallocation"),
 }
 NOT_MEASURED = {"/login", "/404"}  # no data behind them
 SCALED_PAGES = ("/league", "/funnel", "/")
@@ -204,7 +211,7 @@ def find_records(built: Built, manager: str) -> Records:
     from app.compliance.schemas import FlagFilters
     from app.compliance.service import list_flags
     from app.core.pagination import PageParams
-    from app.models import User
+    from app.models import ImprovementPlan, User
 
     engine = make_engine(built.url)
     try:
@@ -217,11 +224,12 @@ def find_records(built: Built, manager: str) -> Records:
             largest = max(table.rows, key=lambda row: row.referrals or 0)
             complaints, _ = list_complaints(session, principal, PageParams(limit=1))
             flags, _ = list_flags(session, principal, FlagFilters(), PageParams(limit=1))
+            plan_id = session.scalar(select(ImprovementPlan.public_id).limit(1))
     finally:
         engine.dispose()
-    assert largest.provider_id is not None and complaints and flags
+    assert largest.provider_id is not None and complaints and flags and plan_id
     return Records(built.contract_id, largest.provider_id, str(complaints[0].id),
-                   str(flags[0].id))
+                   str(flags[0].id), plan_id)
 
 
 # -- measuring ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.auth.principal import Principal
 from app.core.errors import NotFound
 from app.regime import plans, schemas
-from dashboard.auth import db_session
+from dashboard.auth import PREFIX, db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.explain import what_is
 from dashboard.components.formatting import DASH, day
@@ -42,6 +42,14 @@ def history(plan: schemas.PlanOut) -> Any:
                               html.Blockquote(entry.body, className="mb-1 ms-3 small")
                               if entry.body else None], className=f"plan-{entry.kind}"))
     return html.Ol(items, className="plan-history", **aria_label("History"))
+
+
+def extend_date(shown: bool) -> Any:
+    """The new review date an extension needs (always in the page: the callback reads it)."""
+    box = field("New review date (to extend)", dbc.Input(id="plan-new-review-date",
+                                                         type="date"), md=4)
+    box.className = f"{box.className or ''}{'' if shown else ' d-none'}"
+    return box
 
 
 def detail(plan: schemas.PlanOut, member: bool, viewer: str) -> Any:
@@ -84,8 +92,7 @@ def detail(plan: schemas.PlanOut, member: bool, viewer: str) -> Any:
             dbc.Row([
                 field("Note or comment", dbc.Textarea(id="plan-note", rows=2, maxLength=4000),
                       md=8),
-                field("New review date (to extend)", dbc.Input(id="plan-new-review-date",
-                                                               type="date"), md=4),
+                extend_date(shown="extended" in plan.allowed_transitions),
             ]),
             html.Div(moves),
             dbc.Button("Add the comment", id="plan-comment", color="secondary",
@@ -93,8 +100,10 @@ def detail(plan: schemas.PlanOut, member: bool, viewer: str) -> Any:
             dbc.Button("Contest the plan", id="plan-contest", color="warning",
                        className="" if member and plan.state in plans.OPEN_STATES
                        else "d-none"),
-            html.P("A contest is on record for the independent reviewer, and the prime is "
-                   "told. To take it further, raise a complaint.", className="small mt-2")
+            html.P(["A contest is on record for the independent reviewer, and the prime is "
+                    "told. To take it further, ", html.A("raise a complaint",
+                                                         href=f"{PREFIX}complaints"), "."],
+                   className="small mt-2")
             if member else None,
         ], className="border rounded p-3 mb-3 d-print-none", hidden=not acting,
             **aria_label("Your next step")),

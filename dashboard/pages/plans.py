@@ -69,12 +69,12 @@ def open_form(session: Session, principal: Principal, contract_id: int) -> Any:
     metric_choices = [{"label": label, "value": key} for key, label in METRICS.items()]
     targets = [dbc.Row([
         field(f"Target {i + 1}: measure", dbc.Select(
-            id={"type": "plan-target-metric", "row": i}, options=metric_choices,
+            id=f"plan-target-metric-{i}", options=metric_choices,
             value="check_compliance" if i == 0 else None), md=3),
-        field("reach at least", dbc.Input(id={"type": "plan-target-threshold", "row": i},
+        field("reach at least", dbc.Input(id=f"plan-target-threshold-{i}",
                                           inputMode="decimal"),
               "rates as fractions: 0.9 is 90%", md=3),
-        field("by", dbc.Input(id={"type": "plan-target-by", "row": i}, type="date"), md=3),
+        field("by", dbc.Input(id=f"plan-target-by-{i}", type="date"), md=3),
     ]) for i in range(TARGET_ROWS)]
     return html.Section([
         html.H2("Propose an improvement plan", className="h5"),
@@ -127,15 +127,15 @@ def _filled(value: Any) -> str:
 
 @callback(Output("plans-result", "children"), Output("plans-list", "children"),
           Input("plan-open", "n_clicks"), State("plan-member", "value"),
-          State({"type": "plan-target-metric", "row": dash.ALL}, "value"),
-          State({"type": "plan-target-threshold", "row": dash.ALL}, "value"),
-          State({"type": "plan-target-by", "row": dash.ALL}, "value"),
+          *(State(f"plan-target-{part}-{i}", "value") for i in range(TARGET_ROWS)
+            for part in ("metric", "threshold", "by")),
           State("plan-actions", "value"), State("plan-review-date", "value"),
           State("plan-remedy-days", "value"), State("_pages_location", "search"),
           prevent_initial_call=True)
-def open_plan(_clicks: Any, member: str | None, metrics: list[Any], thresholds: list[Any],
-              by_dates: list[Any], actions: str | None, review_date: str | None,
-              remedy_days: str | None, search: str | None) -> Any:
+def open_plan(_clicks: Any, member: str | None, *rest: Any) -> Any:
+    """`rest`: each target line's measure, threshold and date, then the actions, the review
+    date, the remedy period and the URL's query."""
+    lines, (actions, review_date, remedy_days, search) = rest[:-4], rest[-4:]
     principal = signed_in()
     filters = parse_filters(dict(parse_qsl((search or "").lstrip("?"))))
     with db_session(write=True) as session:
@@ -149,9 +149,9 @@ def open_plan(_clicks: Any, member: str | None, metrics: list[Any], thresholds: 
             provider_id = chosen_int(member)
             if provider_id is None:
                 raise ValueError("member: choose the member the plan is for")
-            targets = [{"metric": m, "threshold": _filled(t), "by_date": _filled(b)}
-                       for m, t, b in zip(metrics, thresholds, by_dates, strict=True)
-                       if _filled(t) or _filled(b)]
+            targets = [{"metric": lines[i], "threshold": _filled(lines[i + 1]),
+                        "by_date": _filled(lines[i + 2])} for i in range(0, len(lines), 3)
+                       if _filled(lines[i + 1]) or _filled(lines[i + 2])]
             payload = schemas.PlanCreate.model_validate({
                 "targets": targets,
                 "actions": [line.strip() for line in (actions or "").splitlines()

@@ -164,12 +164,13 @@ def trend_section(published: list[schemas.RatingOut], provider_id: int | None,
 
 
 def publish_section(published: list[str]) -> Any:
-    """The finished quarters; the newest not yet published is chosen (a correction chooses
-    a published one)."""
+    """The finished quarters; the newest is chosen unless it is published already (a
+    correction chooses a published one)."""
     finished = finished_quarters()
     choices = [{"label": q + (" (published)" if q in published else ""), "value": q}
                for q in finished]
-    waiting = [q for q in finished if q not in published]
+    # Newer than every publication: the quarter the prime is most likely to publish next.
+    waiting = [q for q in finished if not published or q > max(published)]
     return html.Section([
         html.H2("Publish a quarter", className="h5"),
         html.P("Publishing freezes the quarter's league table for everyone in the supply "

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.complaints.service import list_complaints
 from app.compliance.schemas import FlagFilters
 from app.compliance.service import list_flags
 from app.core.pagination import PageParams
+from app.models import ImprovementPlan
 from tests.browser.conftest import SCREENSHOTS, Demo, sign_in
 from tests.browser.test_complaints_compliance import principal_of
 from tests.dashboard.test_dashboard_matrix import registered_pages
@@ -78,6 +79,13 @@ PAGES: dict[str, A11yPage] = {
                                            ALL_ROLES),
     "/compliance/flags/<flag_id>": A11yPage(lambda demo, ids: f"compliance/flags/{ids['flag']}",
                                             ALL_ROLES),
+    "/ratings": _plain("ratings"),
+    "/plans": _plain("plans"),
+    "/reallocations": _plain("reallocations"),
+    # The demo's plan is Aire's: the provider's staff of the test (Calder's) cannot open it;
+    # a member's own view of a plan is checked in its journey (test_regime.py).
+    "/plans/<plan_id>": A11yPage(lambda demo, ids: f"plans/{ids['plan']}",
+                                 ("admin", "prime_manager", "reviewer")),
     "/login": A11yPage(lambda demo, ids: "login", (SIGNED_OUT,)),
     "/404": A11yPage(lambda demo, ids: "no-such-page", (SIGNED_OUT, "prime_manager")),
 }
@@ -140,8 +148,10 @@ def records(demo: Demo, engine: Engine) -> Records:
             complaints, _ = list_complaints(session, principal, PageParams(limit=1000))
             flags, _ = list_flags(session, principal, FlagFilters(), PageParams(limit=1000))
         assert complaints and flags, (role, len(complaints), len(flags))
+        with Session(engine) as session:
+            plan = session.scalar(select(ImprovementPlan.public_id).limit(1))
         found[role] = {"provider": str(demo.org_ids["calder"]), "complaint": complaints[0].id,
-                       "flag": flags[0].id}
+                       "flag": flags[0].id, "plan": plan or ""}
     return found
 
 

@@ -494,12 +494,10 @@ def _plan_open(d: Dashboard, ids: dict[str, Any]) -> Any:
     return d.call([("plans-result", "children"), ("plans-list", "children")],
                   [_prop("plan-open", "n_clicks", 1)],
                   [_prop("plan-member", "value", str(ids["plan_member"])),
-                   [_prop({"type": "plan-target-metric", "row": i}, "value",
-                          "check_compliance") for i in rows],
-                   [_prop({"type": "plan-target-threshold", "row": i}, "value",
-                          "0.9" if i == 0 else None) for i in rows],
-                   [_prop({"type": "plan-target-by", "row": i}, "value",
-                          "2099-03-31" if i == 0 else None) for i in rows],
+                   *(_prop(f"plan-target-{part}-{i}", "value", value)
+                     for i in rows for part, value in (
+                         ("metric", "check_compliance"), ("threshold", "0.9" if i == 0 else None),
+                         ("by", "2099-03-31" if i == 0 else None))),
                    _prop("plan-actions", "value", "Call every participant on day 28"),
                    _prop("plan-review-date", "value", "2099-03-31"),
                    _prop("plan-remedy-days", "value", None), _search(ids)],
