@@ -9,6 +9,7 @@ from app.compliance import reactions as compliance
 from app.core import changes
 from app.ingest import reactions as ingest
 from app.performance import reactions as performance
+from app.regime import reactions as regime
 
 
 def install_reactions() -> None:
@@ -16,3 +17,4 @@ def install_reactions() -> None:
     ingest.register()
     performance.register()
     compliance.register()
+    regime.register()

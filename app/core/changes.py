@@ -46,6 +46,7 @@ class Kind(StrEnum):
     PAYMENT = "payment"  # a payment to a member recorded or paid
     COMPLAINT = "complaint"  # a complaint raised, moved on or found in breach of its SLA
     EVENTS = "events"  # a batch of participant events stored
+    RATING = "rating"  # a quarter's rating published (or corrected)
 
 
 @dataclass(frozen=True)

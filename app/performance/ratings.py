@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from app.auth.permissions import authorize
 from app.auth.principal import Principal
+from app.core import changes
+from app.core.changes import Kind
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import PageParams, paginate
 from app.core.timeutil import today
@@ -109,6 +111,7 @@ def publish(session: Session, principal: Principal | None, contract_id: int,
     except IntegrityError as exc:  # another publication of the quarter won the race
         session.rollback()
         raise Conflict(f"quarter: {rating.quarter} was published meanwhile") from exc
+    changes.publish(session, contract.id, Kind.RATING)  # the members are told (app.regime)
     record_audit(session, principal, "rating.publish", "rating_publication",
                  publication.public_id, contract_id=contract.id, quarter=rating.quarter,
                  supersedes=rating.supersedes)

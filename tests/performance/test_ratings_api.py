@@ -161,3 +161,29 @@ def test_the_worker_publishes_the_last_finished_quarter_once(client, world, engi
     assert (published["quarter"], published["supersedes"]) == ("2025Q1", None)
     assert publish_ratings(engine, now).startswith("2025Q1: published for 0 contract(s)")
     assert len(ratings(client, world)) == 1
+
+
+def test_every_rated_member_and_the_prime_are_told_of_a_publication(client, world, db):
+    """Whoever publishes (here the prime's API call), each member the rating names and the
+    prime hear of it, with where to read their status and review pack; nobody else does."""
+    from app.models import Notification
+
+    def told() -> dict[int, list[str]]:
+        db.rollback()  # what the requests committed
+        found: dict[int, list[str]] = {}
+        for n in db.scalars(select(Notification).where(Notification.kind == "rating")
+                            .order_by(Notification.id)):
+            found.setdefault(n.recipient_org_id, []).append(n.body)
+        return found
+
+    load(client, world)
+    first = publish(client, world)
+    named = {r["provider_id"] for r in first["table"]["rows"] if r["provider_id"]}
+    notes = told()
+    assert set(notes) == named | {world.prime_a}
+    assert world.sb not in notes and world.prime_b not in notes
+    assert all("2025Q1 rating is published" in bodies[0] and "review-pack" in bodies[0]
+               for bodies in notes.values())
+    publish(client, world, supersedes=first["id"], reason="a late batch of outcomes")
+    assert all(len(bodies) == 2 and "a correction: a late batch of outcomes" in bodies[1]
+               for bodies in told().values())
