@@ -13,7 +13,8 @@ warm-up (median reported):
 - the baseline, measured in the same run: the league table service for the same window.
 
 Goals (issue 16): publication under 2 s, a pack under 3 s, all packs of ten members under
-20 s.
+20 s (the generator's contract has eight members: ten renders are its eight packs and the two
+largest members' again).
 
     .venv/bin/python bench/regime.py
     .venv/bin/python bench/regime.py --backends sqlite --repeat 3 --no-write
@@ -51,7 +52,8 @@ _spec.loader.exec_module(bench_dashboard)
 
 HEADING = "## The performance regime (bench/regime.py)"
 GOALS_SECONDS = {"publish a quarter": 2.0, "one review pack": 3.0,
-                 "every member's pack (zip)": 20.0}
+                 "ten members' packs": 20.0}
+TEN = 10
 
 
 @dataclass
@@ -144,8 +146,19 @@ def measure(built: Built, repeat: int) -> list[Timing]:
 
         timings.append(measured("one review pack", one_pack, repeat,
                                 note="the largest member"))
+        def ten_packs() -> None:
+            # The generator's contract has fewer than ten members: its members' packs, then
+            # the largest members' again, to ten renders (each its own session, as ten
+            # requests would be).
+            for i in range(TEN):
+                with session() as s:
+                    pack.review_pack(s, admin, contract_id, members[i % len(members)], quarter)
+
         timings.append(measured("every member's pack (zip)", every_pack,
                                 max(1, repeat // 2), note=f"{len(members)} members"))
+        timings.append(measured("ten members' packs", ten_packs, max(1, repeat // 2),
+                                note=f"{len(members)} members' packs, then the largest "
+                                     f"{TEN - len(members)} again"))
         unpublish()
     finally:
         engine.dispose()
