@@ -156,6 +156,8 @@ INSTALLED = {
     Kind.PAYMENT: (["_mark_stale"], ["_recompute_now"]),
     Kind.COMPLAINT: (["_mark_stale"], ["_recompute_now"]),
     Kind.EVENTS: (["renew_on_change", "_mark_stale"], []),
+    # A publication is announced to the members it rates (app.regime.reactions).
+    Kind.RATING: (["_mark_stale", "announce_rating"], []),
 }
 
 
