@@ -234,7 +234,8 @@ def test_every_page_shows_a_role_its_own_records_and_others_as_absent(
 def test_a_page_without_a_session_is_sent_to_sign_in(dashboard: Dashboard) -> None:
     dashboard.client.cookies.clear()
     for page in PAGES:
-        path = PAGES[page].path({"contract": 1, "provider": 1, "complaint": 1, "flag": 1})
+        path = PAGES[page].path({"contract": 1, "provider": 1, "complaint": 1, "flag": 1,
+                                 "plan": 1})
         response = dashboard.client.get(path)
         assert response.status_code == 302, path
         assert "/dashboard/login?next=" in response.headers["location"]
