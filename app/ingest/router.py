@@ -1,6 +1,7 @@
 """HTTP for ingestion: JSON batches, CSV uploads, and reading events back."""
 
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from typing import Annotated, Any, cast
 
 import pydantic_core
@@ -82,8 +83,11 @@ def submit_events(
 ) -> JSONResponse:
     """Submit up to 10,000 events. Atomic by default: one invalid event and nothing is stored
     (422). Idempotent by `event_id` per organisation. Applied in the order referral,
-    attachment, job_start, job_end, job_outcome, sustainment, in_work_check, exit, then by
-    event_date, so one batch may carry a participant's whole history."""
+    attachment, job_start, job_end, job_outcome, sustainment, in_work_check, exit, then
+    specialist referrals and outcomes together, then assessments, each by event_date (a
+    specialist referral before an outcome of the same day), so one batch may carry a
+    participant's whole history. A specialist sends only `specialist_outcome` events, for the
+    participants referred to it."""
     if not isinstance(body, list):
         raise Invalid("body: must be a JSON array of events")
     return _answer(service.ingest_events(session, principal, body, partial=partial), partial)
@@ -121,6 +125,10 @@ class EventRead(BaseModel):
     reason: str | None
     characteristics: dict[str, str | None] | None = Field(
         description="referrals only: the five characteristics as sent (null: unknown)")
+    specialist_id: int | None = None
+    intervention: str | None = None
+    fee: Decimal | None = None
+    scores: dict[str, int] | None = None
 
 
 @router.get("/events", response_model=Page[EventRead])

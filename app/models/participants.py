@@ -1,8 +1,7 @@
 from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from typing import Literal, get_args
-
-from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
