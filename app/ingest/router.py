@@ -149,12 +149,16 @@ def list_events(
         since = since.replace(tzinfo=UTC)
     rows, cursor = service.list_events(session, principal, page, contract_id=contract_id,
                                        participant_ref=participant_ref, type_=type, since=since)
-    return {"rows": [_event_read(e, ref) for e, ref in rows], "next_cursor": cursor}
+    return {"rows": [_event_read(e, ref, referral_only) for e, ref, referral_only in rows],
+            "next_cursor": cursor}
 
 
-def _event_read(event: Any, participant_ref: str) -> dict[str, Any]:
+def _event_read(event: Any, participant_ref: str, referral_only: bool) -> dict[str, Any]:
     fields = {name: getattr(event, name) for name in EventRead.model_fields
               if name not in ("participant_ref", "characteristics")}
+    if referral_only:
+        # A specialist sees the referral facts, not the participant's payment group.
+        fields["payment_group"] = None
     characteristics = ({name: getattr(event, name) for name in CHARACTERISTICS}
                        if event.type == "referral" else None)
     return {**fields, "participant_ref": participant_ref, "characteristics": characteristics}

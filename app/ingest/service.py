@@ -553,9 +553,12 @@ def reschedule_checks(session: Session, contract: Contract, chunk: int = 5000) -
 def list_events(session: Session, principal: Principal, page: PageParams, *,
                 contract_id: int | None = None, participant_ref: str | None = None,
                 type_: str | None = None, since: datetime | None = None
-                ) -> tuple[list[tuple[Event, str]], str | None]:
+                ) -> tuple[list[tuple[Event, str, bool]], str | None]:
+    """Events in the principal's scope, each with its participant's reference and whether
+    the principal sees it only as the specialist the participant was referred to."""
     authorize(principal, "events.read")
-    stmt = Scope(principal).events(select(Event))
+    scope = Scope(principal)
+    stmt = scope.events(select(Event))
     if contract_id is not None:
         stmt = stmt.where(Event.contract_id == contract_id)
     if participant_ref is not None:
@@ -569,4 +572,5 @@ def list_events(session: Session, principal: Principal, page: PageParams, *,
     refs = {pid: ref for pid, ref in session.execute(
         select(Participant.id, Participant.participant_ref)
         .where(Participant.id.in_({e.participant_id for e in events})))}
-    return [(e, refs[e.participant_id]) for e in events], cursor
+    return [(e, refs[e.participant_id], scope.sees_only_as_specialist(e.provider_id))
+            for e in events], cursor
