@@ -53,8 +53,11 @@ def progress(
     contract_id: ContractId, session: SessionDep, principal: PrincipalDep,
     provider_id: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID,
                                              description="one provider's rows")] = None,
+    participants: Annotated[bool, Query(description="each participant's change per area "
+                                                    "as well")] = False,
 ) -> object:
     """Distance travelled (DOMAIN.md section 12): per provider and assessment area, the mean
     change from a participant's first score to its last, over participants whose two are 8
     or more weeks apart, with its 95% t interval. Providers see their own."""
-    return service.progress(session, principal, contract_id, provider_id=provider_id)
+    return service.progress(session, principal, contract_id, provider_id=provider_id,
+                            with_participants=participants)

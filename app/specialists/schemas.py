@@ -141,6 +141,17 @@ class ProgressRow(BaseModel):
     ci_high: float | None
 
 
+class ParticipantProgressRow(BaseModel):
+    participant_ref: str
+    provider_id: int
+    area: str
+    first_on: date
+    first_score: int
+    last_on: date
+    last_score: int
+    change: int = Field(description="last_score - first_score")
+
+
 class ProgressOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "contract_id": 1, "provider_id": None, "min_gap_days": 56,
@@ -155,3 +166,7 @@ class ProgressOut(BaseModel):
     min_gap_days: int
     areas: list[str] = Field(description="the contract's assessment areas, in its order")
     rows: list[ProgressRow]
+    participants: list[ParticipantProgressRow] | None = Field(
+        default=None, description="with `participants=true`: each participant's change per "
+                                  "area that counts (null for reviewers, who read aggregates "
+                                  "only)")

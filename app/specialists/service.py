@@ -186,9 +186,12 @@ def assessments(session: Session, contract_id: int, scope: Scope | None = None,
 
 
 def progress(session: Session, principal: Principal, contract_id: int, *,
-             provider_id: int | None = None) -> schemas.ProgressOut:
+             provider_id: int | None = None,
+             with_participants: bool = False) -> schemas.ProgressOut:
     """Distance travelled per provider and area (DOMAIN.md section 12) over the participants
-    the principal may see in aggregate: the prime's every provider, a provider its own."""
+    the principal may see in aggregate: the prime's every provider, a provider its own. With
+    `with_participants`, each participant's change too, for those who may see participants
+    (not reviewers)."""
     contract = get_contract(session, principal, contract_id)
     if provider_id is not None:
         check_provider(session, principal, contract, provider_id)
@@ -198,7 +201,16 @@ def progress(session: Session, principal: Principal, contract_id: int, *,
     rows = progress_maths.provider_progress(changes, areas)
     names = dict(session.execute(select(Organisation.id, Organisation.name).where(
         Organisation.id.in_({row.provider_id for row in rows}))).all())
+    participants = None
+    if with_participants and principal.role != "reviewer":
+        refs = dict(session.execute(select(Participant.id, Participant.participant_ref).where(
+            Participant.id.in_({c.participant_id for c in changes}))).all())
+        participants = [schemas.ParticipantProgressRow(
+            participant_ref=refs[c.participant_id], provider_id=c.provider_id, area=c.area,
+            first_on=c.first_on, first_score=c.first_score, last_on=c.last_on,
+            last_score=c.last_score, change=c.change) for c in changes]
     return schemas.ProgressOut(
+        participants=participants,
         contract_id=contract.id, provider_id=provider_id,
         min_gap_days=progress_maths.MIN_GAP_DAYS, areas=list(areas),
         rows=[schemas.ProgressRow(provider_id=row.provider_id,

@@ -167,3 +167,12 @@ def test_progress_per_provider_and_area(client, world):
     other = client.get(f"{API}/contracts/{w.contract_a}/progress", headers=w.headers["s2"],
                        params={"provider_id": w.prime_a})
     assert other.status_code == 404
+    assert own["participants"] is None
+    detail = client.get(f"{API}/contracts/{w.contract_a}/progress", headers=w.headers["s2"],
+                        params={"participants": "true"}).json()["participants"]
+    assert sorted((p["participant_ref"], p["first_score"], p["last_score"], p["change"])
+                  for p in detail) == [("P1", 3, 6, 3), ("P2", 4, 5, 1)]
+    reviewer = client.get(f"{API}/contracts/{w.contract_a}/progress",
+                          headers=w.headers["reviewer"], params={"participants": "true"})
+    assert reviewer.json()["participants"] is None
+    assert len(reviewer.json()["rows"]) == 2
