@@ -288,6 +288,9 @@ class DemoCPA:
     improvement_plan_key: int
     unused_specialist_key: int  # named in the supply chain, never referred to
     specialist_buyer_key: int  # the tier-1 member that buys most specialist help
+    # Section 12's events (specialist help, assessments); without them, the journeys alone
+    # (bench/ingest.py's existing event mix).
+    specialist_help: bool = True
 
     def histories(self, backfill: bool = False) -> Iterator[list[dict[str, Any]]]:
         """Each participant's events, in date order, one list per participant. With `backfill`,
@@ -324,7 +327,8 @@ class DemoCPA:
         }
 
 
-def generate_cpa(participants: int, seed: int, as_of: date) -> DemoCPA:
+def generate_cpa(participants: int, seed: int, as_of: date,
+                 specialist_help: bool = True) -> DemoCPA:
     if participants < 1:
         raise ValueError("participants: at least 1")
     start = add_months(as_of.replace(day=1), -CONTRACT_MONTHS)
@@ -356,6 +360,7 @@ def generate_cpa(participants: int, seed: int, as_of: date) -> DemoCPA:
         specialist_key=keys[WHARFEDALE.slug], starved_key=keys[WESTGATE.slug],
         suspended_key=keys[BRADFORD.slug], improvement_plan_key=keys[AIRE.slug],
         unused_specialist_key=keys[UNUSED.slug], specialist_buyer_key=keys[CALDER.slug],
+        specialist_help=specialist_help,
     )
 
 
@@ -587,8 +592,9 @@ class _Journeys:
                     break
                 draw -= chance
         add("exit", exit_day, "exit", reason=reason)
-        events += self._specialist_help(helped, ref, group, profile, attachment,
-                                        min(exit_day, self.as_of))
+        if self.cpa.specialist_help:
+            events += self._specialist_help(helped, ref, group, profile, attachment,
+                                            min(exit_day, self.as_of))
         return self._emit(events, exit_day, backfill)
 
     def _specialist_help(self, rng: random.Random, ref: str, group: str,
