@@ -11,6 +11,7 @@ from app.core.errors import ERROR_RESPONSES
 from app.ingest.router import router as ingest_router
 from app.performance.router import router as performance_router
 from app.regime.router import router as regime_router
+from app.specialists.router import router as specialists_router
 from app.supply_chain.router import router as supply_chain_router
 
 api_router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
@@ -29,3 +30,4 @@ api_router.include_router(performance_router)
 api_router.include_router(complaints_router)
 api_router.include_router(compliance_router)
 api_router.include_router(regime_router)
+api_router.include_router(specialists_router)

@@ -109,10 +109,13 @@ def main() -> None:
     parser.add_argument("--pg-server", default=PG_SERVER,
                         help="PostgreSQL server URL; bench databases are created and dropped")
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
+    parser.add_argument("--section-12", action="store_true",
+                        help="add the demo's specialist referrals, outcomes and assessments "
+                             "(DOMAIN.md section 12, about a tenth of the events)")
     args = parser.parse_args()
 
     machine, code = machine_description(), code_version()
-    cpa = sized_cpa(args.events, args.seed)
+    cpa = sized_cpa(args.events, args.seed, args.section_12)
     print(f"{cpa.participants} participants (seed {args.seed}, as of {cpa.as_of})", flush=True)
     setups = [(int(setup.split("x")[0]), int(setup.split("x")[1]))
               for setup in args.setups.split(",")]
@@ -145,11 +148,15 @@ def main() -> None:
         print("updated docs/benchmarks.md")
 
 
-def sized_cpa(events: int, seed: int) -> DemoCPA:
-    """A CPA with about `events` events: participants from the events a sample yields."""
-    sample = generate_cpa(2_000, seed, today())
+def sized_cpa(events: int, seed: int, section_12: bool = False) -> DemoCPA:
+    """A CPA with about `events` events: participants from the events a sample yields. Without
+    `section_12`, the journeys' events alone (the mix the figures were first taken on); with
+    it, the demo's specialist referrals, outcomes and assessments too (about a tenth of the
+    events)."""
+    sample = generate_cpa(2_000, seed, today(), specialist_help=section_12)
     per_participant = sum(len(h) for h in sample.histories()) / sample.participants
-    return generate_cpa(max(1, math.ceil(events / per_participant)), seed, today())
+    return generate_cpa(max(1, math.ceil(events / per_participant)), seed, today(),
+                        specialist_help=section_12)
 
 
 @contextmanager
@@ -185,12 +192,15 @@ def prepare(cpa: DemoCPA, url: str) -> DemoIds:
         engine.dispose()
 
 
-def prime_manager_key(url: str, prime_id: int) -> str:
+def prime_manager_key(url: str, prime_id: int | None) -> str:
+    """A prime manager's key; with no prime, an admin's (a CPA with section 12's events: only
+    the specialist sends its outcomes, or an admin's backfill, DOMAIN.md section 12)."""
     engine = make_engine(url)
     try:
         with sessionmaker(bind=engine, expire_on_commit=False)() as session:
             _, key = create_api_key(session, ADMIN, ApiKeyCreate(
-                name="bench", organisation_id=prime_id, role="prime_manager"))
+                name="bench", organisation_id=prime_id,
+                role="prime_manager" if prime_id is not None else "admin"))
             return key
     finally:
         engine.dispose()
@@ -215,7 +225,8 @@ def request_bodies(cpa: DemoCPA, ids: DemoIds) -> list[tuple[bytes, int]]:
 
 def run_server_ingest(cpa: DemoCPA, url: str, workers: int, clients: int) -> Run:
     ids = prepare(cpa, url)
-    key = prime_manager_key(url, ids.organisations[cpa.prime_key])
+    key = prime_manager_key(url, None if cpa.specialist_help
+                            else ids.organisations[cpa.prime_key])
     bodies = request_bodies(cpa, ids)
     with chainboard_server({**os.environ, "DATABASE_URL": url}, "ingest",
                            workers) as (base, server):

@@ -54,6 +54,9 @@ PERMISSIONS: dict[str, Permission] = {
     "api_keys.manage": _allow("manage API keys", "admin", "prime_manager", "provider_user"),
     "events.submit": _allow("submit events", "admin", "prime_manager", "provider_user"),
     "events.read": _allow("read events", "admin", "prime_manager", "provider_user"),
+    # Participant-level, like events: reviewers read specialist usage as aggregates only.
+    "specialist_referrals.read": _allow("read specialist referrals", "admin", "prime_manager",
+                                        "provider_user"),
     # Reviewers read the entries about what they may see (app.auth.scope.audit_entries).
     "audit.read": _allow("read the audit log", "admin", "reviewer"),
     # -- complaints (app.complaints; DOMAIN.md section 8) ----------------------------------------

@@ -24,8 +24,10 @@ from app.models import (
     Organisation,
     Participant,
     Payment,
+    SpecialistReferral,
     User,
 )
+from app.models.participants import SPECIALIST_EVENT_TYPES
 
 Ts = TypeVarTuple("Ts")
 
@@ -92,7 +94,52 @@ class Scope:
         if self.role == "admin":
             return stmt
         visible = self.participants(select(Participant.id))
+        if self.role == "provider_user":
+            # A specialist's users also see the specialist events addressed to them
+            # (DOMAIN.md section 12): the referrals to them and their own outcomes, nothing
+            # else of the participant's journey.
+            return stmt.where(or_(Event.participant_id.in_(visible), and_(
+                Event.type.in_(SPECIALIST_EVENT_TYPES), Event.specialist_id == self.org_id)))
         return stmt.where(Event.participant_id.in_(visible))
+
+    def sees_only_as_specialist(self, provider_id: int) -> bool:
+        """Whether a record of this provider's participant is seen only because the
+        participant was referred to the principal as a specialist (its journey's other facts,
+        such as the payment group, are then not shown)."""
+        return self.role == "provider_user" and provider_id != self.org_id
+
+    def aggregate_condition(self, contract_id: SQLColumnExpression[int],
+                            provider_id: SQLColumnExpression[int]) -> ColumnElement[bool]:
+        """Per-provider aggregates: what participant-level scoping allows, and for a reviewer
+        any provider's (DOMAIN.md section 9: aggregates, never participants)."""
+        if self.role == "reviewer":
+            return true()
+        return self.participant_condition(contract_id, provider_id)
+
+    def payments_visible_for(self, provider_id: int) -> bool:
+        """Whether `payments` shows this provider's payments to the principal (on a contract
+        it sees)."""
+        return self.role in ("admin", "reviewer", "prime_manager") or (
+            self.role == "provider_user" and provider_id == self.org_id)
+
+    # -- specialist referrals (DOMAIN.md section 12) -------------------------------------------
+    # The rule that follows a referral: a participant's provider and the contract's prime see
+    # its specialist referrals and their outcomes, and so does the specialist it was referred
+    # to (the referral facts only: participants, milestones, league rows and job events stay
+    # its provider's). Another specialist sees none. Reviewers read them only as aggregates
+    # (`aggregate`): usage per specialist and provider, never a participant.
+    def specialist_referral_condition(self, aggregate: bool = False) -> ColumnElement[bool]:
+        if self.role == "admin" or (aggregate and self.role == "reviewer"):
+            return true()
+        if self.role == "prime_manager":
+            return SpecialistReferral.contract_id.in_(self._primed_contract_ids())
+        if self.role == "provider_user":
+            return or_(SpecialistReferral.provider_id == self.org_id,
+                       SpecialistReferral.specialist_id == self.org_id)
+        return false()
+
+    def specialist_referrals(self, stmt: Select[*Ts], aggregate: bool = False) -> Select[*Ts]:
+        return stmt.where(self.specialist_referral_condition(aggregate))
 
     def memberships(self, stmt: Select[*Ts]) -> Select[*Ts]:
         if self.role in ("admin", "reviewer"):

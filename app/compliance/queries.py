@@ -17,6 +17,7 @@ from app.models import (
     Organisation,
     Participant,
     Payment,
+    SpecialistReferral,
 )
 from app.performance import overdispersion
 from app.performance.service import contract_league_table
@@ -32,6 +33,17 @@ def daily_referrals(session: Session, contract_id: int, first: date,
     return {(provider, day): int(n) for provider, day, n in rows}
 
 
+def daily_specialist_referrals(session: Session, contract_id: int, first: date,
+                               last: date) -> dict[tuple[int, date], int]:
+    """Specialist referrals (DOMAIN.md section 12) by specialist and referral date."""
+    r = SpecialistReferral
+    rows = session.execute(
+        select(r.specialist_id, r.referral_date, func.count())
+        .where(r.contract_id == contract_id, r.referral_date >= first, r.referral_date <= last)
+        .group_by(r.specialist_id, r.referral_date))
+    return {(specialist, day): int(n) for specialist, day, n in rows}
+
+
 def members(session: Session, contract_id: int) -> list[rules.MemberFacts]:
     joined = (select(MembershipStatusChange.membership_id,
                      func.min(MembershipStatusChange.effective_date).label("joined_on"))
@@ -45,7 +57,7 @@ def members(session: Session, contract_id: int) -> list[rules.MemberFacts]:
                                      .where(Contract.id == contract_id)).one()
     return [rules.MemberFacts(provider_id=m.provider_id, name=name, membership_id=m.id,
                               status=m.status, contracted_share=m.contracted_share,
-                              joined_on=joined_on or contract_start)
+                              joined_on=joined_on or contract_start, tier=m.tier)
             for m, name, joined_on in rows]
 
 

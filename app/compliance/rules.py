@@ -41,6 +41,8 @@ class Rule:
 RULES: Mapping[str, Rule] = {rule.code: rule for rule in (
     Rule("SCD-1", MERLIN_2012, "supply_chain_design", "referral starvation",
          ("Design", "Performance Manage")),
+    Rule("SCD-2", MERLIN_2012, "supply_chain_design", "specialist starvation (bid candy)",
+         ("Design", "Procure", "Funding")),
     Rule("COM-1", MERLIN_2012, "commitment", "late payment", ("Funding", "Contract")),
     Rule("CON-1", MERLIN_2012, "conduct", "dispute handling", ("Contract", "QA & Compliance")),
     Rule("CON-2", MERLIN_2012, "conduct", "exit without due process",
@@ -103,6 +105,7 @@ class MemberFacts:
     status: str
     contracted_share: Decimal
     joined_on: date  # effective date of its first status (joining the supply chain)
+    tier: int = 1
 
 
 DailyReferrals = Mapping[tuple[int, date], int]  # (provider id, referral date) -> referrals
@@ -150,6 +153,57 @@ def referral_starvation(members: Iterable[MemberFacts], daily: DailyReferrals, a
                       "expected_referrals": float(share * total),
                       "starvation_ratio": float(ratio),
                       "starvation_threshold_referrals": float(threshold)}))
+    return found
+
+
+# -- SCD-2 specialist starvation -------------------------------------------------------------------
+# A specialist is judged from its 31st day in the supply chain: before that no window is long
+# enough to say it was passed over (and its threshold is pro rata to the days it was a member).
+SPECIALIST_GRACE_DAYS = 30
+
+
+def specialist_starvation(members: Iterable[MemberFacts], daily: DailyReferrals, as_of: date,
+                          settings: ContractSettings) -> list[FlagCandidate]:
+    """Active tier-2 members that received fewer than specialist_min_referrals specialist
+    referrals over the last specialist_window_days (DOMAIN.md section 12, "bid candy"); for a
+    member that joined within the window, the minimum pro rata to its days in it. `high` when
+    it received none. `daily` counts specialist referrals by (specialist, referral date).
+
+    A tier-2 member promised a share of the contract's referrals (contracted_share >=
+    starvation_min_share) is judged on that share by SCD-1 instead: its work is its allocated
+    participants, and a rule on specialist referrals would flag it for work it was never
+    promised (docs/decisions.md)."""
+    window = settings.specialist_window_days
+    window_from = as_of - timedelta(days=window - 1)
+    floor = _ratio(settings.starvation_min_share)
+    found = []
+    for member in members:
+        if (member.tier != 2 or member.status != "active"
+                or _ratio(member.contracted_share) >= floor):
+            continue
+        if (as_of - member.joined_on).days < SPECIALIST_GRACE_DAYS:
+            continue
+        first = max(window_from, member.joined_on)
+        days = _days(first, as_of)
+        threshold = Fraction(settings.specialist_min_referrals * days, window)
+        received = _referrals(daily, first, as_of, member.provider_id)
+        if received >= threshold:
+            continue
+        total = _referrals(daily, first, as_of)
+        found.append(FlagCandidate(
+            rule="SCD-2", key=str(member.provider_id), subject_org_id=member.provider_id,
+            severity="high" if received == 0 else "medium",
+            summary=(f"{member.name}, a specialist named in the supply chain, received "
+                     f"{received:,} specialist referral{'s' if received != 1 else ''} from "
+                     f"{first} to {as_of} (of the contract's {total:,}), below the minimum of "
+                     f"{float(threshold):g}."),
+            evidence={"membership_id": member.membership_id, "window_from": first.isoformat(),
+                      "window_to": as_of.isoformat(), "window_days": days,
+                      "specialist_referrals_to_member": received,
+                      "specialist_referrals_in_contract": total,
+                      "specialist_min_referrals": settings.specialist_min_referrals,
+                      "specialist_window_days": window,
+                      "threshold_referrals": float(threshold)}))
     return found
 
 

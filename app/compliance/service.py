@@ -52,6 +52,15 @@ def _scd1(session: Session, contract: Contract, settings: ContractSettings,
         queries.daily_referrals(session, contract.id, first, as_of), as_of, settings)
 
 
+def _scd2(session: Session, contract: Contract, settings: ContractSettings,
+          as_of: date) -> list[rules.FlagCandidate]:
+    first = as_of - timedelta(days=settings.specialist_window_days - 1)
+    return rules.specialist_starvation(
+        queries.members(session, contract.id),
+        queries.daily_specialist_referrals(session, contract.id, first, as_of), as_of,
+        settings)
+
+
 def _com1(session: Session, contract: Contract, _settings: ContractSettings,
           as_of: date) -> list[rules.FlagCandidate]:
     return rules.late_payments(queries.payments(session, contract.id), as_of)
@@ -96,6 +105,7 @@ class RuleGroup:
 # the league table once).
 RULE_GROUPS: dict[str, RuleGroup] = {
     "SCD-1": RuleGroup(("SCD-1",), _scd1),
+    "SCD-2": RuleGroup(("SCD-2",), _scd2),
     "COM-1": RuleGroup(("COM-1",), _com1),
     "CON-1": RuleGroup(("CON-1",), _con1),
     "CON-2": RuleGroup(("CON-2",), _con2),
@@ -106,7 +116,7 @@ RULE_GROUPS: dict[str, RuleGroup] = {
 # is in app.compliance.reactions); the rest waits for the next read of the flags.
 GROUPS_AFTER: dict[Kind, tuple[str, ...]] = {
     Kind.PAYMENT: ("COM-1",),
-    Kind.MEMBER_STATUS: ("SCD-1", "CON-2", "CON-3"),
+    Kind.MEMBER_STATUS: ("SCD-1", "SCD-2", "CON-2", "CON-3"),
     Kind.COMPLAINT: ("CON-1", "CON-3"),
 }
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    JSON,
     ColumnElement,
     Select,
     Table,
@@ -100,7 +101,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]],
 _POSTGRES_TYPES = {"BIGINT": "int8", "INTEGER": "int4", "SMALLINT": "int2", "VARCHAR": "varchar",
                    "TEXT": "text", "DATE": "date", "TIMESTAMP WITH TIME ZONE": "timestamptz",
                    "FLOAT": "float8", "DOUBLE PRECISION": "float8", "NUMERIC": "numeric",
-                   "BOOLEAN": "bool"}
+                   "BOOLEAN": "bool", "JSON": "json"}
 
 
 def _postgres_type(column_type: Any) -> str:
@@ -160,7 +161,11 @@ def _sqlite_executemany(session: Session, table: Table, rows: list[dict[str, Any
         values = list(map(itemgetter(name), rows))
         column_type = table.c[name].type
         process = column_type.bind_processor(dialect)
-        if process is not None or column_type.python_type in (date, datetime):
+        if isinstance(column_type, JSON):  # dicts and lists: not hashable, rarely repeated
+            values = [None if value is None else _sqlite_text(process(value) if process
+                                                              else value)
+                      for value in values]
+        elif process is not None or column_type.python_type in (date, datetime):
             # Dates and the batch's one timestamp repeat across rows: convert each once
             # (the columns written here hold scalars, which are hashable).
             converted = {value: _sqlite_text(process(value) if process else value)

@@ -16,7 +16,13 @@ The supply chain is built to show what chainboard is for:
   past the two or three providers between them (whatever the as-of date's draws);
 - a tier-1 member has been starved of referrals for the last six months;
 - the prime pays some invoices late, and one is unpaid past its terms;
-- a member was suspended without an improvement plan first; another is on an improvement plan.
+- a member was suspended without an improvement plan first; another is on an improvement plan;
+- specialist help (DOMAIN.md section 12): the generalists refer participants to the tier-2
+  specialists for interventions; Calder buys most of it; one specialist named in the supply
+  chain (`UNUSED`, for disability support) is never used ("bid candy": SCD-2 `high`); and the
+  progress assessments show the largest distance travelled at the specialist charity
+  Wharfedale, whose raw job-outcome rate is the lowest. These come from a random stream of
+  their own, so the journeys above are the same draws as without them.
 
 Characteristics (on the referral; each left out, the level unknown, for `UNREPORTED` of the
 participants, though it still acts on the outcome). A participant's chance of a job outcome is
@@ -154,15 +160,21 @@ class ProviderProfile:
     intake: Mapping[str, float] = field(default_factory=dict)
     reporting: Reporting = GOOD_REPORTING
     harder_mix: bool = False  # its participants are harder to help within each group
+    # Specialist help (DOMAIN.md section 12): how much more than the base chance it refers
+    # its participants to a specialist (0: it does not), and the mean gain per area of its
+    # participants between their first and last assessments.
+    buys_specialist_help: float = 0.6
+    progress_gain: float = 0.9
 
 
 PRIME = ProviderProfile("ridgeway", "Ridgeway Employment Group plc", "private", None,
-                        Decimal(0), 1.0)
-CALDER = ProviderProfile("calder", "Calder Works Ltd", "private", 1, Decimal("0.20"), 1.4)
+                        Decimal(0), 1.0, buys_specialist_help=0.8)
+CALDER = ProviderProfile("calder", "Calder Works Ltd", "private", 1, Decimal("0.20"), 1.4,
+                         buys_specialist_help=4.0, progress_gain=1.1)
 PENNINE = ProviderProfile("pennine", "Pennine Skills Partnership", "public", 1, Decimal("0.15"),
                           0.95)
 AIRE = ProviderProfile("aire", "Aire Valley Training CIC", "third", 1, Decimal("0.15"), 0.78,
-                       reporting=POOR_REPORTING)
+                       reporting=POOR_REPORTING, progress_gain=0.7)
 WESTGATE = ProviderProfile("westgate", "Westgate Recruitment Ltd", "private", 1,
                            Decimal("0.10"), 1.05)
 BRADFORD = ProviderProfile("bradford", "Bradford Pathways Trust", "third", 1, Decimal("0.10"),
@@ -170,14 +182,46 @@ BRADFORD = ProviderProfile("bradford", "Bradford Pathways Trust", "third", 1, De
 WHARFEDALE = ProviderProfile(
     "wharfedale", "Wharfedale Mind Employment Service", "third", 2, Decimal("0.05"), 2.8,
     intake={"esa_ex_ib": 0.70, "ib_is": 0.70, "esa_volunteers": 0.60, "esa_new": 0.25,
-            "jsa_25_plus": 0.003, "jsa_18_24": 0.003}, harder_mix=True)
+            "jsa_25_plus": 0.003, "jsa_18_24": 0.003}, harder_mix=True,
+    buys_specialist_help=0, progress_gain=2.6)
 PROBATION = ProviderProfile(
     "probation", "West Riding Probation Employment Team", "public", 2, Decimal("0.03"), 1.1,
-    intake={"jsa_prison_leavers": 0.55, "jsa_25_plus": 0.01, "jsa_18_24": 0.01})
+    intake={"jsa_prison_leavers": 0.55, "jsa_25_plus": 0.01, "jsa_18_24": 0.01},
+    buys_specialist_help=0, progress_gain=1.4)
 HORIZON = ProviderProfile(
     "horizon", "Horizon Enterprise Coaching Ltd", "private", 2, Decimal("0.02"), 1.2,
-    intake={"jsa_25_plus": 0.03, "jsa_early_access": 0.05})
-SUPPLY_CHAIN = (PRIME, CALDER, PENNINE, AIRE, WESTGATE, BRADFORD, WHARFEDALE, PROBATION, HORIZON)
+    intake={"jsa_25_plus": 0.03, "jsa_early_access": 0.05}, buys_specialist_help=0)
+# Named in the bid for disability support, never referred anyone: no participants, no
+# specialist referrals (its contracted share is 0, so it is SCD-2's, not SCD-1's).
+UNUSED = ProviderProfile(
+    "kirklees", "Kirklees Disability Advice Network", "third", 2, Decimal(0), 1.0,
+    buys_specialist_help=0)
+SUPPLY_CHAIN = (PRIME, CALDER, PENNINE, AIRE, WESTGATE, BRADFORD, WHARFEDALE, PROBATION, HORIZON,
+                UNUSED)
+# Specialist help: the chance that an attached participant is referred to a specialist (times
+# its provider's buys_specialist_help), the interventions by payment group, who delivers each
+# (disability support goes to Wharfedale: UNUSED was named for it and is never used), and the
+# agreed fees.
+SPECIALIST_CHANCE = 0.08
+_JSA_NEEDS = {"basic_skills": 0.35, "debt": 0.25, "housing": 0.15, "mental_health": 0.15,
+              "substance_misuse": 0.10}
+_HEALTH_NEEDS = {"mental_health": 0.45, "disability_support": 0.20, "debt": 0.15,
+                 "housing": 0.10, "basic_skills": 0.10}
+NEEDS: Mapping[str, Mapping[str, float]] = MappingProxyType({
+    group: (_HEALTH_NEEDS if group.startswith(("esa", "ib")) else
+            {"substance_misuse": 0.4, "housing": 0.4, "basic_skills": 0.2}
+            if group == "jsa_prison_leavers" else _JSA_NEEDS)
+    for group in GROUP_MIX})
+DELIVERED_BY: Mapping[str, str] = MappingProxyType({
+    "mental_health": "wharfedale", "disability_support": "wharfedale",
+    "substance_misuse": "probation", "housing": "probation", "basic_skills": "horizon",
+    "debt": "horizon"})
+SPECIALIST_FEES: Mapping[str, int] = MappingProxyType({
+    "mental_health": 350, "disability_support": 300, "debt": 150, "housing": 200,
+    "basic_skills": 250, "substance_misuse": 400})
+ASSESSED = 0.35  # the share of attached participants with progress assessments
+ASSESSMENT_AREAS = ("job_search", "skills", "confidence", "health", "stability",
+                    "work_experience", "aspiration")
 REVIEWER_NAME = "Independent Supply Chain Review Panel"
 
 
@@ -243,6 +287,11 @@ class DemoCPA:
     suspended_key: int
     improvement_plan_key: int
     best_tier1_key: int  # the tier-1 member the demo's reallocation gives share to
+    unused_specialist_key: int  # named in the supply chain, never referred to
+    specialist_buyer_key: int  # the tier-1 member that buys most specialist help
+    # Section 12's events (specialist help, assessments); without them, the journeys alone
+    # (bench/ingest.py's existing event mix).
+    specialist_help: bool = True
 
     def histories(self, backfill: bool = False) -> Iterator[list[dict[str, Any]]]:
         """Each participant's events, in date order, one list per participant. With `backfill`,
@@ -279,7 +328,8 @@ class DemoCPA:
         }
 
 
-def generate_cpa(participants: int, seed: int, as_of: date) -> DemoCPA:
+def generate_cpa(participants: int, seed: int, as_of: date,
+                 specialist_help: bool = True) -> DemoCPA:
     if participants < 1:
         raise ValueError("participants: at least 1")
     start = add_months(as_of.replace(day=1), -CONTRACT_MONTHS)
@@ -311,6 +361,8 @@ def generate_cpa(participants: int, seed: int, as_of: date) -> DemoCPA:
         specialist_key=keys[WHARFEDALE.slug], starved_key=keys[WESTGATE.slug],
         suspended_key=keys[BRADFORD.slug], improvement_plan_key=keys[AIRE.slug],
         best_tier1_key=keys[CALDER.slug],
+        unused_specialist_key=keys[UNUSED.slug], specialist_buyer_key=keys[CALDER.slug],
+        specialist_help=specialist_help,
     )
 
 
@@ -339,7 +391,7 @@ def _payments(rng: random.Random, keys: dict[str, int], start: date, as_of: date
         unpaid_invoice = add_months(unpaid_invoice, -1)
     payments = []
     for profile in SUPPLY_CHAIN:
-        if profile.tier is None:
+        if profile.tier is None or profile is UNUSED:
             continue
         late_share = 0.30 if profile is WHARFEDALE else 0.05
         invoice_date = add_months(start, 1)
@@ -394,6 +446,9 @@ class _Journeys:
         self.logit_shift = {group: _logit_shift(GROUP_MIX_OF[group],
                                                 PAYMENT_GROUPS[group].national_rate)
                             for group in self.groups}
+        self.specialists = {p.slug: key for key, p in self.profiles.items()}
+        self.needs = {group: (list(NEEDS[group]), _cumulative(list(NEEDS[group].values())))
+                      for group in self.groups}
         first = self.start - 1
         self.iso = [date.fromordinal(first + i).isoformat()
                     for i in range(self.as_of - first + 1)]
@@ -402,7 +457,7 @@ class _Journeys:
     def _allocation(self, group: str, starved: bool,
                     suspended: bool) -> tuple[list[int], list[float]]:
         specialists = {key: p.intake.get(group, 0.0) for key, p in self.profiles.items()
-                       if p.tier == 2}
+                       if p.tier == 2 and p is not UNUSED}
         tier1 = {key: float(p.contracted_share) for key, p in self.profiles.items()
                  if p.tier == 1}
         in_house = 1.0 - sum(tier1.values()) - sum(float(p.contracted_share)
@@ -423,10 +478,12 @@ class _Journeys:
         # Characteristics from a stream of their own, one participant after another, so that a
         # participant's levels do not depend on how many draws earlier journeys took.
         traits = random.Random(f"characteristics-{self.cpa.seed}")
+        # Specialist help and assessments likewise (DOMAIN.md section 12).
+        helped = random.Random(f"specialists-{self.cpa.seed}")
         referral_days = sorted(rng.randint(self.start, self.as_of)
                                for _ in range(self.cpa.participants))
         for number, day in enumerate(referral_days, 1):
-            yield self._journey(rng, traits, f"P{number:07d}", day, backfill)
+            yield self._journey(rng, traits, helped, f"P{number:07d}", day, backfill)
 
     def _characteristics(self, traits: random.Random, group: str,
                          profile: ProviderProfile) -> tuple[dict[str, str], float]:
@@ -443,8 +500,8 @@ class _Journeys:
             reported["area"] = traits.choice(AREAS)
         return reported, log_odds
 
-    def _journey(self, rng: random.Random, traits: random.Random, ref: str, referral: int,
-                 backfill: bool) -> list[dict[str, Any]]:
+    def _journey(self, rng: random.Random, traits: random.Random, helped: random.Random,
+                 ref: str, referral: int, backfill: bool) -> list[dict[str, Any]]:
         group = self.groups[bisect.bisect(self.group_cumulative,
                                           rng.random() * self.group_cumulative[-1])]
         providers, cumulative = self.allocation[
@@ -537,7 +594,59 @@ class _Journeys:
                     break
                 draw -= chance
         add("exit", exit_day, "exit", reason=reason)
+        if self.cpa.specialist_help:
+            events += self._specialist_help(helped, ref, group, profile, attachment,
+                                            min(exit_day, self.as_of))
         return self._emit(events, exit_day, backfill)
+
+    def _specialist_help(self, rng: random.Random, ref: str, group: str,
+                         profile: ProviderProfile, attachment: int,
+                         last: int) -> list[tuple[int, int, dict[str, Any]]]:
+        """A participant's specialist referral and its outcomes, and its progress
+        assessments, as (day, reporting delay, event); from `rng` alone."""
+        events: list[tuple[int, int, dict[str, Any]]] = []
+
+        def add(kind: str, day: int, suffix: str, **fields: Any) -> None:
+            events.append((day, rng.randint(0, 5), {
+                "event_id": f"{ref}-{suffix}", "contract_id": CONTRACT_KEY,
+                "participant_ref": ref, "type": kind, "event_date": day, **fields}))
+
+        if rng.random() < SPECIALIST_CHANCE * profile.buys_specialist_help:
+            names, cumulative = self.needs[group]
+            need = names[bisect.bisect(cumulative, rng.random() * cumulative[-1])]
+            specialist = self.specialists[DELIVERED_BY[need]]
+            day = attachment + rng.randint(5, 120)
+            if day <= last:
+                fee = {"fee": str(SPECIALIST_FEES[need])} if rng.random() < 0.8 else {}
+                add("specialist_referral", day, "specialist", specialist_id=specialist,
+                    intervention=need, **fee)
+                outcome = {"specialist_id": specialist, "intervention": need}
+                start = day + rng.randint(3, 21)
+                if rng.random() < 0.78:
+                    add("specialist_outcome", start, "specialist-started", result="started",
+                        **outcome)
+                    if rng.random() < 0.75:
+                        add("specialist_outcome", start + rng.randint(30, 120),
+                            "specialist-closed", result="completed", **outcome)
+                    else:
+                        add("specialist_outcome", start + rng.randint(20, 90),
+                            "specialist-closed", result="did_not_attend", **outcome)
+                else:
+                    add("specialist_outcome", start, "specialist-closed",
+                        result=rng.choice(("declined", "did_not_attend")), **outcome)
+        if rng.random() < ASSESSED:
+            first = attachment + rng.randint(0, 14)
+            second = first + rng.randint(56, 200)
+            harder = group.startswith(("esa", "ib")) or profile.harder_mix
+            scores = {area: _score(rng.gauss(4.0 if harder else 5.0, 1.5))
+                      for area in ASSESSMENT_AREAS}
+            if first <= last:
+                add("assessment", first, "assessment-1", scores=scores)
+            if second <= last:
+                add("assessment", second, "assessment-2", scores={
+                    area: _score(score + rng.gauss(profile.progress_gain, 1.5))
+                    for area, score in scores.items()})
+        return events
 
     def _working_spells(self, rng: random.Random, attachment: int, programme_end: int,
                         needed: int) -> tuple[list[tuple[int, int | None]],
@@ -593,6 +702,11 @@ class _Journeys:
                 clock = "00:00:00Z" if reported == self.as_of else "09:30:00Z"
                 event["reported_at"] = f"{iso[reported - first]}T{clock}"
         return [event for _, _, event in kept]
+
+
+def _score(value: float) -> int:
+    """An assessment score: 1 to 10."""
+    return min(10, max(1, round(value)))
 
 
 def _cumulative(weights: list[float]) -> list[float]:

@@ -175,6 +175,8 @@ def event_batches(cpa: DemoCPA, ids: DemoIds, *, backfill: bool,
             event["contract_id"] = ids.contract_id
             if event["type"] == "referral":
                 event["provider_id"] = ids.organisations[event["provider_id"]]
+            elif "specialist_id" in event:
+                event["specialist_id"] = ids.organisations[event["specialist_id"]]
         batch += history
         participants += 1
     if batch:

@@ -1,8 +1,10 @@
 """CSV uploads: one event per row, columns named as the JSON fields (API.md); a referral's
-characteristics are columns of their own, named as the keys of its `characteristics` object."""
+characteristics are columns of their own, named as the keys of its `characteristics` object;
+an assessment's `scores` is one cell holding its JSON object (`{"confidence": 4}`)."""
 
 import csv
 import io
+import json
 from typing import Any
 
 from app.core.errors import Invalid
@@ -10,6 +12,7 @@ from app.ingest.schemas import EventIn
 from app.models.participants import CHARACTERISTICS
 
 REQUIRED_COLUMNS = ("event_id", "contract_id", "participant_ref", "type", "event_date")
+JSON_CELLS = ("scores",)
 KNOWN_COLUMNS = (*(name for name in EventIn.model_fields if name != "characteristics"),
                  *CHARACTERISTICS)
 
@@ -22,6 +25,11 @@ def _event_of(cells: dict[str, str]) -> dict[str, Any]:
     for name, value in cells.items():
         if name in CHARACTERISTICS:
             characteristics[name] = value
+        elif name in JSON_CELLS:
+            try:
+                event[name] = json.loads(value)
+            except ValueError:
+                event[name] = value  # refused by validation, naming the field and the line
         else:
             event[name] = value
     if characteristics:

@@ -1,6 +1,7 @@
 """HTTP for ingestion: JSON batches, CSV uploads, and reading events back."""
 
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from typing import Annotated, Any, cast
 
 import pydantic_core
@@ -82,8 +83,11 @@ def submit_events(
 ) -> JSONResponse:
     """Submit up to 10,000 events. Atomic by default: one invalid event and nothing is stored
     (422). Idempotent by `event_id` per organisation. Applied in the order referral,
-    attachment, job_start, job_end, job_outcome, sustainment, in_work_check, exit, then by
-    event_date, so one batch may carry a participant's whole history."""
+    attachment, job_start, job_end, job_outcome, sustainment, in_work_check, exit, then
+    specialist referrals and outcomes together, then assessments, each by event_date (a
+    specialist referral before an outcome of the same day), so one batch may carry a
+    participant's whole history. A specialist sends only `specialist_outcome` events, for the
+    participants referred to it."""
     if not isinstance(body, list):
         raise Invalid("body: must be a JSON array of events")
     return _answer(service.ingest_events(session, principal, body, partial=partial), partial)
@@ -121,6 +125,10 @@ class EventRead(BaseModel):
     reason: str | None
     characteristics: dict[str, str | None] | None = Field(
         description="referrals only: the five characteristics as sent (null: unknown)")
+    specialist_id: int | None = None
+    intervention: str | None = None
+    fee: Decimal | None = None
+    scores: dict[str, int] | None = None
 
 
 @router.get("/events", response_model=Page[EventRead])
@@ -141,12 +149,16 @@ def list_events(
         since = since.replace(tzinfo=UTC)
     rows, cursor = service.list_events(session, principal, page, contract_id=contract_id,
                                        participant_ref=participant_ref, type_=type, since=since)
-    return {"rows": [_event_read(e, ref) for e, ref in rows], "next_cursor": cursor}
+    return {"rows": [_event_read(e, ref, referral_only) for e, ref, referral_only in rows],
+            "next_cursor": cursor}
 
 
-def _event_read(event: Any, participant_ref: str) -> dict[str, Any]:
+def _event_read(event: Any, participant_ref: str, referral_only: bool) -> dict[str, Any]:
     fields = {name: getattr(event, name) for name in EventRead.model_fields
               if name not in ("participant_ref", "characteristics")}
+    if referral_only:
+        # A specialist sees the referral facts, not the participant's payment group.
+        fields["payment_group"] = None
     characteristics = ({name: getattr(event, name) for name in CHARACTERISTICS}
                        if event.type == "referral" else None)
     return {**fields, "participant_ref": participant_ref, "characteristics": characteristics}

@@ -9,9 +9,11 @@ events in order, so rules never query the database.
 import bisect
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from app.ingest.schemas import EventIn
 from app.models.contracts import MemberStatus
+from app.models.participants import CLOSING_RESULTS
 from app.performance.cohorts import months_to_outcome
 from app.performance.milestones import ScheduledCheck, SpellCheckRule, scheduled_checks
 from app.performance.payments import Tariff
@@ -31,12 +33,28 @@ class ContractRules:
     member_status: dict[int, MemberStatus]  # provider id -> current membership status
     spell_checks: dict[str, SpellCheckRule]  # milestone code -> when it falls due
     sustainment_interval_days: int
+    member_tier: dict[int, int] = field(default_factory=dict)  # provider id -> tier
+    interventions: tuple[str, ...] = ()
+    assessment_areas: tuple[str, ...] = ()
 
 
 @dataclass
 class Spell:
     start: date
     end: date | None = None
+
+
+@dataclass
+class SpecialistReferralState:
+    """One specialist referral of the participant (DOMAIN.md section 12) and its outcomes."""
+
+    specialist_id: int
+    intervention: str
+    referral_date: date
+    fee: Decimal | None = None
+    started_on: date | None = None
+    closed_on: date | None = None  # the closing outcome's date; None while open
+    closing_result: str | None = None
 
 
 @dataclass
@@ -54,6 +72,17 @@ class ParticipantState:
     checks: dict[tuple[str, date], tuple[date, str | None]] = field(default_factory=dict)
     exit_date: date | None = None
     exit_reason: str | None = None
+    specialist_referrals: list[SpecialistReferralState] = field(default_factory=list)
+
+    def open_referral(self, specialist_id: int | None,
+                      intervention: str | None) -> SpecialistReferralState | None:
+        return next((r for r in self.specialist_referrals
+                     if r.specialist_id == specialist_id and r.intervention == intervention
+                     and r.closed_on is None), None)
+
+    def referred_to(self, org_id: int | None) -> bool:
+        """Whether the participant was ever referred to this organisation as a specialist."""
+        return any(r.specialist_id == org_id for r in self.specialist_referrals)
 
     def days_in_work(self, on: date) -> int:
         """Length of the union of job spells up to `on` (DOMAIN.md's sum when spells do not
@@ -87,7 +116,11 @@ def check(event: EventIn, state: ParticipantState | None, contract: ContractRule
     if event.type == "referral":
         errors += _check_referral(event, state, contract, submitter_org_id)
         return errors
-    if state is None or not visible_to_submitter(state, contract, submitter_org_id):
+    provider_side = state is not None and visible_to_submitter(state, contract,
+                                                                submitter_org_id)
+    specialist_side = (not provider_side and state is not None
+                       and state.referred_to(submitter_org_id))
+    if state is None or not (provider_side or specialist_side):
         # The same answer whether the participant is unknown or another provider's, so that
         # others' participants are not revealed.
         return errors + [f"participant_ref: no referral for this participant in contract "
@@ -95,8 +128,30 @@ def check(event: EventIn, state: ParticipantState | None, contract: ContractRule
                          "batch)"]
     if event.event_date < state.referral_date:
         errors.append(f"event_date: before the participant's referral on {state.referral_date}")
+    who = _who_may_report(event, specialist_side, submitter_org_id)
+    if who:
+        return errors + [who]
     errors += RULES[event.type](event, state, contract)
     return errors
+
+
+def _who_may_report(event: EventIn, specialist_side: bool,
+                    submitter_org_id: int | None) -> str | None:
+    """DOMAIN.md section 12: the participant's provider (or the prime) sends its journey,
+    specialist referrals and assessments; a specialist sends only the outcomes of the
+    referrals to it, under its own id. An admin may send any (a backfill)."""
+    if specialist_side:
+        if event.type != "specialist_outcome":
+            return ("type: a specialist reports only specialist_outcome events for the "
+                    "participants referred to it")
+        if event.specialist_id != submitter_org_id:
+            return (f"specialist_id: a specialist reports outcomes under its own id "
+                    f"({submitter_org_id})")
+    elif (event.type == "specialist_outcome" and submitter_org_id is not None
+          and event.specialist_id != submitter_org_id):
+        return (f"type: only the specialist ({event.specialist_id}) reports the outcomes of "
+                "its referrals")
+    return None
 
 
 def visible_to_submitter(state: ParticipantState, contract: ContractRules,
@@ -247,6 +302,67 @@ def _check_exit(event: EventIn, state: ParticipantState, _c: ContractRules) -> l
     return []
 
 
+def _check_specialist_referral(event: EventIn, state: ParticipantState,
+                               contract: ContractRules) -> list[str]:
+    assert event.specialist_id is not None and event.intervention is not None
+    errors = []
+    specialist, intervention = event.specialist_id, event.intervention
+    status = contract.member_status.get(specialist)
+    if contract.member_tier.get(specialist) != 2:
+        errors.append(f"specialist_id: {specialist} is not a tier-2 (specialist) member of "
+                      f"contract {contract.contract_id}")
+    elif status not in ACTIVE_MEMBER_STATUSES:
+        errors.append(f"specialist_id: {specialist} cannot take specialist referrals in "
+                      f"contract {contract.contract_id}: its membership is {status}")
+    elif specialist == state.provider_id:
+        errors.append("specialist_id: the participant's own provider cannot be its specialist")
+    if intervention not in contract.interventions:
+        errors.append(f"intervention: {intervention} is not one of contract "
+                      f"{contract.contract_id}'s interventions "
+                      f"({', '.join(contract.interventions)})")
+    still_open = state.open_referral(specialist, intervention)
+    if still_open is not None:
+        errors.append(f"intervention: the participant's {intervention} referral to specialist "
+                      f"{specialist} on {still_open.referral_date} is still open; its outcome "
+                      "comes before another referral")
+    return errors
+
+
+def _check_specialist_outcome(event: EventIn, state: ParticipantState,
+                              _c: ContractRules) -> list[str]:
+    specialist, intervention = event.specialist_id, event.intervention
+    referral = state.open_referral(specialist, intervention)
+    if referral is None:
+        closed = [r for r in state.specialist_referrals
+                  if r.specialist_id == specialist and r.intervention == intervention]
+        if closed:
+            last = closed[-1]
+            return [f"intervention: the {intervention} referral to specialist {specialist} "
+                    f"on {last.referral_date} is closed ({last.closing_result} on "
+                    f"{last.closed_on}); an outcome follows an open referral"]
+        return [f"intervention: no {intervention} referral of this participant to specialist "
+                f"{specialist}; an outcome follows a referral"]
+    if event.event_date < referral.referral_date:
+        return [f"event_date: before the {intervention} referral to specialist {specialist} "
+                f"on {referral.referral_date}"]
+    if referral.started_on is not None:
+        if event.result == "started":
+            return [f"result: the {intervention} referral is already started (on "
+                    f"{referral.started_on})"]
+        if event.event_date < referral.started_on:
+            return [f"event_date: before the {intervention} referral's start on "
+                    f"{referral.started_on}"]
+    return []
+
+
+def _check_assessment(event: EventIn, _s: ParticipantState,
+                      contract: ContractRules) -> list[str]:
+    assert event.scores is not None
+    return [f"scores: {area} is not one of contract {contract.contract_id}'s assessment areas "
+            f"({', '.join(contract.assessment_areas)})"
+            for area in event.scores if area not in contract.assessment_areas]
+
+
 RULES = {
     "attachment": _check_attachment,
     "job_start": _check_job_start,
@@ -255,6 +371,9 @@ RULES = {
     "job_outcome": _check_job_outcome,
     "sustainment": _check_sustainment,
     "exit": _check_exit,
+    "specialist_referral": _check_specialist_referral,
+    "specialist_outcome": _check_specialist_outcome,
+    "assessment": _check_assessment,
 }
 
 
@@ -280,7 +399,8 @@ def new_state(event: EventIn) -> ParticipantState:
 
 def apply(state: ParticipantState, type_: str, day: date, milestone: str | None = None,
           number: int | None = None, reason: str | None = None,
-          result: str | None = None) -> None:
+          result: str | None = None, specialist_id: int | None = None,
+          intervention: str | None = None, fee: Decimal | None = None) -> None:
     """Fold an accepted (non-referral) event into the participant's state. Takes plain fields so
     that stored events fold the same way as new ones."""
     if type_ == "attachment":
@@ -302,6 +422,18 @@ def apply(state: ParticipantState, type_: str, day: date, milestone: str | None 
         state.sustainments.add(number)
     elif type_ == "exit":
         state.exit_date, state.exit_reason = day, reason
+    elif type_ == "specialist_referral":
+        assert specialist_id is not None and intervention is not None
+        state.specialist_referrals.append(SpecialistReferralState(
+            specialist_id=specialist_id, intervention=intervention, referral_date=day,
+            fee=fee))
+    elif type_ == "specialist_outcome":
+        referral = state.open_referral(specialist_id, intervention)
+        assert referral is not None
+        if result == "started":
+            referral.started_on = day
+        elif result in CLOSING_RESULTS:
+            referral.closed_on, referral.closing_result = day, result
 
 
 def owed_checks(state: ParticipantState, contract: ContractRules) -> list[ScheduledCheck]:

@@ -2,9 +2,19 @@
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any
+from decimal import Decimal
+from typing import Annotated, Any, get_args
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from app.auth.principal import MAX_RECORD_ID
 from app.core.dates import EARLIEST_DATE, in_range
@@ -21,12 +31,19 @@ from app.models.participants import (
     ExitReason,
     HealthCondition,
     Qualification,
+    SpecialistResult,
 )
 
-# The order in which one batch is applied (API.md), then by event_date.
-TYPE_ORDER: dict[str, int] = {t: i for i, t in enumerate(
-    ("referral", "attachment", "job_start", "job_end", "job_outcome", "sustainment",
-     "in_work_check", "exit"))}
+# The order in which one batch is applied (API.md), then by event_date. Specialist referrals
+# and outcomes share a place, so that they apply by date (a participant may be referred again
+# for an intervention once the last referral closed); on one day a referral comes before an
+# outcome (SAME_DAY_ORDER).
+TYPE_ORDER: dict[str, int] = {
+    **{t: i for i, t in enumerate(
+        ("referral", "attachment", "job_start", "job_end", "job_outcome", "sustainment",
+         "in_work_check", "exit"))},
+    "specialist_referral": 8, "specialist_outcome": 8, "assessment": 9}
+SAME_DAY_ORDER: dict[str, int] = {"specialist_outcome": 1}
 
 # Type-specific fields; a field outside its type's set must be empty.
 TYPE_FIELDS: dict[str, dict[str, bool]] = {  # field -> required
@@ -38,9 +55,15 @@ TYPE_FIELDS: dict[str, dict[str, bool]] = {  # field -> required
     "job_outcome": {},
     "sustainment": {"number": True},
     "exit": {"reason": True},
+    "specialist_referral": {"specialist_id": True, "intervention": True, "fee": False},
+    "specialist_outcome": {"specialist_id": True, "intervention": True, "result": True},
+    "assessment": {"scores": True},
 }
 OPTIONAL_FIELDS = ("payment_group", "provider_id", "hours_per_week", "milestone", "result",
-                   "number", "reason", "characteristics")
+                   "number", "reason", "characteristics", "specialist_id", "intervention",
+                   "fee", "scores")
+# The fields EventIn had before DOMAIN.md section 12's (content_hash: see there).
+SECTION_3_FIELD_COUNT = 14
 # type -> (fields it requires, fields it must leave empty)
 _FIELDS_BY_TYPE = {
     type_: (tuple(f for f, needed in fields.items() if needed),
@@ -115,6 +138,24 @@ class Characteristics(BaseModel):
 IsoDate = Annotated[date, BeforeValidator(_iso_date), AfterValidator(in_range)]
 
 
+_RESULTS: dict[str, tuple[str, ...]] = {
+    "in_work_check": get_args(CheckResult), "specialist_outcome": get_args(SpecialistResult)}
+_ALL_RESULTS = (*get_args(CheckResult), *get_args(SpecialistResult))
+
+Score = Annotated[int, Field(strict=True, ge=1, le=10)]
+AreaCode = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+def _sorted_scores(scores: dict[str, int] | None) -> dict[str, int] | None:
+    # One order, so that the same scores in any key order are the same event (content_hash).
+    return None if scores is None else dict(sorted(scores.items()))
+
+
+def _fee(value: Decimal | None) -> Decimal | None:
+    # 120 and 120.00 are one fee (content_hash compares the validated values).
+    return None if value is None else value.quantize(Decimal("0.01"))
+
+
 class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
         "examples": [
@@ -126,6 +167,16 @@ class EventIn(BaseModel):
             {"event_id": "nw-000123-check-d28", "contract_id": 1,
              "participant_ref": "NW-000123", "type": "in_work_check",
              "event_date": "2026-05-01", "milestone": "D28", "result": "in_work"},
+            {"event_id": "nw-000123-mh", "contract_id": 1, "participant_ref": "NW-000123",
+             "type": "specialist_referral", "event_date": "2026-03-16", "specialist_id": 5,
+             "intervention": "mental_health", "fee": "350.00"},
+            {"event_id": "mind-000123-mh-start", "contract_id": 1,
+             "participant_ref": "NW-000123", "type": "specialist_outcome",
+             "event_date": "2026-03-23", "specialist_id": 5, "intervention": "mental_health",
+             "result": "started"},
+            {"event_id": "nw-000123-assess-1", "contract_id": 1, "participant_ref": "NW-000123",
+             "type": "assessment", "event_date": "2026-03-09",
+             "scores": {"confidence": 3, "health": 4, "job_search": 2}},
         ]})
 
     event_id: str = Field(min_length=1, max_length=64, pattern=_EVENT_ID,
@@ -143,7 +194,12 @@ class EventIn(BaseModel):
     provider_id: int | None = Field(default=None, ge=1, le=MAX_RECORD_ID)
     hours_per_week: float | None = Field(default=None, gt=0, le=168)
     milestone: str | None = Field(default=None, pattern=r"^(D\d{1,4}|S\d{1,2})$")
-    result: CheckResult | None = None
+    # Checked against the event's type (declared before it) by `_result`.
+    result: str | None = Field(
+        default=None, json_schema_extra={"enum": [*get_args(CheckResult),
+                                                  *get_args(SpecialistResult)]},
+        description="in_work_check: in_work, not_in_work, no_contact; specialist_outcome: "
+                    "started, completed, declined, did_not_attend")
     number: int | None = Field(default=None, ge=1, le=99)
     reason: ExitReason | None = None
     reported_at: datetime | None = Field(
@@ -153,6 +209,29 @@ class EventIn(BaseModel):
     characteristics: Characteristics | None = Field(
         default=None, description="referrals only, optional: any subset of age_band, "
                                   "health_condition, claim_duration, qualification, area")
+    # DOMAIN.md section 12, after characteristics (content_hash leaves them out when all are
+    # None, so that every earlier event keeps its digest).
+    specialist_id: int | None = Field(
+        default=None, ge=1, le=MAX_RECORD_ID,
+        description="specialist_referral, specialist_outcome: the tier-2 member's id")
+    intervention: AreaCode | None = Field(
+        default=None, description="specialist_referral, specialist_outcome: one of the "
+                                  "contract's interventions (e.g. mental_health)")
+    fee: Annotated[Decimal | None, AfterValidator(_fee)] = Field(
+        default=None, ge=0, le=1_000_000, max_digits=10, decimal_places=2,
+        description="specialist_referral, optional: the agreed fee (GBP)")
+    scores: Annotated[dict[AreaCode, Score] | None, AfterValidator(_sorted_scores)] = Field(
+        default=None, min_length=1, max_length=20,
+        description="assessment: {area: score 1..10} for any of the contract's areas")
+
+    @field_validator("result", mode="before")
+    @classmethod
+    def _result(cls, value: Any, info: ValidationInfo) -> Any:
+        allowed = _RESULTS.get(info.data.get("type", ""), _ALL_RESULTS)
+        if value is not None and value not in allowed:
+            raise ValueError("Input should be " + ", ".join(f"'{r}'" for r in allowed[:-1])
+                             + f" or '{allowed[-1]}'")
+        return value
 
     @model_validator(mode="after")
     def fields_fit_type(self) -> "EventIn":

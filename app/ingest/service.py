@@ -37,7 +37,7 @@ from app.core.errors import Invalid
 from app.core.pagination import PageParams, paginate
 from app.core.timeutil import local_date, utcnow
 from app.ingest import rules
-from app.ingest.schemas import TYPE_ORDER, EventIn
+from app.ingest.schemas import SAME_DAY_ORDER, SECTION_3_FIELD_COUNT, TYPE_ORDER, EventIn
 from app.models import (
     Contract,
     Event,
@@ -45,12 +45,14 @@ from app.models import (
     Milestone,
     PaidEventCount,
     Participant,
+    SpecialistReferral,
 )
-from app.models.participants import CHARACTERISTICS
+from app.models.participants import CHARACTERISTICS, SPECIALIST_EVENT_TYPES
 from app.performance import daily_totals
 from app.performance.milestones import SpellCheckRule, check_timing
 from app.performance.payments import PAID_EVENT_TYPES, tariff_of
 from app.supply_chain.schemas import MilestoneSchedule
+from app.supply_chain.service import contract_settings
 
 _CHUNK = 2000  # keys per IN (...) list: far below SQLite's and psycopg's parameter limits
 _ATTEMPTS = 2
@@ -98,6 +100,11 @@ def validation_messages(exc: ValidationError) -> list[str]:
             reason = "unknown field"
         elif error["type"] == "model_type" and where == "characteristics":
             reason = f"must be an object with any of {', '.join(CHARACTERISTICS)}"
+        elif error["type"] == "dict_type" and where == "scores":
+            reason = 'must be a JSON object of area: score 1..10, e.g. {"confidence": 4}'
+        elif error["type"] == "string_pattern_mismatch" and where.startswith("scores."):
+            where, reason = "scores", (f"{error['loc'][1]!r} is not an area code (lower-case "
+                                       "letters, digits and _)")
         elif error["type"] == "missing":
             reason = "required"
         if where:
@@ -111,10 +118,15 @@ def content_hash(event: EventIn) -> str:
     """A digest of the event's validated content: the same event sent twice, in JSON or CSV,
     with any key order or spacing, gives the same digest."""
     values = tuple(event.__dict__.values())  # the fields, in declaration order
+    values, section_12 = values[:SECTION_3_FIELD_COUNT], values[SECTION_3_FIELD_COUNT:]
     if event.characteristics is None:
-        # As before characteristics existed (the last field), so that a referral stored then
-        # and sent again is a duplicate, not "reused with different content".
+        # As before characteristics existed (the last field of section 3's), so that a
+        # referral stored then and sent again is a duplicate, not "reused with different
+        # content".
         values = values[:-1]
+    if any(value is not None for value in section_12):
+        # Likewise the fields of DOMAIN.md section 12 count only on the events that carry them.
+        values += section_12
     canonical = repr(values)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -277,8 +289,9 @@ class _Batch:
         clashes: list[tuple[int, EventIn]] = []
         seen_in_batch: dict[tuple[int, str], tuple[str, int, bool]] = {}
         rules_org = None if self.principal.is_admin else self.principal.organisation_id
-        ordered = sorted(self.parsed, key=lambda item: (TYPE_ORDER[item[1].type],
-                                                        item[1].event_date, item[0]))
+        ordered = sorted(self.parsed, key=lambda item: (
+            TYPE_ORDER[item[1].type], item[1].event_date, SAME_DAY_ORDER.get(item[1].type, 0),
+            item[0]))
         for index, event in ordered:
             contract = self.contracts.get(event.contract_id)
             if contract is None:
@@ -326,7 +339,8 @@ class _Batch:
             else:
                 assert state is not None
                 rules.apply(state, event.type, event.event_date, event.milestone, event.number,
-                            event.reason, event.result)
+                            event.reason, event.result, event.specialist_id,
+                            event.intervention, event.fee)
             staged.append((event, digest))
             result.accepted += 1
         if clashes and not result.rejected:
@@ -359,6 +373,7 @@ class _Batch:
             self.session.execute(update(Participant), changed)
         event_rows = [self._event_row(event, digest) for event, digest in staged]
         insert_rows(self.session, _table(Event), event_rows)
+        self._write_specialist_referrals(staged)
         _add_paid_counts(self.session, event_rows)
         deltas = daily_totals.DailyDeltas()
         deltas.add_events(event_rows, self.daily_terms)
@@ -371,6 +386,26 @@ class _Batch:
              for row in _milestone_rows(contract_id, state, self.contracts[contract_id])],
             deltas)
         deltas.write(self.session)
+
+    def _write_specialist_referrals(self, staged: list[tuple[EventIn, str]]) -> None:
+        """Replace the specialist_referrals rows of the participants this batch referred to
+        a specialist or reported a specialist outcome for (few: most batches touch none)."""
+        touched = {(e.contract_id, e.participant_ref) for e, _ in staged
+                   if e.type in SPECIALIST_EVENT_TYPES}
+        if not touched:
+            return
+        states = [(key[0], self.states[key]) for key in sorted(touched)]
+        stored = [s.participant_id for _, s in states if s.participant_id in self.loaded_summaries]
+        for chunk in _chunks(stored):
+            self.session.execute(delete(SpecialistReferral).where(
+                column_in(self.session, SpecialistReferral.participant_id, chunk)))
+        insert_rows(self.session, _table(SpecialistReferral), [
+            {"contract_id": contract_id, "participant_id": state.participant_id,
+             "provider_id": state.provider_id, "specialist_id": r.specialist_id,
+             "intervention": r.intervention, "fee": r.fee, "referral_date": r.referral_date,
+             "started_on": r.started_on, "closed_on": r.closed_on,
+             "closing_result": r.closing_result}
+            for contract_id, state in states for r in state.specialist_referrals])
 
     def _event_row(self, event: EventIn, digest: str) -> dict[str, Any]:
         state = self.states[(event.contract_id, event.participant_ref)]
@@ -386,6 +421,8 @@ class _Batch:
             "payment_group": state.payment_group, "provider_id": state.provider_id,
             "hours_per_week": event.hours_per_week, "milestone": event.milestone,
             "result": event.result, "number": event.number, "reason": event.reason,
+            "specialist_id": event.specialist_id, "intervention": event.intervention,
+            "fee": event.fee, "scores": event.scores,
             **characteristic_columns(event),
         }
 
@@ -416,13 +453,19 @@ def _add_paid_counts(session: Session, event_rows: list[dict[str, Any]]) -> None
 def contract_rules(session: Session, contract: Contract) -> rules.ContractRules:
     """What the validation rules and the check schedule need to know of a contract."""
     schedule = MilestoneSchedule.model_validate(contract.milestone_schedule)
-    statuses = {provider_id: status for provider_id, status in session.execute(
-        select(Membership.provider_id, Membership.status)
-        .where(Membership.contract_id == contract.id))}
+    tiers: dict[int, int] = {}
+    statuses = {}
+    for provider_id, status, tier in session.execute(
+            select(Membership.provider_id, Membership.status, Membership.tier)
+            .where(Membership.contract_id == contract.id)):
+        statuses[provider_id], tiers[provider_id] = status, tier
+    settings = contract_settings(contract)
     return rules.ContractRules(
         contract_id=contract.id, prime_id=contract.prime_id, start_date=contract.start_date,
         tariff=tariff_of(contract.tariff_rows),
-        member_status=statuses,
+        member_status=statuses, member_tier=tiers,
+        interventions=tuple(settings.interventions),
+        assessment_areas=tuple(settings.assessment_areas),
         spell_checks={c.milestone: SpellCheckRule(c.days, c.min_outcome_weeks)
                       for c in schedule.spell_checks},
         sustainment_interval_days=schedule.sustainment_interval_days)
@@ -447,13 +490,15 @@ def _fold_stored_events(session: Session, by_id: dict[int, rules.ParticipantStat
     for chunk in _chunks(sorted(by_id)):
         stored.extend(session.execute(
             select(Event.participant_id, Event.type, Event.event_date, Event.milestone,
-                   Event.number, Event.reason, Event.result, Event.id)
+                   Event.number, Event.reason, Event.result, Event.id, Event.specialist_id,
+                   Event.intervention, Event.fee)
             .where(column_in(session, Event.participant_id, chunk),
-                   Event.type != "referral")).all())
-    stored.sort(key=lambda e: (TYPE_ORDER[e.type], e.event_date, e.id))
+                   Event.type.not_in(("referral", "assessment")))).all())
+    stored.sort(key=lambda e: (TYPE_ORDER[e.type], e.event_date,
+                               SAME_DAY_ORDER.get(e.type, 0), e.id))
     for e in stored:
         rules.apply(by_id[e.participant_id], e.type, e.event_date, e.milestone, e.number,
-                    e.reason, e.result)
+                    e.reason, e.result, e.specialist_id, e.intervention, e.fee)
 
 
 def _replace_milestones(session: Session, participant_ids: list[int],
@@ -508,9 +553,12 @@ def reschedule_checks(session: Session, contract: Contract, chunk: int = 5000) -
 def list_events(session: Session, principal: Principal, page: PageParams, *,
                 contract_id: int | None = None, participant_ref: str | None = None,
                 type_: str | None = None, since: datetime | None = None
-                ) -> tuple[list[tuple[Event, str]], str | None]:
+                ) -> tuple[list[tuple[Event, str, bool]], str | None]:
+    """Events in the principal's scope, each with its participant's reference and whether
+    the principal sees it only as the specialist the participant was referred to."""
     authorize(principal, "events.read")
-    stmt = Scope(principal).events(select(Event))
+    scope = Scope(principal)
+    stmt = scope.events(select(Event))
     if contract_id is not None:
         stmt = stmt.where(Event.contract_id == contract_id)
     if participant_ref is not None:
@@ -524,4 +572,5 @@ def list_events(session: Session, principal: Principal, page: PageParams, *,
     refs = {pid: ref for pid, ref in session.execute(
         select(Participant.id, Participant.participant_ref)
         .where(Participant.id.in_({e.participant_id for e in events})))}
-    return [(e, refs[e.participant_id]) for e in events], cursor
+    return [(e, refs[e.participant_id], scope.sees_only_as_specialist(e.provider_id))
+            for e in events], cursor

@@ -22,6 +22,7 @@ from app.models.participants import (
     Participant,
     ParticipantDataVersion,
     ProviderDailyTotal,
+    SpecialistReferral,
 )
 from app.models.regime import (
     ImprovementPlan,
@@ -39,5 +40,6 @@ __all__ = [
     "MembershipInvitation",
     "MembershipStatusChange", "Milestone", "Notification", "NotificationAddress", "Organisation",
     "PaidEventCount", "Participant", "ParticipantDataVersion", "Payment", "ProviderDailyTotal",
-    "RatingPublication", "Reallocation", "ReallocationChange", "SavedView", "TariffRow", "User",
+    "RatingPublication", "Reallocation", "ReallocationChange", "SavedView",
+    "SpecialistReferral", "TariffRow", "User",
 ]

@@ -16,7 +16,7 @@ Standard = Literal["merlin-2012", "contract"]
 # The 2012 principle for Merlin rules; the obligation for contract rules.
 FlagPrinciple = Literal["supply_chain_design", "commitment", "conduct", "review",
                         "check_compliance", "data_timeliness", "performance"]
-RuleCode = Literal["SCD-1", "COM-1", "CON-1", "CON-2", "CON-3", "REV-1", "CC-CHECKS",
+RuleCode = Literal["SCD-1", "SCD-2", "COM-1", "CON-1", "CON-2", "CON-3", "REV-1", "CC-CHECKS",
                    "CC-TIMELINESS", "CC-RAG"]
 
 FLAG_STATUSES: tuple[FlagStatus, ...] = get_args(FlagStatus)

@@ -1,8 +1,10 @@
 from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from typing import Literal, get_args
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Computed,
     Date,
@@ -10,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     SmallInteger,
     String,
     UniqueConstraint,
@@ -21,8 +24,15 @@ from app.models.base import Base, BigIntPK, UTCDateTime
 from app.models.contracts import PaymentGroup
 
 EventType = Literal["referral", "attachment", "job_start", "job_end", "in_work_check",
-                    "job_outcome", "sustainment", "exit"]
+                    "job_outcome", "sustainment", "exit", "specialist_referral",
+                    "specialist_outcome", "assessment"]
+# DOMAIN.md section 12: the events of the specialist half of the supply chain, and progress.
+SPECIALIST_EVENT_TYPES = ("specialist_referral", "specialist_outcome")
+SECTION_12_EVENT_TYPES = (*SPECIALIST_EVENT_TYPES, "assessment")
 CheckResult = Literal["in_work", "not_in_work", "no_contact"]
+SpecialistResult = Literal["started", "completed", "declined", "did_not_attend"]
+# Results that close a specialist referral (`started` leaves it open).
+CLOSING_RESULTS: tuple[str, ...] = ("completed", "declined", "did_not_attend")
 ExitReason = Literal["completed", "left_early", "moved_area", "deceased", "other"]
 # Where an in-work check fell against its due date.
 CheckTiming = Literal["early", "on_time", "late"]
@@ -142,7 +152,7 @@ class Event(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     contract_id: Mapped[int] = mapped_column(Integer)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
-    type: Mapped[EventType] = mapped_column(String(16))
+    type: Mapped[EventType] = mapped_column(String(24))
     event_date: Mapped[date] = mapped_column(Date)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -155,9 +165,16 @@ class Event(Base):
     provider_id: Mapped[int] = mapped_column(Integer)
     hours_per_week: Mapped[float | None] = mapped_column(Float)
     milestone: Mapped[str | None] = mapped_column(String(8))
-    result: Mapped[CheckResult | None] = mapped_column(String(16))
+    # An in-work check's result, or a specialist outcome's (SpecialistResult).
+    result: Mapped[str | None] = mapped_column(String(16))
     number: Mapped[int | None] = mapped_column(SmallInteger)
     reason: Mapped[ExitReason | None] = mapped_column(String(16))
+    # DOMAIN.md section 12: a specialist referral's or outcome's specialist and intervention,
+    # a referral's agreed fee, an assessment's scores ({area: 1..10}).
+    specialist_id: Mapped[int | None] = mapped_column(Integer)
+    intervention: Mapped[str | None] = mapped_column(String(32))
+    fee: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    scores: Mapped[dict[str, int] | None] = mapped_column(JSON)
     # A referral's characteristics as sent (null on other events, and for a level not sent);
     # the participant row holds the same.
     age_band: Mapped[AgeBand | None] = mapped_column(String(8))
@@ -249,3 +266,31 @@ class ParticipantDataVersion(Base):
 
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), primary_key=True)
     token: Mapped[str] = mapped_column(String(32))
+
+
+class SpecialistReferral(Base):
+    """One specialist referral (DOMAIN.md section 12) with what its outcomes said, kept in step
+    with the participant's specialist events at ingestion (as participants summarise theirs),
+    so that usage, fees and SCD-2 aggregate one row per referral, and so that the specialist's
+    scope is one subquery (app.auth.scope)."""
+
+    __tablename__ = "specialist_referrals"
+    __table_args__ = (
+        Index("ix_specialist_referrals_contract", "contract_id", "referral_date",
+              "specialist_id", "provider_id"),
+        Index("ix_specialist_referrals_specialist", "specialist_id", "contract_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(Integer)  # the participant's (see Event)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    # The participant's allocated provider, who bought the help (or the prime for it).
+    provider_id: Mapped[int] = mapped_column(Integer)
+    specialist_id: Mapped[int] = mapped_column(Integer)
+    intervention: Mapped[str] = mapped_column(String(32))
+    fee: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    referral_date: Mapped[date] = mapped_column(Date)
+    started_on: Mapped[date | None] = mapped_column(Date)
+    # The closing outcome (completed, declined, did_not_attend) and its date; null while open.
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closing_result: Mapped[str | None] = mapped_column(String(16))

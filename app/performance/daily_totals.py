@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.core.bulk import add_counts, insert_rows
 from app.models import Contract, Event, Milestone, PaidEventCount, ProviderDailyTotal
+from app.models.participants import SECTION_12_EVENT_TYPES
 from app.performance.milestones import GRACE_DAYS
 from app.performance.payments import PAID_EVENT_TYPES, Tariff, tariff_of
 from app.supply_chain.service import contract_settings
@@ -60,7 +61,9 @@ class DailyDeltas:
                    terms: Mapping[int, DailyTerms]) -> None:
         """Stored events: each needs contract_id, event_date, provider_id, lag_days, type and
         payment_group."""
-        rows = list(rows)
+        # Data timeliness is of the journey's events (DOMAIN.md section 3): a specialist's
+        # outcome is not the provider's reporting, and neither kind of section 12 counts.
+        rows = [row for row in rows if row["type"] not in SECTION_12_EVENT_TYPES]
         keys = [(row["contract_id"], row["event_date"], row["provider_id"]) for row in rows]
         self.totals["events"].update(keys)
         self.totals["timely_events"].update(
@@ -116,7 +119,7 @@ def rebuild(session: Session, contract: Contract) -> None:
     counted = session.execute(
         select(Event.event_date, Event.provider_id, func.count(),
                func.sum(case((Event.lag_days <= terms.timeliness_days, 1), else_=0)))
-        .where(Event.contract_id == contract.id)
+        .where(Event.contract_id == contract.id, Event.type.not_in(SECTION_12_EVENT_TYPES))
         .group_by(Event.event_date, Event.provider_id))
     for day, provider_id, events, timely in counted:
         key = (contract.id, day, provider_id)

@@ -50,6 +50,15 @@ PAYMENT_GROUPS: dict[str, PaymentGroupDefaults] = {
 DEFAULT_RISK_COVARIATES: tuple[CharacteristicName, ...] = (
     "age_band", "health_condition", "claim_duration", "qualification")
 
+# DOMAIN.md section 12: the interventions a participant may be referred to a specialist for,
+# and the areas a progress assessment scores (1..10), unless the contract says otherwise.
+DEFAULT_INTERVENTIONS: tuple[str, ...] = (
+    "mental_health", "basic_skills", "housing", "debt", "substance_misuse",
+    "disability_support")
+DEFAULT_ASSESSMENT_AREAS: tuple[str, ...] = (
+    "job_search", "skills", "confidence", "health", "stability", "work_experience",
+    "aspiration")
+
 # Attachment fees taper by contract year: 100% in year 1, 75% in year 2, 50% in year 3, then 0
 # (400/300/200/0 for the 400 groups; the 600 groups taper in the same proportion).
 ATTACHMENT_TAPER = (Decimal(1), Decimal("0.75"), Decimal("0.5"), Decimal(0))

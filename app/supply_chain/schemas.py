@@ -17,12 +17,23 @@ from app.models.contracts import InvitationStatus, MemberStatus, PaymentGroup
 from app.models.organisations import OrgKind, Sector
 from app.models.participants import CHARACTERISTICS, CharacteristicName
 from app.supply_chain.defaults import (
+    DEFAULT_ASSESSMENT_AREAS,
+    DEFAULT_INTERVENTIONS,
     DEFAULT_MILESTONE_SCHEDULE,
     DEFAULT_RISK_COVARIATES,
     PAYMENT_GROUPS,
 )
 
 Fraction = Annotated[float, Field(ge=0, le=1)]
+# An intervention or assessment area: a short lower-case code (it is a key in events and CSV
+# cells, so no spaces or punctuation).
+Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+def _distinct_codes(codes: list[str]) -> list[str]:
+    if len(set(codes)) != len(codes):
+        raise ValueError("a code is named twice")
+    return codes
 
 
 class InputModel(StrictInput):
@@ -139,6 +150,21 @@ class ContractSettings(InputModel):
     risk_min_level_n: int = Field(default=30, ge=1, le=1_000_000)
     od_min_units: int = Field(default=8, ge=2, le=10_000)
     flag_rag_basis: Literal["overdispersed", "binomial"] = "overdispersed"
+    # Specialists and progress (DOMAIN.md section 12): the interventions specialists are
+    # referred for, the areas an assessment scores, and SCD-2's threshold and window.
+    interventions: list[Code] = Field(
+        default_factory=lambda: list(DEFAULT_INTERVENTIONS), min_length=1, max_length=50,
+        description="intervention codes a specialist referral may name")
+    assessment_areas: list[Code] = Field(
+        default_factory=lambda: list(DEFAULT_ASSESSMENT_AREAS), min_length=1, max_length=20,
+        description="areas a progress assessment scores 1..10")
+    specialist_min_referrals: int = Field(default=5, ge=0, le=1_000_000)
+    specialist_window_days: int = Field(default=180, ge=1, le=3650)
+
+    @field_validator("interventions", "assessment_areas")
+    @classmethod
+    def distinct_codes(cls, codes: list[str]) -> list[str]:
+        return _distinct_codes(codes)
 
     @field_validator("risk_covariates", mode="before")
     @classmethod

@@ -51,8 +51,8 @@ dash.register_page(__name__, path="/compliance", name="Compliance", order=7,
 
 FLAG_PRINCIPLES = ("supply_chain_design", "commitment", "conduct", "review",
                    "check_compliance", "data_timeliness", "performance")
-RULES = ("SCD-1", "COM-1", "CON-1", "CON-2", "CON-3", "REV-1", "CC-CHECKS", "CC-TIMELINESS",
-         "CC-RAG")
+RULES = ("SCD-1", "SCD-2", "COM-1", "CON-1", "CON-2", "CON-3", "REV-1", "CC-CHECKS",
+         "CC-TIMELINESS", "CC-RAG")
 CHOICES = {"principle": FLAG_PRINCIPLES, "severity": tuple(SEVERITY),
            "status": tuple(FLAG_STATUS), "rule": RULES}
 PAGE_ROWS = 1000

@@ -100,6 +100,10 @@ SETTING_WORDS = {"league_visibility": "League table for subcontractors",
                  "min_performance_index": "Performance index expected of members"}
 
 
+# Settings that are lists of codes, edited one a line (DOMAIN.md section 12).
+LINE_LIST_SETTINGS = ("interventions", "assessment_areas")
+
+
 def setting_label(name: str) -> str:
     return SETTING_WORDS.get(name, name.replace("_", " ").capitalize())
 
@@ -132,6 +136,10 @@ def setting_fields(name: str, value: Any) -> list[dbc.Col]:
         return [labelled(path, "Holidays (one date a line, YYYY-MM-DD)", dbc.Textarea(
             id={"type": FIELD, "name": path}, value="\n".join(value), rows=3),
             info.description, md=6)]
+    if name in LINE_LIST_SETTINGS:
+        return [labelled(path, f"{setting_label(name)} (one code a line)", dbc.Textarea(
+            id={"type": FIELD, "name": path}, value="\n".join(value), rows=4),
+            info.description, md=3)]
     if name == "risk_covariates":
         return [labelled(path, "Risk model characteristics", dbc.Checklist(
             id={"type": FIELD, "name": path}, value=list(value), inline=True,
@@ -293,7 +301,7 @@ def _setting_value(name: str, fields: dict[str, Any]) -> Any:
     if name == "national_rates":
         return {code: fields[f"{path}.{code}"] for code in PAYMENT_GROUPS
                 if f"{path}.{code}" in fields}
-    if name == "holidays":
+    if name == "holidays" or name in LINE_LIST_SETTINGS:
         return [line.strip() for line in str(fields.get(path) or "").splitlines()
                 if line.strip()]
     return fields[path]

@@ -1,7 +1,7 @@
 """On the demo data (app.demo), loading computes the flags and the story's situations raise
 the expected ones: the starved member SCD-1, the late payments COM-1, the member suspended
 without an improvement plan CON-2 (and not the member on an improvement plan), the specialist
-REV-1."""
+REV-1, the specialist never used SCD-2."""
 
 from datetime import timedelta
 
@@ -48,6 +48,15 @@ def test_demo_situations_raise_their_flags(client, db):
     assert subjects("SCD-1") == {starved}
     assert subjects("CON-2") == {suspended}
     assert on_plan not in subjects("CON-2")
+    # SCD-2: the specialist named in the supply chain and never referred to, with its
+    # evidence; every other specialist had plenty of specialist referrals.
+    unused = org_ids[names[cpa.unused_specialist_key]]
+    assert subjects("SCD-2") == {unused}
+    [bid_candy] = [f for f in flags if f["rule"] == "SCD-2"]
+    assert bid_candy["severity"] == "high"
+    assert bid_candy["evidence"]["specialist_referrals_to_member"] == 0
+    assert bid_candy["evidence"]["specialist_referrals_in_contract"] > 50
+    assert bid_candy["evidence"]["window_days"] == 180
     # The specialist is bottom on raw rates but performs as expected for its case mix.
     assert org_ids[names[cpa.specialist_key]] in subjects("REV-1")
 

@@ -351,3 +351,65 @@ def test_the_flags_judge_by_the_rag_of_the_periods_basis() -> None:
     red = [result(4, 4, "green", rag_od="red")]
     flag = rules.contract_compliance(red, OVERDISPERSED, SETTINGS)[0]
     assert flag.rule == "CC-RAG" and "0.60" in flag.summary and "(red)" in flag.summary
+
+
+# -- SCD-2 -----------------------------------------------------------------------------------------
+def specialist(provider_id: int, status: str = "active", joined_on: date = date(2024, 1, 1),
+               tier: int = 2) -> rules.MemberFacts:
+    return replace(member(provider_id, "0", status, joined_on), tier=tier)
+
+
+def test_scd2_worked_example_specialist_below_the_minimum_is_flagged() -> None:
+    # 180 days to 30 June 2026 (from 2 January); specialist 5 got 4 specialist referrals,
+    # specialist 6 five, specialist 7 none; the contract's minimum is 5.
+    daily = {(5, AS_OF - timedelta(days=20)): 4, (6, AS_OF - timedelta(days=179)): 5,
+             (6, AS_OF - timedelta(days=180)): 9, (1, AS_OF): 30}
+    found = rules.specialist_starvation(
+        [specialist(5), specialist(6), specialist(7)], daily, AS_OF, SETTINGS)
+    assert [(f.rule, f.key, f.severity) for f in found] == [
+        ("SCD-2", "5", "medium"), ("SCD-2", "7", "high")]
+    evidence = found[0].evidence
+    assert evidence == {
+        "membership_id": 105, "window_from": "2026-01-02", "window_to": "2026-06-30",
+        "window_days": 180, "specialist_referrals_to_member": 4,
+        "specialist_referrals_in_contract": 39, "specialist_min_referrals": 5,
+        "specialist_window_days": 180, "threshold_referrals": 5.0}
+    assert found[0].summary.startswith("Member 5, a specialist named in the supply chain, "
+                                       "received 4 specialist referrals from 2026-01-02")
+
+
+def test_scd2_not_raised_at_exactly_the_minimum() -> None:
+    daily = {(5, AS_OF - timedelta(days=179)): 5}
+    assert rules.specialist_starvation([specialist(5)], daily, AS_OF, SETTINGS) == []
+
+
+def test_scd2_judges_active_tier_2_members_only_after_their_first_30_days() -> None:
+    members = [specialist(5, tier=1), specialist(6, status="suspended"),
+               specialist(7, joined_on=AS_OF - timedelta(days=29))]
+    assert rules.specialist_starvation(members, {}, AS_OF, SETTINGS) == []
+    [late] = rules.specialist_starvation([specialist(7, joined_on=AS_OF - timedelta(days=30))],
+                                         {}, AS_OF, SETTINGS)
+    assert late.severity == "high" and late.evidence["window_days"] == 31
+
+
+def test_scd2_minimum_is_pro_rata_for_a_member_that_joined_within_the_window() -> None:
+    # Joined 90 days before: a minimum of 5 x 90 / 180 = 2.5.
+    joined = AS_OF - timedelta(days=89)
+    two = {(5, AS_OF): 2}
+    [flag] = rules.specialist_starvation([specialist(5, joined_on=joined)], two, AS_OF, SETTINGS)
+    assert flag.evidence["threshold_referrals"] == 2.5
+    three = {(5, AS_OF): 3}
+    assert rules.specialist_starvation([specialist(5, joined_on=joined)], three, AS_OF,
+                                       SETTINGS) == []
+
+
+def test_scd2_leaves_a_specialist_with_a_contracted_share_to_scd1() -> None:
+    shared = replace(specialist(5), contracted_share=Decimal("0.05"))
+    assert rules.specialist_starvation([shared], {}, AS_OF, SETTINGS) == []
+    small = replace(specialist(5), contracted_share=Decimal("0.04"))
+    assert len(rules.specialist_starvation([small], {}, AS_OF, SETTINGS)) == 1
+
+
+def test_scd2_threshold_is_the_contracts() -> None:
+    settings = ContractSettings(specialist_min_referrals=0)
+    assert rules.specialist_starvation([specialist(5)], {}, AS_OF, settings) == []

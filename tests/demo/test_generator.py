@@ -41,7 +41,7 @@ def test_same_inputs_give_the_same_data_and_another_seed_other_data() -> None:
 
 def test_supply_chain_has_every_sector_and_both_tiers(cpa: DemoCPA) -> None:
     kinds = Counter(o.kind for o in cpa.organisations)
-    assert kinds == {"prime": 1, "subcontractor": 8, "reviewer": 1}
+    assert kinds == {"prime": 1, "subcontractor": 9, "reviewer": 1}
     providers = {o.key: o for o in cpa.organisations if o.kind != "reviewer"}
     assert {o.sector for o in providers.values()} == {"private", "public", "third"}
     assert {m.tier for m in cpa.members} == {1, 2}
@@ -53,7 +53,7 @@ def test_supply_chain_has_every_sector_and_both_tiers(cpa: DemoCPA) -> None:
 
 def test_one_login_per_role_and_per_provider(cpa: DemoCPA) -> None:
     roles = Counter(u.role for u in cpa.users)
-    assert roles == {"admin": 1, "prime_manager": 1, "provider_user": 9, "reviewer": 1}
+    assert roles == {"admin": 1, "prime_manager": 1, "provider_user": 10, "reviewer": 1}
     staffed = {u.organisation_key for u in cpa.users if u.role == "provider_user"}
     assert staffed == {o.key for o in cpa.organisations if o.kind != "reviewer"}
     assert len({u.username for u in cpa.users}) == len(cpa.users)
@@ -74,7 +74,8 @@ def test_events_are_valid_ingestion_input_up_to_as_of(cpa: DemoCPA) -> None:
     assert len({e["event_id"] for e in events}) == len(events)
     types = Counter(e["type"] for e in events)
     assert types.keys() == {"referral", "attachment", "job_start", "job_end", "in_work_check",
-                            "job_outcome", "sustainment", "exit"}
+                            "job_outcome", "sustainment", "exit", "specialist_referral",
+                            "specialist_outcome", "assessment"}
     assert {e["reason"] for e in events if e["type"] == "exit"} >= {
         "completed", "left_early", "moved_area"}
 
@@ -167,7 +168,8 @@ def test_payments_late_and_one_unpaid_past_terms(cpa: DemoCPA) -> None:
     assert all(p.paid_date is None or p.invoice_date <= p.paid_date <= AS_OF
                for p in cpa.payments)
     member_keys = {m.provider_key for m in cpa.members}
-    assert {p.provider_key for p in cpa.payments} == member_keys
+    # Every member invoices but the specialist never used: it did no work.
+    assert {p.provider_key for p in cpa.payments} == member_keys - {cpa.unused_specialist_key}
 
 
 def test_characteristics_follow_the_group_and_some_are_unknown(
@@ -196,3 +198,47 @@ def test_specialist_has_a_harder_mix_within_its_payment_groups(
                                 ("claim_duration", "over_24m", 0.10),
                                 ("qualification", "none", 0.15)):
         assert share(True, name, level) > share(False, name, level) + margin, name
+
+
+def test_specialist_help_tells_the_bid_candy_story(cpa: DemoCPA) -> None:
+    """One named specialist is never referred to (nor allocated anyone); Calder buys most of
+    the specialist help; every other specialist gets plenty."""
+    events = list(cpa.events())
+    provider = {e["participant_ref"]: e["provider_id"] for e in events
+                if e["type"] == "referral"}
+    referred = [e for e in events if e["type"] == "specialist_referral"]
+    to = Counter(e["specialist_id"] for e in referred)
+    tier2 = {m.provider_key for m in cpa.members if m.tier == 2}
+    assert set(to) == tier2 - {cpa.unused_specialist_key}
+    assert cpa.unused_specialist_key not in provider.values()
+    buyers = Counter(provider[e["participant_ref"]] for e in referred)
+    assert buyers.most_common(1)[0][0] == cpa.specialist_buyer_key
+    assert buyers[cpa.specialist_buyer_key] > len(referred) / 2
+    assert not set(buyers) & tier2  # specialists do not refer their own participants on
+    recent = (AS_OF - timedelta(days=179)).isoformat()
+    assert min(Counter(e["specialist_id"] for e in referred
+                       if e["event_date"] >= recent).values()) >= 10
+
+
+def test_distance_travelled_is_highest_where_the_job_outcome_rate_is_lowest(
+        cpa: DemoCPA) -> None:
+    from app.specialists.progress import Assessment, participant_changes, provider_progress
+
+    events = list(cpa.events())
+    provider = {e["participant_ref"]: e["provider_id"] for e in events
+                if e["type"] == "referral"}
+    outcomes = Counter(provider[e["participant_ref"]] for e in events
+                       if e["type"] == "job_outcome")
+    referrals = Counter(provider.values())
+    rates = {p: outcomes[p] / n for p, n in referrals.items()}
+    assessments = [Assessment(participant_id=int(e["participant_ref"][1:]),
+                              provider_id=provider[e["participant_ref"]],
+                              assessed_on=date.fromisoformat(e["event_date"]),
+                              scores=e["scores"], order=i)
+                   for i, e in enumerate(events) if e["type"] == "assessment"]
+    rows = provider_progress(participant_changes(assessments, ("confidence",)),
+                             ("confidence",))
+    best = max(rows, key=lambda r: r.mean_change)
+    assert best.provider_id == cpa.specialist_key == min(rates, key=lambda p: rates[p])
+    runner_up = max(r.ci_high or 0 for r in rows if r is not best)
+    assert best.ci_low is not None and best.ci_low > runner_up

@@ -216,6 +216,34 @@ class Context:
             assert response.status_code == 201, response.text
         return "2026Q2"
 
+    def specialist_referrals(self, target: str) -> int:
+        """On the target contract, a participant of a tier-1 provider referred to the
+        specialist S1 (own) and another referred to a fresh specialist, sent by the admin;
+        on contract B, SB's participant to a fresh specialist of contract B."""
+        contract = self.contract(target)
+        provider = self.world.s2 if target == "own" else self.world.sb
+        specialists = ([self.world.s1] if target == "own" else []) + [self.new_member(target)]
+        events = []
+        for specialist in specialists:
+            ref = self.unique("SP")
+            events += [
+                {"event_id": self.unique("ev"), "contract_id": contract,
+                 "participant_ref": ref, "type": "referral", "event_date": "2025-06-02",
+                 "payment_group": "jsa_25_plus", "provider_id": provider},
+                {"event_id": self.unique("ev"), "contract_id": contract,
+                 "participant_ref": ref, "type": "specialist_referral",
+                 "event_date": "2025-06-09", "specialist_id": specialist,
+                 "intervention": "debt", "fee": "90"},
+                {"event_id": self.unique("ev"), "contract_id": contract,
+                 "participant_ref": ref, "type": "assessment", "event_date": "2025-06-03",
+                 "scores": {"confidence": 3}},
+                {"event_id": self.unique("ev"), "contract_id": contract,
+                 "participant_ref": ref, "type": "assessment", "event_date": "2025-09-03",
+                 "scores": {"confidence": 6}}]
+        response = self.client.post(f"{API}/events", headers=self.admin, json=events)
+        assert response.status_code == 200, response.text
+        return contract
+
     def referral(self, target: str) -> dict[str, Any]:
         return {"event_id": self.unique("ev"), "contract_id": self.contract(target),
                 "participant_ref": self.unique("P"), "type": "referral",
@@ -254,6 +282,14 @@ def _contract_rows_not_theirs(ctx: Context, role: str, body: Any) -> list[Any]:
     """Rows of contract B shown to a caller of contract A (the admin and reviewers read
     both)."""
     return [] if role in ("admin", "reviewer") else _rows_of_other_contract(ctx, role, body)
+
+
+def _specialist_rows_not_theirs(ctx: Context, role: str, rows: list[Any]) -> list[Any]:
+    """A provider user (S1, a specialist) sees the referrals made to it or by it only."""
+    if role != "provider_user":
+        return []
+    return [row for row in rows if ctx.world.s1 not in (row["provider_id"],
+                                                        row["specialist_id"])]
 
 
 def _plans_not_theirs(ctx: Context, role: str, body: Any) -> list[Any]:
@@ -626,6 +662,27 @@ MATRIX: dict[tuple[str, str], Entry] = {
         expect(admin=200, **_CHAIN_MANAGERS), audit="member.expectations"),
     ("GET", f"{API}/contracts/{{contract_id}}/payments-earned"): Entry(
         _contract_path("/payments-earned"), _CONTRACT_READERS),
+    # Specialists (DOMAIN.md section 12). Usage and distance travelled are aggregates every
+    # reader of the contract gets, each within its scope; the referral facts are
+    # participant-level: the prime's, the participant's provider's and the specialist's own
+    # (S1 is a specialist of contract A), never a reviewer's.
+    ("GET", f"{API}/contracts/{{contract_id}}/specialists"): Entry(
+        lambda ctx, role, target: (ctx.specialist_referrals(target), Call(
+            f"{API}/contracts/{ctx.contract(target)}/specialists"))[-1],
+        _CONTRACT_READERS, leaks=lambda ctx, role, body: _specialist_rows_not_theirs(
+            ctx, role, body["rows"])),
+    ("GET", f"{API}/contracts/{{contract_id}}/specialist-referrals"): Entry(
+        lambda ctx, role, target: (ctx.specialist_referrals(target), Call(
+            f"{API}/contracts/{ctx.contract(target)}/specialist-referrals"))[-1],
+        expect(anonymous=401, admin=200, prime_manager=(200, 404), provider_user=(200, 404),
+               reviewer=403),
+        leaks=lambda ctx, role, body: _specialist_rows_not_theirs(ctx, role, body["rows"])),
+    ("GET", f"{API}/contracts/{{contract_id}}/progress"): Entry(
+        lambda ctx, role, target: (ctx.specialist_referrals(target), Call(
+            f"{API}/contracts/{ctx.contract(target)}/progress"))[-1],
+        _CONTRACT_READERS, leaks=lambda ctx, role, body: (
+            [r for r in body["rows"] if r["provider_id"] != ctx.world.s1]
+            if role == "provider_user" else [])),
     # Complaints: raised by a member's provider users only; seen by the complainant, the
     # contract's prime (redacted when confidential), the admin, and reviewers once escalated.
     ("POST", f"{API}/complaints"): Entry(

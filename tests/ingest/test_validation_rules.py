@@ -53,7 +53,8 @@ CASES: list[Case] = [
      " never a NINO"),
     ("unknown type", None, lambda w: {**referral(w), "type": "interview"},
      "type: Input should be 'referral', 'attachment', 'job_start', 'job_end', 'in_work_check', "
-     "'job_outcome', 'sustainment' or 'exit'"),
+     "'job_outcome', 'sustainment', 'exit', 'specialist_referral', 'specialist_outcome' or "
+     "'assessment'"),
     ("date format", None, lambda w: {**referral(w), "event_date": "01/03/2024"},
      "event_date: must be an ISO date YYYY-MM-DD"),
     ("future date", None, lambda w: referral(w, day=today() + timedelta(days=1)),

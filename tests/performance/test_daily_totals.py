@@ -16,6 +16,7 @@ from app.core.timeutil import today
 from app.demo.generator import generate_cpa
 from app.demo.loader import load_demo
 from app.models import Contract, Event, Milestone, ProviderDailyTotal
+from app.models.participants import SECTION_12_EVENT_TYPES
 from app.performance import daily_totals, payments
 from app.performance.milestones import check_compliance, check_status
 from app.performance.service import league_table
@@ -30,7 +31,9 @@ D = date(2025, 1, 6)
 def reference(db: Session, contract_id: int, period_from: date, period_to: date,
               as_of: date) -> dict[int, tuple[float | None, float | None, Decimal]]:
     """Per provider, straight from the definitions: check compliance over each scheduled
-    check's status on as_of (the pure rule), data timeliness and fees over each event."""
+    check's status on as_of (the pure rule), data timeliness and fees over each event of the
+    journey (DOMAIN.md section 3: section 12's specialist events and assessments are not the
+    provider's timeliness, docs/decisions.md)."""
     contract = db.get_one(Contract, contract_id)
     limit = contract_settings(contract).timeliness_days
     tariff = payments.load_tariff(db, contract_id)
@@ -43,7 +46,8 @@ def reference(db: Session, contract_id: int, period_from: date, period_to: date,
     events: dict[int, list[Event]] = {}
     for e in db.scalars(select(Event).where(Event.contract_id == contract_id,
                                             Event.event_date >= period_from,
-                                            Event.event_date <= min(period_to, as_of))):
+                                            Event.event_date <= min(period_to, as_of),
+                                            Event.type.not_in(SECTION_12_EVENT_TYPES))):
         events.setdefault(e.provider_id, []).append(e)
     found = {}
     for provider in checks.keys() | events.keys():
