@@ -290,6 +290,30 @@ TERMS: tuple[Term, ...] = (
          "contract says otherwise) before it takes effect, for every member alike. In that "
          "time the independent reviewer, who sees all complaints, may let it through or "
          "block it."),
+    Term("specialist-referral", "Specialist referral",
+         "A participant's provider (or the prime) sending the participant to a specialist "
+         "member of the supply chain for one intervention, such as mental health support, "
+         "basic skills, housing or debt advice, often for an agreed fee. The specialist sees "
+         "that referral and reports how it went; nothing else of the person's journey."),
+    Term("completion-rate", "Completion rate",
+         "Of the specialist referrals that started, the share the specialist completed.",
+         "Completed divided by started, for referrals made in the period."),
+    Term("fees-owed", "Fees owed",
+         "The agreed fees of the specialist referrals completed in the period: a fee is owed "
+         "when the intervention is completed."),
+    Term("fees-paid", "Fees paid",
+         "What the prime's payments ledger records as paid to the specialist in the period."),
+    Term("unused-specialist", "Specialist never used",
+         "A specialist named in the supply chain that receives few or no referrals: named in "
+         "the bid, then not sent the work (what the Work Programme's charities called bid "
+         "candy). Rule SCD-2 flags it."),
+    Term("distance-travelled", "Distance travelled",
+         "How far people moved on the way to work, by their own scores (1 to 10) in areas "
+         "such as confidence, health and stability: the last score minus the first, for "
+         "people assessed at least twice, eight or more weeks apart. Shown per area as the "
+         "mean change with its 95% interval. It is never part of the ranking.",
+         "The mean of each person's last minus first score; the interval is the t interval "
+         "of that mean."),
 )
 
 GLOSSARY: dict[str, Term] = {term.slug: term for term in TERMS}

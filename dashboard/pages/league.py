@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
 from app.performance import exports
+from app.specialists import schemas as specialist_schemas
+from app.specialists import service as specialists
 from dashboard.auth import PREFIX, db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.downloads import send_export
@@ -47,8 +49,10 @@ def provider_cell(row: dict[str, Any], query: str) -> str:
     return f"[{name}]({PREFIX}providers/{row['provider_id']}{query})"
 
 
-def columns(rag_basis: str = "binomial") -> list[dict[str, Any]]:
-    """Every figure's header and tooltip from the glossary (app/core/glossary.py)."""
+def columns(rag_basis: str = "binomial",
+            progress_areas: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Every figure's header and tooltip from the glossary (app/core/glossary.py); with
+    `progress_areas`, distance travelled per area after the ranked figures (never a rank)."""
     return [
         metric("rank", "adjusted-rank", pinned="left", width=110),
         metric("raw_rank", "raw-rank", pinned="left", width=100),
@@ -85,7 +89,19 @@ def columns(rag_basis: str = "binomial") -> list[dict[str, Any]]:
         metric("check_compliance", "check-compliance", PERCENT),
         metric("data_timeliness", "data-timeliness", PERCENT),
         metric("payments_earned", "payments-earned", MONEY),
+        *(metric(f"progress_{area}", "distance-travelled", decimals(2),
+                 header=f"Distance travelled: {area.replace('_', ' ')}")
+          for area in progress_areas),
     ]
+
+
+def with_progress(rows: list[dict[str, Any]],
+                  progress: specialist_schemas.ProgressOut) -> list[dict[str, Any]]:
+    """Each named provider's mean change per area (blank where it has none, or the row is
+    anonymised: its progress is not the reader's to see)."""
+    changes = {(r.provider_id, r.area): r.mean_change for r in progress.rows}
+    return [{**row, **{f"progress_{area}": changes.get((row["provider_id"], area))
+                       for area in progress.areas}} for row in rows]
 
 
 def grid_rows(rows: list[dict[str, Any]], query: str) -> list[dict[str, Any]]:
@@ -121,7 +137,12 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         html.Span(f"{table.outcomes:,}", id="league-outcomes"), " job outcomes of ",
         html.Span(f"{table.eligible:,}", id="league-eligible"), " eligible."],
         className="small")
-    state = grid_state(query, columns(table.rag_basis))
+    progress = (specialists.progress(session, principal, contract_id)
+                if query.get("progress") == "1" else None)
+    if progress is not None:
+        rows = with_progress(rows, progress)
+    areas = tuple(progress.areas) if progress is not None else ()
+    state = grid_state(query, columns(table.rag_basis, areas))
     filters.errors += state.errors  # the filter bar notes what the URL asked in vain
     body: Any
     if not any(row["eligible"] or row["referrals"] for row in rows):
@@ -154,6 +175,11 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                 f"(the performance index against the provider's own case-mix "
                 f"{RAG_BASIS_WORDS[table.rag_basis]}, as the compliance flags judge)"],
                className="small"),
+        html.A("Hide distance travelled" if progress is not None else
+               "Show distance travelled by area (never part of the rank)",
+               href=f"{PREFIX}league" + filters.query(
+                   contract=contract_id, **({} if progress is not None else {"progress": "1"})),
+               id="league-progress-toggle", className="small d-block mb-2"),
         body,
         provider_links(rows, link_query),
     ])

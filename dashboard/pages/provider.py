@@ -31,6 +31,8 @@ from app.compliance.service import list_flags
 from app.core.pagination import PageParams
 from app.performance import schemas, service
 from app.performance.overdispersion import judged_rag
+from app.specialists import schemas as specialist_schemas
+from app.specialists import service as specialists
 from app.supply_chain.service import get_organisation
 from dashboard.auth import PREFIX
 from dashboard.components.charts import TEMPLATE, drill_down, drill_graph, drill_links
@@ -126,6 +128,51 @@ def payments_figure(payments: schemas.PaymentsOut, forecast: Decimal) -> go.Figu
     fig.update_xaxes(title="Month")
     fig.update_yaxes(tickprefix="\u00a3")
     return _layout(fig, "Cumulative fees earned", ",.0f")
+
+
+def area_name(area: str) -> str:
+    return area.replace("_", " ").capitalize()
+
+
+def _spread(high: float | None, low: float | None) -> float:
+    """An error bar's length; none without an interval (one participant)."""
+    return 0.0 if high is None or low is None else high - low
+
+
+def progress_figure(progress: specialist_schemas.ProgressOut) -> go.Figure:
+    """One bar per assessment area: the mean change in score (last minus first), with its
+    95% interval as the error bar (none for one participant)."""
+    rows = {row.area: row for row in progress.rows}
+    areas = [a for a in progress.areas if a in rows]
+    means = [rows[a].mean_change for a in areas]
+    figure = go.Figure(go.Bar(
+        x=[area_name(a) for a in areas], y=means, marker_color=OKABE_ITO["blue"],
+        error_y={"type": "data", "symmetric": False, "color": OKABE_ITO["black"],
+                 "array": [_spread(rows[a].ci_high, rows[a].mean_change) for a in areas],
+                 "arrayminus": [_spread(rows[a].mean_change, rows[a].ci_low) for a in areas]},
+        customdata=[[rows[a].participants, rows[a].mean_first, rows[a].mean_last]
+                    for a in areas],
+        hovertemplate="%{x}: mean change %{y:+.2f} over %{customdata[0]} people "
+                      "(from %{customdata[1]:.1f} to %{customdata[2]:.1f})<extra></extra>"))
+    figure.add_hline(y=0, line_color=OKABE_ITO["black"], line_width=1)
+    return _layout(figure, "Mean change in score (1 to 10)", "+.1f")
+
+
+def progress_section(progress: specialist_schemas.ProgressOut) -> Any:
+    if not progress.rows:
+        return empty_state("No distance travelled yet",
+                           "It shows once people have been assessed twice, at least "
+                           f"{progress.min_gap_days // 7} weeks apart.")
+    words = "; ".join(
+        f"{area_name(r.area)} {r.mean_change:+.2f}"
+        + (f" (95% interval {r.ci_low:+.2f} to {r.ci_high:+.2f})"
+           if r.ci_low is not None and r.ci_high is not None else "")
+        + f", {r.participants} people" for r in progress.rows)
+    return html.Div([
+        dcc.Graph(id="provider-progress", figure=progress_figure(progress),
+                  config={"displaylogo": False}),
+        html.P(f"Mean change by area: {words}. Never part of the ranking.",
+               className="small", id="provider-progress-words")])
 
 
 def section(title: str, *children: Any, slug: str | None = None,
@@ -334,6 +381,9 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         section("In-work check compliance by month", compliance_body,
                 slug="check-compliance"),
         section("Payments earned", payments_body, slug="payments-earned"),
+        section("Distance travelled, by area", progress_section(specialists.progress(
+            session, principal, contract_id, provider_id=provider_id)),
+            slug="distance-travelled"),
         flags_and_complaints(session, principal, contract_id, provider_id),
     ])
 
