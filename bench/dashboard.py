@@ -198,6 +198,8 @@ PAGES: dict[str, BenchPage] = {
     "/plans/<plan_id>": BenchPage(lambda r: f"plans/{r.plan_id}",
                                   ("#content h1", "#plan-targets")),
     "/reallocations": _plain("reallocations", "#reallocations-list .reallocation"),
+    "/specialists": _plain("specialists", "#specialists-chart" + PLOT,
+                           "#specialists-specialists" + GRID_ROW),
 }
 NOT_MEASURED = {"/login", "/404"}  # no data behind them
 SCALED_PAGES = ("/league", "/funnel", "/")

@@ -84,10 +84,12 @@ def navbar(principal: Principal | None) -> dbc.Navbar:
         right = [
             html.Nav(dbc.Nav(help_links(principal), navbar=True, id="help-nav"),
                      className="me-2", **aria_label("Help")),
-            dbc.Badge(ROLE_NAMES.get(principal.role, principal.role), color="light",
-                      text_color="dark", id="nav-role", className="me-1"),
+            # The role is in the account's menu, not a badge beside it: the bar keeps one
+            # line at 1,400 px with every page of the prime's manager.
             dbc.Nav(dbc.DropdownMenu([
-                dbc.DropdownMenuItem(f"Signed in as {principal.username or ''}", header=True),
+                dbc.DropdownMenuItem([f"Signed in as {principal.username or ''}", html.Br(),
+                                      html.Span(ROLE_NAMES.get(principal.role, principal.role),
+                                                id="nav-role")], header=True),
                 html.Form(dbc.Button("Sign out", type="submit", color="link",
                                      className="dropdown-item", id="sign-out"),
                           method="POST", action=f"{PREFIX}auth/logout"),

@@ -82,6 +82,7 @@ PAGES: dict[str, A11yPage] = {
     "/ratings": _plain("ratings"),
     "/plans": _plain("plans"),
     "/reallocations": _plain("reallocations"),
+    "/specialists": _plain("specialists"),
     # The demo's plan is Aire's: the provider's staff of the test (Calder's) cannot open it;
     # a member's own view of a plan is checked in its journey (test_regime.py).
     "/plans/<plan_id>": A11yPage(lambda demo, ids: f"plans/{ids['plan']}",

@@ -194,7 +194,7 @@ def test_the_navigation_is_one_line_at_1400_px(browser: Any, demo: Demo,
         sign_in(page, demo, username, f"league?contract={demo.contract_id}")
         page.locator("#main-nav .nav-link").first.wait_for()
         boxes = page.evaluate("""() => [...document.querySelectorAll(
-            '.navbar .navbar-brand, #main-nav .nav-link, #nav-role, #nav-user .nav-link')].map(
+            '.navbar .navbar-brand, #main-nav .nav-link, #nav-user .nav-link')].map(
             element => element.getBoundingClientRect()).map(
             box => [Math.round(box.top + box.height / 2), box.left, box.right])""")
         tops = [top for top, _, _ in boxes]

@@ -238,8 +238,8 @@ def test_reviewer_sees_its_navigation(page: Any, demo: Demo) -> None:
     page.locator("#tile-referrals").wait_for()  # the page and its menu are drawn
     nav = page.locator("#main-nav a").all_inner_texts()
     assert nav == ["Overview", "League table", "Funnel plot", "Expected outcomes", "Payments",
-                   "Compliance", "Complaints", "Reviews", "Ratings", "Improvement plans",
-                   "Reallocation"]
+                   "Specialists", "Compliance", "Complaints", "Reviews", "Ratings",
+                   "Improvement plans", "Reallocation"]
     assert page.locator("#nav-role").inner_text() == "Reviewer"
     page.locator("#tile-referrals").wait_for()
     assert page.locator("#tile-overdue").count() == 0  # participants' checks are not theirs

@@ -188,6 +188,7 @@ PAGES: dict[str, PageEntry] = {
     "/plans/<plan_id>": PageEntry(lambda ids: f"/dashboard/plans/{ids['plan']}",
                                   takes=("plan",)),
     "/reallocations": PageEntry(lambda ids: "/dashboard/reallocations", _contract),
+    "/specialists": PageEntry(lambda ids: "/dashboard/specialists", _contract),
 }
 # Pages anyone may open, which take no record.
 OPEN_PAGES = {"/login", "/404"}
@@ -553,6 +554,10 @@ CALLBACKS.update({
     "..reallocation-result.children...reallocations-list.children..": CallbackEntry(
         _reallocation_preview, ("contract",), frozenset({"admin", "prime_manager"}),
         lambda r: "reallocation-preview-table" in r.text),
+    **{f"specialists-{table}-download.data": CallbackEntry(
+        _export(f"specialists-{table}-download", f"specialists-{table}-export",
+                f"specialists-{table}-export-xlsx"), ("contract",), frozenset(ROLES), _has_file)
+       for table in ("specialists", "providers", "rows")},
     "reallocation-decision.children": CallbackEntry(
         _reallocation_decide, ("reallocation",), frozenset({"reviewer"}),
         lambda r: "reallocation-decision-done" in r.text),
