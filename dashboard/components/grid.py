@@ -74,12 +74,12 @@ def _shown(value: Any, column: dict[str, Any]) -> str:
 def sized(columns: list[dict[str, Any]], rows: list[dict[str, Any]]
           ) -> list[dict[str, Any]]:
     """Each column as wide as its header on one line or its widest value (as AG Grid's
-    autoSize would make it), at least its minWidth; columns that wrap or have a width of
-    their own keep it."""
+    autoSize would make it, over any width given), at least its minWidth; columns that wrap
+    text or flex keep their own."""
     out = []
     for column in columns:
         field = column.get("field")
-        if field is None or "width" in column or "flex" in column or column.get("wrapText"):
+        if field is None or "flex" in column or column.get("wrapText"):
             out.append(column)
             continue
         widest = max((len(_shown(row.get(field), column)) for row in rows[:SIZED_ROWS]),
