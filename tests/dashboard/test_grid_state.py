@@ -1,5 +1,7 @@
 """The URL's grid arguments: what each becomes for AG Grid, and what is ignored with a note."""
 
+from typing import Any
+
 from dashboard.components.grid import CHAR_PX, MONEY, number, sized
 from dashboard.components.grid_state import grid_state
 
@@ -73,14 +75,16 @@ def test_columns_are_as_wide_as_their_header_or_widest_value() -> None:
     """Widths from the rows on the server (no autoSize in the browser): a column fits its
     header on one line and its widest value as the formatter writes it, over a width given
     (as autoSize did); a wrapping column keeps its own."""
-    columns = [{"field": "provider_link", "headerName": "Provider", "cellRenderer": "markdown",
-                "minWidth": 220},
-               {"field": "total", "headerName": "Fees", "valueFormatter": MONEY},
-               {"field": "summary", "headerName": "Summary", "wrapText": True},
-               {"field": "n", "headerName": "A long header for a count", "width": 50}]
-    rows = [{"provider_link": f"[{'W' * 40}](/dashboard/providers/1)", "total": 12345678.0,
-             "summary": "x" * 500, "n": 1},
-            {"provider_link": "[A](/x)", "total": None, "summary": "", "n": 2}]
+    columns: list[dict[str, Any]] = [
+        {"field": "provider_link", "headerName": "Provider", "cellRenderer": "markdown",
+         "minWidth": 220},
+        {"field": "total", "headerName": "Fees", "valueFormatter": MONEY},
+        {"field": "summary", "headerName": "Summary", "wrapText": True},
+        {"field": "n", "headerName": "A long header for a count", "width": 50}]
+    rows: list[dict[str, Any]] = [
+        {"provider_link": f"[{'W' * 40}](/dashboard/providers/1)", "total": 12345678.0,
+         "summary": "x" * 500, "n": 1},
+        {"provider_link": "[A](/x)", "total": None, "summary": "", "n": 2}]
     link, total, summary, n = sized(columns, rows)
     assert link["width"] >= 40 * CHAR_PX > 220  # the name, not its link
     assert total["width"] >= len("£12,345,678") * CHAR_PX
