@@ -192,25 +192,32 @@ def _months(column: Any) -> ColumnElement[int]:
     return extract("year", column) * 12 + extract("month", column) - 1
 
 
-def cohort_counts(session: Session, contract_id: int, as_of: date,
-                  provider_id: int | None = None) -> list[CohortCount]:
-    """Participants referred on or before as_of, counted by cohort_count_key (one row per
-    referral month, day-of-month side and months to outcome; never one per participant)."""
+def cohort_counts(session: Session, contract_id: int, as_of: date
+                  ) -> dict[int, tuple[CohortCount, ...]]:
+    """Participants referred on or before as_of, counted per provider by cohort_count_key
+    (one row per provider, referral month, day-of-month side and months to outcome; never one
+    per participant). The contract's counts are every provider's together: the curves sum
+    rows with the same key."""
     to_outcome = case((and_(Participant.outcome_date.is_not(None),
                             Participant.outcome_date <= as_of), Participant.months_to_outcome),
                       else_=None)
-    where = [Participant.contract_id == contract_id, Participant.referral_date <= as_of]
-    if provider_id is not None:
-        where.append(Participant.provider_id == provider_id)
     # Grouped over a subquery's columns: PostgreSQL would not match a GROUP BY expression
     # whose bound parameters are distinct from the select list's.
     keyed = select(
+        Participant.provider_id.label("provider_id"),
         _months(Participant.referral_date).label("month"),
         case((extract("day", Participant.referral_date) <= as_of.day, 1),
              else_=0).label("early"),
         to_outcome.label("to_outcome"),
-    ).where(*where).subquery()
-    rows = session.execute(select(keyed.c.month, keyed.c.early, keyed.c.to_outcome, func.count())
-                           .group_by(keyed.c.month, keyed.c.early, keyed.c.to_outcome))
-    return [CohortCount(int(m), bool(e), None if gap is None else int(gap), int(n))
-            for m, e, gap, n in rows]
+    ).where(Participant.contract_id == contract_id,
+            Participant.referral_date <= as_of).subquery()
+    rows = session.execute(
+        select(keyed.c.provider_id, keyed.c.month, keyed.c.early, keyed.c.to_outcome,
+               func.count())
+        .group_by(keyed.c.provider_id, keyed.c.month, keyed.c.early, keyed.c.to_outcome))
+    found: dict[int, list[CohortCount]] = {}
+    for provider, m, e, gap, n in rows:
+        found.setdefault(int(provider), []).append(
+            CohortCount(int(m), bool(e), None if gap is None else int(gap), int(n)))
+    # Tuples: the result is cached and shared (app.performance.fit_cache).
+    return {provider: tuple(counts) for provider, counts in found.items()}

@@ -413,10 +413,10 @@ def cohorts(session: Session, principal: Principal, contract_id: int, *,
         raise Invalid("horizon_months: must be between 1 and 24")
     if provider_id is not None:
         check_provider(session, principal, contract, provider_id)
-    whole_counts = cohort_maths.cohort_counts(session, contract.id, as_of)
+    by_provider = _cohort_counts(session, contract.id, as_of)
+    whole_counts = [c for counts in by_provider.values() for c in counts]
     whole = cohort_maths.cohort_curves(whole_counts, as_of, horizon)
-    my_counts = whole_counts if provider_id is None else cohort_maths.cohort_counts(
-        session, contract.id, as_of, provider_id)
+    my_counts = whole_counts if provider_id is None else list(by_provider.get(provider_id, ()))
     mine = whole if provider_id is None else cohort_maths.cohort_curves(my_counts, as_of,
                                                                         horizon)
     return schemas.CohortsOut.model_validate({
@@ -430,6 +430,17 @@ def cohorts(session: Session, principal: Principal, contract_id: int, *,
         "contract_life_table": (None if provider_id is None
                                 else cohort_maths.life_table(whole_counts, as_of, horizon)),
     }, from_attributes=True)
+
+
+def _cohort_counts(session: Session, contract_id: int, as_of: date
+                   ) -> dict[int, tuple[cohort_maths.CohortCount, ...]]:
+    """The whole contract's cohort counts per provider, one GROUP BY cached per data version
+    (app.performance.fit_cache) like the league table's counts: a provider page asks for the
+    contract's and its provider's, and every provider page of the contract for the same.
+    Only counts are cached; who may see which provider is checked on every call
+    (`check_provider`), and the contract's curve is an aggregate every viewer may see."""
+    return fit_cache.cached(session, contract_id, ("cohort counts", as_of),
+                            lambda: cohort_maths.cohort_counts(session, contract_id, as_of))
 
 
 def payments_earned(session: Session, principal: Principal, contract_id: int, *,

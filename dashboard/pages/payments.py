@@ -62,7 +62,10 @@ def figure(earned: schemas.PaymentsOut, query: str) -> go.Figure:
             customdata=[provider_href(provider_id, query)] * len(rows),
             hovertemplate=f"{rows[0].provider_name}<br>%{{x}}: \u00a3%{{y:,.0f}} earned so far"
                           "<extra>click: the provider's page</extra>"))
-    fig.update_layout(template=TEMPLATE, height=380, margin={"t": 20, "l": 70, "r": 20},
+    # Margins wide enough for the money ticks and a few rows of legend: Plotly draws the
+    # chart again each time it has to widen them (autoexpand stays on for a longer legend).
+    fig.update_layout(template=TEMPLATE, height=380,
+                      margin={"t": 20, "l": 110, "r": 20, "b": 140},
                       yaxis_title="Cumulative fees earned", yaxis_tickprefix="\u00a3",
                       yaxis_tickformat=",.0f", xaxis_title="Month of the events",
                       legend={"orientation": "h", "y": -0.25})

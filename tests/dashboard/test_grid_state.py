@@ -1,6 +1,8 @@
 """The URL's grid arguments: what each becomes for AG Grid, and what is ignored with a note."""
 
-from dashboard.components.grid import number
+from typing import Any
+
+from dashboard.components.grid import CHAR_PX, MONEY, number, sized
 from dashboard.components.grid_state import grid_state
 
 COLUMNS = [number("rate", "Outcome rate"), number("referrals", "Referrals"),
@@ -67,3 +69,25 @@ def test_what_cannot_be_applied_is_ignored_with_a_note() -> None:
         "filter.referrals: '{not json' is not a filter of this table; ignored",
         "filter.due: 'lessThan:31/01/2026' is not a filter of this table; ignored",
     ]
+
+
+def test_columns_are_as_wide_as_their_header_or_widest_value() -> None:
+    """Widths from the rows on the server (no autoSize in the browser): a column fits its
+    header on one line and its widest value as the formatter writes it, over a width given
+    (as autoSize did); a wrapping column keeps its own."""
+    columns: list[dict[str, Any]] = [
+        {"field": "provider_link", "headerName": "Provider", "cellRenderer": "markdown",
+         "minWidth": 220},
+        {"field": "total", "headerName": "Fees", "valueFormatter": MONEY},
+        {"field": "summary", "headerName": "Summary", "wrapText": True},
+        {"field": "n", "headerName": "A long header for a count", "width": 50}]
+    rows: list[dict[str, Any]] = [
+        {"provider_link": f"[{'W' * 40}](/dashboard/providers/1)", "total": 12345678.0,
+         "summary": "x" * 500, "n": 1},
+        {"provider_link": "[A](/x)", "total": None, "summary": "", "n": 2}]
+    link, total, summary, n = sized(columns, rows)
+    assert link["width"] >= 40 * CHAR_PX > 220  # the name, not its link
+    assert total["width"] >= len("£12,345,678") * CHAR_PX
+    assert "width" not in summary
+    assert n["width"] >= len("A long header for a count") * CHAR_PX > 50
+    assert sized(columns, [])[0]["width"] == 220  # no rows: the header, at least minWidth

@@ -136,3 +136,35 @@ def test_bad_parameters_answer_422_naming_them(client, world):
     response = client.get("/api/v1/contracts/99999999999/cohorts",
                           headers=world.keys["manager_a"])
     assert response.status_code == 422
+
+
+def test_a_new_batch_of_events_renews_the_cached_cohort_counts(client, world):
+    """The counts are cached per data version (app.performance.fit_cache): the next batch
+    must show, in the provider's curve and the contract's."""
+    load(client, world)
+    params = {"as_of": "2024-06-29", "horizon_months": 6, "provider_id": world.s2}
+    before = cohorts(client, world, "manager_a", **params)
+    assert [r["month"] for r in before["rows"]] == ["2024-01", "2024-02"]
+    assert cohorts(client, world, "manager_a", **params) == before  # from the cache
+    response = client.post("/api/v1/events", json=participant(
+        world.contract_a, "F", world.s2, date(2024, 3, 5)), headers=world.keys["s2"])
+    assert response.status_code == 200, response.text
+    after = cohorts(client, world, "manager_a", **params)
+    assert [(r["month"], r["referrals"]) for r in after["rows"]] == [
+        ("2024-01", 1), ("2024-02", 1), ("2024-03", 1)]
+    assert [r["referrals"] for r in after["contract_rows"]] == [3, 2, 1]
+
+
+def test_a_provider_sees_its_own_cohorts_from_the_cached_whole_contract(client, world):
+    """The whole contract's counts are cached once, per provider; each caller still gets
+    only the providers it may see."""
+    load(client, world)
+    params = {"as_of": "2024-06-29", "horizon_months": 6}
+    # The prime's manager fills the cache with every provider's counts.
+    assert cohorts(client, world, "manager_a", provider_id=world.s2, **params)["rows"]
+    own = cohorts(client, world, "s1", provider_id=world.s1, **params)
+    assert [(r["month"], r["referrals"]) for r in own["rows"]] == [("2024-01", 2),
+                                                                  ("2024-02", 1)]
+    assert [r["referrals"] for r in own["contract_rows"]] == [3, 2]
+    cohorts(client, world, "s1", provider_id=world.s2, expect=404, **params)
+    cohorts(client, world, "s2", provider_id=world.s1, expect=404, **params)
