@@ -15,7 +15,7 @@ import io
 import math
 import zipfile
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import matplotlib
 from fpdf import FPDF
@@ -31,7 +31,9 @@ from app.core.pagination import PageParams
 from app.models import ImprovementPlan, Membership, Organisation
 from app.performance import ratings, review, service
 from app.performance import schemas as performance_schemas
+from app.performance.dates import add_months
 from app.regime import plans, schemas
+from app.specialists import service as specialists
 from app.supply_chain.service import get_contract
 
 matplotlib.use("Agg")  # no display: figures straight to PNG bytes
@@ -58,6 +60,10 @@ class PackData:
     cohorts: performance_schemas.CohortsOut
     flags: list[tuple[str, str, str]]  # rule, status, summary
     plan: schemas.PlanOut | None
+    # DOMAIN.md section 12, for the quarter reviewed: specialist help bought and received,
+    # and distance travelled (never part of the rating).
+    specialist_help: list[tuple[str, str]]
+    progress: list[tuple[str, str]]
 
 
 def gather(session: Session, principal: Principal, contract_id: int, provider_id: int,
@@ -88,7 +94,38 @@ def gather(session: Session, principal: Principal, contract_id: int, provider_id
         cohorts=service.cohorts(session, principal, contract_id, provider_id=provider_id,
                                 as_of=rating.as_of),
         flags=[(f.rule, f.status, f.summary) for f in flags],
-        plan=plans.get_plan(session, principal, plan_id) if plan_id else None)
+        plan=plans.get_plan(session, principal, plan_id) if plan_id else None,
+        specialist_help=specialist_help(session, principal, contract_id, provider_id, quarter),
+        progress=[(f"{r.area.replace('_', ' ').capitalize()} ({r.participants} "
+                   f"{'person' if r.participants == 1 else 'people'})",
+                   f"{r.mean_change:+.2f}" + (f" (95% interval {r.ci_low:+.2f} to "
+                                              f"{r.ci_high:+.2f})"
+                                              if r.ci_low is not None and r.ci_high is not None
+                                              else ""))
+                  for r in specialists.progress(session, principal, contract_id,
+                                                provider_id=provider_id).rows])
+
+
+def specialist_help(session: Session, principal: Principal, contract_id: int,
+                    provider_id: int, quarter: str) -> list[tuple[str, str]]:
+    """The member's specialist referrals made and received in the quarter reviewed, with
+    the figures of `specialists.specialist_usage` (the Specialists page's)."""
+    first = ratings.quarter_start(quarter)
+    usage = specialists.specialist_usage(session, principal, contract_id, period_from=first,
+                                         period_to=add_months(first, 3) - timedelta(days=1))
+    facts = []
+    made = next((p for p in usage.providers if p.provider_id == provider_id), None)
+    if made is not None and made.referrals:
+        facts.append(("Referred to specialists", f"{made.referrals} to {made.specialists} "
+                      f"specialist(s); {made.completed} completed; fees owed "
+                      f"£{made.fees_owed:,.2f}"))
+    received = next((s for s in usage.specialists if s.specialist_id == provider_id), None)
+    if received is not None:
+        facts.append(("Referred to it as a specialist",
+                      f"{received.referrals} from {received.providers} provider(s); "
+                      f"completion rate {_pct(received.completion_rate)}; fees owed "
+                      f"£{received.fees_owed:,.2f}"))
+    return facts
 
 
 # -- charts ------------------------------------------------------------------------------------
@@ -269,6 +306,15 @@ def render(data: PackData) -> bytes:
         ("Payments earned", "–" if row.payments_earned is None
          else f"£{row.payments_earned:,.2f}"),
     ])
+    pdf.heading("Specialist help and distance travelled")
+    if data.specialist_help:
+        pdf.facts(data.specialist_help)
+    else:
+        pdf.words("No specialist referral made or received in the quarter.")
+    if data.progress:
+        pdf.words("Distance travelled, by area: the mean change in the participants' own "
+                  f"scores. {term('distance-travelled').meaning}")
+        pdf.facts(data.progress)
     pdf.add_page()
     pdf.heading("Funnel plot")
     pdf.words("Each point is a provider; a point between the dashed lines is within what "

@@ -89,6 +89,16 @@ class ProviderTotal(UsageFigures):
     specialists: int = Field(description="specialists it referred to in the period")
 
 
+class MonthRow(BaseModel):
+    """One month's referrals from one provider to one specialist (months without any are left
+    out)."""
+
+    month: str = Field(description="YYYY-MM, of the referral date")
+    provider_id: int
+    specialist_id: int
+    referrals: int
+
+
 class SpecialistUsageOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True,
                               json_schema_extra={"examples": [{
@@ -126,6 +136,9 @@ class SpecialistUsageOut(BaseModel):
     specialists: list[SpecialistTotal] = Field(
         description="per specialist; for the prime, every tier-2 member, used or not")
     providers: list[ProviderTotal] = Field(description="per referring provider")
+    months: list[MonthRow] = Field(default_factory=list, description=(
+        "referrals by month, provider and specialist: the same referrals as `rows`, over "
+        "time"))
 
 
 class ProgressRow(BaseModel):

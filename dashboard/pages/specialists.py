@@ -35,6 +35,9 @@ from dashboard.components.page import empty_state, guarded, page_header
 dash.register_page(__name__, path="/specialists", name="Specialists", order=6.7,
                    title="Specialists - chainboard",
                    nav_roles=("admin", "prime_manager", "provider_user", "reviewer"))
+COLOURS = [OKABE_ITO[c] for c in ("blue", "orange", "bluish_green", "vermillion",
+                                  "reddish_purple", "sky_blue", "black")]
+PATTERNS = ["", "/", "\\", "x", ".", "+", "-"]  # a pattern each: colour is never alone
 STATUS_NAMES = {"active": "Active", "on_improvement_plan": "On improvement plan",
                 "suspended": "Suspended", "terminated": "Terminated", None: "No longer a member"}
 
@@ -85,16 +88,13 @@ def usage_figure(usage: schemas.SpecialistUsageOut) -> go.Figure:
     figure = go.Figure()
     providers = sorted({(r.provider_id, r.provider_name) for r in usage.rows},
                        key=lambda p: p[1])
-    colours = [OKABE_ITO[c] for c in ("blue", "orange", "bluish_green", "vermillion",
-                                      "reddish_purple", "sky_blue", "black")]
-    patterns = ["", "/", "\\", "x", ".", "+", "-"]  # a pattern each: colour is not alone
     for number, (provider_id, provider_name) in enumerate(providers):
         counts = {r.specialist_name: r.referrals for r in usage.rows
                   if r.provider_id == provider_id}
         figure.add_trace(go.Bar(
             y=names, x=[counts.get(n, 0) for n in names], name=provider_name, orientation="h",
-            marker={"color": colours[number % len(colours)],
-                    "pattern": {"shape": patterns[number % len(patterns)]}},
+            marker={"color": COLOURS[number % len(COLOURS)],
+                    "pattern": {"shape": PATTERNS[number % len(PATTERNS)]}},
             hovertemplate="%{y}: %{x} referral(s) from " + provider_name + "<extra></extra>"))
     totals = {s.specialist_name: s.referrals for s in usage.specialists}
     figure.add_trace(go.Scatter(
@@ -107,6 +107,33 @@ def usage_figure(usage: schemas.SpecialistUsageOut) -> go.Figure:
                          xaxis_title="Specialist referrals in the period",
                          yaxis={"autorange": "reversed", "automargin": True},
                          legend={"orientation": "h", "y": -0.3, "title": "Referred by"})
+    return figure
+
+
+def months_figure(usage: schemas.SpecialistUsageOut, by: str) -> go.Figure:
+    """Referrals per month, stacked by specialist (`by="specialist"`) or by referring
+    provider (`by="provider"`)."""
+    names = ({s.specialist_id: s.specialist_name for s in usage.specialists} if by == "specialist"
+             else {p.provider_id: p.provider_name for p in usage.providers})
+    months = sorted({m.month for m in usage.months})
+    figure = go.Figure()
+    for number, (key, name) in enumerate(sorted(names.items(), key=lambda item: item[1])):
+        counts: dict[str, int] = {}
+        for m in usage.months:
+            if getattr(m, f"{by}_id") == key:
+                counts[m.month] = counts.get(m.month, 0) + m.referrals
+        if not counts:
+            continue
+        figure.add_trace(go.Bar(
+            x=months, y=[counts.get(month, 0) for month in months], name=name,
+            marker={"color": COLOURS[number % len(COLOURS)],
+                    "pattern": {"shape": PATTERNS[number % len(PATTERNS)]}},
+            hovertemplate="%{x}: %{y} referral(s), " + name + "<extra></extra>"))
+    figure.update_layout(template=TEMPLATE, barmode="stack", height=340,
+                         margin={"t": 20, "l": 50, "r": 20},
+                         xaxis={"title": "Month referred", "type": "category"},
+                         yaxis_title="Specialist referrals",
+                         legend={"orientation": "h", "y": -0.35})
     return figure
 
 
@@ -163,6 +190,17 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
          if usage.specialists else
          empty_state("No specialist to show", "Specialists are the contract's tier-2 "
                      "members; their referrals show here once made.")),
+        html.H2("Over time", className="h5 mt-3"),
+        dbc.Row([
+            dbc.Col([html.H3("By specialist", className="h6"),
+                     dash.dcc.Graph(id="specialists-months-specialist",
+                                    figure=months_figure(usage, "specialist"),
+                                    config={"displaylogo": False})], md=6),
+            dbc.Col([html.H3("By referring provider", className="h6"),
+                     dash.dcc.Graph(id="specialists-months-provider",
+                                    figure=months_figure(usage, "provider"),
+                                    config={"displaylogo": False})], md=6),
+        ]) if usage.months else None,
         html.H2("By specialist", className="h5 mt-3"),
         download_buttons("specialists-specialists"),
         grid("specialists-specialists", specialist_rows, specialist_columns())

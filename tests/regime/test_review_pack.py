@@ -79,3 +79,36 @@ def test_every_members_pack_in_one_zip_and_a_member_reads_its_own(client, world)
                              params={"provider_id": world.s2, "quarter": "2025Q2"},
                              headers=world.keys["manager_a"])
     assert unpublished.status_code == 404
+
+
+def test_the_pack_shows_the_specialist_help_a_member_bought_and_its_distance_travelled(
+        client, world, tmp_path):
+    """DOMAIN.md section 12 in the pack: S2 referred its participant V1 to S1 (tier 2) for
+    mental-health support in the quarter reviewed, S1 completed it; V1's confidence rose from
+    3 to 7 over twelve weeks."""
+    from datetime import date
+
+    from tests.ingest.events import ev
+
+    load(client, world)
+    published = publish(client, world)
+    assert published["quarter"] == "2025Q1"
+    c = world.contract_a
+    sent = client.post(f"{API}/events", headers=world.keys["s2"], json=[
+        ev(c, "V1", "specialist_referral", date(2025, 2, 3), specialist_id=world.s1,
+           intervention="mental_health", fee="350.00"),
+        ev(c, "V1", "assessment", date(2025, 1, 6), scores={"confidence": 3}),
+        ev(c, "V1", "assessment", date(2025, 3, 31), scores={"confidence": 7})])
+    assert sent.status_code == 200, sent.text
+    done = client.post(f"{API}/events", headers=world.keys["s1"], json=[
+        ev(c, "V1", "specialist_outcome", date(2025, 3, 3), specialist_id=world.s1,
+           intervention="mental_health", result="completed")])
+    assert done.status_code == 200, done.text
+    response = client.get(f"{API}/contracts/{c}/review-pack",
+                          params={"provider_id": world.s2, "quarter": "2025Q1"},
+                          headers=world.keys["manager_a"])
+    assert response.status_code == 200, response.text
+    first = " ".join(pdf_text(response.content, tmp_path)[0].split())
+    assert "Specialist help and distance travelled" in first
+    assert "1 to 1 specialist(s); 1 completed; fees owed £350.00" in first
+    assert "Confidence (1 person) +4.00" in first
