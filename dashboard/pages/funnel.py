@@ -89,12 +89,18 @@ def _curve(fig: go.Figure, curves: FunnelCurves, basis: str, judged: bool) -> No
 UPPER_SHOWN = 4.0  # the y-axis stretches to show upper limits up to here, no further
 
 
+def plotted_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The providers the chart draws: those with a performance index and expected
+    outcomes."""
+    return [r for r in rows if r["performance_index"] is not None and r["expected"]]
+
+
 def figure(rows: list[dict[str, Any]], curves: FunnelCurves, basis: str,
            selected: int | None, link_query: str = "") -> go.Figure:
     """The funnel; a click on a named provider's point opens its page with `link_query`'s
     filters (an anonymised point carries no address, and no id)."""
     fig = go.Figure()
-    plotted = [r for r in rows if r["performance_index"] is not None and r["expected"]]
+    plotted = plotted_rows(rows)
     # The judging limits last, so they are drawn over the others and named first after them.
     other = "binomial" if basis == "overdispersed" else "overdispersed"
     _curve(fig, curves, other, judged=False)
@@ -177,7 +183,9 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                 "size, so the curves pass through every provider's own limits. Hover a point "
                 "for its figures, click it for the provider's page; the league table has "
                 "them as text.", className="small"),
-            provider_links(rows, link_query),
+            # The points' pages, for the keyboard: a provider without a point (nobody
+            # eligible) has no link here either; the league table lists every provider.
+            provider_links(plotted_rows(rows), link_query),
         ])
     return html.Div([
         page_header("Funnel plot",
