@@ -168,18 +168,13 @@ def specialist_starvation(members: Iterable[MemberFacts], daily: DailyReferrals,
     referrals over the last specialist_window_days (DOMAIN.md section 12, "bid candy"); for a
     member that joined within the window, the minimum pro rata to its days in it. `high` when
     it received none. `daily` counts specialist referrals by (specialist, referral date).
-
-    A tier-2 member promised a share of the contract's referrals (contracted_share >=
-    starvation_min_share) is judged on that share by SCD-1 instead: its work is its allocated
-    participants, and a rule on specialist referrals would flag it for work it was never
-    promised (docs/decisions.md)."""
+    Every active tier-2 member is judged, whatever its contracted share: section 12 names
+    them all, and a share of allocated participants is SCD-1's promise, not this one."""
     window = settings.specialist_window_days
     window_from = as_of - timedelta(days=window - 1)
-    floor = _ratio(settings.starvation_min_share)
     found = []
     for member in members:
-        if (member.tier != 2 or member.status != "active"
-                or _ratio(member.contracted_share) >= floor):
+        if member.tier != 2 or member.status != "active":
             continue
         if (as_of - member.joined_on).days < SPECIALIST_GRACE_DAYS:
             continue

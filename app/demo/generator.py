@@ -192,7 +192,7 @@ HORIZON = ProviderProfile(
     "horizon", "Horizon Enterprise Coaching Ltd", "private", 2, Decimal("0.02"), 1.2,
     intake={"jsa_25_plus": 0.03, "jsa_early_access": 0.05}, buys_specialist_help=0)
 # Named in the bid for disability support, never referred anyone: no participants, no
-# specialist referrals (its contracted share is 0, so it is SCD-2's, not SCD-1's).
+# specialist referrals (its contracted share is 0, so SCD-2 flags it and SCD-1 does not).
 UNUSED = ProviderProfile(
     "kirklees", "Kirklees Disability Advice Network", "third", 2, Decimal(0), 1.0,
     buys_specialist_help=0)

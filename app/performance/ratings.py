@@ -143,23 +143,42 @@ def list_ratings(session: Session, principal: Principal, contract_id: int, page:
         service.check_provider(session, principal, contract, provider_id)
     found, cursor = paginate(session, select(RatingPublication).where(
         RatingPublication.contract_id == contract.id), RatingPublication.id, page)
-    return schemas.RatingPage(rows=[_out(session, principal, contract, p, provider_id)
+    links = _links(session, contract.id)
+    return schemas.RatingPage(rows=[_out(session, principal, contract, p, provider_id, links)
                                     for p in found], next_cursor=cursor)
 
 
+@dataclass(frozen=True)
+class _Links:
+    """The correction chains of a contract's publications, by internal id."""
+
+    public_ids: dict[int, str]
+    superseded_by: dict[int, int]
+
+
+def _links(session: Session, contract_id: int) -> _Links:
+    rows = session.execute(select(RatingPublication.id, RatingPublication.public_id,
+                                  RatingPublication.supersedes_id).where(
+        RatingPublication.contract_id == contract_id)).all()
+    return _Links(public_ids={r.id: r.public_id for r in rows},
+                  superseded_by={r.supersedes_id: r.id for r in rows
+                                 if r.supersedes_id is not None})
+
+
 def _out(session: Session, principal: Principal | None, contract: Contract,
-         publication: RatingPublication, provider_id: int | None) -> schemas.RatingOut:
+         publication: RatingPublication, provider_id: int | None,
+         links: _Links | None = None) -> schemas.RatingOut:
     table = schemas.LeagueTableOut.model_validate(publication.table)
     if principal is not None:
         table = service.as_viewed(principal, contract, table)
     if provider_id is not None:
         table = table.model_copy(update={"rows": [r for r in table.rows
                                                   if r.provider_id == provider_id]})
-    supersedes = (None if publication.supersedes_id is None else session.scalar(
-        select(RatingPublication.public_id).where(
-            RatingPublication.id == publication.supersedes_id)))
-    superseded_by = session.scalar(select(RatingPublication.public_id).where(
-        RatingPublication.supersedes_id == publication.id))
+    links = links or _links(session, contract.id)
+    supersedes = (None if publication.supersedes_id is None
+                  else links.public_ids[publication.supersedes_id])
+    later = links.superseded_by.get(publication.id)
+    superseded_by = None if later is None else links.public_ids[later]
     return schemas.RatingOut.model_validate({
         "id": publication.public_id, "contract_id": publication.contract_id,
         "quarter": publication.quarter, "from": publication.period_from,

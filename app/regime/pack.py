@@ -338,9 +338,9 @@ def render(data: PackData) -> bytes:
         plan = data.plan
         pdf.facts([("State", plan.state), ("Review date", _day(plan.review_date)),
                    ("Remedy period ends", _day(plan.remedy_ends))]
-                  + [(f"Target: {t.metric.replace('_', ' ')} ≥ {t.threshold:g} by "
-                      f"{_day(t.by_date)}",
-                      f"{_num(t.value, 3)} on {_day(t.as_of)}: "
+                  + [(f"Target: {schemas.METRIC_NAMES[t.metric].lower()} "
+                      f"≥ {schemas.target_figure(t.metric, t.threshold)} by {_day(t.by_date)}",
+                      f"{schemas.target_figure(t.metric, t.value, '–')} on {_day(t.as_of)}: "
                       + ("met" if t.met else "not met" if t.met is False else "no figure"))
                      for t in plan.targets]
                   + [("Action", action) for action in plan.actions])

@@ -248,16 +248,23 @@ def list_plans(session: Session, principal: Principal, contract_id: int, page: P
     if provider_id is not None:
         stmt = stmt.where(ImprovementPlan.provider_id == provider_id)
     found, cursor = paginate(session, stmt, ImprovementPlan.id, page)
-    return schemas.PlanPage(rows=[plan_out(session, principal, p, today()) for p in found],
-                            next_cursor=cursor)
+    tables: LeagueTables = {}  # the plans of a page share their league tables
+    return schemas.PlanPage(rows=[plan_out(session, principal, p, today(), tables)
+                                  for p in found], next_cursor=cursor)
 
 
-def progress(session: Session, plan: ImprovementPlan,
-             on: date) -> list[schemas.TargetProgressOut]:
+# The contract's league table rows by provider, per as-of date (a plan's targets are judged on
+# the rows of their by-dates).
+LeagueTables = dict[date, dict[int | None, performance.schemas.LeagueRowOut]]
+
+
+def progress(session: Session, plan: ImprovementPlan, on: date,
+             tables: LeagueTables | None = None) -> list[schemas.TargetProgressOut]:
     """Each target against the member's league-table figure as of its by-date (today until
-    then), from the contract's default window: the figures the league table shows."""
+    then), from the contract's default window: the figures the league table shows. `tables`
+    keeps the tables computed for the plans of one contract."""
     contract = session.get_one(Contract, plan.contract_id)
-    tables: dict[date, dict[int | None, performance.schemas.LeagueRowOut]] = {}
+    tables = {} if tables is None else tables
     out = []
     for target in plan.targets:
         by_date = date.fromisoformat(target["by_date"])
@@ -275,7 +282,7 @@ def progress(session: Session, plan: ImprovementPlan,
 
 
 def plan_out(session: Session, principal: Principal, plan: ImprovementPlan,
-             on: date) -> schemas.PlanOut:
+             on: date, tables: LeagueTables | None = None) -> schemas.PlanOut:
     contract = session.get_one(Contract, plan.contract_id)
     party = _party(principal, plan, contract)
     name = session.scalar(select(Organisation.name).where(Organisation.id == plan.provider_id))
@@ -284,7 +291,7 @@ def plan_out(session: Session, principal: Principal, plan: ImprovementPlan,
     return schemas.PlanOut(
         id=plan.public_id, contract_id=plan.contract_id, provider_id=plan.provider_id,
         provider_name=name or "", state=plan.state,  # type: ignore[arg-type]
-        targets=progress(session, plan, on), actions=plan.actions,
+        targets=progress(session, plan, on, tables), actions=plan.actions,
         review_date=plan.review_date, remedy_days=plan.remedy_days,
         remedy_ends=remedy_ends(plan), agreed_on=plan.agreed_on, decided_on=plan.decided_on,
         contested=plan.contested_at is not None,

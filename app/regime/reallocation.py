@@ -25,6 +25,7 @@ complaint.
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -384,16 +385,29 @@ def get(session: Session, principal: Principal, reallocation_id: str) -> schemas
     return _out(session, reallocation, None)
 
 
-def _out(session: Session, reallocation: Reallocation,
-         shown: schemas.ReallocationPreviewOut | None) -> schemas.ReallocationOut:
-    contract = session.get_one(Contract, reallocation.contract_id)
-    changes = session.execute(
+def _changes(session: Session, reallocation_ids: list[int]) -> dict[int, list[Any]]:
+    """Each reallocation's changes with the member's name and tier, by member name (one query
+    for a page of reallocations)."""
+    rows = session.execute(
         select(ReallocationChange, Organisation.name, Membership.tier)
+        .join(Reallocation, Reallocation.id == ReallocationChange.reallocation_id)
         .join(Organisation, Organisation.id == ReallocationChange.provider_id)
         .join(Membership, (Membership.provider_id == ReallocationChange.provider_id)
-              & (Membership.contract_id == reallocation.contract_id))
-        .where(ReallocationChange.reallocation_id == reallocation.id)
+              & (Membership.contract_id == Reallocation.contract_id))
+        .where(ReallocationChange.reallocation_id.in_(reallocation_ids))
         .order_by(Organisation.name)).all()
+    found: dict[int, list[Any]] = {i: [] for i in reallocation_ids}
+    for row in rows:
+        found[row[0].reallocation_id].append(row)
+    return found
+
+
+def _out(session: Session, reallocation: Reallocation,
+         shown: schemas.ReallocationPreviewOut | None,
+         changes: list[Any] | None = None) -> schemas.ReallocationOut:
+    contract = session.get_one(Contract, reallocation.contract_id)
+    if changes is None:
+        changes = _changes(session, [reallocation.id])[reallocation.id]
     projected = {row.provider_id: row for row in shown.rows} if shown else {}
     empty = schemas.ProjectionOut(referrals=0, outcomes=0, payments=Decimal("0.00"))
     return schemas.ReallocationOut(
@@ -425,5 +439,6 @@ def list_reallocations(session: Session, principal: Principal, page: PageParams,
     if state is not None:
         stmt = stmt.where(Reallocation.state == state)
     found, cursor = paginate(session, stmt, Reallocation.id, page)
-    return schemas.ReallocationPage(rows=[_out(session, r, None) for r in found],
+    changes = _changes(session, [r.id for r in found])
+    return schemas.ReallocationPage(rows=[_out(session, r, None, changes[r.id]) for r in found],
                                     next_cursor=cursor)

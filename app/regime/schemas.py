@@ -11,6 +11,17 @@ from app.supply_chain.schemas import Day, InputModel
 PlanState = Literal["proposed", "agreed", "in_review", "met", "extended", "failed"]
 # What a target measures: the member's league-table figures (DOMAIN.md sections 5 and 10).
 Metric = Literal["performance_index", "rate", "check_compliance", "data_timeliness"]
+METRIC_NAMES: dict[str, str] = {
+    "performance_index": "Performance index", "rate": "Outcome rate",
+    "check_compliance": "Check compliance", "data_timeliness": "Data timeliness"}
+
+
+def target_figure(metric: str, value: float | None, missing: str = "\u2014") -> str:
+    """A target's figure as the league table shows it, wherever a plan is shown (its page,
+    the review pack): rates as percentages, the index as a number."""
+    if value is None:
+        return missing
+    return f"{value:.2f}" if metric == "performance_index" else f"{value:.1%}"
 
 
 class TargetIn(InputModel):

@@ -10,10 +10,11 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, clientside_callback, dcc, html
+from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
@@ -127,6 +128,27 @@ def contract_options(session: Session, principal: Principal) -> list[dict[str, A
     contracts, _ = list_contracts(session, principal, PageParams(limit=1000))
     return [{"label": f"{c.cpa_code} {c.cpa_name}", "value": str(c.id),
              "start": c.start_date.isoformat()} for c in contracts]
+
+
+def contract_in_view(session: Session, principal: Principal, filters: Filters
+                     ) -> list[dict[str, Any]]:
+    """The contract choices. Sets `filters.contract_id` to the contract the page shows: the
+    URL's, else the first the principal may see (so the control shows the choice); None when
+    it sees none, for the page's empty state."""
+    contracts = contract_options(session, principal)
+    if filters.contract_id is None and contracts:
+        filters.contract_id = int(contracts[0]["value"])
+    return contracts
+
+
+def contract_of_search(session: Session, principal: Principal, search: str | None) -> int:
+    """For a callback: the contract its page shows for the URL's query string (nothing to do
+    when the principal sees no contract)."""
+    filters = parse_filters(dict(parse_qsl((search or "").lstrip("?"))))
+    contract_in_view(session, principal, filters)
+    if filters.contract_id is None:
+        raise PreventUpdate
+    return filters.contract_id
 
 
 def _control(label: str, control: Any, width: int = 3) -> dbc.Col:

@@ -15,18 +15,16 @@ from app.core.errors import NotFound
 from app.performance import schemas, service
 from app.performance.overdispersion import judged_rag
 from dashboard.auth import PREFIX, current_principal, db_session
-from dashboard.components.filters import Filters, contract_options, parse_filters
+from dashboard.components.filters import Filters, contract_in_view, parse_filters
 from dashboard.components.page import aria_label
 
 
 def chosen_contract(session: Session, principal: Principal, filters: Filters
                     ) -> tuple[int, list[dict[str, Any]]]:
     """The contract in the URL, or the first the principal may see; with the options."""
-    contracts = contract_options(session, principal)
+    contracts = contract_in_view(session, principal, filters)
     if filters.contract_id is None:
-        if not contracts:
-            raise NotFound("no contract is visible to you yet")
-        filters.contract_id = int(contracts[0]["value"])  # the control shows the choice
+        raise NotFound("no contract is visible to you yet")
     return filters.contract_id, contracts
 
 

@@ -1,13 +1,13 @@
 """What the improvement-plan pages share (pages/plans.py, the list; pages/plan.py, one
 plan): the states' and measures' names, a plan's address and a target's figure."""
 
+from app.regime.schemas import METRIC_NAMES, target_figure
 from dashboard.auth import PREFIX
 from dashboard.components.formatting import DASH
 
 STATE_NAMES = {"proposed": "Proposed", "agreed": "Agreed", "in_review": "In review",
                "met": "Met", "extended": "Extended", "failed": "Failed"}
-METRICS = {"performance_index": "Performance index", "rate": "Outcome rate",
-           "check_compliance": "Check compliance", "data_timeliness": "Data timeliness"}
+METRICS = METRIC_NAMES
 
 
 def plan_href(plan_id: str) -> str:
@@ -15,8 +15,4 @@ def plan_href(plan_id: str) -> str:
 
 
 def figure(metric: str, value: float | None) -> str:
-    """A target's figure as the league table shows it: rates as percentages, the index as a
-    number."""
-    if value is None:
-        return DASH
-    return f"{value:.2f}" if metric == "performance_index" else f"{value:.1%}"
+    return target_figure(metric, value, DASH)

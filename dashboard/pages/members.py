@@ -5,12 +5,10 @@ Through app.supply_chain (invitations.add_or_invite and service.change_member_st
 API's POST /contracts/{id}/members and .../status)."""
 
 from typing import Any, get_args
-from urllib.parse import parse_qsl
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html
-from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
@@ -25,7 +23,12 @@ from dashboard.components.downloads import (
     download_inputs,
     send_export,
 )
-from dashboard.components.filters import contract_options, filter_bar, parse_filters
+from dashboard.components.filters import (
+    contract_in_view,
+    contract_of_search,
+    filter_bar,
+    parse_filters,
+)
 from dashboard.components.formatting import pct
 from dashboard.components.forms import (
     ARIA_LIVE,
@@ -71,9 +74,7 @@ def member_choices(members: list[Any]) -> list[dict[str, str]]:
 
 def render(session: Session, principal: Principal, query: dict[str, str]) -> Any:
     filters = parse_filters(query)
-    contracts = contract_options(session, principal)
-    if filters.contract_id is None and contracts:
-        filters.contract_id = int(contracts[0]["value"])
+    contracts = contract_in_view(session, principal, filters)
     if filters.contract_id is None:
         return html.Div([page_header("Members"), empty_state("No contracts", "")])
     members = members_of(session, principal, filters.contract_id)
@@ -133,12 +134,8 @@ def act(_add: Any, _change: Any, join_code: str | None, provider: str | None,
         tier: str | None, share: str | None, chosen: str | None, status: str | None,
         reason: str | None, search: str | None) -> Any:
     principal = signed_in()
-    filters = parse_filters(dict(parse_qsl((search or "").lstrip("?"))))
     with db_session(write=True) as session:
-        contract_id = filters.contract_id
-        if contract_id is None:
-            contracts = contract_options(session, principal)
-            contract_id = int(contracts[0]["value"]) if contracts else 0
+        contract_id = contract_of_search(session, principal, search)
         try:
             if ctx.triggered_id == "member-add":
                 added = invitations.add_or_invite(
@@ -169,11 +166,7 @@ def act(_add: Any, _change: Any, join_code: str | None, provider: str | None,
 def export(_csv: int | None, _xlsx: int | None, search: str | None) -> Any:
     """The members of the URL's contract (or the first, as the page shows)."""
     principal = signed_in()
-    filters = parse_filters(dict(parse_qsl((search or "").lstrip("?"))))
     with db_session() as session:
-        contracts = contract_options(session, principal)
-        contract_id = filters.contract_id or (int(contracts[0]["value"]) if contracts else None)
-        if contract_id is None:
-            raise PreventUpdate
+        contract_id = contract_of_search(session, principal, search)
         members = members_of(session, principal, contract_id)
     return send_export(exports.members_export(contract_id, members), chosen_format())

@@ -3,12 +3,10 @@ for the prime the form to propose one. Each plan opens on its own page (plan.py)
 app.regime.plans, as the API's /improvement-plans."""
 
 from typing import Any
-from urllib.parse import parse_qsl
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
-from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
@@ -18,7 +16,12 @@ from app.supply_chain import service as supply_chain
 from dashboard.auth import db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.explain import explained_heading
-from dashboard.components.filters import contract_options, filter_bar, parse_filters
+from dashboard.components.filters import (
+    contract_in_view,
+    contract_of_search,
+    filter_bar,
+    parse_filters,
+)
 from dashboard.components.formatting import day
 from dashboard.components.forms import (
     ARIA_LIVE,
@@ -98,9 +101,7 @@ def open_form(session: Session, principal: Principal, contract_id: int) -> Any:
 
 def render(session: Session, principal: Principal, query: dict[str, str]) -> Any:
     filters = parse_filters(query)
-    contracts = contract_options(session, principal)
-    if filters.contract_id is None and contracts:
-        filters.contract_id = int(contracts[0]["value"])
+    contracts = contract_in_view(session, principal, filters)
     if filters.contract_id is None:
         return html.Div([page_header("Improvement plans"), empty_state("No contracts", "")])
     return html.Div([
@@ -137,14 +138,8 @@ def open_plan(_clicks: Any, member: str | None, *rest: Any) -> Any:
     date, the remedy period and the URL's query."""
     lines, (actions, review_date, remedy_days, search) = rest[:-4], rest[-4:]
     principal = signed_in()
-    filters = parse_filters(dict(parse_qsl((search or "").lstrip("?"))))
     with db_session(write=True) as session:
-        contract_id = filters.contract_id
-        if contract_id is None:
-            contracts = contract_options(session, principal)
-            if not contracts:
-                raise PreventUpdate
-            contract_id = int(contracts[0]["value"])
+        contract_id = contract_of_search(session, principal, search)
         try:
             provider_id = chosen_int(member)
             if provider_id is None:

@@ -31,7 +31,12 @@ from dashboard.components.downloads import (
     send_export,
 )
 from dashboard.components.explain import explained_heading
-from dashboard.components.filters import contract_options, filter_bar, parse_filters
+from dashboard.components.filters import (
+    contract_in_view,
+    contract_of_search,
+    filter_bar,
+    parse_filters,
+)
 from dashboard.components.formatting import DASH, OKABE_ITO, day
 from dashboard.components.forms import ARIA_LIVE, REFUSALS, done, field, refused, signed_in
 from dashboard.components.page import (
@@ -210,9 +215,7 @@ def chosen_quarter(published: list[schemas.RatingOut], query: dict[str, str]) ->
 
 def render(session: Session, principal: Principal, query: dict[str, str]) -> Any:
     filters = parse_filters(query)
-    contracts = contract_options(session, principal)
-    if filters.contract_id is None and contracts:
-        filters.contract_id = int(contracts[0]["value"])
+    contracts = contract_in_view(session, principal, filters)
     if filters.contract_id is None:
         return html.Div([page_header("Ratings"), empty_state("No contracts", "")])
     contract_id = filters.contract_id
@@ -276,16 +279,6 @@ def _query(search: str | None) -> dict[str, str]:
     return dict(parse_qsl((search or "").lstrip("?")))
 
 
-def _contract_of(session: Session, principal: Principal, query: dict[str, str]) -> int:
-    filters = parse_filters(query)
-    if filters.contract_id is not None:
-        return filters.contract_id
-    contracts = contract_options(session, principal)
-    if not contracts:
-        raise PreventUpdate
-    return int(contracts[0]["value"])
-
-
 @callback(Output("ratings-result", "children"),
           Input("ratings-publish", "n_clicks"), Input("ratings-correct", "n_clicks"),
           State("ratings-quarter", "value"), State("ratings-reason", "value"),
@@ -294,7 +287,7 @@ def publish(_publish: Any, _correct: Any, quarter: str | None, reason: str | Non
             search: str | None) -> Any:
     principal = signed_in()
     with db_session(write=True) as session:
-        contract_id = _contract_of(session, principal, _query(search))
+        contract_id = contract_of_search(session, principal, search)
         try:
             if ctx.triggered_id == "ratings-correct":
                 rating = ratings.correct(session, principal, contract_id, quarter or "",
@@ -319,7 +312,7 @@ def pack(_clicks: Any, search: str | None) -> Any:
     principal = signed_in()
     query = _query(search)
     with db_session() as session:
-        contract_id = _contract_of(session, principal, query)
+        contract_id = contract_of_search(session, principal, search)
         quarter = chosen_quarter(ratings.in_force(session, principal, contract_id), query)
         provider = query.get("provider", "")
         provider_id = int(provider) if provider.isdigit() and len(provider) <= 10 else (
@@ -345,7 +338,7 @@ def export(_csv: Any, _xlsx: Any, search: str | None) -> Any:
     principal = signed_in()
     query = _query(search)
     with db_session() as session:
-        contract_id = _contract_of(session, principal, query)
+        contract_id = contract_of_search(session, principal, search)
         quarter = chosen_quarter(ratings.in_force(session, principal, contract_id), query)
         if quarter is None:
             raise PreventUpdate

@@ -7,7 +7,6 @@ complaint."""
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import parse_qsl
 
 import dash
 import dash_bootstrap_components as dbc
@@ -23,7 +22,12 @@ from app.supply_chain.service import get_contract
 from dashboard.auth import db_session
 from dashboard.components.callbacks import callback
 from dashboard.components.explain import explained_heading
-from dashboard.components.filters import contract_options, filter_bar, parse_filters
+from dashboard.components.filters import (
+    contract_in_view,
+    contract_of_search,
+    filter_bar,
+    parse_filters,
+)
 from dashboard.components.formatting import DASH, day, money
 from dashboard.components.forms import ARIA_LIVE, REFUSALS, done, every, field, refused, signed_in
 from dashboard.components.page import aria_label, empty_state, guarded, page_header
@@ -168,9 +172,7 @@ def reallocations_list(found: list[schemas.ReallocationOut], reviewer: bool) -> 
 
 def render(session: Session, principal: Principal, query: dict[str, str]) -> Any:
     filters = parse_filters(query)
-    contracts = contract_options(session, principal)
-    if filters.contract_id is None and contracts:
-        filters.contract_id = int(contracts[0]["value"])
+    contracts = contract_in_view(session, principal, filters)
     if filters.contract_id is None:
         return html.Div([page_header("Reallocation"), empty_state("No contracts", "")])
     if principal.role not in READERS:
@@ -201,16 +203,6 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
 layout = guarded(render, "reallocations")
 
 
-def _contract(session: Session, principal: Principal, search: str | None) -> int:
-    filters = parse_filters(dict(parse_qsl((search or "").lstrip("?"))))
-    if filters.contract_id is not None:
-        return filters.contract_id
-    contracts = contract_options(session, principal)
-    if not contracts:
-        raise PreventUpdate
-    return int(contracts[0]["value"])
-
-
 def proposed_shares(values: list[Any], ids: list[dict[str, Any]],
                     current: dict[int, Decimal]) -> dict[int, str]:
     """The shares the form changes (a member left as it is keeps its share)."""
@@ -236,7 +228,7 @@ def propose(_preview: Any, _apply: Any, values: list[Any], ids: list[dict[str, A
             reason: str | None, override: str | None, search: str | None) -> Any:
     principal = signed_in()
     with db_session(write=True) as session:
-        contract_id = _contract(session, principal, search)
+        contract_id = contract_of_search(session, principal, search)
         try:
             current = {m.provider_id: m.contracted_share for m in every(
                 lambda page: supply_chain.member_reads(session, principal, contract_id, page))}

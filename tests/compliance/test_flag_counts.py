@@ -29,14 +29,16 @@ def _principals(world: Any) -> dict[str, Principal]:
 
 def test_counts_by_status_follow_the_scope_and_the_status(client: TestClient, db: Session,
                                                           world: Any) -> None:
-    flag = _late_payment(client, world)  # COM-1 about `private`; CON-2 about `suspended`
+    # COM-1 about `private`; CON-2 about `suspended`; SCD-2 about `third` (a tier-2 member
+    # never sent specialist work).
+    flag = _late_payment(client, world)
     who = _principals(world)
     assert flag_counts(db, who["admin"], world.contract_a) == {
-        "open": 2, "acknowledged": 0, "resolved": 0}
+        "open": 3, "acknowledged": 0, "resolved": 0}
     assert flag_counts(db, who["reviewer"]) == flag_counts(db, who["prime"],
                                                            world.contract_a)
     assert flag_counts(db, who["private"])["open"] == 1  # only the flag about itself
-    assert flag_counts(db, who["third"])["open"] == 0
+    assert flag_counts(db, who["third"])["open"] == 1
     assert flag_counts(db, who["other_prime"])["open"] == 0
     assert flag_counts(db, who["admin"], world.contract_b)["open"] == 0
     # The counts agree with the list the API answers.
@@ -45,7 +47,7 @@ def test_counts_by_status_follow_the_scope_and_the_status(client: TestClient, db
     change_flag_status(db, who["prime"], flag["id"],
                        FlagStatusChange(status="acknowledged", note="seen"))
     assert flag_counts(db, who["prime"], world.contract_a) == {
-        "open": 1, "acknowledged": 1, "resolved": 0}
+        "open": 2, "acknowledged": 1, "resolved": 0}
 
 
 def test_status_changes_offered_are_those_the_service_accepts(client: TestClient, db: Session,

@@ -367,16 +367,18 @@ def test_acknowledged_flag_may_only_be_resolved(client, world):
 
 # -- scoping ---------------------------------------------------------------------------------------
 def test_who_sees_which_flags(client, world, reviewer):
-    flag = _late_payment(client, world)  # COM-1 about `private`; CON-2 about `suspended`
+    # COM-1 about `private`; CON-2 about `suspended`; SCD-2 about S1, the tier-2 member no
+    # participant was ever referred to for specialist help.
+    flag = _late_payment(client, world)
     everything = flags(client, world.keys["admin"])
-    assert {f["rule"] for f in everything} == {"COM-1", "CON-2"}
+    assert {f["rule"] for f in everything} == {"COM-1", "CON-2", "SCD-2"}
     assert flags(client, reviewer) == everything
     assert flags(client, world.keys["manager_a"]) == everything
     assert flags(client, world.keys["manager_b"]) == []
     assert client.get(f"{FLAGS}/{flag['id']}",
                       headers=world.keys["manager_b"]).status_code == 404
     assert [f["id"] for f in flags(client, world.keys["s2"])] == [flag["id"]]
-    assert flags(client, world.keys["s1"]) == []
+    assert [f["rule"] for f in flags(client, world.keys["s1"])] == ["SCD-2"]
     assert client.get(f"{FLAGS}/{flag['id']}", headers=world.keys["s1"]).status_code == 404
     mine = client.get(f"{FLAGS}/{flag['id']}", headers=world.keys["s2"])
     assert mine.status_code == 200 and mine.json()["evidence"]["days_late"] == 40
@@ -442,9 +444,10 @@ def test_pages_and_csv(client, world):
             "invoice_date": (today() - timedelta(days=days)).isoformat()})
     admin = world.keys["admin"]
     everything = flags(client, admin)
-    assert len(everything) == 4  # three unpaid invoices, the suspended member
+    # three unpaid invoices, the suspended member, S1 never sent specialist work
+    assert len(everything) == 5
     pages = page_through(client, FLAGS, admin, limit=3)
-    assert [len(p) for p in pages] == [3, 1]
+    assert [len(p) for p in pages] == [3, 2]
     assert [f["id"] for p in pages for f in p] == [f["id"] for f in everything]
 
     response = client.get(FLAGS, headers=admin, params={"format": "csv"})
@@ -452,7 +455,8 @@ def test_pages_and_csv(client, world):
         "text/csv")
     _, table = read_csv_export(response.text)
     assert [r["id"] for r in table] == [f["id"] for f in everything]
-    assert {r["rule"] for r in table} == {"COM-1", "CON-2"}
+    assert {r["rule"] for r in table} == {"COM-1", "CON-2", "SCD-2"}
     assert table[0]["merlin_2018_principles"] in ("Funding; Contract",
-                                                  "Performance Manage; Review & Close")
+                                                  "Performance Manage; Review & Close",
+                                                  "Supply Chain Design")
     assert all(r["summary"] and r["evidence"].startswith("{") for r in table)

@@ -403,11 +403,14 @@ def test_scd2_minimum_is_pro_rata_for_a_member_that_joined_within_the_window() -
                                        SETTINGS) == []
 
 
-def test_scd2_leaves_a_specialist_with_a_contracted_share_to_scd1() -> None:
-    shared = replace(specialist(5), contracted_share=Decimal("0.05"))
-    assert rules.specialist_starvation([shared], {}, AS_OF, SETTINGS) == []
-    small = replace(specialist(5), contracted_share=Decimal("0.04"))
-    assert len(rules.specialist_starvation([small], {}, AS_OF, SETTINGS)) == 1
+def test_scd2_judges_every_tier2_member_whatever_its_share() -> None:
+    """DOMAIN.md section 12: "a tier-2 member named in the supply chain", share or none."""
+    for share in ("0", "0.04", "0.05", "0.3"):
+        member = replace(specialist(5), contracted_share=Decimal(share))
+        [flag] = rules.specialist_starvation([member], {}, AS_OF, SETTINGS)
+        assert flag.severity == "high", share
+    tier1 = replace(specialist(5), tier=1)
+    assert rules.specialist_starvation([tier1], {}, AS_OF, SETTINGS) == []
 
 
 def test_scd2_threshold_is_the_contracts() -> None:

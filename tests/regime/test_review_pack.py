@@ -112,3 +112,26 @@ def test_the_pack_shows_the_specialist_help_a_member_bought_and_its_distance_tra
     assert "Specialist help and distance travelled" in first
     assert "1 to 1 specialist(s); 1 completed; fees owed £350.00" in first
     assert "Confidence (1 person) +4.00" in first
+
+
+def test_the_packs_plan_targets_read_as_the_plan_page_shows_them(client, world, tmp_path):
+    """A rate target in percentages, the index to two places: the plan page's figures."""
+    from tests.regime.test_plans import REVIEW, open_for_s2
+
+    load(client, world)
+    publish(client, world)
+    plan = open_for_s2(client, world, targets=[
+        {"metric": "rate", "threshold": 0.25, "by_date": str(REVIEW)},
+        {"metric": "performance_index", "threshold": 0.9, "by_date": str(REVIEW)}])
+    rate, index = plan["targets"]
+    response = client.get(f"{API}/contracts/{world.contract_a}/review-pack",
+                          params={"provider_id": world.s2, "quarter": "2025Q1"},
+                          headers=world.keys["manager_a"])
+    assert response.status_code == 200, response.text
+    words = " ".join(" ".join(pdf_text(response.content, tmp_path)).split())
+    assert "Target: outcome rate ≥ 25.0%" in words
+    assert "Target: performance index ≥ 0.90" in words
+    shown = "–" if rate["value"] is None else f"{rate['value']:.1%}"
+    assert f"{shown} on" in words
+    if index["value"] is not None:
+        assert f"{index['value']:.2f} on" in words
