@@ -23,6 +23,7 @@ from app.models import (
     Payment,
     SpecialistReferral,
 )
+from app.performance import fit_cache
 from app.performance.service import check_provider
 from app.specialists import progress as progress_maths
 from app.specialists import schemas, usage
@@ -204,6 +205,30 @@ def assessments(session: Session, contract_id: int, scope: Scope | None = None,
             for event_id, participant_id, provider, day, scores in session.execute(stmt)]
 
 
+# Each participant's change per area, and each provider's mean change with its interval.
+DistanceTravelled = tuple[tuple[progress_maths.ParticipantChange, ...],
+                          tuple[progress_maths.ProviderProgress, ...]]
+
+
+def _distance_travelled(session: Session, principal: Principal, contract_id: int,
+                        areas: tuple[str, ...], provider_id: int | None) -> DistanceTravelled:
+    """Over the assessments the principal may see, cached per data version
+    (app.performance.fit_cache; an assessment is an event, so a batch renews it): a provider
+    page, the league table's optional columns and the review pack ask for the same, and
+    reading a contract's assessments is most of their time. The key holds what the scope
+    depends on (the principal's role and organisation), so no reader is given another's
+    rows."""
+    def compute() -> DistanceTravelled:
+        changes = tuple(progress_maths.participant_changes(
+            assessments(session, contract_id, Scope(principal), provider_id), areas))
+        return changes, tuple(progress_maths.provider_progress(changes, areas))
+
+    return fit_cache.cached(
+        session, contract_id,
+        ("distance travelled", principal.role, principal.organisation_id, areas, provider_id),
+        compute)
+
+
 def progress(session: Session, principal: Principal, contract_id: int, *,
              provider_id: int | None = None,
              with_participants: bool = False) -> schemas.ProgressOut:
@@ -215,9 +240,8 @@ def progress(session: Session, principal: Principal, contract_id: int, *,
     if provider_id is not None:
         check_provider(session, principal, contract, provider_id)
     areas = contract_settings(contract).assessment_areas
-    changes = progress_maths.participant_changes(
-        assessments(session, contract.id, Scope(principal), provider_id), areas)
-    rows = progress_maths.provider_progress(changes, areas)
+    changes, rows = _distance_travelled(session, principal, contract.id, tuple(areas),
+                                        provider_id)
     names = dict(session.execute(select(Organisation.id, Organisation.name).where(
         Organisation.id.in_({row.provider_id for row in rows}))).all())
     participants = None

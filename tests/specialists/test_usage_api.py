@@ -176,3 +176,27 @@ def test_progress_per_provider_and_area(client, world):
                           headers=w.headers["reviewer"], params={"participants": "true"})
     assert reviewer.json()["participants"] is None
     assert len(reviewer.json()["rows"]) == 2
+
+
+def test_a_new_assessment_renews_the_cached_distance_travelled(client, world):
+    """Distance travelled is cached per data version (app.performance.fit_cache): the next
+    batch's assessment shows at once, for the prime and for the provider."""
+    w = world
+    events = [ev(w.contract_a, "R1", "referral", D, payment_group="jsa_25_plus",
+                 provider_id=w.s2),
+              ev(w.contract_a, "R1", "assessment", D, scores={"skills": 2}),
+              ev(w.contract_a, "R1", "assessment", D + timedelta(days=60), scores={"skills": 4})]
+    assert client.post(f"{API}/events", json=events, headers=w.keys["s2"]).status_code == 200
+
+    def skills(who: str) -> tuple[int, float]:
+        body = client.get(f"{API}/contracts/{w.contract_a}/progress",
+                          headers=w.headers[who]).json()
+        [row] = [r for r in body["rows"] if r["area"] == "skills"]
+        return row["participants"], row["mean_change"]
+
+    assert skills("manager_a") == skills("manager_a") == (1, 2.0)  # the second from the cache
+    assert skills("s2") == (1, 2.0)
+    later = [ev(w.contract_a, "R1", "assessment", D + timedelta(days=90), scores={"skills": 7})]
+    assert client.post(f"{API}/events", json=later, headers=w.keys["s2"]).status_code == 200
+    assert skills("manager_a") == (1, 5.0)
+    assert skills("s2") == (1, 5.0)
