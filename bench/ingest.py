@@ -35,6 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, cast
 
 import httpx
@@ -344,7 +345,7 @@ def results_table(results: list[Figures]) -> str:
         rates = sorted(run.rate for run in runs)
         return f" ({rates[0]:,.0f}-{rates[-1]:,.0f})" if len(rates) > 1 else ""
 
-    lines = ["| backend | events | workers x clients | events | ours: events/s | "
+    lines = ["| backend | mix | workers x clients | events | ours: events/s | "
              "server peak RSS | plain insert: events/s | ours / plain | rejected |",
              "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for r in results:
@@ -413,31 +414,9 @@ How it is measured:
 {HISTORY}"""
 
 
-HISTORY = """
-### What changed on 2026-12-02
+# What earlier runs found, kept below each new run's figures (markdown, in its own file).
+HISTORY = "\n" + (Path(__file__).parent / "ingest-history.md").read_text()
 
-The run of 2026-12-01 (one run each, this machine) had PostgreSQL at 7,071 and 9,920 events/s
-and SQLite at 0.32 and 0.29 of the plain insert. Then:
-
-1. **Look-ups by unique key probe the index once per key on PostgreSQL.** This machine's
-   PostgreSQL runs with autovacuum off, so the bench's fresh tables are never analysed; with
-   `event_id = ANY(array)` the planner then read every event of the submitting organisation
-   and filtered it by the array, a cost that grew with everything stored before (2.8 s of
-   PostgreSQL's 11.5 s at 200,000 events, 70 ms a batch and rising). The idempotency and
-   participant look-ups now join the keys to a `LATERAL (... LIMIT 1)` probe of the unique
-   index, whatever the statistics (0.3 s at 200,000 events; `tests/core/test_bulk.py` checks
-   the plan). At 1,000,000 events, one run each: 8,939 and 15,938 events/s.
-2. **Array parameters as literals** on PostgreSQL: psycopg adapted each upsert's and look-up's
-   arrays element by element in Python, a tenth of the server's time; one `join` builds the
-   literal instead (200,000 events, one worker: about 9,400 events/s before, 10,500 to 11,200
-   after).
-3. **`event_lag_counts` dropped** (migration 0006): since the per-day provider totals carry the
-   timely events, it only served to rebuild them after a timeliness_days change, which now
-   groups the events; every batch saves an upsert.
-4. **SQLite commits with `synchronous=FULL`** (durable through a power cut; no measurable cost
-   here), and this benchmark repeats each measurement in turns and compares medians: single
-   runs of the plain insert moved between 31,000 and 66,000 events/s.
-"""
 
 
 if __name__ == "__main__":
