@@ -302,7 +302,10 @@ TERMS: tuple[Term, ...] = (
          "The agreed fees of the specialist referrals completed in the period: a fee is owed "
          "when the intervention is completed."),
     Term("fees-paid", "Fees paid",
-         "What the prime's payments ledger records as paid to the specialist in the period."),
+         "What the prime's payments ledger records as paid to the specialist in the period. "
+         "The ledger does not say what a payment is for, so for a specialist that also has "
+         "participants of its own this includes payments for that work: compare it with fees "
+         "owed only for a specialist that does nothing else."),
     Term("unused-specialist", "Specialist never used",
          "A specialist named in the supply chain that receives few or no referrals: named in "
          "the bid, then not sent the work (what the Work Programme's charities called bid "

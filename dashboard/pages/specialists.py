@@ -101,12 +101,15 @@ def usage_figure(usage: schemas.SpecialistUsageOut) -> go.Figure:
         y=names, x=[totals[n] for n in names], mode="text", showlegend=False,
         text=[f" {totals[n]:,}" if totals[n] else " none" for n in names],
         textposition="middle right", hoverinfo="skip"))
+    # The legend above the bars: below them, a fraction of a chart one bar high lands on
+    # the axis title.
     figure.update_layout(template=TEMPLATE, barmode="stack",
-                         height=120 + 40 * max(1, len(names)),
+                         height=160 + 40 * max(1, len(names)),
                          margin={"t": 20, "l": 20, "r": 40},
                          xaxis_title="Specialist referrals in the period",
                          yaxis={"autorange": "reversed", "automargin": True},
-                         legend={"orientation": "h", "y": -0.3, "title": "Referred by"})
+                         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom",
+                                 "title": "Referred by"})
     return figure
 
 
@@ -115,7 +118,7 @@ def months_figure(usage: schemas.SpecialistUsageOut, by: str) -> go.Figure:
     provider (`by="provider"`)."""
     names = ({s.specialist_id: s.specialist_name for s in usage.specialists} if by == "specialist"
              else {p.provider_id: p.provider_name for p in usage.providers})
-    months = sorted({m.month for m in usage.months})
+    months = every_month(sorted({m.month for m in usage.months}))
     figure = go.Figure()
     for number, (key, name) in enumerate(sorted(names.items(), key=lambda item: item[1])):
         counts: dict[str, int] = {}
@@ -129,12 +132,29 @@ def months_figure(usage: schemas.SpecialistUsageOut, by: str) -> go.Figure:
             marker={"color": COLOURS[number % len(COLOURS)],
                     "pattern": {"shape": PATTERNS[number % len(PATTERNS)]}},
             hovertemplate="%{x}: %{y} referral(s), " + name + "<extra></extra>"))
+    most = max((sum(m.referrals for m in usage.months if m.month == month) for month in months),
+               default=0)
     figure.update_layout(template=TEMPLATE, barmode="stack", height=340,
                          margin={"t": 20, "l": 50, "r": 20},
                          xaxis={"title": "Month referred", "type": "category"},
-                         yaxis_title="Specialist referrals",
+                         # Whole referrals: a tick each while there are few.
+                         yaxis={"title": "Specialist referrals", "tickformat": ",d",
+                                "rangemode": "tozero", **({"dtick": 1} if most <= 10 else {})},
                          legend={"orientation": "h", "y": -0.35})
     return figure
+
+
+def every_month(months: list[str]) -> list[str]:
+    """From the first month to the last ("YYYY-MM"), the months without referrals included,
+    so the axis keeps time's gaps."""
+    if not months:
+        return []
+    year, month = map(int, months[0].split("-"))
+    out = []
+    while (text := f"{year:04d}-{month:02d}") <= months[-1]:
+        out.append(text)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
 
 
 def tile(tile_id: str, label: str, slug: str, value: str, note: str) -> dbc.Col:
@@ -168,9 +188,10 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
              "agreed fees of completed referrals"),
     ]
     if paid:
-        tiles.append(tile("specialists-paid", "Fees paid", "fees-paid",
+        tiles.append(tile("specialists-paid", "Paid to specialists", "fees-paid",
                           money(sum(paid, start=Decimal("0.00"))),
-                          "paid to the specialists you may see, in the period"))
+                          "every payment the ledger records to the specialists you may see "
+                          "in the period, their other work included"))
     specialist_rows = [_json_ready({**s.model_dump(),
                                     "status": STATUS_NAMES.get(s.membership_status,
                                                                s.membership_status)})

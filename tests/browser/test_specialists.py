@@ -37,7 +37,7 @@ def test_the_prime_sees_every_specialist_and_the_one_never_used(page: Any, demo:
     assert unused in specialists
     # The chart draws a bar slot for every specialist, the unused one included.
     ticks = page.locator("#specialists-chart .yaxislayer-above .ytick text, "
-                         "#specialists-chart .xaxislayer-above .xtick text").all_inner_texts()
+                         "#specialists-chart .xaxislayer-above .xtick text").all_text_contents()
     assert any(unused.split()[0] in tick for tick in ticks), ticks
     # The tile is the API's total for the same reader and period.
     usage = _usage(engine, demo, "ridgeway.manager")
@@ -90,7 +90,10 @@ def test_distance_travelled_on_the_provider_page_and_beside_the_league(page: Any
                      grid_values(page, "league-grid", "rank"), strict=True))
     page.locator("#league-progress-toggle").click()
     page.wait_for_url(re.compile(r".*progress=1.*"))
-    page.locator("#league-grid [col-id^='progress_']").first.wait_for()
+    # The page is drawn again with the columns: wait for the new grid's column.
+    page.wait_for_function("""async () => {
+        const api = await dash_ag_grid.getApiAsync("league-grid");
+        return api.getColumn("progress_confidence") !== null; }""", polling=100)
     # The extra columns leave every rank where it was, and hold the provider's figures.
     assert dict(zip(grid_values(page, "league-grid", "provider_id"),
                     grid_values(page, "league-grid", "rank"), strict=True)) == ranks
