@@ -205,28 +205,29 @@ def assessments(session: Session, contract_id: int, scope: Scope | None = None,
             for event_id, participant_id, provider, day, scores in session.execute(stmt)]
 
 
-# Each participant's change per area, and each provider's mean change with its interval.
-DistanceTravelled = tuple[tuple[progress_maths.ParticipantChange, ...],
-                          tuple[progress_maths.ProviderProgress, ...]]
+def _changes(session: Session, principal: Principal, contract_id: int,
+             areas: tuple[str, ...], provider_id: int | None
+             ) -> list[progress_maths.ParticipantChange]:
+    """Each participant's change per area, over the assessments the principal may see."""
+    return progress_maths.participant_changes(
+        assessments(session, contract_id, Scope(principal), provider_id), areas)
 
 
-def _distance_travelled(session: Session, principal: Principal, contract_id: int,
-                        areas: tuple[str, ...], provider_id: int | None) -> DistanceTravelled:
-    """Over the assessments the principal may see, cached per data version
+def _provider_means(session: Session, principal: Principal, contract_id: int,
+                    areas: tuple[str, ...], provider_id: int | None
+                    ) -> tuple[progress_maths.ProviderProgress, ...]:
+    """Each provider's mean change per area with its interval, cached per data version
     (app.performance.fit_cache; an assessment is an event, so a batch renews it): a provider
     page, the league table's optional columns and the review pack ask for the same, and
-    reading a contract's assessments is most of their time. The key holds what the scope
-    depends on (the principal's role and organisation), so no reader is given another's
-    rows."""
-    def compute() -> DistanceTravelled:
-        changes = tuple(progress_maths.participant_changes(
-            assessments(session, contract_id, Scope(principal), provider_id), areas))
-        return changes, tuple(progress_maths.provider_progress(changes, areas))
-
+    reading a contract's assessments is most of their time. Only these few rows are kept,
+    never the participants' changes (a 2,000,000-participant contract has millions). The key
+    holds what the scope depends on (the principal's role and organisation), so no reader is
+    given another's rows."""
     return fit_cache.cached(
         session, contract_id,
         ("distance travelled", principal.role, principal.organisation_id, areas, provider_id),
-        compute)
+        lambda: tuple(progress_maths.provider_progress(
+            _changes(session, principal, contract_id, areas, provider_id), areas)))
 
 
 def progress(session: Session, principal: Principal, contract_id: int, *,
@@ -240,12 +241,12 @@ def progress(session: Session, principal: Principal, contract_id: int, *,
     if provider_id is not None:
         check_provider(session, principal, contract, provider_id)
     areas = contract_settings(contract).assessment_areas
-    changes, rows = _distance_travelled(session, principal, contract.id, tuple(areas),
-                                        provider_id)
+    rows = _provider_means(session, principal, contract.id, tuple(areas), provider_id)
     names = dict(session.execute(select(Organisation.id, Organisation.name).where(
         Organisation.id.in_({row.provider_id for row in rows}))).all())
     participants = None
     if with_participants and principal.role != "reviewer":
+        changes = _changes(session, principal, contract.id, tuple(areas), provider_id)
         refs = dict(session.execute(select(Participant.id, Participant.participant_ref).where(
             Participant.id.in_({c.participant_id for c in changes}))).all())
         participants = [schemas.ParticipantProgressRow(
