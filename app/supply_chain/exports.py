@@ -4,7 +4,7 @@ prime's payments to its members (their invoices) with the days beyond terms and 
 words, for the payments page and its downloads (the rows `list_payments` gives the principal).
 Also the header line naming a contract that every domain's exports start with."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -35,7 +35,12 @@ MEMBER_EXPORT_COLUMNS = (Column("provider_id", "integer", "Provider ID"),
                          Column("provider_name", title="Provider"), Column("sector"),
                          Column("tier", "integer"), Column("contracted_share", "percent"),
                          Column("status"), Column("status_since", "date"),
-                         Column("status_reason"))
+                         Column("status_reason"),
+                         Column("min_performance_index", "number",
+                                "Minimum performance index"),
+                         Column("check_compliance_min", "percent", "Check compliance at least"),
+                         Column("data_timeliness_min", "percent", "Data timeliness at least"),
+                         Column("own_expectations", title="Set for this member"))
 
 
 def organisations_export(organisations: Iterable[Organisation]) -> TableExport:
@@ -52,13 +57,20 @@ def contracts_export(contracts: Iterable[Contract]) -> TableExport:
         "tariff_rows": len(c.tariff_rows)} for c in contracts])
 
 
-def members_export(contract_id: int, members: Iterable[schemas.MemberRead]) -> TableExport:
+def members_export(contract_id: int, members: Iterable[schemas.MemberRead],
+                   expectations: Mapping[int, schemas.ExpectationsRead]) -> TableExport:
+    """The members page's table: each member with what it is expected to reach (its own
+    where set, named in `own_expectations`, else the contract's)."""
     return TableExport("members", "Supply-chain members", MEMBER_EXPORT_COLUMNS, [{
         "provider_id": m.provider_id, "provider_name": m.provider_name, "sector": m.sector,
         "tier": m.tier, "contracted_share": m.contracted_share, "status": m.status,
         "status_since": m.history[-1].effective_date if m.history else None,
-        "status_reason": m.history[-1].reason if m.history else None} for m in members],
-        [Filter("Contract ID", contract_id, f"contract-{contract_id}")])
+        "status_reason": m.history[-1].reason if m.history else None,
+        "min_performance_index": expectations[m.provider_id].min_performance_index,
+        "check_compliance_min": expectations[m.provider_id].check_compliance_min,
+        "data_timeliness_min": expectations[m.provider_id].data_timeliness_min,
+        "own_expectations": ", ".join(expectations[m.provider_id].overridden) or None}
+        for m in members], [Filter("Contract ID", contract_id, f"contract-{contract_id}")])
 
 
 INVOICE_EXPORT_COLUMNS = (

@@ -1,8 +1,10 @@
-"""A contract's supply chain: its members and their status, a form to add one (an admin, at
-once) or invite one (the prime's manager: by a join code the organisation gave, or an
-organisation it already works with), and a form to change a member's status with a reason.
-Through app.supply_chain (invitations.add_or_invite and service.change_member_status, as the
-API's POST /contracts/{id}/members and .../status)."""
+"""A contract's supply chain: its members, their status and what each is expected to reach; a
+form to add one (an admin, at once) or invite one (the prime's manager: by a join code the
+organisation gave, or an organisation it already works with), a form to change a member's
+status with a reason, and one to set a member's own expectations with a reason. Through
+app.supply_chain (invitations.add_or_invite, service.change_member_status and
+service.set_member_expectations, as the API's POST /contracts/{id}/members, .../status and
+PUT .../expectations)."""
 
 from typing import Any, get_args
 
@@ -53,18 +55,40 @@ def members_of(session: Session, principal: Principal, contract_id: int) -> list
     return every(lambda page: service.member_reads(session, principal, contract_id, page))
 
 
-def members_table(members: list[Any]) -> Any:
+def expectations_of(session: Session, principal: Principal, contract_id: int,
+                    members: list[Any]) -> dict[int, schemas.ExpectationsRead]:
+    """What each member is expected to reach: its own where the prime set them, else the
+    contract's (DOMAIN.md section 11)."""
+    return {m.provider_id: service.member_expectations(session, principal, contract_id,
+                                                       m.provider_id) for m in members}
+
+
+def expected(value: str, field_name: str, expectations: schemas.ExpectationsRead) -> str:
+    return f"{value} (its own)" if field_name in expectations.overridden else value
+
+
+def members_table(members: list[Any],
+                  expectations: dict[int, schemas.ExpectationsRead]) -> Any:
     if not members:
         return empty_state("No members yet", "Invite an organisation below.")
     head = html.Thead(html.Tr([html.Th(h, scope="col") for h in (
-        "Provider id", "Provider", "Tier", "Contracted share", "Status", "Since", "Reason")]))
-    body = html.Tbody([html.Tr([
-        html.Td(str(m.provider_id)), html.Td(m.provider_name), html.Td(str(m.tier)),
-        html.Td(pct(float(m.contracted_share))), html.Td(STATUS_NAMES.get(m.status, m.status)),
-        html.Td(m.history[-1].effective_date.isoformat() if m.history else ""),
-        html.Td(m.history[-1].reason if m.history else ""),
-    ]) for m in members])
-    return dbc.Table([head, body], bordered=True, size="sm", responsive=True,
+        "Provider id", "Provider", "Tier", "Contracted share", "Status", "Since", "Reason",
+        "Minimum performance index", "Check compliance at least",
+        "Data timeliness at least")]))
+    rows = []
+    for m in members:
+        own = expectations[m.provider_id]
+        rows.append(html.Tr([
+            html.Td(str(m.provider_id)), html.Td(m.provider_name), html.Td(str(m.tier)),
+            html.Td(pct(float(m.contracted_share))),
+            html.Td(STATUS_NAMES.get(m.status, m.status)),
+            html.Td(m.history[-1].effective_date.isoformat() if m.history else ""),
+            html.Td(m.history[-1].reason if m.history else ""),
+            html.Td(expected(f"{own.min_performance_index:.2f}", "min_performance_index", own)),
+            html.Td(expected(pct(own.check_compliance_min), "check_compliance_min", own)),
+            html.Td(expected(pct(own.data_timeliness_min), "data_timeliness_min", own)),
+        ]))
+    return dbc.Table([head, html.Tbody(rows)], bordered=True, size="sm", responsive=True,
                      id="members-table")
 
 
@@ -110,13 +134,37 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
         ]),
         dbc.Button("Change the status", id="member-change", color="secondary"),
     ], className="border rounded p-3 mb-3", **aria_label("Change a member's status"))
+    expectations = html.Section([
+        html.H2("Set a member's own expectations", className="h5"),
+        html.P("What a member must reach for its review status to read \"meets\" (DOMAIN.md "
+               "section 11). A box left empty follows the contract's settings again. The "
+               "reason goes on record, where the member and the reviewer can read it.",
+               className="small"),
+        dbc.Row([
+            field("Member", dbc.Select(id="member-expect-chosen",
+                                       options=member_choices(members)), md=4),
+            field("Minimum performance index", dbc.Input(id="member-expect-pi",
+                                                         inputMode="decimal"), "e.g. 0.7",
+                  md=2),
+            field("Check compliance at least (0 to 1)",
+                  dbc.Input(id="member-expect-checks", inputMode="decimal"), md=3),
+            field("Data timeliness at least (0 to 1)",
+                  dbc.Input(id="member-expect-timeliness", inputMode="decimal"), md=3),
+        ]),
+        dbc.Row([field("Reason", dbc.Input(id="member-expect-reason", maxLength=2000),
+                       md=8)]),
+        dbc.Button("Set the expectations", id="member-expectations", color="secondary"),
+    ], className="border rounded p-3 mb-3", **aria_label("Set a member's own expectations"))
     return html.Div([
-        page_header("Members", "The contract's supply chain and each member's status."),
+        page_header("Members", "The contract's supply chain, each member's status and what "
+                               "it is expected to reach."),
         filter_bar(filters, contracts, period=False, horizon=False, as_of=False),
-        join, status,
+        join, status, expectations,
         dcc.Loading(html.Div(id="members-result", role="status", **ARIA_LIVE)),
         download_buttons("members"),
-        html.Div(members_table(members), id="members-list"),
+        html.Div(members_table(members, expectations_of(session, principal,
+                                                        filters.contract_id, members)),
+                 id="members-list"),
     ])
 
 
@@ -125,19 +173,36 @@ layout = guarded(render, "members")
 
 @callback(Output("members-result", "children"), Output("members-list", "children"),
           Input("member-add", "n_clicks"), Input("member-change", "n_clicks"),
+          Input("member-expectations", "n_clicks"),
           State("member-join-code", "value"), State("member-provider", "value"),
           State("member-tier", "value"), State("member-share", "value"),
           State("member-chosen", "value"), State("member-status", "value"),
-          State("member-reason", "value"), State("_pages_location", "search"),
-          prevent_initial_call=True)
-def act(_add: Any, _change: Any, join_code: str | None, provider: str | None,
+          State("member-reason", "value"), State("member-expect-chosen", "value"),
+          State("member-expect-pi", "value"), State("member-expect-checks", "value"),
+          State("member-expect-timeliness", "value"), State("member-expect-reason", "value"),
+          State("_pages_location", "search"), prevent_initial_call=True)
+def act(_add: Any, _change: Any, _expect: Any, join_code: str | None, provider: str | None,
         tier: str | None, share: str | None, chosen: str | None, status: str | None,
-        reason: str | None, search: str | None) -> Any:
+        reason: str | None, *rest: str | None) -> Any:
+    """`rest`: the expectations form's member, three minimums and reason, then the URL's
+    query."""
+    (expect_chosen, *minimums, expect_reason), search = rest[:-1], rest[-1]
     principal = signed_in()
     with db_session(write=True) as session:
         contract_id = contract_of_search(session, principal, search)
         try:
-            if ctx.triggered_id == "member-add":
+            if ctx.triggered_id == "member-expectations":
+                provider_id = chosen_int(expect_chosen)
+                if provider_id is None:
+                    raise ValueError("member: choose a member")
+                service.set_member_expectations(
+                    session, principal, contract_id, provider_id,
+                    schemas.MemberExpectations.model_validate({
+                        **{name: (value or "").strip() or None for name, value in zip(
+                            service.EXPECTATION_FIELDS, minimums, strict=True)},
+                        "reason": expect_reason or ""}))
+                message = "Expectations set."
+            elif ctx.triggered_id == "member-add":
                 added = invitations.add_or_invite(
                     session, principal, contract_id, schemas.MemberCreate.model_validate({
                         "join_code": (join_code or "").strip() or None,
@@ -157,8 +222,9 @@ def act(_add: Any, _change: Any, join_code: str | None, provider: str | None,
                 message = "Status changed."
         except (*REFUSALS, ValueError) as exc:
             return refused("Not done", exc, "members-error"), dash.no_update
-        return done(message, "members-done"), members_table(members_of(session, principal,
-                                                                       contract_id))
+        members = members_of(session, principal, contract_id)
+        return done(message, "members-done"), members_table(
+            members, expectations_of(session, principal, contract_id, members))
 
 
 @callback(Output("members-download", "data"), *download_inputs("members"),
@@ -169,4 +235,6 @@ def export(_csv: int | None, _xlsx: int | None, search: str | None) -> Any:
     with db_session() as session:
         contract_id = contract_of_search(session, principal, search)
         members = members_of(session, principal, contract_id)
-    return send_export(exports.members_export(contract_id, members), chosen_format())
+        expectations = expectations_of(session, principal, contract_id, members)
+    return send_export(exports.members_export(contract_id, members, expectations),
+                       chosen_format())

@@ -263,7 +263,9 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
                    "its explanation, the funnel, the trend, the cohort curve, checks, "
                    "timeliness, payments, flags and any improvement plan.", className="small"),
             dbc.Button("Download the review pack (PDF)", id="ratings-pack", color="primary",
-                       size="sm", disabled=provider_id is None),
+                       size="sm", disabled=provider_id is None, className="me-2"),
+            dbc.Button("Every member's pack you may read (zip)", id="ratings-packs",
+                       color="secondary", size="sm", disabled=quarter is None),
             dcc.Download(id="ratings-pack-download"),
         ], className="mb-4 d-print-none", **aria_label("Review pack")),
         html.H2("Publications", className="h5"),
@@ -304,16 +306,22 @@ def publish(_publish: Any, _correct: Any, quarter: str | None, reason: str | Non
 
 
 @callback(Output("ratings-pack-download", "data"), Input("ratings-pack", "n_clicks"),
-          State("_pages_location", "search"), prevent_initial_call=True)
-def pack(_clicks: Any, search: str | None) -> Any:
-    """The review pack of the URL's member and quarter (or those the page shows)."""
-    from app.regime.pack import review_pack  # matplotlib and fpdf2: loaded on first use
+          Input("ratings-packs", "n_clicks"), State("_pages_location", "search"),
+          prevent_initial_call=True)
+def pack(_one: Any, _every: Any, search: str | None) -> Any:
+    """The review pack of the URL's member and quarter (or those the page shows); or every
+    member's pack the reader may read, in one zip (the API's GET .../review-packs)."""
+    from app.regime.pack import review_pack, review_packs  # matplotlib, fpdf2: on first use
 
     principal = signed_in()
     query = _query(search)
     with db_session() as session:
         contract_id = contract_of_search(session, principal, search)
         quarter = chosen_quarter(ratings.in_force(session, principal, contract_id), query)
+        if quarter is not None and ctx.triggered_id == "ratings-packs":
+            return dcc.send_bytes(review_packs(session, principal, contract_id, quarter),
+                                  f"review-packs_contract-{contract_id}_{quarter}.zip",
+                                  type="application/zip")
         provider = query.get("provider", "")
         provider_id = int(provider) if provider.isdigit() and len(provider) <= 10 else (
             principal.organisation_id if principal.role == "provider_user" else None)

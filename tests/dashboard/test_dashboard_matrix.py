@@ -359,7 +359,11 @@ def contract_change(d: Dashboard, button: str, fields: dict[str, Any], contract:
 
 
 _USER_FORM = ("user-create", "user-deactivate", "user-reactivate", "user-set-password")
-_MEMBER_FORM = ("member-add", "member-change")
+_MEMBER_FORM = ("member-add", "member-change", "member-expectations")
+# The members callback's expectations form, left empty (the other forms' clicks).
+NO_EXPECTATIONS = {"member-expect-chosen": None, "member-expect-pi": None,
+                   "member-expect-checks": None, "member-expect-timeliness": None,
+                   "member-expect-reason": None}
 _INVITATION_FORM = ("invitation-accept", "invitation-decline", "invitation-withdraw")
 SELF_SERVICE: dict[str, Any] = {
     "..users-result.children...users-list.children...user-chosen.options..": (
@@ -407,6 +411,7 @@ SELF_SERVICE: dict[str, Any] = {
                   "member-join-code": None, "member-provider": None, "member-tier": "1",
                   "member-share": "0", "member-chosen": str(ids["provider"]),
                   "member-status": "on_improvement_plan", "member-reason": "targets",
+                  **NO_EXPECTATIONS,
                   "_pages_location.search": f"?contract={ids['contract']}"}, _MEMBER_FORM),
         ("contract",), frozenset({"admin", "prime_manager"}),
         lambda r: "members-done" in r.text),
@@ -487,7 +492,8 @@ def _publish(d: Dashboard, ids: dict[str, Any]) -> Any:
 def _pack(d: Dashboard, ids: dict[str, Any]) -> Any:
     """The review pack of 2026Q2 for the page's member (a provider's user: its own)."""
     search = f"?contract={ids['contract']}&quarter=2026Q2"
-    return d.call([("ratings-pack-download", "data")], [_prop("ratings-pack", "n_clicks", 1)],
+    return d.call([("ratings-pack-download", "data")],
+                  [_prop("ratings-pack", "n_clicks", 1), _prop("ratings-packs", "n_clicks", None)],
                   [_prop("_pages_location", "search", search)], "ratings-pack.n_clicks")
 
 
@@ -626,3 +632,32 @@ def test_a_request_for_no_server_callback_answers_400_not_500(
         response = dashboard.client.post("/dashboard/_dash-update-component", content=body,
                                          headers={"Content-Type": "application/json"})
         assert response.status_code == 400, (body, response.text[:200])
+
+
+def test_every_members_pack_in_one_zip_as_the_reader_may_read_them(
+        dashboard: Dashboard, world: World, records: dict[str, Any]) -> None:
+    """The ratings page's zip (the API's GET .../review-packs): the prime's manager gets a
+    pack per member rated in 2026Q2, S1's staff only S1's, and another prime's contract
+    gives nothing."""
+    import io
+    import zipfile
+
+    def names(role: str, contract: int) -> list[str] | None:
+        dashboard.sign_in(ROLES[role])
+        response = dashboard.call(
+            [("ratings-pack-download", "data")],
+            [_prop("ratings-pack", "n_clicks", None), _prop("ratings-packs", "n_clicks", 1)],
+            [_prop("_pages_location", "search", f"?contract={contract}&quarter=2026Q2")],
+            "ratings-packs.n_clicks")
+        if response.status_code == 204 or "content" not in response.text:
+            return None
+        data = response.json()["response"]["ratings-pack-download"]["data"]
+        assert data["filename"] == f"review-packs_contract-{contract}_2026Q2.zip"
+        archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(data["content"])))
+        return sorted(archive.namelist())
+
+    everyone = names("prime_manager", world.contract_a)
+    assert everyone is not None and "review-pack_2026Q2_s1-community-trust.pdf" in everyone
+    assert names("provider_user", world.contract_a) == [
+        "review-pack_2026Q2_s1-community-trust.pdf"]
+    assert names("prime_manager", world.contract_b) in (None, [])

@@ -10,7 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import ApiKey, User
-from tests.dashboard.test_dashboard_matrix import ROLES, _form, contract_change
+from tests.dashboard.test_dashboard_matrix import (
+    _MEMBER_FORM,
+    NO_EXPECTATIONS,
+    ROLES,
+    _form,
+    contract_change,
+)
 from tests.dashboard.test_flag_pages import Dashboard, assert_alike
 from tests.world import World
 
@@ -180,9 +186,9 @@ def test_an_invitation_form_left_empty_says_which_fields_to_fill(dashboard: Dash
                      "member-add", lambda ids: {
                          "member-join-code": "", "member-provider": "", "member-tier": "1",
                          "member-share": share, "member-chosen": None, "member-status": None,
-                         "member-reason": None,
+                         "member-reason": None, **NO_EXPECTATIONS,
                          "_pages_location.search": f"?contract={world.contract_a}"},
-                     ("member-add", "member-change"))(dashboard, {})
+                     _MEMBER_FORM)(dashboard, {})
 
     dashboard.sign_in(ROLES["prime_manager"])
     assert "contracted_share: Input should be a valid decimal" in invite("half").text
@@ -209,3 +215,33 @@ def test_the_schedule_form_edits_the_list_and_places_an_error_on_its_row(
                                     headers=world.headers["admin"]).json()["milestone_schedule"]
     assert [(c["milestone"], c["days"]) for c in schedule["spell_checks"]] == [
         ("D28", 28), ("D91", 91)]
+
+
+def test_the_prime_sets_a_members_own_expectations_with_a_reason(
+        dashboard: Dashboard, world: World, client: Any) -> None:
+    """The members page's third form (the API's PUT .../expectations): the table shows the
+    member's own minimum beside the contract's, the reason is required, and a box left empty
+    follows the contract again."""
+    def expect(member: int | None, pi: str, reason: str) -> Any:
+        return _form([("members-result", "children"), ("members-list", "children")],
+                     "member-expectations", lambda ids: {
+                         "member-join-code": None, "member-provider": None,
+                         "member-tier": "1", "member-share": "0", "member-chosen": None,
+                         "member-status": None, "member-reason": None,
+                         "member-expect-chosen": None if member is None else str(member),
+                         "member-expect-pi": pi, "member-expect-checks": "",
+                         "member-expect-timeliness": "", "member-expect-reason": reason,
+                         "_pages_location.search": f"?contract={world.contract_a}"},
+                     _MEMBER_FORM)(dashboard, {})
+
+    dashboard.sign_in(ROLES["prime_manager"])
+    assert "member: choose a member" in expect(None, "0.7", "x").text
+    assert "reason" in expect(world.s2, "0.7", "").text
+    answer = expect(world.s2, "0.7", "A specialist for the furthest from work")
+    assert "Expectations set." in answer.text and "0.70 (its own)" in answer.text
+    read = client.get(f"/api/v1/contracts/{world.contract_a}/members/{world.s2}/expectations",
+                      headers=world.headers["manager_a"]).json()
+    assert (read["min_performance_index"], read["overridden"]) == (0.7, [
+        "min_performance_index"])
+    again = expect(world.s2, "", "Back to the contract's")
+    assert "Expectations set." in again.text and "(its own)" not in again.text
