@@ -214,20 +214,20 @@ def _changes(session: Session, principal: Principal, contract_id: int,
 
 
 def _provider_means(session: Session, principal: Principal, contract_id: int,
-                    areas: tuple[str, ...], provider_id: int | None
-                    ) -> tuple[progress_maths.ProviderProgress, ...]:
-    """Each provider's mean change per area with its interval, cached per data version
-    (app.performance.fit_cache; an assessment is an event, so a batch renews it): a provider
-    page, the league table's optional columns and the review pack ask for the same, and
-    reading a contract's assessments is most of their time. Only these few rows are kept,
+                    areas: tuple[str, ...]) -> tuple[progress_maths.ProviderProgress, ...]:
+    """Each provider's mean change per area with its interval, over every participant the
+    principal may see, cached per data version (app.performance.fit_cache; an assessment is
+    an event, so a batch renews it): the provider pages, the league table's optional columns
+    and the review packs ask for the same, and reading a contract's assessments is most of
+    their time. One entry per scope, whichever provider is asked for, and only these few rows,
     never the participants' changes (a 2,000,000-participant contract has millions). The key
     holds what the scope depends on (the principal's role and organisation), so no reader is
     given another's rows."""
     return fit_cache.cached(
         session, contract_id,
-        ("distance travelled", principal.role, principal.organisation_id, areas, provider_id),
+        ("distance travelled", principal.role, principal.organisation_id, areas),
         lambda: tuple(progress_maths.provider_progress(
-            _changes(session, principal, contract_id, areas, provider_id), areas)))
+            _changes(session, principal, contract_id, areas, None), areas)))
 
 
 def progress(session: Session, principal: Principal, contract_id: int, *,
@@ -241,7 +241,8 @@ def progress(session: Session, principal: Principal, contract_id: int, *,
     if provider_id is not None:
         check_provider(session, principal, contract, provider_id)
     areas = contract_settings(contract).assessment_areas
-    rows = _provider_means(session, principal, contract.id, tuple(areas), provider_id)
+    rows = [row for row in _provider_means(session, principal, contract.id, tuple(areas))
+            if provider_id is None or row.provider_id == provider_id]
     names = dict(session.execute(select(Organisation.id, Organisation.name).where(
         Organisation.id.in_({row.provider_id for row in rows}))).all())
     participants = None
