@@ -136,8 +136,8 @@ def render(session: Session, principal: Principal, query: dict[str, str]) -> Any
     ], className="border rounded p-3 mb-3", **aria_label("Change a member's status"))
     expectations = html.Section([
         html.H2("Set a member's own expectations", className="h5"),
-        html.P("What a member must reach for its review status to read \"meets\" (DOMAIN.md "
-               "section 11). A box left empty follows the contract's settings again. The "
+        html.P("What a member must reach for its quarterly review status to read "
+               "\"meets\". A box left empty follows the contract's settings again. The "
                "reason goes on record, where the member and the reviewer can read it.",
                className="small"),
         dbc.Row([
